@@ -1,0 +1,66 @@
+package dev.marketplace.app;
+
+import com.hazelcast.config.Config;
+import com.hazelcast.config.NetworkConfig;
+import com.hazelcast.config.XmlConfigBuilder;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.util.List;
+
+/** Builds clustered Vert.x instances: Hazelcast from conf/cluster.xml with TCP-IP join. */
+public final class ClusterSupport {
+
+  private ClusterSupport() {
+  }
+
+  /**
+   * @param host        the address this node binds and announces (cluster and event bus)
+   * @param port        Hazelcast's port; 0 keeps the config's (5701, auto-incremented)
+   * @param members     {@code host:port} or {@code host:from-to} entries to join; empty keeps the config's
+   * @param clusterName nodes join only clusters of the same name; null keeps the config's
+   */
+  public static Config hazelcastConfig(String host, int port, List<String> members, String clusterName) {
+    Config config;
+    try (InputStream in = ClusterSupport.class.getClassLoader().getResourceAsStream("conf/cluster.xml")) {
+      if (in == null) {
+        throw new IllegalStateException("conf/cluster.xml is missing from the classpath");
+      }
+      config = new XmlConfigBuilder(in).build();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    if (clusterName != null && !clusterName.isBlank()) {
+      config.setClusterName(clusterName);
+    }
+    NetworkConfig network = config.getNetworkConfig();
+    if (port > 0) {
+      network.setPort(port);
+    }
+    network.getInterfaces().setEnabled(true).setInterfaces(List.of(host));
+    if (members != null && !members.isEmpty()) {
+      network.getJoin().getTcpIpConfig().setMembers(members);
+    }
+    return config;
+  }
+
+  /** A clustered Vert.x whose event bus binds the same host as Hazelcast. */
+  public static Future<Vertx> clusteredVertx(VertxOptions options, Config hazelcast, String host) {
+    options.getEventBusOptions().setHost(host).setPort(0);
+    HazelcastClusterManager manager = new HazelcastClusterManager(hazelcast);
+    return MetricsSetup.builder(options).withClusterManager(manager).buildClustered();
+  }
+
+  /** This node's id in the cluster, for diagnostics (/ready shows which node answered). */
+  public static String nodeId(Vertx vertx) {
+    if (vertx instanceof io.vertx.core.internal.VertxInternal internal && internal.clusterManager() != null) {
+      return internal.clusterManager().getNodeId();
+    }
+    return "local";
+  }
+}

@@ -1,0 +1,101 @@
+package dev.marketplace.app;
+
+import dev.marketplace.platform.config.ConfigLoader;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+import io.vertx.core.json.JsonObject;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.Callable;
+
+/** One node of a cluster: some components, an existing PostgreSQL and Kafka, Hazelcast membership. */
+@Command(name = "node", mixinStandardHelpOptions = true,
+  description = "Runs some components as one node; with --cluster it joins other nodes over Hazelcast (TCP-IP).")
+final class NodeCommand implements Callable<Integer> {
+
+  @Option(names = "--cluster", description = "Join a cluster (clustered event bus over Hazelcast).")
+  boolean cluster;
+
+  @Option(names = "--components", split = ",", required = true,
+    description = "Components to run here, comma-separated: auth, catalog, cart, inventory, orders, payment, notification, checkout, bank, gateway.")
+  List<String> components;
+
+  @Option(names = "--pg-url", description = "PostgreSQL, e.g. postgresql://postgres@127.0.0.1:15432/postgres")
+  String pgUrl;
+
+  @Option(names = "--kafka", description = "Kafka bootstrap servers, e.g. 127.0.0.1:19092")
+  String kafka;
+
+  @Option(names = "--cluster-host", defaultValue = "127.0.0.1", description = "Address this node binds and announces (default ${DEFAULT-VALUE}).")
+  String clusterHost;
+
+  @Option(names = "--cluster-port", defaultValue = "0", description = "Hazelcast port (default: 5701, next free).")
+  int clusterPort;
+
+  @Option(names = "--cluster-members", split = ",", description = "Members to join, host:port or host:from-to (default: 127.0.0.1:5701-5710).")
+  List<String> clusterMembers;
+
+  @Option(names = "--cluster-name", description = "Only nodes with the same name form a cluster (default: marketplace).")
+  String clusterName;
+
+  @Option(names = "--http-port", description = "Gateway port, when this node runs the gateway.")
+  Integer httpPort;
+
+  @Option(names = "--bank-port", description = "Bank simulator port, when this node runs the bank.")
+  Integer bankPort;
+
+  @Option(names = "--config", description = "A JSON config file read over the defaults.")
+  Path configFile;
+
+  @Override
+  public Integer call() {
+    for (String component : components) {
+      if (!Marketplace.componentNames().contains(component)) {
+        System.err.println("Unknown component '" + component + "'; known: " + String.join(",", Marketplace.componentNames()));
+        return 2;
+      }
+    }
+    JsonObject overrides = new JsonObject();
+    if (pgUrl != null) {
+      overrides.put("pg", new JsonObject().put("url", pgUrl));
+    }
+    if (kafka != null) {
+      overrides.put("kafka", new JsonObject().put("bootstrap_servers", kafka));
+    }
+    if (httpPort != null) {
+      overrides.put("http", new JsonObject().put("port", httpPort));
+    }
+    if (bankPort != null) {
+      overrides.put("bank", new JsonObject().put("port", bankPort));
+    }
+    JsonObject config = ConfigLoader.load(configFile, System.getenv(), overrides);
+
+    ServerLifecycle lifecycle = new ServerLifecycle();
+    try {
+      Vertx vertx = ServerLifecycle.await(buildVertx(), "joining the cluster");
+      lifecycle.onStop(() -> ServerLifecycle.await(vertx.close(), "leaving the cluster"));
+      ServerLifecycle.await(Marketplace.deploy(vertx, config, components), "deploying " + components);
+      System.out.printf("Node %s is up with %s%n", ClusterSupport.nodeId(vertx), String.join(",", components));
+      System.out.flush();
+      lifecycle.awaitStop();
+      return ServerLifecycle.KEEP_RUNNING;
+    } catch (Exception e) {
+      System.err.println("The node failed to start: " + e.getMessage());
+      lifecycle.stopNow();
+      return 1;
+    }
+  }
+
+  private Future<Vertx> buildVertx() {
+    if (!cluster) {
+      return Future.succeededFuture(MetricsSetup.builder(new VertxOptions()).build());
+    }
+    return ClusterSupport.clusteredVertx(new VertxOptions(),
+      ClusterSupport.hazelcastConfig(clusterHost, clusterPort, clusterMembers, clusterName), clusterHost);
+  }
+
+}

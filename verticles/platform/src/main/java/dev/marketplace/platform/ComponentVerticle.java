@@ -1,0 +1,114 @@
+package dev.marketplace.platform;
+
+import dev.marketplace.contracts.Addresses;
+import dev.marketplace.platform.bus.Bus;
+import dev.marketplace.platform.outbox.Outbox;
+import dev.marketplace.platform.outbox.OutboxRelay;
+import dev.marketplace.platform.pg.PgSupport;
+import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.eventbus.MessageConsumer;
+import io.vertx.core.json.JsonObject;
+import io.vertx.sqlclient.Pool;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * What every back-end component does the same way on start: migrate its own schema, open its
+ * pool, start its outbox relay, set itself up, and last answer {@code <name>.ping}. Because the
+ * future of {@link #start()} completes only when every bus registration has reached the cluster,
+ * "deployed" means "reachable".
+ */
+public abstract class ComponentVerticle extends VerticleBase {
+  protected Pool pool;
+  protected Outbox outbox;
+  protected OutboxRelay relay;
+  private final List<MessageConsumer<?>> consumers = new ArrayList<>();
+
+  /** The component's name: its schema, its config section and the prefix of its addresses. */
+  protected abstract String name();
+
+  /** Whether the component keeps data (a schema with migrations under {@code db/<name>}). */
+  protected boolean ownsSchema() {
+    return true;
+  }
+
+  /** Whether the component publishes events through its outbox. */
+  protected boolean publishesEvents() {
+    return false;
+  }
+
+  /** The component's own set-up: register bus handlers with {@link #serve}, start jobs. */
+  protected Future<?> startComponent() {
+    return Future.succeededFuture();
+  }
+
+  protected Future<?> stopComponent() {
+    return Future.succeededFuture();
+  }
+
+  /** This component's config section. */
+  protected JsonObject section() {
+    return config().getJsonObject(name(), new JsonObject());
+  }
+
+  /** The default timeout of requests this component makes to others. */
+  protected long busTimeoutMs() {
+    return config().getJsonObject("bus", new JsonObject()).getLong("timeout_ms", 5000L);
+  }
+
+  protected String nodeId() {
+    return config().getJsonObject("node", new JsonObject()).getString("id", "local");
+  }
+
+  /** Registers a JSON request/reply handler whose registration is awaited by {@link #start()}. */
+  protected void serve(String address, java.util.function.Function<io.vertx.core.eventbus.Message<JsonObject>, Future<JsonObject>> handler) {
+    consumers.add(Bus.serve(vertx, address, handler));
+  }
+
+  @Override
+  public final Future<?> start() {
+    Future<Void> ready = Future.succeededFuture();
+    if (ownsSchema()) {
+      ready = PgSupport.migrate(vertx, config(), name()).map(v -> {
+        pool = PgSupport.pool(vertx, config());
+        outbox = new Outbox(name());
+        return null;
+      });
+    }
+    return ready
+      .compose(v -> startRelay())
+      .compose(v -> startComponent())
+      .compose(v -> {
+        // the ping goes last: a component that answers it is fully set up
+        serve(Addresses.ping(name()), msg -> Future.succeededFuture(
+          new JsonObject().put("component", name()).put("node", nodeId())));
+        List<Future<Void>> registrations = new ArrayList<>();
+        for (MessageConsumer<?> consumer : consumers) {
+          registrations.add(consumer.completion());
+        }
+        return Future.all(registrations);
+      });
+  }
+
+  private Future<Void> startRelay() {
+    if (!ownsSchema() || !publishesEvents()) {
+      return Future.succeededFuture();
+    }
+    relay = new OutboxRelay(vertx, pool, config(), name());
+    return relay.start();
+  }
+
+  @Override
+  public final Future<?> stop() {
+    List<Future<?>> unregistered = new ArrayList<>();
+    for (MessageConsumer<?> consumer : consumers) {
+      unregistered.add(consumer.unregister());
+    }
+    return Future.join(unregistered)
+      .transform(x -> stopComponent())
+      .transform(x -> relay == null ? Future.succeededFuture() : relay.stop())
+      .transform(x -> pool == null ? Future.succeededFuture() : pool.close());
+  }
+}

@@ -1,0 +1,100 @@
+package dev.marketplace.platform.bus;
+
+import dev.marketplace.contracts.BusHeaders;
+import dev.marketplace.contracts.ErrorCode;
+import dev.marketplace.contracts.ServiceFailure;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.eventbus.Message;
+import io.vertx.core.eventbus.MessageConsumer;
+import io.vertx.core.eventbus.ReplyException;
+import io.vertx.core.json.JsonObject;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.slf4j.MDC;
+
+import java.util.function.Function;
+
+/**
+ * Request/reply over the event bus the same way everywhere: JSON in, JSON out, an explicit
+ * timeout on every request, and failures as coded {@link ReplyException}s. A handler that fails
+ * with anything else is logged (with the correlation id) and answered with a generic INTERNAL
+ * failure, so no stack trace or SQL text ever reaches a caller.
+ */
+public final class Bus {
+  private static final Logger LOG = LoggerFactory.getLogger(Bus.class);
+
+  private Bus() {
+  }
+
+  public static DeliveryOptions options(long timeoutMs) {
+    return new DeliveryOptions().setSendTimeout(timeoutMs);
+  }
+
+  /** Copies the caller's identity and correlation id onto a downstream request. */
+  public static DeliveryOptions propagate(Message<?> from, long timeoutMs) {
+    DeliveryOptions options = options(timeoutMs);
+    for (String header : new String[] {BusHeaders.USER_ID, BusHeaders.ROLES, BusHeaders.CORRELATION_ID}) {
+      String value = from.headers().get(header);
+      if (value != null) {
+        options.addHeader(header, value);
+      }
+    }
+    return options;
+  }
+
+  public static Future<JsonObject> request(Vertx vertx, String address, JsonObject body, DeliveryOptions options) {
+    return vertx.eventBus().<JsonObject>request(address, body, options).map(Message::body);
+  }
+
+  public static Future<JsonObject> request(Vertx vertx, String address, JsonObject body, long timeoutMs) {
+    return request(vertx, address, body, options(timeoutMs));
+  }
+
+  /**
+   * Registers {@code handler} at {@code address}. The returned consumer's {@code completion()}
+   * tells when the registration has reached the whole cluster.
+   */
+  public static MessageConsumer<JsonObject> serve(Vertx vertx, String address,
+                                                  Function<Message<JsonObject>, Future<JsonObject>> handler) {
+    return vertx.eventBus().consumer(address, message -> {
+      String correlationId = message.headers().get(BusHeaders.CORRELATION_ID);
+      Future<JsonObject> result;
+      try {
+        if (correlationId != null) {
+          MDC.put("cid", correlationId);
+        }
+        result = message.body() == null
+          ? Future.failedFuture(ErrorCode.MALFORMED_REQUEST.failure("A JSON body is required."))
+          : handler.apply(message);
+      } catch (RuntimeException e) {
+        result = Future.failedFuture(e);
+      } finally {
+        MDC.remove("cid");
+      }
+      result.onComplete(ar -> {
+        if (ar.succeeded()) {
+          message.reply(ar.result());
+        } else {
+          fail(message, address, correlationId, ar.cause());
+        }
+      });
+    });
+  }
+
+  private static void fail(Message<?> message, String address, String correlationId, Throwable cause) {
+    if (cause instanceof ReplyException re && ErrorCode.fromCode(re.failureCode()) != null) {
+      message.fail(re.failureCode(), re.getMessage());
+      return;
+    }
+    if (cause instanceof ReplyException re) {
+      // a downstream timeout or missing handler: pass on its meaning, not its text
+      ServiceFailure failure = ServiceFailure.from(re);
+      message.fail(failure.code().code(), failure.toReplyException().getMessage());
+      return;
+    }
+    LOG.error("Handler of {} failed [cid={}]", address, correlationId, cause);
+    message.fail(ErrorCode.INTERNAL.code(), ServiceFailure.of(ErrorCode.INTERNAL, "An internal error occurred.").toReplyException().getMessage());
+  }
+}
