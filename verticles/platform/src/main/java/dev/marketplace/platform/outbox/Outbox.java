@@ -18,12 +18,12 @@ public final class Outbox {
 
   /** @param schema the owning component's schema (a constant, never user input) */
   public Outbox(String schema) {
-    this.insertSql = "INSERT INTO " + checkedSchema(schema) + ".outbox (event_id, topic, record_key, payload) VALUES ($1, $2, $3, $4::jsonb)";
+    this.insertSql = "INSERT INTO " + checkedSchema(schema) + ".outbox (event_id, topic, record_key, payload) VALUES ($1, $2, $3, $4)";
   }
 
   public Future<Void> append(SqlClient tx, String topic, EventEnvelope event) {
     return tx.preparedQuery(insertSql)
-      .execute(Tuple.of(event.eventId(), topic, event.aggregateId(), event.toJson().encode()))
+      .execute(Tuple.of(event.eventId(), topic, event.aggregateId(), event.toJson()))
       .mapEmpty();
   }
 
