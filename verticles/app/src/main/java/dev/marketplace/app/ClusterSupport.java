@@ -4,6 +4,7 @@ import com.hazelcast.config.Config;
 import com.hazelcast.config.NetworkConfig;
 import com.hazelcast.config.XmlConfigBuilder;
 import io.vertx.core.Future;
+import dev.marketplace.gateway.Metrics;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
@@ -44,16 +45,44 @@ public final class ClusterSupport {
     }
     network.getInterfaces().setEnabled(true).setInterfaces(List.of(host));
     if (members != null && !members.isEmpty()) {
-      network.getJoin().getTcpIpConfig().setMembers(members);
+      network.getJoin().getTcpIpConfig().setMembers(expandPortRanges(members));
     }
     return config;
+  }
+
+  /**
+   * {@code 127.0.0.1:5701-5703} becomes three members: Hazelcast's address picker reads a member
+   * entry as one address and cannot parse a port range there.
+   */
+  static List<String> expandPortRanges(List<String> members) {
+    List<String> expanded = new java.util.ArrayList<>();
+    for (String member : members) {
+      String trimmed = member.trim();
+      int colon = trimmed.lastIndexOf(':');
+      String ports = colon < 0 ? "" : trimmed.substring(colon + 1);
+      int dash = ports.indexOf('-');
+      if (dash < 0) {
+        expanded.add(trimmed);
+        continue;
+      }
+      String host = trimmed.substring(0, colon);
+      int from = Integer.parseInt(ports.substring(0, dash));
+      int to = Integer.parseInt(ports.substring(dash + 1));
+      if (from > to || to - from > 100) {
+        throw new IllegalArgumentException("Bad port range in cluster member " + member);
+      }
+      for (int port = from; port <= to; port++) {
+        expanded.add(host + ":" + port);
+      }
+    }
+    return expanded;
   }
 
   /** A clustered Vert.x whose event bus binds the same host as Hazelcast. */
   public static Future<Vertx> clusteredVertx(VertxOptions options, Config hazelcast, String host) {
     options.getEventBusOptions().setHost(host).setPort(0);
     HazelcastClusterManager manager = new HazelcastClusterManager(hazelcast);
-    return MetricsSetup.builder(options).withClusterManager(manager).buildClustered();
+    return Metrics.builder(options).withClusterManager(manager).buildClustered();
   }
 
   /** This node's id in the cluster, for diagnostics (/ready shows which node answered). */

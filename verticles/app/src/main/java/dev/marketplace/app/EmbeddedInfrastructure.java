@@ -32,7 +32,8 @@ final class EmbeddedInfrastructure implements AutoCloseable {
       java.util.concurrent.CompletableFuture.supplyAsync(() -> EmbeddedKafkaBroker.start(kafkaDir, kafkaPort));
     EmbeddedPostgresServer pg;
     try {
-      pg = EmbeddedPostgresServer.start(pgDir, pgPort, durable);
+      // our ServerLifecycle stops PostgreSQL after Vert.x has drained, not concurrently with it
+      pg = EmbeddedPostgresServer.start(pgDir, pgPort, durable, false);
     } catch (RuntimeException e) {
       kafkaStart.thenAccept(EmbeddedKafkaBroker::close);
       throw e;

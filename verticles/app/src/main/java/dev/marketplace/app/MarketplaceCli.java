@@ -2,6 +2,7 @@ package dev.marketplace.app;
 
 import dev.marketplace.contracts.Components;
 import dev.marketplace.platform.config.ConfigLoader;
+import dev.marketplace.gateway.Metrics;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import io.vertx.core.json.JsonObject;
@@ -64,7 +65,7 @@ public final class MarketplaceCli implements Callable<Integer> {
       .put("bank", new JsonObject().put("port", bankPort));
     JsonObject config = ConfigLoader.load(configFile, System.getenv(), overrides);
 
-    Vertx vertx = MetricsSetup.builder(new VertxOptions()).build();
+    Vertx vertx = Metrics.builder(new VertxOptions()).build();
     lifecycle.onStop(() -> ServerLifecycle.await(vertx.close(), "closing Vert.x"));
     try {
       ServerLifecycle.await(Marketplace.deploy(vertx, config, Components.ALL), "deploying the marketplace");

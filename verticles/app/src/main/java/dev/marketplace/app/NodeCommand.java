@@ -2,6 +2,7 @@ package dev.marketplace.app;
 
 import dev.marketplace.platform.config.ConfigLoader;
 import io.vertx.core.Future;
+import dev.marketplace.gateway.Metrics;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import io.vertx.core.json.JsonObject;
@@ -92,7 +93,7 @@ final class NodeCommand implements Callable<Integer> {
 
   private Future<Vertx> buildVertx() {
     if (!cluster) {
-      return Future.succeededFuture(MetricsSetup.builder(new VertxOptions()).build());
+      return Future.succeededFuture(Metrics.builder(new VertxOptions()).build());
     }
     return ClusterSupport.clusteredVertx(new VertxOptions(),
       ClusterSupport.hazelcastConfig(clusterHost, clusterPort, clusterMembers, clusterName), clusterHost);

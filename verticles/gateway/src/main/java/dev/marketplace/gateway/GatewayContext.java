@@ -1,0 +1,119 @@
+package dev.marketplace.gateway;
+
+import dev.marketplace.contracts.BusHeaders;
+import dev.marketplace.contracts.ErrorCode;
+import dev.marketplace.platform.bus.Bus;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.json.DecodeException;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.RoutingContext;
+
+import java.util.TreeSet;
+
+/**
+ * What a {@link RouteModule} needs from the gateway: the config, bus requests that carry the
+ * request's correlation id and caller identity, and the JSON in/out conventions.
+ *
+ * <p>Typical handler:
+ * <pre>{@code
+ * router.post(GatewayContext.API + "/cart/items").handler(ctx ->
+ *   gateway.relay(ctx, "cart.add-item", GatewayContext.jsonBody(ctx), 201));
+ * }</pre>
+ */
+public final class GatewayContext {
+  /** The prefix of the public API. */
+  public static final String API = "/api/v1";
+  public static final String JSON = "application/json";
+
+  private final Vertx vertx;
+  private final JsonObject config;
+  private final long busTimeoutMs;
+
+  GatewayContext(Vertx vertx, JsonObject config) {
+    this.vertx = vertx;
+    this.config = config;
+    this.busTimeoutMs = config.getJsonObject("bus", new JsonObject()).getLong("timeout_ms", 5000L);
+  }
+
+  public Vertx vertx() {
+    return vertx;
+  }
+
+  /** The full configuration the gateway was deployed with. */
+  public JsonObject config() {
+    return config;
+  }
+
+  /** The default timeout of requests to components ({@code bus.timeout_ms}). */
+  public long busTimeoutMs() {
+    return busTimeoutMs;
+  }
+
+  /** Options for a request to a component on behalf of this HTTP request, with the default timeout. */
+  public DeliveryOptions deliveryOptions(RoutingContext ctx) {
+    return deliveryOptions(ctx, busTimeoutMs);
+  }
+
+  /**
+   * Options with the send timeout, the {@code x-correlation-id} header and, for an authenticated
+   * caller ({@link Identity#attach}), the {@code x-user-id} and {@code x-roles} headers.
+   */
+  public DeliveryOptions deliveryOptions(RoutingContext ctx, long timeoutMs) {
+    DeliveryOptions options = Bus.options(timeoutMs).addHeader(BusHeaders.CORRELATION_ID, Correlation.id(ctx));
+    Identity.of(ctx).ifPresent(identity -> {
+      options.addHeader(BusHeaders.USER_ID, identity.userId());
+      if (!identity.roles().isEmpty()) {
+        options.addHeader(BusHeaders.ROLES, String.join(",", new TreeSet<>(identity.roles())));
+      }
+    });
+    return options;
+  }
+
+  /** A JSON request to a component; fails with the component's coded {@code ReplyException}. */
+  public Future<JsonObject> request(RoutingContext ctx, String address, JsonObject body) {
+    return Bus.request(vertx, address, body, deliveryOptions(ctx));
+  }
+
+  /**
+   * Asks a component and answers the HTTP request with its reply ({@code successStatus}) or
+   * with the problem its failure maps to.
+   */
+  public void relay(RoutingContext ctx, String address, JsonObject body, int successStatus) {
+    request(ctx, address, body).onComplete(ar -> {
+      if (ar.succeeded()) {
+        sendJson(ctx, successStatus, ar.result());
+      } else {
+        ProblemResponses.send(ctx, ar.cause());
+      }
+    });
+  }
+
+  /**
+   * The request body as a JSON object. Throws a MALFORMED_REQUEST failure (400) when it is
+   * missing, not JSON or not an object; thrown from a route handler, that becomes the problem
+   * response by itself.
+   */
+  public static JsonObject jsonBody(RoutingContext ctx) {
+    Buffer body = ctx.body().buffer();
+    if (body == null || body.length() == 0) {
+      throw ErrorCode.MALFORMED_REQUEST.failure("A JSON object body is required.");
+    }
+    try {
+      return new JsonObject(body);
+    } catch (DecodeException | ClassCastException e) {
+      // the parser's message quotes the input back; the client gets a plain sentence instead
+      throw ErrorCode.MALFORMED_REQUEST.failure("The request body must be a JSON object.");
+    }
+  }
+
+  public static void sendJson(RoutingContext ctx, int status, JsonObject body) {
+    ctx.response()
+      .setStatusCode(status)
+      .putHeader(HttpHeaders.CONTENT_TYPE, JSON)
+      .end(body.encode());
+  }
+}

@@ -1,0 +1,163 @@
+package dev.marketplace.gateway;
+
+import dev.marketplace.contracts.ErrorCode;
+import io.vertx.core.Future;
+import io.vertx.core.Handler;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import io.vertx.ext.web.handler.BodyHandler;
+import io.vertx.ext.web.handler.CorsHandler;
+import io.vertx.micrometer.PrometheusScrapingHandler;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * The storefront gateway: every public HTTP route. Reads the full configuration from
+ * {@code config()}: {@code http.host}, {@code http.port} (0 picks a free port, see
+ * {@link #actualPort()}), {@code http.max_body_bytes}, {@code gateway.ready_timeout_ms},
+ * {@code gateway.required_components}, {@code gateway.cors_origins} (default {@code ["*"]}),
+ * {@code bus.timeout_ms}, {@code pg.url}, {@code kafka.bootstrap_servers}.
+ *
+ * <p>Every response carries {@code X-Correlation-Id}; every error is problem+json
+ * ({@link ProblemResponses}). The public API comes from {@link RouteModule}s.
+ */
+public class GatewayVerticle extends VerticleBase {
+  private static final Logger LOG = LoggerFactory.getLogger(GatewayVerticle.class);
+  private static final Set<HttpMethod> CORS_METHODS = Set.of(
+    HttpMethod.GET, HttpMethod.POST, HttpMethod.PUT, HttpMethod.PATCH, HttpMethod.DELETE);
+  private static final Set<String> CORS_HEADERS = Set.of(
+    "Authorization", "Content-Type", "Idempotency-Key", "X-Cart-Id", Correlation.HEADER);
+  private static final List<Integer> ROUTER_ERROR_STATUSES = List.of(400, 404, 405, 406, 413, 415, 500);
+
+  private final List<RouteModule> modules;
+  private GatewayContext gateway;
+  private Readiness readiness;
+  private HttpServer server;
+
+  public GatewayVerticle() {
+    this(List.of());
+  }
+
+  /** @param extraModules mounted after {@link #businessModules()} (tests, local experiments) */
+  public GatewayVerticle(List<RouteModule> extraModules) {
+    List<RouteModule> all = new ArrayList<>(businessModules());
+    all.addAll(extraModules);
+    this.modules = List.copyOf(all);
+  }
+
+  /** The slices of the public API under {@link GatewayContext#API}, one line each. */
+  static List<RouteModule> businessModules() {
+    return List.of();
+  }
+
+  @Override
+  public Future<?> start() {
+    JsonObject http = config().getJsonObject("http", new JsonObject());
+    gateway = new GatewayContext(vertx, config());
+    readiness = new Readiness(vertx, config());
+    Router router = router(http.getLong("max_body_bytes", 65536L));
+    return readiness.start()
+      .compose(v -> vertx.createHttpServer(new HttpServerOptions())
+        .requestHandler(router)
+        .listen(http.getInteger("port", 8080), http.getString("host", "0.0.0.0")))
+      .onSuccess(s -> {
+        server = s;
+        LOG.info("Gateway listening on port {}", s.actualPort());
+      });
+  }
+
+  /** The route table. */
+  private void routes(Router router) {
+    router.get("/health").handler(this::health);
+    router.get("/ready").handler(this::ready);
+    router.get("/metrics").handler(metrics());
+    for (RouteModule module : modules) {
+      module.mount(router, gateway);
+    }
+  }
+
+  @Override
+  public Future<?> stop() {
+    // the HTTP server is closed by Vert.x with the verticle; the probe's clients are ours to close
+    return readiness == null ? Future.succeededFuture() : readiness.close();
+  }
+
+  /** The port the server listens on (useful with {@code http.port = 0}); -1 before start. */
+  public int actualPort() {
+    return server == null ? -1 : server.actualPort();
+  }
+
+  private Router router(long maxBodyBytes) {
+    Router router = Router.router(vertx);
+    // every request, in this order
+    router.route().handler(AccessLog::handle);
+    router.route().handler(Correlation::scope);
+    router.route().handler(cors());
+    router.route().handler(BodyHandler.create(false).setBodyLimit(maxBodyBytes));
+    // again: the body handler resumes the chain from an I/O callback, outside the first scope
+    router.route().handler(Correlation::scope);
+
+    routes(router);
+
+    // failures of any route, then what no route matched (404, 405...) or no failure handler took
+    router.route().failureHandler(ProblemResponses::handle);
+    for (int status : ROUTER_ERROR_STATUSES) {
+      router.errorHandler(status, ProblemResponses::handle);
+    }
+    return router;
+  }
+
+  private CorsHandler cors() {
+    CorsHandler cors = CorsHandler.create()
+      .allowedMethods(CORS_METHODS)
+      .allowedHeaders(CORS_HEADERS)
+      .exposedHeader(Correlation.HEADER);
+    Object configured = config().getJsonObject("gateway", new JsonObject()).getValue("cors_origins");
+    List<String> origins = new ArrayList<>();
+    if (configured instanceof JsonArray array) {
+      array.forEach(o -> origins.add(String.valueOf(o)));
+    } else if (configured instanceof String s) {
+      origins.add(s);
+    }
+    // no list, or "*" in it: any origin (tokens travel in Authorization, never in cookies)
+    if (!origins.isEmpty() && !origins.contains("*")) {
+      cors.addOrigins(origins);
+    }
+    return cors;
+  }
+
+  private void health(RoutingContext ctx) {
+    ctx.response().putHeader("Cache-Control", "no-store");
+    GatewayContext.sendJson(ctx, 200, new JsonObject().put("status", "UP"));
+  }
+
+  private void ready(RoutingContext ctx) {
+    readiness.check(Correlation.id(ctx)).onComplete(ar -> {
+      if (ar.failed()) {
+        ProblemResponses.send(ctx, ar.cause());
+        return;
+      }
+      JsonObject report = ar.result();
+      ctx.response().putHeader("Cache-Control", "no-store");
+      GatewayContext.sendJson(ctx, "UP".equals(report.getString("status")) ? 200 : 503, report);
+    });
+  }
+
+  private Handler<RoutingContext> metrics() {
+    if (vertx.isMetricsEnabled()) {
+      return PrometheusScrapingHandler.create();
+    }
+    return ctx -> ProblemResponses.send(ctx, ErrorCode.SERVICE_UNAVAILABLE,
+      "Metrics are not enabled on this node (build Vert.x with Metrics.builder).");
+  }
+}
