@@ -40,6 +40,7 @@ public class GatewayVerticle extends VerticleBase {
   private static final List<Integer> ROUTER_ERROR_STATUSES = List.of(400, 404, 405, 406, 413, 415, 500);
 
   private final List<RouteModule> modules;
+  private final Authenticator authenticator;
   private GatewayContext gateway;
   private Readiness readiness;
   private HttpServer server;
@@ -50,9 +51,15 @@ public class GatewayVerticle extends VerticleBase {
 
   /** @param extraModules mounted after {@link #businessModules()} (tests, local experiments) */
   public GatewayVerticle(List<RouteModule> extraModules) {
+    this(extraModules, Authenticator.ANONYMOUS_ONLY);
+  }
+
+  /** @param authenticator establishes the caller of every {@code /api/v1} request */
+  public GatewayVerticle(List<RouteModule> extraModules, Authenticator authenticator) {
     List<RouteModule> all = new ArrayList<>(businessModules());
     all.addAll(extraModules);
     this.modules = List.copyOf(all);
+    this.authenticator = authenticator;
   }
 
   /** The slices of the public API under {@link GatewayContext#API}, one line each. */
@@ -81,6 +88,7 @@ public class GatewayVerticle extends VerticleBase {
     router.get("/health").handler(this::health);
     router.get("/ready").handler(this::ready);
     router.get("/metrics").handler(metrics());
+    router.route(GatewayContext.API + "/*").handler(this::authenticate);
     for (RouteModule module : modules) {
       module.mount(router, gateway);
     }
@@ -134,6 +142,17 @@ public class GatewayVerticle extends VerticleBase {
       cors.addOrigins(origins);
     }
     return cors;
+  }
+
+  private void authenticate(RoutingContext ctx) {
+    authenticator.authenticate(ctx).onComplete(ar -> {
+      if (ar.failed()) {
+        ctx.fail(ar.cause());
+        return;
+      }
+      ar.result().ifPresent(identity -> Identity.attach(ctx, identity));
+      ctx.next();
+    });
   }
 
   private void health(RoutingContext ctx) {

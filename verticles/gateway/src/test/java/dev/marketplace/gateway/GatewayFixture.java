@@ -42,7 +42,12 @@ final class GatewayFixture {
   }
 
   static Future<GatewayFixture> deploy(Vertx vertx, JsonObject config) {
-    GatewayVerticle verticle = new GatewayVerticle(List.of(new TestRoutes()));
+    return deploy(vertx, config, List.of(new TestRoutes()), Authenticator.ANONYMOUS_ONLY);
+  }
+
+  /** A gateway with the given route modules (besides the business ones) and authenticator. */
+  static Future<GatewayFixture> deploy(Vertx vertx, JsonObject config, List<RouteModule> modules, Authenticator authenticator) {
+    GatewayVerticle verticle = new GatewayVerticle(modules, authenticator);
     return vertx.deployVerticle(verticle, new DeploymentOptions().setConfig(config))
       .map(id -> new GatewayFixture(verticle, WebClient.create(vertx,
         new WebClientOptions().setDefaultHost("127.0.0.1").setDefaultPort(verticle.actualPort()))));

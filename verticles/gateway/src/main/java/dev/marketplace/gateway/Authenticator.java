@@ -1,0 +1,30 @@
+package dev.marketplace.gateway;
+
+import dev.marketplace.contracts.ErrorCode;
+import io.vertx.core.Future;
+import io.vertx.core.http.HttpHeaders;
+import io.vertx.ext.web.RoutingContext;
+
+import java.util.Optional;
+
+/**
+ * Establishes who calls an {@code /api/v1} route from the request's credentials. Runs before
+ * every route module; routes then declare who may call them with {@link Access}.
+ */
+@FunctionalInterface
+public interface Authenticator {
+
+  /**
+   * @return the caller's identity, empty for a request without credentials; a failed future
+   *     (TOKEN_INVALID, UNAUTHORIZED...) for credentials that do not check out
+   */
+  Future<Optional<Identity>> authenticate(RoutingContext ctx);
+
+  /**
+   * Accepts only anonymous requests: any {@code Authorization} header is refused. The gateway's
+   * default until a token verifier is configured, so that no credentials are ever waved through.
+   */
+  Authenticator ANONYMOUS_ONLY = ctx -> ctx.request().headers().contains(HttpHeaders.AUTHORIZATION)
+    ? Future.failedFuture(ErrorCode.TOKEN_INVALID.failure("Access tokens cannot be verified by this gateway."))
+    : Future.succeededFuture(Optional.empty());
+}
