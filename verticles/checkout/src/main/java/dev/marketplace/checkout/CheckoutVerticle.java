@@ -1,13 +1,159 @@
 package dev.marketplace.checkout;
 
 import dev.marketplace.contracts.Components;
+import dev.marketplace.contracts.EventEnvelope;
+import dev.marketplace.contracts.Topics;
+import dev.marketplace.contracts.checkout.CheckoutAddresses;
 import dev.marketplace.platform.ComponentVerticle;
+import dev.marketplace.platform.kafka.KafkaSupport;
+import dev.marketplace.platform.validation.JsonValidator;
+import io.vertx.core.Future;
+import io.vertx.core.json.JsonObject;
+import io.vertx.kafka.client.consumer.KafkaConsumer;
+import io.vertx.kafka.client.consumer.KafkaConsumerRecord;
+import io.vertx.kafka.client.consumer.KafkaConsumerRecords;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
-/** The checkout component. */
+import java.time.Duration;
+import java.util.UUID;
+
+/**
+ * The checkout saga coordinator (see {@link CheckoutAddresses}). Besides answering
+ * {@code checkout.start} it
+ * <ul>
+ *   <li>consumes {@code payments.events} (group {@code checkout.<database>}): a captured or declined
+ *   payment is recorded on the saga, which is then driven on;</li>
+ *   <li>sweeps every {@code sweep_interval_ms} (and at start) for sagas that are due: left
+ *   unfinished by a dead node (lease expired), waiting past {@code reserved_until}, with a payment
+ *   result, or retrying a failed compensation. Claims use {@code FOR UPDATE SKIP LOCKED} and a
+ *   lease, so two nodes never drive one saga at once.</li>
+ * </ul>
+ */
 public class CheckoutVerticle extends ComponentVerticle {
+  private static final Logger LOG = LoggerFactory.getLogger(CheckoutVerticle.class);
+  private static final int SWEEP_BATCH = 20;
+
+  private final String owner = "checkout-" + UUID.randomUUID();
+  private SagaRepository repository;
+  private SagaDriver driver;
+  private KafkaConsumer<String, String> consumer;
+  private boolean running;
+  private boolean sweeping;
+  private long sweepTimer = -1;
 
   @Override
   protected String name() {
     return Components.CHECKOUT;
+  }
+
+  @Override
+  protected Future<?> startComponent() {
+    CheckoutSettings settings = CheckoutSettings.from(section());
+    repository = new SagaRepository(pool, settings.leaseMs());
+    driver = new SagaDriver(vertx, repository, owner, settings);
+    CheckoutService service = new CheckoutService(vertx, repository, driver, owner, settings);
+    serve(CheckoutAddresses.START, service::start);
+    serve(CheckoutAddresses.GET, service::get);
+    running = true;
+    sweepTimer = vertx.setPeriodic(1, settings.sweepIntervalMs(), id -> sweep());
+    return startConsumer();
+  }
+
+  @Override
+  protected Future<?> stopComponent() {
+    running = false;
+    if (sweepTimer >= 0) {
+      vertx.cancelTimer(sweepTimer);
+    }
+    return consumer == null ? Future.succeededFuture() : consumer.close();
+  }
+
+  /** The owner id this instance writes into the leases it holds. */
+  String owner() {
+    return owner;
+  }
+
+  private Future<Void> startConsumer() {
+    String database = config().getJsonObject("pg").getString("url").replaceAll(".*/", "").replaceAll("\\?.*", "");
+    // one group per database: test databases sharing a broker must not steal each other's events
+    consumer = KafkaSupport.consumer(vertx, config(), "checkout." + database);
+    return KafkaSupport.ensureTopics(vertx, config())
+      .compose(v -> consumer.subscribe(Topics.PAYMENTS_EVENTS))
+      .onSuccess(v -> pollEvents());
+  }
+
+  private void pollEvents() {
+    if (!running) {
+      return;
+    }
+    consumer.poll(Duration.ofMillis(500))
+      .compose(this::handleEvents)
+      .compose(v -> consumer.commit())
+      .onComplete(ar -> {
+        if (ar.failed()) {
+          LOG.warn("Consuming {} failed: {}", Topics.PAYMENTS_EVENTS, ar.cause().toString());
+          vertx.setTimer(1_000, id -> pollEvents());
+        } else {
+          vertx.runOnContext(v -> pollEvents());
+        }
+      });
+  }
+
+  private Future<Void> handleEvents(KafkaConsumerRecords<String, String> records) {
+    Future<Void> chain = Future.succeededFuture();
+    for (int i = 0; i < records.size(); i++) {
+      KafkaConsumerRecord<String, String> record = records.recordAt(i);
+      chain = chain.compose(v -> handleEvent(record.value()));
+    }
+    return chain;
+  }
+
+  /** Records the payment's result on its saga (durably, before the offset is committed), then drives it. */
+  private Future<Void> handleEvent(String value) {
+    EventEnvelope event;
+    try {
+      event = EventEnvelope.fromJson(new JsonObject(value));
+    } catch (RuntimeException e) {
+      LOG.warn("Skipping an unreadable event on {}: {}", Topics.PAYMENTS_EVENTS, e.toString());
+      return Future.succeededFuture();
+    }
+    String result = switch (event.type()) {
+      case "PaymentCaptured" -> "CAPTURED";
+      case "PaymentDeclined" -> "DECLINED";
+      default -> null;
+    };
+    UUID orderId = JsonValidator.parseUuid(event.data().getValue("order_id"));
+    if (result == null || orderId == null) {
+      return Future.succeededFuture();
+    }
+    return repository.recordPaymentResult(orderId, result).map(news -> {
+      if (news) {
+        repository.claim(orderId, owner)
+          .compose(claimed -> claimed.map(driver::drive).orElse(Future.succeededFuture()))
+          .onFailure(err -> LOG.warn("Saga {}: driving after {} failed: {}", orderId, event.type(), err.toString()));
+      }
+      return null;
+    });
+  }
+
+  private void sweep() {
+    if (!running || sweeping) {
+      return;
+    }
+    sweeping = true;
+    repository.claimDue(owner, SWEEP_BATCH)
+      .compose(sagas -> {
+        if (!sagas.isEmpty()) {
+          LOG.debug("Sweep claimed {} sagas", sagas.size());
+        }
+        return Future.join(sagas.stream().map(driver::drive).toList());
+      })
+      .onComplete(ar -> {
+        sweeping = false;
+        if (ar.failed()) {
+          LOG.warn("Saga sweep failed: {}", ar.cause().toString());
+        }
+      });
   }
 }

@@ -1,10 +1,34 @@
 package dev.marketplace.payment;
 
 import dev.marketplace.contracts.Components;
+import dev.marketplace.contracts.payment.PaymentAddresses;
 import dev.marketplace.platform.ComponentVerticle;
+import io.vertx.core.Future;
+import io.vertx.core.json.JsonObject;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
-/** The payment component. */
+import java.util.List;
+
+/**
+ * The payment component: intents in the {@code payment} schema, the bank over HTTP
+ * ({@link BankClient}), signed callbacks, void and refund, events on {@code payments.events}.
+ *
+ * <p>Config ({@code payment} section): {@code bank_url} (default {@code http://127.0.0.1:<bank.port>}),
+ * {@code bank_timeout_ms} (3000), {@code breaker_max_failures} (5), {@code breaker_reset_ms} (10000),
+ * {@code poll_interval_ms} (1000: how often the jobs run), {@code poll_silent_ms} (30000: a PENDING
+ * payment without news for that long is asked about), {@code poll_lead_ms} (60000: ... or when its
+ * reservation ends within that), {@code poll_recheck_ms} (5000), {@code refund_retry_ms} (5000).
+ * The callback signature secret is {@code bank.shared_secret}.
+ */
 public class PaymentVerticle extends ComponentVerticle {
+  private static final Logger LOG = LoggerFactory.getLogger(PaymentVerticle.class);
+
+  private BankClient bank;
+  private PaymentService service;
+  private PaymentRepository repository;
+  private long jobTimer = -1;
+  private boolean jobRunning;
 
   @Override
   protected boolean publishesEvents() {
@@ -14,5 +38,54 @@ public class PaymentVerticle extends ComponentVerticle {
   @Override
   protected String name() {
     return Components.PAYMENT;
+  }
+
+  @Override
+  protected Future<?> startComponent() {
+    JsonObject section = section();
+    String secret = config().getJsonObject("bank", new JsonObject()).getString("shared_secret", "dev-bank-secret");
+    bank = new BankClient(vertx, config());
+    repository = new PaymentRepository(pool);
+    service = new PaymentService(repository, bank, outbox, relay, secret);
+    serve(PaymentAddresses.START, msg -> service.start(msg.body()));
+    serve(PaymentAddresses.VOID, msg -> service.voidPayment(msg.body()));
+    serve(PaymentAddresses.REFUND, msg -> service.refund(msg.body()));
+    serve(PaymentAddresses.CALLBACK, msg -> service.callback(msg.body()));
+    serve(PaymentAddresses.GET, msg -> service.get(msg.body()));
+    long interval = section.getLong("poll_interval_ms", 1_000L);
+    jobTimer = vertx.setPeriodic(interval, id -> runJobs(section));
+    return Future.succeededFuture();
+  }
+
+  @Override
+  protected Future<?> stopComponent() {
+    if (jobTimer >= 0) {
+      vertx.cancelTimer(jobTimer);
+    }
+    if (bank != null) {
+      bank.close();
+    }
+    return Future.succeededFuture();
+  }
+
+  /** Asks the bank about silent payments and retries pending refunds; one run at a time per node. */
+  private void runJobs(JsonObject section) {
+    if (jobRunning) {
+      return;
+    }
+    jobRunning = true;
+    Future<List<Intent>> silent = repository.claimSilentPending(
+      section.getLong("poll_recheck_ms", 5_000L), section.getLong("poll_silent_ms", 30_000L),
+      section.getLong("poll_lead_ms", 60_000L), 50);
+    silent
+      .compose(intents -> Future.join(intents.stream().map(service::pollBank).toList()))
+      .transform(x -> repository.claimRefundPending(section.getLong("refund_retry_ms", 5_000L), 50))
+      .compose(intents -> Future.join(intents.stream().map(service::refundAtBank).toList()))
+      .onComplete(ar -> {
+        jobRunning = false;
+        if (ar.failed()) {
+          LOG.debug("Payment jobs: {}", ar.cause().toString());
+        }
+      });
   }
 }

@@ -1,0 +1,126 @@
+package dev.marketplace.checkout;
+
+import dev.marketplace.contracts.ErrorCode;
+import dev.marketplace.platform.bus.Caller;
+import dev.marketplace.platform.validation.JsonValidator;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.eventbus.Message;
+import io.vertx.core.json.JsonObject;
+
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.regex.Pattern;
+
+/**
+ * {@code checkout.start}: the idempotency key decides first. The INSERT of the saga row is the
+ * lock: of two calls with the same user and key exactly one inserts (the unique constraint makes
+ * the other wait for the first's commit and then insert nothing); that one drives the saga, the
+ * other waits for its recorded outcome.
+ */
+final class CheckoutService {
+  private static final Pattern METHOD = Pattern.compile("[a-z][a-z0-9_]{0,31}");
+  private static final long POLL_MS = 50;
+
+  private final Vertx vertx;
+  private final SagaRepository repository;
+  private final SagaDriver driver;
+  private final String owner;
+  private final CheckoutSettings settings;
+
+  CheckoutService(Vertx vertx, SagaRepository repository, SagaDriver driver, String owner, CheckoutSettings settings) {
+    this.vertx = vertx;
+    this.repository = repository;
+    this.driver = driver;
+    this.owner = owner;
+    this.settings = settings;
+  }
+
+  Future<JsonObject> start(Message<JsonObject> message) {
+    String userId = Caller.of(message).requireUser();
+    JsonValidator v = JsonValidator.of(message.body()).allowOnly("cart_id", "payment_method", "idempotency_key");
+    UUID cartId = v.requiredUuid("cart_id");
+    String method = v.requiredString("payment_method", 1, 32);
+    if (method != null && !METHOD.matcher(method).matches()) {
+      v.error("payment_method", "must be a lowercase method name such as card");
+    }
+    String key = v.requiredString("idempotency_key", 1, 200);
+    v.throwIfInvalid();
+    String hash = requestHash(cartId, method);
+    return repository.insert(UUID.randomUUID(), userId, key, hash, cartId, method, owner).compose(inserted -> {
+      if (inserted.isPresent()) {
+        return driver.drive(inserted.get()).compose(saga -> answer(saga.id(), saga.outcome()));
+      }
+      return repository.byKey(userId, key).compose(existing -> {
+        Saga saga = existing.orElseThrow();
+        if (!saga.requestHash().equals(hash)) {
+          return Future.failedFuture(ErrorCode.IDEMPOTENCY_KEY_REUSED.failure(
+            "This Idempotency-Key was already used for a different checkout."));
+        }
+        return answer(saga.id(), saga.outcome());
+      });
+    });
+  }
+
+  Future<JsonObject> get(Message<JsonObject> message) {
+    Caller caller = Caller.of(message);
+    caller.requireUser();
+    JsonValidator v = JsonValidator.of(message.body()).allowOnly("order_id");
+    UUID orderId = v.requiredUuid("order_id");
+    v.throwIfInvalid();
+    return repository.byId(orderId).map(found -> {
+      Saga saga = found.orElseThrow(Caller::notFound);
+      caller.requireOwner(saga.userId());
+      return new JsonObject()
+        .put("order_id", saga.orderId())
+        .put("state", saga.state().name())
+        .put("reserved_until", saga.reservedUntil() == null ? null : saga.reservedUntil().toInstant().toString())
+        .put("payment_url", saga.paymentUrl())
+        .put("cancel_reason", saga.cancelReason());
+    });
+  }
+
+  /** The recorded outcome as a reply or a failure; waits for it while another call still runs the saga. */
+  private Future<JsonObject> answer(UUID sagaId, JsonObject outcome) {
+    if (outcome != null) {
+      return toReply(outcome);
+    }
+    long deadline = System.currentTimeMillis() + settings.requestWaitMs();
+    return poll(sagaId, deadline);
+  }
+
+  private Future<JsonObject> poll(UUID sagaId, long deadline) {
+    return vertx.timer(POLL_MS).compose(t -> repository.outcome(sagaId)).compose(outcome -> {
+      if (outcome != null) {
+        return toReply(outcome);
+      }
+      if (System.currentTimeMillis() > deadline) {
+        return Future.failedFuture(ErrorCode.SERVICE_UNAVAILABLE.failure(
+          "This checkout is still in progress; repeat the request with the same Idempotency-Key.",
+          new JsonObject().put("order_id", sagaId.toString())));
+      }
+      return poll(sagaId, deadline);
+    });
+  }
+
+  static Future<JsonObject> toReply(JsonObject outcome) {
+    if (outcome.getBoolean("ok", false)) {
+      return Future.succeededFuture(outcome.getJsonObject("reply").copy());
+    }
+    ErrorCode code = Optional.ofNullable(outcome.getString("code")).map(ErrorCode::valueOf).orElse(ErrorCode.INTERNAL);
+    return Future.failedFuture(code.failure(outcome.getString("detail"), outcome.getJsonObject("extra", new JsonObject())));
+  }
+
+  static String requestHash(UUID cartId, String method) {
+    try {
+      MessageDigest sha = MessageDigest.getInstance("SHA-256");
+      return HexFormat.of().formatHex(sha.digest((cartId + "\n" + method).getBytes(StandardCharsets.UTF_8)));
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+}

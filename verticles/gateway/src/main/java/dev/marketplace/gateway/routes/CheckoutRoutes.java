@@ -1,0 +1,50 @@
+package dev.marketplace.gateway.routes;
+
+import dev.marketplace.contracts.ServiceFailure;
+import dev.marketplace.contracts.checkout.CheckoutAddresses;
+import dev.marketplace.gateway.Access;
+import dev.marketplace.gateway.GatewayContext;
+import dev.marketplace.gateway.ProblemResponses;
+import dev.marketplace.gateway.RouteModule;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+
+import static dev.marketplace.gateway.GatewayContext.API;
+
+/**
+ * {@code POST /api/v1/checkout} {@code {cart_id, payment_method}} + header {@code Idempotency-Key}:
+ * 201 {@code {order_id, status, payment_url, reserved_until}}; the same key answers the same result,
+ * the same key with another body is 422, a checkout that cannot go on is 409 with {@code code} and
+ * the cancelled {@code order_id}. The saga may take seconds (the bank), so the bus request waits
+ * {@code checkout.request_timeout_ms} (default 30 s) rather than the default bus timeout.
+ */
+public final class CheckoutRoutes implements RouteModule {
+  static final String IDEMPOTENCY_KEY = "Idempotency-Key";
+
+  @Override
+  public void mount(Router router, GatewayContext gateway) {
+    router.post(API + "/checkout").handler(Access.user()).handler(ctx -> checkout(ctx, gateway));
+  }
+
+  private static void checkout(RoutingContext ctx, GatewayContext gateway) {
+    JsonObject body = GatewayContext.jsonBody(ctx);
+    String key = ctx.request().getHeader(IDEMPOTENCY_KEY);
+    if (key == null || key.isBlank() || key.length() > 200 || body.containsKey("idempotency_key")) {
+      String message = body.containsKey("idempotency_key") ? "is not a known field" : "header is required (1 to 200 characters)";
+      String field = body.containsKey("idempotency_key") ? "idempotency_key" : IDEMPOTENCY_KEY;
+      ProblemResponses.send(ctx, ServiceFailure.from(ServiceFailure.invalidField(field, message)));
+      return;
+    }
+    long timeoutMs = gateway.config().getJsonObject("checkout", new JsonObject()).getLong("request_timeout_ms", 30_000L);
+    gateway.vertx().eventBus().<JsonObject>request(CheckoutAddresses.START, body.copy().put("idempotency_key", key.strip()),
+        gateway.deliveryOptions(ctx, timeoutMs))
+      .onComplete(ar -> {
+        if (ar.succeeded()) {
+          GatewayContext.sendJson(ctx, 201, ar.result().body());
+        } else {
+          ProblemResponses.send(ctx, ar.cause());
+        }
+      });
+  }
+}

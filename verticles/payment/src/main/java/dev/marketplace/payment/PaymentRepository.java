@@ -1,0 +1,128 @@
+package dev.marketplace.payment;
+
+import io.vertx.core.Future;
+import io.vertx.sqlclient.Pool;
+import io.vertx.sqlclient.Row;
+import io.vertx.sqlclient.RowSet;
+import io.vertx.sqlclient.SqlClient;
+import io.vertx.sqlclient.Tuple;
+
+import java.time.OffsetDateTime;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
+
+/** The payment schema's SQL, in one place. */
+final class PaymentRepository {
+  private static final String INSERT = """
+    INSERT INTO payment.intents (payment_id, order_id, buyer_id, amount, currency, method, status, reserved_until)
+    VALUES ($1, $2, $3, $4, $5, $6, 'CREATED', $7)
+    ON CONFLICT DO NOTHING""";
+  private static final String INSERT_TOMBSTONE = """
+    INSERT INTO payment.intents (payment_id, order_id, amount, currency, status)
+    VALUES ($1, $2, 0, 'RUB', 'VOIDED')
+    ON CONFLICT DO NOTHING""";
+  private static final String BY_ORDER = "SELECT * FROM payment.intents WHERE order_id = $1";
+  private static final String BY_ORDER_FOR_UPDATE = "SELECT * FROM payment.intents WHERE order_id = $1 FOR UPDATE";
+  private static final String BY_BANK_ID_FOR_UPDATE =
+    "SELECT * FROM payment.intents WHERE bank_payment_id = $1 OR payment_id = $2 ORDER BY (bank_payment_id = $1) DESC NULLS LAST LIMIT 1 FOR UPDATE";
+  private static final String MARK_PENDING = """
+    UPDATE payment.intents SET status = 'PENDING', bank_payment_id = $2, payment_url = $3, updated_at = now()
+    WHERE payment_id = $1 AND status IN ('CREATED', 'FAILED') RETURNING *""";
+  private static final String MARK_FAILED =
+    "UPDATE payment.intents SET status = 'FAILED', updated_at = now() WHERE payment_id = $1 AND status = 'CREATED'";
+  private static final String SET_STATUS = """
+    UPDATE payment.intents SET status = $2, bank_payment_id = COALESCE(bank_payment_id, $3), updated_at = now(),
+      captured_at = CASE WHEN $2 IN ('CAPTURED', 'REFUND_PENDING') THEN COALESCE(captured_at, now()) ELSE captured_at END,
+      refunded_at = CASE WHEN $2 = 'REFUNDED' THEN now() ELSE refunded_at END,
+      refund_reason = COALESCE($4, refund_reason)
+    WHERE payment_id = $1 RETURNING *""";
+  private static final String FINISH_REFUND = """
+    UPDATE payment.intents SET status = 'REFUNDED', refunded_at = now(), updated_at = now()
+    WHERE payment_id = $1 AND status = 'REFUND_PENDING' RETURNING *""";
+  /** Claims PENDING intents nobody heard about lately, so two nodes do not poll the same one. */
+  private static final String CLAIM_SILENT_PENDING = """
+    UPDATE payment.intents SET checked_at = now() WHERE payment_id IN (
+      SELECT payment_id FROM payment.intents
+      WHERE status = 'PENDING' AND bank_payment_id IS NOT NULL
+        AND (checked_at IS NULL OR checked_at < now() - $1::bigint * interval '1 millisecond')
+        AND (created_at < now() - $2::bigint * interval '1 millisecond' OR reserved_until < now() + $3::bigint * interval '1 millisecond')
+      ORDER BY checked_at NULLS FIRST LIMIT $4::bigint FOR UPDATE SKIP LOCKED)
+    RETURNING *""";
+  private static final String CLAIM_REFUND_PENDING = """
+    UPDATE payment.intents SET updated_at = now() WHERE payment_id IN (
+      SELECT payment_id FROM payment.intents
+      WHERE status = 'REFUND_PENDING' AND updated_at < now() - $1::bigint * interval '1 millisecond'
+      ORDER BY updated_at LIMIT $2::bigint FOR UPDATE SKIP LOCKED)
+    RETURNING *""";
+
+  private final Pool pool;
+
+  PaymentRepository(Pool pool) {
+    this.pool = pool;
+  }
+
+  Pool pool() {
+    return pool;
+  }
+
+  Future<Void> insert(SqlClient tx, UUID paymentId, UUID orderId, String buyerId, long amount, String currency,
+                      String method, OffsetDateTime reservedUntil) {
+    return tx.preparedQuery(INSERT)
+      .execute(Tuple.of(paymentId, orderId, buyerId, amount, currency, method).addOffsetDateTime(reservedUntil))
+      .mapEmpty();
+  }
+
+  Future<Void> insertTombstone(SqlClient tx, UUID orderId) {
+    return tx.preparedQuery(INSERT_TOMBSTONE).execute(Tuple.of(UUID.randomUUID(), orderId)).mapEmpty();
+  }
+
+  Future<Optional<Intent>> byOrder(SqlClient client, UUID orderId) {
+    return client.preparedQuery(BY_ORDER).execute(Tuple.of(orderId)).map(PaymentRepository::first);
+  }
+
+  Future<Optional<Intent>> byOrderForUpdate(SqlClient tx, UUID orderId) {
+    return tx.preparedQuery(BY_ORDER_FOR_UPDATE).execute(Tuple.of(orderId)).map(PaymentRepository::first);
+  }
+
+  Future<Optional<Intent>> byBankIdForUpdate(SqlClient tx, String bankPaymentId, UUID reference) {
+    return tx.preparedQuery(BY_BANK_ID_FOR_UPDATE).execute(Tuple.of(bankPaymentId, reference)).map(PaymentRepository::first);
+  }
+
+  Future<Optional<Intent>> markPending(SqlClient tx, UUID paymentId, String bankPaymentId, String paymentUrl) {
+    return tx.preparedQuery(MARK_PENDING).execute(Tuple.of(paymentId, bankPaymentId, paymentUrl)).map(PaymentRepository::first);
+  }
+
+  Future<Void> markFailed(UUID paymentId) {
+    return pool.preparedQuery(MARK_FAILED).execute(Tuple.of(paymentId)).mapEmpty();
+  }
+
+  Future<Intent> setStatus(SqlClient tx, UUID paymentId, String status, String bankPaymentId, String refundReason) {
+    return tx.preparedQuery(SET_STATUS).execute(Tuple.of(paymentId, status, bankPaymentId, refundReason))
+      .map(rows -> first(rows).orElseThrow());
+  }
+
+  Future<Optional<Intent>> finishRefund(SqlClient tx, UUID paymentId) {
+    return tx.preparedQuery(FINISH_REFUND).execute(Tuple.of(paymentId)).map(PaymentRepository::first);
+  }
+
+  Future<List<Intent>> claimSilentPending(long recheckMs, long silentMs, long leadMs, long limit) {
+    return pool.preparedQuery(CLAIM_SILENT_PENDING).execute(Tuple.of(recheckMs, silentMs, leadMs, limit)).map(PaymentRepository::all);
+  }
+
+  Future<List<Intent>> claimRefundPending(long retryMs, long limit) {
+    return pool.preparedQuery(CLAIM_REFUND_PENDING).execute(Tuple.of(retryMs, limit)).map(PaymentRepository::all);
+  }
+
+  private static Optional<Intent> first(RowSet<Row> rows) {
+    var it = rows.iterator();
+    return it.hasNext() ? Optional.of(Intent.of(it.next())) : Optional.empty();
+  }
+
+  private static List<Intent> all(RowSet<Row> rows) {
+    List<Intent> list = new ArrayList<>();
+    rows.forEach(row -> list.add(Intent.of(row)));
+    return list;
+  }
+}

@@ -1,0 +1,319 @@
+package dev.marketplace.payment;
+
+import dev.marketplace.contracts.ErrorCode;
+import dev.marketplace.contracts.EventEnvelope;
+import dev.marketplace.contracts.Topics;
+import dev.marketplace.contracts.bank.BankApi;
+import dev.marketplace.platform.outbox.Outbox;
+import dev.marketplace.platform.outbox.OutboxRelay;
+import dev.marketplace.platform.validation.JsonValidator;
+import io.vertx.core.Future;
+import io.vertx.core.json.DecodeException;
+import io.vertx.core.json.JsonObject;
+import io.vertx.sqlclient.SqlClient;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.nio.charset.StandardCharsets;
+import java.time.OffsetDateTime;
+import java.time.format.DateTimeParseException;
+import java.util.Optional;
+import java.util.Set;
+import java.util.UUID;
+
+/**
+ * Payment intents and their life with the bank. Every status change happens in a transaction that
+ * locks the intent row ({@code FOR UPDATE}), so a capture callback and a void never both win: the
+ * one that comes second sees the other's result (a capture after a void is refunded).
+ */
+final class PaymentService {
+  private static final Logger LOG = LoggerFactory.getLogger(PaymentService.class);
+  private static final Set<String> BANK_RESULTS = Set.of(BankApi.CAPTURED, BankApi.DECLINED);
+
+  private final PaymentRepository repository;
+  private final BankClient bank;
+  private final Outbox outbox;
+  private final OutboxRelay relay;
+  private final String sharedSecret;
+
+  PaymentService(PaymentRepository repository, BankClient bank, Outbox outbox, OutboxRelay relay, String sharedSecret) {
+    this.repository = repository;
+    this.bank = bank;
+    this.outbox = outbox;
+    this.relay = relay;
+    this.sharedSecret = sharedSecret;
+  }
+
+  // ---- payment.start
+
+  Future<JsonObject> start(JsonObject body) {
+    JsonValidator v = JsonValidator.of(body).allowOnly("payment_id", "order_id", "buyer_id", "amount", "method", "reserved_until");
+    UUID paymentId = v.requiredUuid("payment_id");
+    UUID orderId = v.requiredUuid("order_id");
+    String buyerId = v.requiredString("buyer_id", 1, 128);
+    JsonObject amount = v.requiredMoney("amount", 1_000_000_000_000L);
+    String method = v.requiredString("method", 1, 32);
+    OffsetDateTime reservedUntil = optionalInstant(v, body, "reserved_until");
+    v.throwIfInvalid();
+    return repository.pool().withTransaction(tx -> repository
+        .insert(tx, paymentId, orderId, buyerId, amount.getLong("amount"), amount.getString("currency"), method, reservedUntil)
+        .compose(x -> repository.byOrder(tx, orderId)))
+      .compose(found -> {
+        Intent intent = found.orElseThrow();
+        if (!intent.paymentId().equals(paymentId)) {
+          return intent.status().equals(Intent.VOIDED)
+            ? Future.failedFuture(ErrorCode.PAYMENT_UNAVAILABLE.failure("The order's payment was cancelled."))
+            : Future.failedFuture(ErrorCode.CONFLICT.failure("The order already has another payment."));
+        }
+        return switch (intent.status()) {
+          case Intent.CREATED, Intent.FAILED -> askBank(intent);
+          case Intent.PENDING, Intent.CAPTURED -> Future.succeededFuture(startReply(intent));
+          case Intent.DECLINED -> Future.failedFuture(ErrorCode.PAYMENT_DECLINED.failure("The bank declined the payment."));
+          default -> Future.failedFuture(ErrorCode.PAYMENT_UNAVAILABLE.failure("The order's payment was cancelled."));
+        };
+      });
+  }
+
+  private Future<JsonObject> askBank(Intent intent) {
+    JsonObject request = new JsonObject()
+      .put("reference", intent.paymentId().toString())
+      .put("order_id", intent.orderId().toString())
+      .put("amount", intent.money());
+    return bank.createPayment(request)
+      .compose(reply -> reply.ok()
+        ? Future.succeededFuture(reply.body())
+        : Future.failedFuture(new BankClient.BankUnavailable("The bank refused the payment: HTTP " + reply.status(), null)))
+      .recover(err -> {
+        LOG.warn("Payment {} of order {}: bank call failed: {}", intent.paymentId(), intent.orderId(), err.getMessage());
+        return repository.markFailed(intent.paymentId()).transform(x -> Future.failedFuture(
+          ErrorCode.PAYMENT_UNAVAILABLE.failure("The payment service is unavailable; please try again later.")));
+      })
+      .compose(created -> {
+        String bankId = created.getString("id");
+        String url = created.getString("confirm_url");
+        return repository.pool().withTransaction(tx -> repository.markPending(tx, intent.paymentId(), bankId, url)
+          .compose(updated -> updated.isEmpty()
+            ? Future.succeededFuture(Optional.<Intent>empty())
+            : appendEvent(tx, updated.get(), "PaymentStarted", Intent.PENDING).map(updated)))
+          .compose(updated -> {
+            if (updated.isPresent()) {
+              relay.kick();
+              return Future.succeededFuture(startReply(updated.get()));
+            }
+            return repository.byOrder(repository.pool(), intent.orderId()).compose(now -> {
+              Intent current = now.orElseThrow();
+              if (current.status().equals(Intent.PENDING) || current.status().equals(Intent.CAPTURED)) {
+                return Future.succeededFuture(startReply(current));
+              }
+              // a void overtook this start: the bank's new payment must not stay payable
+              voidAtBank(bankId);
+              return Future.failedFuture(ErrorCode.PAYMENT_UNAVAILABLE.failure("The order's payment was cancelled."));
+            });
+          });
+      });
+  }
+
+  private static JsonObject startReply(Intent intent) {
+    return new JsonObject()
+      .put("payment_id", intent.paymentId().toString())
+      .put("status", intent.status())
+      .put("payment_url", intent.paymentUrl());
+  }
+
+  // ---- payment.void / payment.refund
+
+  Future<JsonObject> voidPayment(JsonObject body) {
+    JsonValidator v = JsonValidator.of(body).allowOnly("order_id", "reason");
+    UUID orderId = v.requiredUuid("order_id");
+    v.optionalString("reason", 1, 64);
+    v.throwIfInvalid();
+    return repository.pool().withTransaction(tx -> repository.byOrderForUpdate(tx, orderId).compose(found -> {
+        if (found.isEmpty()) {
+          return repository.insertTombstone(tx, orderId)
+            .compose(x -> repository.byOrder(tx, orderId))
+            .map(tombstone -> new Change(tombstone.orElseThrow(), false));
+        }
+        Intent intent = found.get();
+        if (!intent.open()) {
+          return Future.succeededFuture(new Change(intent, false));
+        }
+        return repository.setStatus(tx, intent.paymentId(), Intent.VOIDED, null, null)
+          .compose(voided -> appendEvent(tx, voided, "PaymentVoided", Intent.VOIDED).map(new Change(voided, true)));
+      }))
+      .map(change -> {
+        if (change.changed()) {
+          relay.kick();
+          if (change.intent().bankPaymentId() != null) {
+            voidAtBank(change.intent().bankPaymentId());
+          }
+        }
+        return statusReply(change.intent());
+      });
+  }
+
+  Future<JsonObject> refund(JsonObject body) {
+    JsonValidator v = JsonValidator.of(body).allowOnly("order_id", "reason");
+    UUID orderId = v.requiredUuid("order_id");
+    String reason = v.optionalString("reason", 1, 64);
+    v.throwIfInvalid();
+    return repository.pool().withTransaction(tx -> repository.byOrderForUpdate(tx, orderId).compose(found -> {
+        if (found.isEmpty() || found.get().open()) {
+          return Future.succeededFuture((Change) null);
+        }
+        Intent intent = found.get();
+        if (!intent.status().equals(Intent.CAPTURED)) {
+          return Future.succeededFuture(new Change(intent, false));
+        }
+        return repository.setStatus(tx, intent.paymentId(), Intent.REFUND_PENDING, null, reason == null ? "REFUND_REQUESTED" : reason)
+          .map(pending -> new Change(pending, true));
+      }))
+      .compose(change -> {
+        if (change == null) {
+          // nothing captured yet: cancelling the payment is the refund
+          return voidPayment(new JsonObject().put("order_id", orderId.toString()));
+        }
+        if (change.intent().status().equals(Intent.REFUND_PENDING)) {
+          return refundAtBank(change.intent()).map(PaymentService::statusReply);
+        }
+        return Future.succeededFuture(statusReply(change.intent()));
+      });
+  }
+
+  Future<JsonObject> get(JsonObject body) {
+    JsonValidator v = JsonValidator.of(body).allowOnly("order_id");
+    UUID orderId = v.requiredUuid("order_id");
+    v.throwIfInvalid();
+    return repository.byOrder(repository.pool(), orderId).compose(found -> found
+      .map(intent -> Future.succeededFuture(intent.toJson()))
+      .orElseGet(() -> Future.failedFuture(ErrorCode.NOT_FOUND.failure("No payment for this order."))));
+  }
+
+  private static JsonObject statusReply(Intent intent) {
+    return new JsonObject().put("payment_id", intent.paymentId().toString()).put("status", intent.status());
+  }
+
+  // ---- the bank's word: callbacks and status polls
+
+  /** The bank's signed callback, as the gateway received it. */
+  Future<JsonObject> callback(JsonObject body) {
+    String raw = body.getValue("body") instanceof String s ? s : null;
+    String signature = body.getValue("signature") instanceof String s ? s : null;
+    if (raw == null || !BankApi.verify(sharedSecret, raw.getBytes(StandardCharsets.UTF_8), signature)) {
+      return Future.failedFuture(ErrorCode.INVALID_SIGNATURE.failure("The callback's signature is missing or wrong."));
+    }
+    JsonObject event;
+    try {
+      event = new JsonObject(raw);
+    } catch (DecodeException | ClassCastException e) {
+      return Future.failedFuture(ErrorCode.MALFORMED_REQUEST.failure("The callback body must be a JSON object."));
+    }
+    JsonValidator v = JsonValidator.of(event);
+    String bankId = v.requiredString("id", 1, 128);
+    String status = v.requiredString("status", 1, 32);
+    UUID reference = JsonValidator.parseUuid(event.getValue("reference"));
+    v.throwIfInvalid();
+    if (!BANK_RESULTS.contains(status)) {
+      // the bank tells about voids and refunds we asked for; nothing to do
+      return Future.succeededFuture(new JsonObject().put("status", "IGNORED"));
+    }
+    return applyBankResult(bankId, reference, status).map(intent -> new JsonObject().put("status", intent.status()));
+  }
+
+  /**
+   * Applies CAPTURED or DECLINED from the bank. A capture of a voided intent becomes REFUND_PENDING
+   * and is refunded at once; a result for a settled intent changes nothing.
+   */
+  Future<Intent> applyBankResult(String bankId, UUID reference, String bankStatus) {
+    return repository.pool().withTransaction(tx -> repository.byBankIdForUpdate(tx, bankId, reference).compose(found -> {
+        if (found.isEmpty()) {
+          return Future.failedFuture(ErrorCode.NOT_FOUND.failure("No such payment."));
+        }
+        Intent intent = found.get();
+        if (bankStatus.equals(BankApi.CAPTURED)) {
+          if (intent.open()) {
+            return repository.setStatus(tx, intent.paymentId(), Intent.CAPTURED, bankId, null)
+              .compose(captured -> appendEvent(tx, captured, "PaymentCaptured", Intent.CAPTURED).map(captured));
+          }
+          if (intent.status().equals(Intent.VOIDED)) {
+            LOG.info("Payment {} of order {} was captured after it was voided; refunding", intent.paymentId(), intent.orderId());
+            return repository.setStatus(tx, intent.paymentId(), Intent.REFUND_PENDING, bankId, "LATE_PAYMENT")
+              .compose(pending -> appendEvent(tx, pending, "PaymentCaptured", Intent.CAPTURED).map(pending));
+          }
+        } else if (intent.open()) {
+          return repository.setStatus(tx, intent.paymentId(), Intent.DECLINED, bankId, null)
+            .compose(declined -> appendEvent(tx, declined, "PaymentDeclined", Intent.DECLINED).map(declined));
+        }
+        return Future.succeededFuture(intent);
+      }))
+      .compose(intent -> {
+        relay.kick();
+        return intent.status().equals(Intent.REFUND_PENDING) ? refundAtBank(intent) : Future.succeededFuture(intent);
+      });
+  }
+
+  /** Asks the bank about a payment we have heard nothing about, and acts on its answer. */
+  Future<Void> pollBank(Intent intent) {
+    return bank.status(intent.bankPaymentId()).compose(reply -> {
+      String status = reply.body().getString("status");
+      if (reply.ok() && BANK_RESULTS.contains(status)) {
+        LOG.info("Payment {}: no callback yet, the bank says {}", intent.paymentId(), status);
+        return applyBankResult(intent.bankPaymentId(), intent.paymentId(), status).mapEmpty();
+      }
+      return Future.succeededFuture();
+    });
+  }
+
+  /** Returns the money; on a bank failure the intent stays REFUND_PENDING and the refund job retries. */
+  Future<Intent> refundAtBank(Intent intent) {
+    if (intent.bankPaymentId() == null) {
+      return Future.succeededFuture(intent);
+    }
+    return bank.refund(intent.bankPaymentId())
+      .compose(reply -> {
+        String bankStatus = reply.body().getString("status");
+        if (!reply.ok() && !BankApi.REFUNDED.equals(bankStatus)) {
+          return Future.failedFuture(new BankClient.BankUnavailable("The bank refused the refund: HTTP " + reply.status(), null));
+        }
+        return repository.pool().withTransaction(tx -> repository.finishRefund(tx, intent.paymentId())
+          .compose(done -> done.isEmpty()
+            ? Future.succeededFuture(intent)
+            : appendEvent(tx, done.get(), "PaymentRefunded", Intent.REFUNDED).map(done.get())));
+      })
+      .onSuccess(x -> relay.kick())
+      .recover(err -> {
+        LOG.warn("Refund of payment {} failed, will retry: {}", intent.paymentId(), err.getMessage());
+        return Future.succeededFuture(intent);
+      });
+  }
+
+  private void voidAtBank(String bankPaymentId) {
+    bank.voidPayment(bankPaymentId).onComplete(ar -> {
+      if (ar.failed() || !ar.result().ok()) {
+        // a payment the bank still captures later comes back as a callback and is refunded
+        LOG.info("Void of bank payment {} not confirmed: {}", bankPaymentId,
+          ar.failed() ? ar.cause().getMessage() : "HTTP " + ar.result().status());
+      }
+    });
+  }
+
+  private Future<Void> appendEvent(SqlClient tx, Intent intent, String type, String status) {
+    return outbox.append(tx, Topics.PAYMENTS_EVENTS,
+      EventEnvelope.create(type, intent.orderId().toString(), intent.eventData(status)));
+  }
+
+  private static OffsetDateTime optionalInstant(JsonValidator v, JsonObject body, String field) {
+    Object value = body.getValue(field);
+    if (value == null) {
+      return null;
+    }
+    try {
+      return OffsetDateTime.parse(String.valueOf(value));
+    } catch (DateTimeParseException e) {
+      v.error(field, "must be an ISO-8601 instant");
+      return null;
+    }
+  }
+
+  private record Change(Intent intent, boolean changed) {
+  }
+}
