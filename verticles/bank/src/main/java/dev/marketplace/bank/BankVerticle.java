@@ -29,7 +29,7 @@ import java.util.concurrent.ThreadLocalRandom;
  * <p>Config ({@code bank} section): {@code host}, {@code port}, {@code public_url} (base of the 3DS
  * URLs, default {@code http://127.0.0.1:<port>}), {@code shared_secret}, {@code callback_url}
  * (default {@code http://127.0.0.1:<http.port>/api/v1/payments/callback}), and the misbehaviour
- * knobs {@code latency_ms}, {@code decline_rate}, {@code error_rate}, {@code timeout_rate}
+ * knobs {@code latency_ms}, {@code decline_rate}, {@code error_rate}, {@code timeout_rate}, {@code drop_callbacks}
  * (fractions 0..1; also changeable at run time with {@code PUT /api/simulator}),
  * {@code callback_retry_initial_ms}, {@code callback_retry_max_ms}.
  */
@@ -47,6 +47,8 @@ public class BankVerticle extends ComponentVerticle {
   private long retryInitialMs;
   private long retryMaxMs;
   private boolean stopping;
+  /** API calls received (3DS pages excluded), so tests can tell whether the platform called at all. */
+  private long apiRequests;
 
   @Override
   protected String name() {
@@ -105,7 +107,7 @@ public class BankVerticle extends ComponentVerticle {
     router.get("/api/payments/:id").handler(ctx -> misbehave(ctx, this::status));
     router.post("/api/payments/:id/void").handler(ctx -> misbehave(ctx, this::voidPayment));
     router.post("/api/payments/:id/refund").handler(ctx -> misbehave(ctx, this::refund));
-    router.get("/api/simulator").handler(ctx -> json(ctx, 200, settings.toJson()));
+    router.get("/api/simulator").handler(ctx -> json(ctx, 200, settings.toJson().put("api_requests", apiRequests)));
     router.put("/api/simulator").handler(this::changeSettings);
     router.get("/3ds/:id").handler(this::threeDsPage);
     router.post("/3ds/:id/confirm").handler(ctx -> settle(ctx, true));
@@ -115,6 +117,7 @@ public class BankVerticle extends ComponentVerticle {
 
   /** The API calls suffer the configured latency, errors and hangs; the buyer's 3DS pages do not. */
   private void misbehave(RoutingContext ctx, java.util.function.Consumer<RoutingContext> handler) {
+    apiRequests++;
     SimulatorSettings s = settings;
     ThreadLocalRandom random = ThreadLocalRandom.current();
     if (s.timeoutRate() > 0 && random.nextDouble() < s.timeoutRate()) {
@@ -279,7 +282,7 @@ public class BankVerticle extends ComponentVerticle {
 
   /** POSTs the signed result; retries with doubling delays (capped) until the platform answers 2xx. */
   private void sendCallback(BankPayment payment, JsonObject event, long delayMs) {
-    if (stopping) {
+    if (stopping || settings.dropCallbacks()) {
       return;
     }
     Buffer body = event.toBuffer();

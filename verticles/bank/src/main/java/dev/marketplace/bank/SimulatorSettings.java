@@ -2,8 +2,11 @@ package dev.marketplace.bank;
 
 import io.vertx.core.json.JsonObject;
 
-/** How badly the simulated bank behaves: added latency and the share of declines, errors and hangs. */
-record SimulatorSettings(long latencyMs, double declineRate, double errorRate, double timeoutRate) {
+/**
+ * How badly the simulated bank behaves: added latency, the share of declines, errors and hangs,
+ * and whether it "loses" its callbacks (so the platform must ask for the status itself).
+ */
+record SimulatorSettings(long latencyMs, double declineRate, double errorRate, double timeoutRate, boolean dropCallbacks) {
 
   SimulatorSettings {
     if (latencyMs < 0 || latencyMs > 600_000) {
@@ -15,7 +18,7 @@ record SimulatorSettings(long latencyMs, double declineRate, double errorRate, d
   }
 
   static SimulatorSettings from(JsonObject json) {
-    return new SimulatorSettings(0, 0, 0, 0).with(json);
+    return new SimulatorSettings(0, 0, 0, 0, false).with(json);
   }
 
   /** These settings with whatever of the four fields {@code json} names. */
@@ -24,12 +27,13 @@ record SimulatorSettings(long latencyMs, double declineRate, double errorRate, d
       number(json, "latency_ms", latencyMs).longValue(),
       number(json, "decline_rate", declineRate).doubleValue(),
       number(json, "error_rate", errorRate).doubleValue(),
-      number(json, "timeout_rate", timeoutRate).doubleValue());
+      number(json, "timeout_rate", timeoutRate).doubleValue(),
+      flag(json, "drop_callbacks", dropCallbacks));
   }
 
   JsonObject toJson() {
     return new JsonObject().put("latency_ms", latencyMs).put("decline_rate", declineRate)
-      .put("error_rate", errorRate).put("timeout_rate", timeoutRate);
+      .put("error_rate", errorRate).put("timeout_rate", timeoutRate).put("drop_callbacks", dropCallbacks);
   }
 
   private static Number number(JsonObject json, String field, Number fallback) {
@@ -41,6 +45,17 @@ record SimulatorSettings(long latencyMs, double declineRate, double errorRate, d
       throw new IllegalArgumentException(field + " must be a number");
     }
     return n;
+  }
+
+  private static boolean flag(JsonObject json, String field, boolean fallback) {
+    Object value = json.getValue(field);
+    if (value == null) {
+      return fallback;
+    }
+    if (!(value instanceof Boolean b)) {
+      throw new IllegalArgumentException(field + " must be true or false");
+    }
+    return b;
   }
 
   private static void checkRate(String name, double rate) {

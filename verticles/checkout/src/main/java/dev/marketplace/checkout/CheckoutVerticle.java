@@ -91,6 +91,9 @@ public class CheckoutVerticle extends ComponentVerticle {
       .compose(this::handleEvents)
       .compose(v -> consumer.commit())
       .onComplete(ar -> {
+        if (!running) {
+          return;
+        }
         if (ar.failed()) {
           LOG.warn("Consuming {} failed: {}", Topics.PAYMENTS_EVENTS, ar.cause().toString());
           vertx.setTimer(1_000, id -> pollEvents());
