@@ -16,6 +16,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.UUID;
 
 /**
@@ -41,6 +43,8 @@ public class CheckoutVerticle extends ComponentVerticle {
   private boolean running;
   private boolean sweeping;
   private long sweepTimer = -1;
+  /** The poll cycle in progress: the consumer is closed only after it, never during a poll. */
+  private Future<Void> consuming = Future.succeededFuture();
 
   @Override
   protected String name() {
@@ -66,7 +70,7 @@ public class CheckoutVerticle extends ComponentVerticle {
     if (sweepTimer >= 0) {
       vertx.cancelTimer(sweepTimer);
     }
-    return consumer == null ? Future.succeededFuture() : consumer.close();
+    return consumer == null ? Future.succeededFuture() : consuming.transform(x -> consumer.close());
   }
 
   /** The owner id this instance writes into the leases it holds. */
@@ -77,7 +81,11 @@ public class CheckoutVerticle extends ComponentVerticle {
   private Future<Void> startConsumer() {
     String database = config().getJsonObject("pg").getString("url").replaceAll(".*/", "").replaceAll("\\?.*", "");
     // one group per database: test databases sharing a broker must not steal each other's events
-    consumer = KafkaSupport.consumer(vertx, config(), "checkout." + database);
+    Map<String, String> props = new HashMap<>(KafkaSupport.consumerConfig(config(), "checkout." + database));
+    // a node that died is noticed in seconds, so its partitions move to a live node quickly
+    props.put("session.timeout.ms", "10000");
+    props.put("heartbeat.interval.ms", "1000");
+    consumer = KafkaConsumer.create(vertx, props);
     return KafkaSupport.ensureTopics(vertx, config())
       .compose(v -> consumer.subscribe(Topics.PAYMENTS_EVENTS))
       .onSuccess(v -> pollEvents());
@@ -87,20 +95,20 @@ public class CheckoutVerticle extends ComponentVerticle {
     if (!running) {
       return;
     }
-    consumer.poll(Duration.ofMillis(500))
+    consuming = consumer.poll(Duration.ofMillis(500))
       .compose(this::handleEvents)
-      .compose(v -> consumer.commit())
-      .onComplete(ar -> {
-        if (!running) {
-          return;
-        }
-        if (ar.failed()) {
-          LOG.warn("Consuming {} failed: {}", Topics.PAYMENTS_EVENTS, ar.cause().toString());
-          vertx.setTimer(1_000, id -> pollEvents());
-        } else {
-          vertx.runOnContext(v -> pollEvents());
-        }
-      });
+      .compose(v -> consumer.commit());
+    consuming.onComplete(ar -> {
+      if (!running) {
+        return;
+      }
+      if (ar.failed()) {
+        LOG.warn("Consuming {} failed: {}", Topics.PAYMENTS_EVENTS, ar.cause().toString());
+        vertx.setTimer(1_000, id -> pollEvents());
+      } else {
+        vertx.runOnContext(v -> pollEvents());
+      }
+    });
   }
 
   private Future<Void> handleEvents(KafkaConsumerRecords<String, String> records) {

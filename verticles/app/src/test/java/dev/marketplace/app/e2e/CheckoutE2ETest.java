@@ -62,6 +62,7 @@ class CheckoutE2ETest {
       () -> node.count("SELECT count(*) FROM checkout.sagas WHERE state NOT IN ('AWAITING_PAYMENT', 'PAID', 'CANCELLED')") == 0);
     assertThat(world.stockViolations()).isEmpty();
     assertThat(node.capturedMoney()).isEqualTo(world.paidTotal());
+    assertThat(node.audit()).contains("AUDIT OK");
   }
 
   private static String product(long units) {

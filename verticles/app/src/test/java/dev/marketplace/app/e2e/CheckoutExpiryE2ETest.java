@@ -45,6 +45,7 @@ class CheckoutExpiryE2ETest {
       () -> node.count("SELECT count(*) FROM payment.intents WHERE status = 'REFUND_PENDING'") == 0);
     assertThat(world.stockViolations()).isEmpty();
     assertThat(node.capturedMoney()).isEqualTo(world.paidTotal());
+    assertThat(node.audit()).contains("AUDIT OK");
   }
 
   @Test

@@ -113,6 +113,7 @@ class CheckoutRecoveryE2ETest {
     assertThat(world.stockOf(product)).containsExactly(1, 0, 2);
     assertThat(world.stockViolations()).isEmpty();
     assertThat(nodeB.capturedMoney()).isEqualTo(world.paidTotal());
+    assertThat(nodeB.audit()).contains("AUDIT OK");
     // two drivers wrote this saga's log, one after the other
     long drivers = nodeB.count("SELECT count(DISTINCT node) FROM checkout.saga_log WHERE saga_id = '" + orderId + "'");
     assertThat(drivers).isEqualTo(2);
@@ -133,5 +134,6 @@ class CheckoutRecoveryE2ETest {
     assertThat(world.stockOf(product)).containsExactly(3, 0, 0);
     assertThat(nodeB.intent(orderId).orElseThrow().getString("status")).isEqualTo("VOIDED");
     assertThat(world.stockViolations()).isEmpty();
+    assertThat(nodeB.audit()).contains("AUDIT OK");
   }
 }

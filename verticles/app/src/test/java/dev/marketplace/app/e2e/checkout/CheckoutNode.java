@@ -155,6 +155,14 @@ public final class CheckoutNode implements AutoCloseable {
     return count("SELECT COALESCE(SUM(amount), 0)::bigint FROM payment.intents WHERE status = 'CAPTURED'");
   }
 
+  /** What {@code marketplace.jar audit} prints for this node's database (no grace: run it when quiet). */
+  public String audit() throws Exception {
+    java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+    dev.marketplace.app.AuditCommand.audit(config.getJsonObject("pg").getString("url"), 0,
+      new java.io.PrintStream(out, true, java.nio.charset.StandardCharsets.UTF_8));
+    return out.toString(java.nio.charset.StandardCharsets.UTF_8);
+  }
+
   // ---- helpers
 
   public static <T> T await(Future<T> future) throws Exception {

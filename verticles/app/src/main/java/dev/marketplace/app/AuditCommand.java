@@ -1,0 +1,140 @@
+package dev.marketplace.app;
+
+import dev.marketplace.platform.pg.PgSupport;
+import io.vertx.core.json.JsonObject;
+import io.vertx.pgclient.PgConnectOptions;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.io.PrintStream;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.ResultSetMetaData;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.Callable;
+
+/**
+ * {@code marketplace.jar audit --pg-url URL}: checks the checkout contract's invariants over the
+ * database and prints each as {@code ok} or its offending rows; exit code 0 only if all hold.
+ *
+ * <p>An operator's tool, so it reads the schemas of several components (read-only, in one
+ * read-only transaction so every check sees the same snapshot), which no component may do. A
+ * check whose schema is missing (the component never ran on this database) is reported as
+ * {@code skipped} and does not fail the audit.
+ */
+@Command(name = "audit", mixinStandardHelpOptions = true,
+  description = "Checks stock, orders, payments and refunds against each other; exit 0 only if every invariant holds.")
+public final class AuditCommand implements Callable<Integer> {
+
+  @Option(names = "--pg-url", required = true, description = "PostgreSQL, e.g. postgresql://postgres@127.0.0.1:15432/postgres")
+  String pgUrl;
+
+  @Option(names = "--grace-seconds", defaultValue = "60",
+    description = "In-flight work younger than this is not an offence (refunds under way, sagas being driven). Default ${DEFAULT-VALUE}.")
+  long graceSeconds;
+
+  /** One invariant: the query returns the offending rows (none when it holds). */
+  record Check(String name, Set<String> schemas, String sql) {
+  }
+
+  static final List<Check> CHECKS = List.of(
+    new Check("captured money belongs to paid orders (a cancelled checkout's money is refunded)", Set.of("payment", "checkout"), """
+      SELECT i.order_id, i.amount, i.currency, s.state AS saga_state, s.cancel_reason
+      FROM payment.intents i JOIN checkout.sagas s ON s.id = i.order_id
+      WHERE i.status = 'CAPTURED' AND s.state = 'CANCELLED'
+      ORDER BY i.order_id"""),
+    new Check("every paid checkout has its total captured", Set.of("payment", "checkout"), """
+      SELECT s.id AS order_id, (s.cart->'total'->>'amount')::bigint AS total, i.status AS payment_status, i.amount AS captured
+      FROM checkout.sagas s LEFT JOIN payment.intents i ON i.order_id = s.id
+      WHERE s.state = 'PAID'
+        AND (i.status IS DISTINCT FROM 'CAPTURED' OR i.amount IS DISTINCT FROM (s.cart->'total'->>'amount')::bigint)
+      ORDER BY s.id"""),
+    new Check("no refund is outstanding", Set.of("payment"), """
+      SELECT order_id, amount, currency, refund_reason, captured_at
+      FROM payment.intents
+      WHERE status = 'REFUND_PENDING' AND updated_at < now() - $1::bigint * interval '1 second'
+      ORDER BY order_id"""),
+    new Check("no checkout is stuck (unfinished and not being driven, or waiting past its reservation)", Set.of("checkout"), """
+      SELECT id AS order_id, state, reserved_until, lease_owner, lease_until, next_attempt_at, attempts
+      FROM checkout.sagas
+      WHERE state NOT IN ('PAID', 'CANCELLED')
+        AND ((state = 'AWAITING_PAYMENT' AND reserved_until < now() - $1::bigint * interval '1 second')
+          OR (state <> 'AWAITING_PAYMENT' AND updated_at < now() - $1::bigint * interval '1 second'))
+      ORDER BY id"""));
+
+  @Override
+  public Integer call() {
+    try {
+      return audit(pgUrl, graceSeconds, System.out) ? 0 : 1;
+    } catch (SQLException e) {
+      System.err.println("The audit could not read the database: " + e.getMessage());
+      return 2;
+    }
+  }
+
+  /** Runs every check against {@code pgUrl} ({@code postgresql://...}); true when all hold. */
+  public static boolean audit(String pgUrl, long graceSeconds, PrintStream out) throws SQLException {
+    PgConnectOptions options = PgSupport.connectOptions(new JsonObject().put("pg", new JsonObject().put("url", pgUrl)));
+    try (Connection connection = DriverManager.getConnection(PgSupport.jdbcUrl(options), options.getUser(),
+      options.getPassword() == null ? "" : options.getPassword())) {
+      connection.setReadOnly(true);
+      connection.setAutoCommit(false);
+      connection.setTransactionIsolation(Connection.TRANSACTION_REPEATABLE_READ);
+      boolean allHold = true;
+      for (Check check : CHECKS) {
+        allHold &= run(connection, check, graceSeconds, out);
+      }
+      connection.rollback();
+      out.println(allHold ? "AUDIT OK" : "AUDIT FAILED");
+      return allHold;
+    }
+  }
+
+  private static boolean run(Connection connection, Check check, long graceSeconds, PrintStream out) throws SQLException {
+    for (String schema : check.schemas()) {
+      if (!schemaExists(connection, schema)) {
+        out.println("skipped  " + check.name() + " (no schema " + schema + ")");
+        return true;
+      }
+    }
+    String sql = check.sql().replace("$1", "?");
+    try (PreparedStatement statement = connection.prepareStatement(sql)) {
+      int parameters = sql.length() - sql.replace("?", "").length();
+      for (int p = 1; p <= parameters; p++) {
+        statement.setLong(p, graceSeconds);
+      }
+      try (ResultSet rows = statement.executeQuery()) {
+        List<String> offending = new ArrayList<>();
+        ResultSetMetaData meta = rows.getMetaData();
+        while (rows.next()) {
+          StringBuilder line = new StringBuilder();
+          for (int c = 1; c <= meta.getColumnCount(); c++) {
+            line.append(c == 1 ? "" : ", ").append(meta.getColumnLabel(c)).append('=').append(rows.getString(c));
+          }
+          offending.add(line.toString());
+        }
+        if (offending.isEmpty()) {
+          out.println("ok       " + check.name());
+          return true;
+        }
+        out.println("FAILED   " + check.name() + " (" + offending.size() + " rows)");
+        offending.stream().limit(50).forEach(row -> out.println("           " + row));
+        return false;
+      }
+    }
+  }
+
+  private static boolean schemaExists(Connection connection, String schema) throws SQLException {
+    try (PreparedStatement statement = connection.prepareStatement("SELECT 1 FROM information_schema.schemata WHERE schema_name = ?")) {
+      statement.setString(1, schema);
+      try (ResultSet rows = statement.executeQuery()) {
+        return rows.next();
+      }
+    }
+  }
+}
