@@ -150,15 +150,19 @@ public final class JwtAuthenticator implements Authenticator {
       return fetching;
     }
     lastFetchMs = System.currentTimeMillis();
-    fetching = Bus.request(vertx, AuthContract.JWKS, new JsonObject(), busTimeoutMs)
+    Future<Void> fetch = Bus.request(vertx, AuthContract.JWKS, new JsonObject(), busTimeoutMs)
       .map(reply -> {
         install(reply.getJsonArray("keys", new JsonArray()));
         lastFetchFailed = false;
         return (Void) null;
       })
-      .onFailure(err -> lastFetchFailed = true)
-      .andThen(ar -> fetching = null);
-    return fetching;
+      .onFailure(err -> lastFetchFailed = true);
+    // a missing handler fails at once: only a fetch still under way is shared
+    if (!fetch.isComplete()) {
+      fetching = fetch;
+      fetch.onComplete(ar -> fetching = null);
+    }
+    return fetch;
   }
 
   private void install(JsonArray keys) {
