@@ -20,7 +20,7 @@ import java.util.concurrent.Callable;
  */
 @Command(name = "marketplace", mixinStandardHelpOptions = true, version = "marketplace 0.1.0",
   description = "Runs the marketplace: everything in one JVM (no command), one cluster node, or the embedded infrastructure.",
-  subcommands = {NodeCommand.class, InfraCommand.class, CommandLine.HelpCommand.class})
+  subcommands = {NodeCommand.class, InfraCommand.class, AdminCommand.class, CommandLine.HelpCommand.class})
 public final class MarketplaceCli implements Callable<Integer> {
 
   @Option(names = "--http-port", description = "Port of the storefront gateway (default ${DEFAULT-VALUE}).", defaultValue = "8080")
