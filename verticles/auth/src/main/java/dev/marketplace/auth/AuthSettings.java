@@ -22,6 +22,6 @@ record AuthSettings(String issuer, int accessTtlSeconds, int refreshTtlSeconds,
       argon.getInteger("memory_kib", 19456),
       argon.getInteger("iterations", 2),
       section.getInteger("hash_workers", Math.max(1, Runtime.getRuntime().availableProcessors())),
-      section.getInteger("max_pending_hashes", 256));
+      section.getInteger("max_pending_hashes", 64));
   }
 }

@@ -4,6 +4,7 @@ import dev.marketplace.contracts.ErrorCode;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.WorkerExecutor;
+import io.vertx.core.json.JsonObject;
 
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -11,8 +12,9 @@ import java.util.concurrent.atomic.AtomicInteger;
 /**
  * Runs password hashing off the event loop on a small dedicated worker pool (one thread per core
  * by default), so a burst of logins cannot take the shared worker pool other blocking work needs,
- * and sheds load beyond {@code maxPending} queued hashes with SERVICE_UNAVAILABLE instead of
- * queueing them past every caller's timeout.
+ * and sheds load beyond {@code maxPending} queued hashes with SERVICE_UNAVAILABLE (retry after a
+ * second) instead of queueing them past every caller's timeout: at about 50-100 ms a hash, the
+ * default 64 on two workers is a queue of a few seconds, inside the gateway's bus timeout.
  */
 final class PasswordHashing {
   private static final String POOL_NAME = "auth-password-hashing";
@@ -39,7 +41,8 @@ final class PasswordHashing {
   private <T> Future<T> run(java.util.concurrent.Callable<T> work) {
     if (pending.incrementAndGet() > maxPending) {
       pending.decrementAndGet();
-      return Future.failedFuture(ErrorCode.SERVICE_UNAVAILABLE.failure("Too many sign-ins at once; try again in a moment."));
+      return Future.failedFuture(ErrorCode.SERVICE_UNAVAILABLE.failure("Too many sign-ins at once; try again in a moment.",
+        new JsonObject().put("retry_after_seconds", 1)));
     }
     // unordered: hashes of one verticle run in parallel on the pool's threads
     return executor.executeBlocking(work, false).andThen(ar -> pending.decrementAndGet());

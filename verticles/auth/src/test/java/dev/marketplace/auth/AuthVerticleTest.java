@@ -225,6 +225,47 @@ class AuthVerticleTest {
     }
   }
 
+  @Test
+  void purgingKeepsLiveSessionsAndLocks() throws Exception {
+    String email = uniqueEmail();
+    bus.register(email, PASSWORD, null);
+    String refresh = bus.login(email, PASSWORD).getString("refresh_token");
+    String locked = uniqueEmail();
+    for (int i = 0; i < 5; i++) {
+      bus.failure(AuthContract.LOGIN, new JsonObject().put("email", locked).put("password", "Wrong-Pass-1"));
+    }
+    var pool = dev.marketplace.platform.pg.PgSupport.pool(vertx, config, 1);
+    try {
+      await(new AuthRepository(pool).purge(900));
+    } finally {
+      await(pool.close());
+    }
+    assertThat(bus.ask(AuthContract.REFRESH, new JsonObject().put("refresh_token", refresh)).getString("access_token")).isNotBlank();
+    assertThat(bus.failure(AuthContract.LOGIN, new JsonObject().put("email", locked).put("password", "Wrong-Pass-1")).code())
+      .isEqualTo(ErrorCode.RATE_LIMITED);
+  }
+
+  @Test
+  void hashingBeyondTheQueueLimitIsShedWithARetryHint() throws Exception {
+    JsonObject tight = config.copy();
+    tight.getJsonObject("auth").put("hash_workers", 1).put("max_pending_hashes", 1);
+    Vertx small = Vertx.vertx();
+    try {
+      await(small.deployVerticle(new AuthVerticle(), new DeploymentOptions().setConfig(tight)));
+      java.util.List<io.vertx.core.Future<?>> logins = new java.util.ArrayList<>();
+      for (int i = 0; i < 10; i++) {
+        logins.add(small.eventBus().request(AuthContract.LOGIN, new JsonObject().put("email", uniqueEmail()).put("password", "Wrong-Pass-1")));
+      }
+      await(io.vertx.core.Future.join(logins).recover(err -> io.vertx.core.Future.succeededFuture()));
+      java.util.List<ServiceFailure> failures = logins.stream().map(f -> ServiceFailure.from(f.cause())).toList();
+      assertThat(failures).extracting(ServiceFailure::code).contains(ErrorCode.SERVICE_UNAVAILABLE, ErrorCode.INVALID_CREDENTIALS);
+      assertThat(failures.stream().filter(f -> f.code() == ErrorCode.SERVICE_UNAVAILABLE).findFirst().orElseThrow()
+        .extra().getInteger("retry_after_seconds")).isEqualTo(1);
+    } finally {
+      await(small.close());
+    }
+  }
+
   private static void assertFieldErrors(JsonObject body, String... fields) throws Exception {
     ServiceFailure failure = bus.failure(AuthContract.REGISTER, body);
     assertThat(failure.code()).as(body.encode()).isEqualTo(ErrorCode.VALIDATION_FAILED);
