@@ -28,8 +28,8 @@ public class AuthBench {
     String base = args.length > 0 ? args[0] : "http://127.0.0.1:8080";
     int logins = args.length > 1 ? Integer.parseInt(args[1]) : 500;
     int concurrency = args.length > 2 ? Integer.parseInt(args[2]) : 16;
-    HttpClient loginClient = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
-    HttpClient probeClient = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    HttpClient loginClient = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(5)).build();
+    HttpClient probeClient = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(5)).build();
 
     List<String> emails = new ArrayList<>();
     for (int i = 0; i < 20; i++) {
