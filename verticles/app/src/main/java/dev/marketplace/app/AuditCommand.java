@@ -43,6 +43,35 @@ public final class AuditCommand implements Callable<Integer> {
   }
 
   static final List<Check> CHECKS = List.of(
+    new Check("stock held == units of RESERVED and PENDING_PAYMENT orders, per product", Set.of("inventory", "orders"), """
+      WITH held AS (SELECT product_id, SUM(held)::bigint AS units FROM inventory.stock_bucket GROUP BY product_id),
+           open AS (SELECT l.product_id, SUM(l.quantity)::bigint AS units FROM orders.order_line l
+                    JOIN orders.orders o ON o.id = l.order_id WHERE o.status IN ('RESERVED', 'PENDING_PAYMENT') GROUP BY l.product_id)
+      SELECT COALESCE(h.product_id, o.product_id) AS product_id, COALESCE(h.units, 0) AS held, COALESCE(o.units, 0) AS in_open_orders
+      FROM held h FULL JOIN open o ON o.product_id = h.product_id
+      WHERE COALESCE(h.units, 0) <> COALESCE(o.units, 0)
+      ORDER BY 1"""),
+    new Check("stock sold == units of PAID, SHIPPED and DELIVERED orders, per product", Set.of("inventory", "orders"), """
+      WITH sold AS (SELECT product_id, SUM(sold)::bigint AS units FROM inventory.stock_bucket GROUP BY product_id),
+           paid AS (SELECT l.product_id, SUM(l.quantity)::bigint AS units FROM orders.order_line l
+                    JOIN orders.orders o ON o.id = l.order_id WHERE o.status IN ('PAID', 'SHIPPED', 'DELIVERED') GROUP BY l.product_id)
+      SELECT COALESCE(s.product_id, p.product_id) AS product_id, COALESCE(s.units, 0) AS sold, COALESCE(p.units, 0) AS in_paid_orders
+      FROM sold s FULL JOIN paid p ON p.product_id = s.product_id
+      WHERE COALESCE(s.units, 0) <> COALESCE(p.units, 0)
+      ORDER BY 1"""),
+    new Check("money captured == totals of PAID, SHIPPED and DELIVERED orders, per order", Set.of("payment", "orders"), """
+      WITH captured AS (SELECT order_id, amount FROM payment.intents WHERE status = 'CAPTURED'),
+           paid AS (SELECT id AS order_id, total FROM orders.orders WHERE status IN ('PAID', 'SHIPPED', 'DELIVERED'))
+      SELECT COALESCE(c.order_id, p.order_id) AS order_id, c.amount AS captured, p.total AS order_total,
+             (SELECT status FROM orders.orders WHERE id = COALESCE(c.order_id, p.order_id)) AS order_status
+      FROM captured c FULL JOIN paid p ON p.order_id = c.order_id
+      WHERE c.amount IS DISTINCT FROM p.total
+      ORDER BY 1"""),
+    new Check("every order cancelled after its money was captured is refunded", Set.of("payment", "orders"), """
+      SELECT o.id AS order_id, o.status AS order_status, i.status AS payment_status, i.amount
+      FROM orders.orders o JOIN payment.intents i ON i.order_id = o.id
+      WHERE o.status IN ('CANCELLED', 'REFUNDED') AND i.status = 'CAPTURED'
+      ORDER BY 1"""),
     new Check("captured money belongs to paid orders (a cancelled checkout's money is refunded)", Set.of("payment", "checkout"), """
       SELECT i.order_id, i.amount, i.currency, s.state AS saga_state, s.cancel_reason
       FROM payment.intents i JOIN checkout.sagas s ON s.id = i.order_id

@@ -47,7 +47,9 @@ final class PaymentRepository {
       SELECT payment_id FROM payment.intents
       WHERE status = 'PENDING' AND bank_payment_id IS NOT NULL
         AND (checked_at IS NULL OR checked_at < now() - $1::bigint * interval '1 millisecond')
-        AND (created_at < now() - $2::bigint * interval '1 millisecond' OR reserved_until < now() + $3::bigint * interval '1 millisecond')
+        AND (reserved_until < now() + $3::bigint * interval '1 millisecond'
+          OR (reserved_until IS NULL AND created_at < now() - $2::bigint * interval '1 millisecond')
+          OR created_at < now() - $2::bigint * interval '1 millisecond' * 10)
       ORDER BY checked_at NULLS FIRST LIMIT $4::bigint FOR UPDATE SKIP LOCKED)
     RETURNING *""";
   private static final String CLAIM_REFUND_PENDING = """

@@ -16,9 +16,10 @@ import java.util.List;
  *
  * <p>Config ({@code payment} section): {@code bank_url} (default {@code http://127.0.0.1:<bank.port>}),
  * {@code bank_timeout_ms} (3000), {@code breaker_max_failures} (5), {@code breaker_reset_ms} (10000),
- * {@code poll_interval_ms} (1000: how often the jobs run), {@code poll_silent_ms} (30000: a PENDING
- * payment without news for that long is asked about), {@code poll_lead_ms} (60000: ... or when its
- * reservation ends within that), {@code poll_recheck_ms} (5000), {@code refund_retry_ms} (5000).
+ * {@code poll_interval_ms} (1000: how often the jobs run), {@code poll_lead_ms} (60000: a PENDING
+ * payment whose reservation ends within that is asked about at the bank), {@code poll_silent_ms}
+ * (30000: ... as is one without a reservation time silent for that long, and any silent for ten
+ * times that), {@code poll_recheck_ms} (10000: not asked again sooner), {@code refund_retry_ms} (5000).
  * The callback signature secret is {@code bank.shared_secret}.
  */
 public class PaymentVerticle extends ComponentVerticle {
@@ -75,7 +76,7 @@ public class PaymentVerticle extends ComponentVerticle {
     }
     jobRunning = true;
     Future<List<Intent>> silent = repository.claimSilentPending(
-      section.getLong("poll_recheck_ms", 5_000L), section.getLong("poll_silent_ms", 30_000L),
+      section.getLong("poll_recheck_ms", 10_000L), section.getLong("poll_silent_ms", 30_000L),
       section.getLong("poll_lead_ms", 60_000L), 50);
     silent
       .compose(intents -> Future.join(intents.stream().map(service::pollBank).toList()))
