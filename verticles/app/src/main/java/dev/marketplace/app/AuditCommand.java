@@ -78,11 +78,16 @@ public final class AuditCommand implements Callable<Integer> {
       WHERE i.status = 'CAPTURED' AND s.state = 'CANCELLED'
       ORDER BY i.order_id"""),
     new Check("every paid checkout has its total captured", Set.of("payment", "checkout"), """
-      SELECT s.id AS order_id, (s.cart->'total'->>'amount')::bigint AS total, i.status AS payment_status, i.amount AS captured
-      FROM checkout.sagas s LEFT JOIN payment.intents i ON i.order_id = s.id
-      WHERE s.state = 'PAID'
-        AND (i.status IS DISTINCT FROM 'CAPTURED' OR i.amount IS DISTINCT FROM (s.cart->'total'->>'amount')::bigint)
-      ORDER BY s.id"""),
+      WITH paid AS (
+        SELECT id, CASE jsonb_typeof(cart->'order_total')
+                     WHEN 'object' THEN (cart->'order_total'->>'amount')::bigint
+                     WHEN 'number' THEN (cart->>'order_total')::bigint
+                     ELSE (cart->'total'->>'amount')::bigint END AS total
+        FROM checkout.sagas WHERE state = 'PAID')
+      SELECT p.id AS order_id, p.total, i.status AS payment_status, i.amount AS captured
+      FROM paid p LEFT JOIN payment.intents i ON i.order_id = p.id
+      WHERE i.status IS DISTINCT FROM 'CAPTURED' OR i.amount IS DISTINCT FROM p.total
+      ORDER BY 1"""),
     new Check("no refund is outstanding", Set.of("payment"), """
       SELECT order_id, amount, currency, refund_reason, captured_at
       FROM payment.intents

@@ -117,9 +117,15 @@ final class SagaDriver {
       .put("buyer_id", s.userId())
       .put("currency", currency(cart))
       .put("lines", lines);
-    return call(s, Downstream.ORDERS_CREATE, request, settings.stepTimeoutMs()).transform(ar -> ar.succeeded()
-      ? advance(s, Step.to(SagaState.ORDER_CREATED))
-      : startCompensating(s, SagaState.CART_LOADED, CHECKOUT_FAILED, technicalFailure(s, ar.cause(), false)));
+    return call(s, Downstream.ORDERS_CREATE, request, settings.stepTimeoutMs()).transform(ar -> {
+      if (ar.failed()) {
+        return startCompensating(s, SagaState.CART_LOADED, CHECKOUT_FAILED, technicalFailure(s, ar.cause(), false));
+      }
+      // the order's own total is what the buyer is charged
+      Object orderTotal = ar.result().getValue("total");
+      JsonObject withTotal = orderTotal == null ? cart : cart.copy().put("order_total", orderTotal);
+      return advance(s, Step.to(SagaState.ORDER_CREATED).cart(withTotal));
+    });
   }
 
   private Future<Next> reserve(Saga s) {
@@ -360,7 +366,7 @@ final class SagaDriver {
   }
 
   static JsonObject total(JsonObject cart) {
-    Object total = cart.getValue("total");
+    Object total = cart.containsKey("order_total") ? cart.getValue("order_total") : cart.getValue("total");
     if (total instanceof JsonObject money) {
       return new JsonObject().put("amount", money.getLong("amount")).put("currency", currency(cart));
     }
