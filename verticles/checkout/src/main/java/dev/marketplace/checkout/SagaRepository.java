@@ -15,22 +15,29 @@ import java.util.UUID;
 
 /** The checkout schema's SQL, in one place. Every change of a saga is conditional on holding its lease. */
 final class SagaRepository {
+  /** The saga and the first line of its log in one statement (one round trip, atomic). */
   private static final String INSERT = """
-    INSERT INTO checkout.sagas (id, user_id, idempotency_key, request_hash, cart_id, payment_method,
-                                reservation_id, payment_id, state, lease_owner, lease_until)
-    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'STARTED', $9, now() + $10::bigint * interval '1 millisecond')
-    ON CONFLICT (user_id, idempotency_key) DO NOTHING
-    RETURNING *""";
+    WITH saga AS (
+      INSERT INTO checkout.sagas (id, user_id, idempotency_key, request_hash, cart_id, payment_method,
+                                  reservation_id, payment_id, state, lease_owner, lease_until)
+      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'STARTED', $9, now() + $10::bigint * interval '1 millisecond')
+      ON CONFLICT (user_id, idempotency_key) DO NOTHING
+      RETURNING *),
+    logged AS (INSERT INTO checkout.saga_log (saga_id, state, node) SELECT id, state, lease_owner FROM saga)
+    SELECT * FROM saga""";
   private static final String BY_KEY = "SELECT * FROM checkout.sagas WHERE user_id = $1 AND idempotency_key = $2";
   private static final String BY_ID = "SELECT * FROM checkout.sagas WHERE id = $1";
+  /** A step and its log line in one statement (one round trip, atomic); nothing when the lease is lost. */
   private static final String ADVANCE = """
-    UPDATE checkout.sagas SET state = $3,
-      cart = COALESCE($4, cart), reserved_until = COALESCE($5, reserved_until), payment_url = COALESCE($6, payment_url),
-      failed_at = COALESCE($7, failed_at), cancel_reason = COALESCE($8, cancel_reason), outcome = COALESCE($9, outcome),
-      lease_until = now() + $10::bigint * interval '1 millisecond', attempts = 0, updated_at = now()
-    WHERE id = $1 AND lease_owner = $2
-    RETURNING *""";
-  private static final String LOG = "INSERT INTO checkout.saga_log (saga_id, state, detail, node) VALUES ($1, $2, $3, $4)";
+    WITH saga AS (
+      UPDATE checkout.sagas SET state = $3,
+        cart = COALESCE($4, cart), reserved_until = COALESCE($5, reserved_until), payment_url = COALESCE($6, payment_url),
+        failed_at = COALESCE($7, failed_at), cancel_reason = COALESCE($8, cancel_reason), outcome = COALESCE($9, outcome),
+        lease_until = now() + $10::bigint * interval '1 millisecond', attempts = 0, updated_at = now()
+      WHERE id = $1 AND lease_owner = $2
+      RETURNING *),
+    logged AS (INSERT INTO checkout.saga_log (saga_id, state, detail, node) SELECT id, state, $11::jsonb, $2 FROM saga)
+    SELECT * FROM saga""";
   /** Lets go of a saga that now waits; refused (0 rows) when a payment result arrived meanwhile. */
   private static final String RELEASE_WAITING = """
     UPDATE checkout.sagas SET lease_owner = NULL, lease_until = NULL, next_attempt_at = $3
@@ -70,13 +77,7 @@ final class SagaRepository {
   Future<Optional<Saga>> insert(UUID id, String userId, String key, String requestHash, UUID cartId, String method, String owner) {
     Tuple params = Tuple.tuple().addValue(id).addValue(userId).addValue(key).addValue(requestHash).addValue(cartId)
       .addValue(method).addValue(UUID.randomUUID()).addValue(UUID.randomUUID()).addValue(owner).addValue(leaseMs);
-    return pool.withTransaction(tx -> tx.preparedQuery(INSERT).execute(params).compose(rows -> {
-      Optional<Saga> saga = first(rows);
-      if (saga.isEmpty()) {
-        return Future.succeededFuture(saga);
-      }
-      return tx.preparedQuery(LOG).execute(Tuple.of(id, SagaState.STARTED.name(), null, owner)).map(saga);
-    }));
+    return pool.preparedQuery(INSERT).execute(params).map(SagaRepository::first);
   }
 
   Future<Optional<Saga>> byKey(String userId, String key) {
@@ -128,19 +129,13 @@ final class SagaRepository {
 
   /** Persists a step (and its log line) if {@code owner} still holds the lease, which it extends. */
   Future<Optional<Saga>> advance(Saga saga, String owner, Step step) {
+    JsonObject detail = step.detail() != null ? step.detail()
+      : step.cancelReason() != null ? new JsonObject().put("reason", step.cancelReason()) : null;
     Tuple params = Tuple.tuple().addValue(saga.id()).addValue(owner).addValue(step.state().name())
       .addValue(step.cart()).addValue(step.reservedUntil()).addValue(step.paymentUrl())
       .addValue(step.failedAt() == null ? null : step.failedAt().name()).addValue(step.cancelReason())
-      .addValue(step.outcome()).addValue(leaseMs);
-    return pool.withTransaction(tx -> tx.preparedQuery(ADVANCE).execute(params).compose(rows -> {
-      Optional<Saga> next = first(rows);
-      if (next.isEmpty()) {
-        return Future.succeededFuture(next);
-      }
-      JsonObject detail = step.detail() != null ? step.detail()
-        : step.cancelReason() != null ? new JsonObject().put("reason", step.cancelReason()) : null;
-      return tx.preparedQuery(LOG).execute(Tuple.of(saga.id(), step.state().name(), detail, owner)).map(next);
-    }));
+      .addValue(step.outcome()).addValue(leaseMs).addValue(detail);
+    return pool.preparedQuery(ADVANCE).execute(params).map(SagaRepository::first);
   }
 
   /** True when released; false when a payment result arrived meanwhile (the caller keeps the lease). */
