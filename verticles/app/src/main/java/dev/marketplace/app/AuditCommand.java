@@ -24,7 +24,7 @@ import java.util.concurrent.Callable;
  *
  * <p>An operator's tool, so it reads the schemas of several components (read-only, in one
  * read-only transaction so every check sees the same snapshot), which no component may do. A
- * check whose schema is missing (the component never ran on this database) is reported as
+ * check whose tables are missing (the component never ran on this database) is reported as
  * {@code skipped} and does not fail the audit.
  */
 @Command(name = "audit", mixinStandardHelpOptions = true,
@@ -39,11 +39,11 @@ public final class AuditCommand implements Callable<Integer> {
   long graceSeconds;
 
   /** One invariant: the query returns the offending rows (none when it holds). */
-  record Check(String name, Set<String> schemas, String sql) {
+  record Check(String name, Set<String> tables, String sql) {
   }
 
   static final List<Check> CHECKS = List.of(
-    new Check("stock held == units of RESERVED and PENDING_PAYMENT orders, per product", Set.of("inventory", "orders"), """
+    new Check("stock held == units of RESERVED and PENDING_PAYMENT orders, per product", Set.of("inventory.stock_bucket", "orders.orders", "orders.order_line"), """
       WITH held AS (SELECT product_id, SUM(held)::bigint AS units FROM inventory.stock_bucket GROUP BY product_id),
            open AS (SELECT l.product_id, SUM(l.quantity)::bigint AS units FROM orders.order_line l
                     JOIN orders.orders o ON o.id = l.order_id WHERE o.status IN ('RESERVED', 'PENDING_PAYMENT') GROUP BY l.product_id)
@@ -51,7 +51,7 @@ public final class AuditCommand implements Callable<Integer> {
       FROM held h FULL JOIN open o ON o.product_id = h.product_id
       WHERE COALESCE(h.units, 0) <> COALESCE(o.units, 0)
       ORDER BY 1"""),
-    new Check("stock sold == units of PAID, SHIPPED and DELIVERED orders, per product", Set.of("inventory", "orders"), """
+    new Check("stock sold == units of PAID, SHIPPED and DELIVERED orders, per product", Set.of("inventory.stock_bucket", "orders.orders", "orders.order_line"), """
       WITH sold AS (SELECT product_id, SUM(sold)::bigint AS units FROM inventory.stock_bucket GROUP BY product_id),
            paid AS (SELECT l.product_id, SUM(l.quantity)::bigint AS units FROM orders.order_line l
                     JOIN orders.orders o ON o.id = l.order_id WHERE o.status IN ('PAID', 'SHIPPED', 'DELIVERED') GROUP BY l.product_id)
@@ -59,7 +59,7 @@ public final class AuditCommand implements Callable<Integer> {
       FROM sold s FULL JOIN paid p ON p.product_id = s.product_id
       WHERE COALESCE(s.units, 0) <> COALESCE(p.units, 0)
       ORDER BY 1"""),
-    new Check("money captured == totals of PAID, SHIPPED and DELIVERED orders, per order", Set.of("payment", "orders"), """
+    new Check("money captured == totals of PAID, SHIPPED and DELIVERED orders, per order", Set.of("payment.intents", "orders.orders"), """
       WITH captured AS (SELECT order_id, amount FROM payment.intents WHERE status = 'CAPTURED'),
            paid AS (SELECT id AS order_id, total FROM orders.orders WHERE status IN ('PAID', 'SHIPPED', 'DELIVERED'))
       SELECT COALESCE(c.order_id, p.order_id) AS order_id, c.amount AS captured, p.total AS order_total,
@@ -67,17 +67,17 @@ public final class AuditCommand implements Callable<Integer> {
       FROM captured c FULL JOIN paid p ON p.order_id = c.order_id
       WHERE c.amount IS DISTINCT FROM p.total
       ORDER BY 1"""),
-    new Check("every order cancelled after its money was captured is refunded", Set.of("payment", "orders"), """
+    new Check("every order cancelled after its money was captured is refunded", Set.of("payment.intents", "orders.orders"), """
       SELECT o.id AS order_id, o.status AS order_status, i.status AS payment_status, i.amount
       FROM orders.orders o JOIN payment.intents i ON i.order_id = o.id
       WHERE o.status IN ('CANCELLED', 'REFUNDED') AND i.status = 'CAPTURED'
       ORDER BY 1"""),
-    new Check("captured money belongs to paid orders (a cancelled checkout's money is refunded)", Set.of("payment", "checkout"), """
+    new Check("captured money belongs to paid orders (a cancelled checkout's money is refunded)", Set.of("payment.intents", "checkout.sagas"), """
       SELECT i.order_id, i.amount, i.currency, s.state AS saga_state, s.cancel_reason
       FROM payment.intents i JOIN checkout.sagas s ON s.id = i.order_id
       WHERE i.status = 'CAPTURED' AND s.state = 'CANCELLED'
       ORDER BY i.order_id"""),
-    new Check("every paid checkout has its total captured", Set.of("payment", "checkout"), """
+    new Check("every paid checkout has its total captured", Set.of("payment.intents", "checkout.sagas"), """
       WITH paid AS (
         SELECT id, CASE jsonb_typeof(cart->'order_total')
                      WHEN 'object' THEN (cart->'order_total'->>'amount')::bigint
@@ -88,12 +88,12 @@ public final class AuditCommand implements Callable<Integer> {
       FROM paid p LEFT JOIN payment.intents i ON i.order_id = p.id
       WHERE i.status IS DISTINCT FROM 'CAPTURED' OR i.amount IS DISTINCT FROM p.total
       ORDER BY 1"""),
-    new Check("no refund is outstanding", Set.of("payment"), """
+    new Check("no refund is outstanding", Set.of("payment.intents"), """
       SELECT order_id, amount, currency, refund_reason, captured_at
       FROM payment.intents
       WHERE status = 'REFUND_PENDING' AND updated_at < now() - $1::bigint * interval '1 second'
       ORDER BY order_id"""),
-    new Check("no checkout is stuck (unfinished and not being driven, or waiting past its reservation)", Set.of("checkout"), """
+    new Check("no checkout is stuck (unfinished and not being driven, or waiting past its reservation)", Set.of("checkout.sagas"), """
       SELECT id AS order_id, state, reserved_until, lease_owner, lease_until, next_attempt_at, attempts
       FROM checkout.sagas
       WHERE state NOT IN ('PAID', 'CANCELLED')
@@ -130,9 +130,9 @@ public final class AuditCommand implements Callable<Integer> {
   }
 
   private static boolean run(Connection connection, Check check, long graceSeconds, PrintStream out) throws SQLException {
-    for (String schema : check.schemas()) {
-      if (!schemaExists(connection, schema)) {
-        out.println("skipped  " + check.name() + " (no schema " + schema + ")");
+    for (String table : check.tables()) {
+      if (!tableExists(connection, table)) {
+        out.println("skipped  " + check.name() + " (no table " + table + ")");
         return true;
       }
     }
@@ -163,11 +163,11 @@ public final class AuditCommand implements Callable<Integer> {
     }
   }
 
-  private static boolean schemaExists(Connection connection, String schema) throws SQLException {
-    try (PreparedStatement statement = connection.prepareStatement("SELECT 1 FROM information_schema.schemata WHERE schema_name = ?")) {
-      statement.setString(1, schema);
+  private static boolean tableExists(Connection connection, String table) throws SQLException {
+    try (PreparedStatement statement = connection.prepareStatement("SELECT to_regclass(?) IS NOT NULL")) {
+      statement.setString(1, table);
       try (ResultSet rows = statement.executeQuery()) {
-        return rows.next();
+        return rows.next() && rows.getBoolean(1);
       }
     }
   }

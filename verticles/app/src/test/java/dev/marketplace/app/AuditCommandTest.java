@@ -32,7 +32,7 @@ class AuditCommandTest {
   @Test
   void aDatabaseWithoutTheSchemasSkipsTheChecksAndPasses() throws Exception {
     String report = audit(TestInfra.shared().freshDatabase());
-    assertThat(report).contains("skipped", "AUDIT OK");
+    assertThat(report).contains("skipped", "(no table", "AUDIT OK");
   }
 
   @Test
