@@ -4,6 +4,7 @@ import dev.marketplace.contracts.Components;
 import dev.marketplace.contracts.Topics;
 import dev.marketplace.contracts.notification.NotificationAddresses;
 import dev.marketplace.platform.ComponentVerticle;
+import dev.marketplace.platform.kafka.KafkaSupport;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -26,7 +27,7 @@ import java.util.Map;
  *
  * <p>Config section {@code notification}: {@code consumer_group} ("notification"), {@code topics}
  * (orders and payments events), {@code poll_interval_ms} (500), {@code batch_size} (50),
- * {@code send_timeout_ms} (10000), {@code retry} (see {@link RetryPolicy}), {@code smtp} (see
+ * {@code send_timeout_ms} (30000), {@code retry} (see {@link RetryPolicy}), {@code smtp} (see
  * {@link EmailChannel}; absent: local outbox), {@code sms.url} (absent: local outbox),
  * {@code sms_gateway_stub.port} / {@code .host} (starts the SMS provider stand-in).
  */
@@ -51,7 +52,7 @@ public class NotificationVerticle extends ComponentVerticle {
     RetryPolicy retry = RetryPolicy.from(section);
     long pollIntervalMs = section.getLong("poll_interval_ms", 500L);
     int batchSize = section.getInteger("batch_size", 50);
-    int sendTimeoutMs = section.getInteger("send_timeout_ms", 10_000);
+    int sendTimeoutMs = section.getInteger("send_timeout_ms", 30_000);
 
     EmailChannel email = EmailChannel.create(vertx, section.getJsonObject("smtp"), sendTimeoutMs);
     if (email.usesLocalOutbox()) {
@@ -76,6 +77,8 @@ public class NotificationVerticle extends ComponentVerticle {
     intake = new EventIntake(vertx, config(), section.getString("consumer_group", Components.NOTIFICATION), topics(section),
       Math.max(100, pollIntervalMs), repository, inbox::kick);
     return startSmsStub(section.getJsonObject("sms_gateway_stub"))
+      // the producers may not have started yet: a subscription to missing topics would idle
+      .compose(v -> KafkaSupport.ensureTopics(vertx, config()))
       .compose(v -> intake.start())
       .onSuccess(v -> {
         inbox.start();
