@@ -12,7 +12,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -85,16 +87,25 @@ final class InboxProcessor {
     // the lease outlasts a pass of contact look-ups that all time out
     long leaseMs = busTimeoutMs * (batchSize + 1) + 5000;
     return repository.claimInbox(batchSize, leaseMs).compose(events -> {
-      // one after another: notifications of one order keep the order of its events
-      Future<Integer> chain = Future.succeededFuture(0);
+      // orders side by side; the events of one order one after another, so its messages keep their order
+      Map<String, List<InboxEvent>> byOrder = new LinkedHashMap<>();
       for (InboxEvent event : events) {
-        chain = chain.compose(created -> handle(event).map(n -> created + n));
+        byOrder.computeIfAbsent(event.orderId(), k -> new ArrayList<>()).add(event);
       }
-      return chain.map(created -> {
+      List<Future<Integer>> orders = new ArrayList<>();
+      for (List<InboxEvent> ofOneOrder : byOrder.values()) {
+        Future<Integer> chain = Future.succeededFuture(0);
+        for (InboxEvent event : ofOneOrder) {
+          chain = chain.compose(created -> handle(event).map(n -> created + n));
+        }
+        orders.add(chain);
+      }
+      return Future.join(orders).transform(ar -> {
+        int created = orders.stream().filter(Future::succeeded).mapToInt(Future::result).sum();
         if (created > 0) {
           onNotificationsCreated.run();
         }
-        return events.size();
+        return ar.succeeded() ? Future.succeededFuture(events.size()) : Future.failedFuture(ar.cause());
       });
     });
   }

@@ -144,6 +144,16 @@ final class NotificationFixture implements AutoCloseable {
     }
   }
 
+  /** Publishes without waiting for the broker's acknowledgement; {@link #flush()} waits for all. */
+  void publishAsync(String topic, EventEnvelope event) {
+    String actual = Topics.ORDERS_EVENTS.equals(topic) ? ordersTopic : paymentsTopic;
+    producer.send(new ProducerRecord<>(actual, event.aggregateId(), event.toJson().encode()));
+  }
+
+  void flush() {
+    producer.flush();
+  }
+
   /** A GreenMail SMTP server on {@code port} (0: any free port), started now. */
   GreenMail startSmtp(int port) {
     smtp = new GreenMail(new ServerSetup(port == 0 ? freePort() : port, "127.0.0.1", ServerSetup.PROTOCOL_SMTP));
