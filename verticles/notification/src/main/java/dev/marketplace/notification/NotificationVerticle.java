@@ -15,6 +15,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 
 /**
  * The notification component: order and payment events become email, SMS and live push, exactly
@@ -33,6 +34,7 @@ import java.util.Map;
  */
 public class NotificationVerticle extends ComponentVerticle {
   private static final Logger LOG = LoggerFactory.getLogger(NotificationVerticle.class);
+  private static final long CONSUMER_CLOSE_WAIT_MS = 5000;
 
   private final Map<String, DeliveryJob> deliveryJobs = new LinkedHashMap<>();
   private final List<DeliveryChannel> channels = new ArrayList<>();
@@ -119,7 +121,12 @@ public class NotificationVerticle extends ComponentVerticle {
     deliveryJobs.values().forEach(DeliveryJob::stop);
     List<Future<?>> closing = new ArrayList<>();
     if (intake != null) {
-      closing.add(intake.stop());
+      // a Kafka consumer may take its full 30 s to leave a group whose coordinator is busy; the
+      // offsets are committed after every batch, so stopping need not wait for that
+      closing.add(intake.stop().timeout(CONSUMER_CLOSE_WAIT_MS, TimeUnit.MILLISECONDS).recover(err -> {
+        LOG.warn("The Kafka consumer did not close within {} ms; leaving it to finish on its own", CONSUMER_CLOSE_WAIT_MS);
+        return Future.succeededFuture();
+      }));
     }
     channels.forEach(channel -> closing.add(channel.close()));
     if (smsStub != null) {

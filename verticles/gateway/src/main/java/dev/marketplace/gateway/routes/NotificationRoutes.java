@@ -62,7 +62,8 @@ public final class NotificationRoutes implements RouteModule {
   /**
    * {@code text/event-stream}: a {@code : connected} comment once the subscription is in place
    * (across the cluster), then {@code event: notification} messages with the notification as JSON,
-   * and a heartbeat comment now and then. Closing the connection ends the subscription.
+   * and a heartbeat comment now and then. Closing the connection ends the subscription; a server
+   * shutting down ends the stream.
    */
   private void stream(RoutingContext ctx) {
     String userId = Identity.of(ctx).orElseThrow().userId();
@@ -93,6 +94,15 @@ public final class NotificationRoutes implements RouteModule {
       response.closeHandler(v -> {
         gateway.vertx().cancelTimer(heartbeat);
         consumer.unregister();
+      });
+      // a stream never ends by itself: when the server shuts down, end it rather than hold the
+      // shutdown for its whole grace period (clients reconnect, EventSource does so on its own)
+      ctx.request().connection().shutdownHandler(v -> {
+        gateway.vertx().cancelTimer(heartbeat);
+        consumer.unregister();
+        if (!response.ended() && !response.closed()) {
+          response.end();
+        }
       });
       response.setStatusCode(200)
         .setChunked(true)
