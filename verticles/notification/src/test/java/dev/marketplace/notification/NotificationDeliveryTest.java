@@ -67,6 +67,8 @@ class NotificationDeliveryTest {
       EventEnvelope orderRefunded = f.orderEvent("OrderRefunded", orderId, buyer, null);
       EventEnvelope paymentRefunded = f.paymentEvent("PaymentRefunded", orderId, buyer);
       f.publish(Topics.ORDERS_EVENTS, created);
+      // a poison record on the same partition holds nothing up
+      f.publishRaw(Topics.ORDERS_EVENTS, orderId, "{not an event");
       for (int i = 0; i < 3; i++) {
         f.publish(Topics.ORDERS_EVENTS, placed);
         f.publish(Topics.ORDERS_EVENTS, cancelled);

@@ -144,6 +144,16 @@ final class NotificationFixture implements AutoCloseable {
     }
   }
 
+  /** Publishes any text, as a broken producer might. */
+  void publishRaw(String topic, String key, String value) {
+    String actual = Topics.ORDERS_EVENTS.equals(topic) ? ordersTopic : paymentsTopic;
+    try {
+      producer.send(new ProducerRecord<>(actual, key, value)).get(10, TimeUnit.SECONDS);
+    } catch (Exception e) {
+      throw new IllegalStateException("publishing failed", e);
+    }
+  }
+
   /** Publishes without waiting for the broker's acknowledgement; {@link #flush()} waits for all. */
   void publishAsync(String topic, EventEnvelope event) {
     String actual = Topics.ORDERS_EVENTS.equals(topic) ? ordersTopic : paymentsTopic;
