@@ -2,6 +2,7 @@ package dev.marketplace.notification;
 
 import dev.marketplace.contracts.ErrorCode;
 import dev.marketplace.contracts.ServiceFailure;
+import dev.marketplace.contracts.auth.AuthContract;
 import dev.marketplace.notification.NotificationRepository.InboxEvent;
 import dev.marketplace.notification.NotificationRepository.NewNotification;
 import dev.marketplace.platform.bus.Bus;
@@ -25,7 +26,7 @@ import java.util.Optional;
  */
 final class InboxProcessor {
   private static final Logger LOG = LoggerFactory.getLogger(InboxProcessor.class);
-  static final String USER_CONTACT = "auth.user.contact";
+  static final String USER_CONTACT = AuthContract.USER_CONTACT;
 
   private final Vertx vertx;
   private final NotificationRepository repository;
