@@ -69,7 +69,8 @@ public class GatewayVerticle extends VerticleBase {
     return List.of(
       new AuthRoutes(),
       new dev.marketplace.gateway.routes.CheckoutRoutes(),
-      new dev.marketplace.gateway.routes.PaymentRoutes());
+      new dev.marketplace.gateway.routes.PaymentRoutes(),
+      new dev.marketplace.gateway.routes.NotificationRoutes());
   }
 
   @Override
