@@ -35,9 +35,12 @@ final class PaymentService {
   private final Outbox outbox;
   private final OutboxRelay relay;
   private final String sharedSecret;
+  private final OrdersNotifier orders;
 
-  PaymentService(PaymentRepository repository, BankClient bank, Outbox outbox, OutboxRelay relay, String sharedSecret) {
+  PaymentService(PaymentRepository repository, BankClient bank, Outbox outbox, OutboxRelay relay, String sharedSecret,
+                 OrdersNotifier orders) {
     this.repository = repository;
+    this.orders = orders;
     this.bank = bank;
     this.outbox = outbox;
     this.relay = relay;
@@ -192,6 +195,15 @@ final class PaymentService {
     return new JsonObject().put("payment_id", intent.paymentId().toString()).put("status", intent.status());
   }
 
+  /**
+   * An {@code OrderCancelled} from {@code orders.events}: captured money goes back, a payment not
+   * captured yet is voided (a capture that still comes is then refunded).
+   */
+  Future<Void> orderCancelled(UUID orderId, String reason) {
+    return refund(new JsonObject().put("order_id", orderId.toString()).put("reason", reason == null ? "ORDER_CANCELLED" : reason))
+      .mapEmpty();
+  }
+
   // ---- the bank's word: callbacks and status polls
 
   /** The bank's signed callback, as the gateway received it. */
@@ -279,7 +291,12 @@ final class PaymentService {
             ? Future.succeededFuture(intent)
             : appendEvent(tx, done.get(), "PaymentRefunded", Intent.REFUNDED).map(done.get())));
       })
-      .onSuccess(x -> relay.kick())
+      .onSuccess(refunded -> {
+        relay.kick();
+        if (refunded.status().equals(Intent.REFUNDED)) {
+          orders.refunded(refunded.orderId());
+        }
+      })
       .recover(err -> {
         LOG.warn("Refund of payment {} failed, will retry: {}", intent.paymentId(), err.getMessage());
         return Future.succeededFuture(intent);

@@ -1,18 +1,29 @@
 package dev.marketplace.payment;
 
 import dev.marketplace.contracts.Components;
+import dev.marketplace.contracts.EventEnvelope;
+import dev.marketplace.contracts.Topics;
 import dev.marketplace.contracts.payment.PaymentAddresses;
 import dev.marketplace.platform.ComponentVerticle;
+import dev.marketplace.platform.kafka.KafkaSupport;
+import dev.marketplace.platform.validation.JsonValidator;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
+import io.vertx.kafka.client.consumer.KafkaConsumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.time.Duration;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.UUID;
 
 /**
  * The payment component: intents in the {@code payment} schema, the bank over HTTP
  * ({@link BankClient}), signed callbacks, void and refund, events on {@code payments.events}.
+ * It consumes {@code orders.events}: an {@code OrderCancelled} order's money is refunded (or its
+ * payment voided), and once refunded the order is moved to REFUNDED ({@link OrdersNotifier}).
  *
  * <p>Config ({@code payment} section): {@code bank_url} (default {@code http://127.0.0.1:<bank.port>}),
  * {@code bank_timeout_ms} (3000), {@code breaker_max_failures} (5), {@code breaker_reset_ms} (10000),
@@ -30,6 +41,9 @@ public class PaymentVerticle extends ComponentVerticle {
   private PaymentRepository repository;
   private long jobTimer = -1;
   private boolean jobRunning;
+  private KafkaConsumer<String, String> consumer;
+  private Future<Void> consuming = Future.succeededFuture();
+  private boolean running;
 
   @Override
   protected boolean publishesEvents() {
@@ -47,7 +61,7 @@ public class PaymentVerticle extends ComponentVerticle {
     String secret = config().getJsonObject("bank", new JsonObject()).getString("shared_secret", "dev-bank-secret");
     bank = new BankClient(vertx, config());
     repository = new PaymentRepository(pool);
-    service = new PaymentService(repository, bank, outbox, relay, secret);
+    service = new PaymentService(repository, bank, outbox, relay, secret, new OrdersNotifier(vertx, busTimeoutMs()));
     serve(PaymentAddresses.START, msg -> service.start(msg.body()));
     serve(PaymentAddresses.VOID, msg -> service.voidPayment(msg.body()));
     serve(PaymentAddresses.REFUND, msg -> service.refund(msg.body()));
@@ -55,18 +69,74 @@ public class PaymentVerticle extends ComponentVerticle {
     serve(PaymentAddresses.GET, msg -> service.get(msg.body()));
     long interval = section.getLong("poll_interval_ms", 1_000L);
     jobTimer = vertx.setPeriodic(interval, id -> runJobs(section));
-    return Future.succeededFuture();
+    return startOrdersConsumer();
+  }
+
+  /** {@code orders.events}: a cancelled order's payment is refunded or voided (group {@code payment.<database>}). */
+  private Future<Void> startOrdersConsumer() {
+    String database = config().getJsonObject("pg").getString("url").replaceAll(".*/", "").replaceAll("\\?.*", "");
+    Map<String, String> props = new HashMap<>(KafkaSupport.consumerConfig(config(), "payment." + database));
+    props.put("session.timeout.ms", "10000");
+    props.put("heartbeat.interval.ms", "1000");
+    consumer = KafkaConsumer.create(vertx, props);
+    running = true;
+    return KafkaSupport.ensureTopics(vertx, config())
+      .compose(v -> consumer.subscribe(Topics.ORDERS_EVENTS))
+      .onSuccess(v -> pollOrders());
+  }
+
+  private void pollOrders() {
+    if (!running) {
+      return;
+    }
+    consuming = consumer.poll(Duration.ofMillis(500)).compose(records -> {
+      Future<Void> chain = Future.succeededFuture();
+      for (int i = 0; i < records.size(); i++) {
+        String value = records.recordAt(i).value();
+        chain = chain.compose(v -> onOrderEvent(value));
+      }
+      return chain;
+    }).compose(v -> consumer.commit());
+    consuming.onComplete(ar -> {
+      if (!running) {
+        return;
+      }
+      if (ar.failed()) {
+        LOG.warn("Consuming {} failed: {}", Topics.ORDERS_EVENTS, ar.cause().toString());
+        vertx.setTimer(1_000, id -> pollOrders());
+      } else {
+        vertx.runOnContext(v -> pollOrders());
+      }
+    });
+  }
+
+  private Future<Void> onOrderEvent(String value) {
+    EventEnvelope event;
+    try {
+      event = EventEnvelope.fromJson(new JsonObject(value));
+    } catch (RuntimeException e) {
+      LOG.warn("Skipping an unreadable event on {}: {}", Topics.ORDERS_EVENTS, e.toString());
+      return Future.succeededFuture();
+    }
+    UUID orderId = JsonValidator.parseUuid(event.data().getValue("order_id"));
+    if (!"OrderCancelled".equals(event.type()) || orderId == null) {
+      return Future.succeededFuture();
+    }
+    // refund and void are idempotent: a redelivered event changes nothing
+    return service.orderCancelled(orderId, event.data().getString("reason"));
   }
 
   @Override
   protected Future<?> stopComponent() {
+    running = false;
     if (jobTimer >= 0) {
       vertx.cancelTimer(jobTimer);
     }
+    Future<?> closed = consumer == null ? Future.succeededFuture() : consuming.transform(x -> consumer.close());
     if (bank != null) {
       bank.close();
     }
-    return Future.succeededFuture();
+    return closed;
   }
 
   /** Asks the bank about silent payments and retries pending refunds; one run at a time per node. */

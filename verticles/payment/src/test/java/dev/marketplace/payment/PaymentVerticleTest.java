@@ -1,6 +1,13 @@
 package dev.marketplace.payment;
 
 import dev.marketplace.contracts.ErrorCode;
+import dev.marketplace.contracts.EventEnvelope;
+import dev.marketplace.contracts.Topics;
+import dev.marketplace.platform.kafka.KafkaSupport;
+import io.vertx.kafka.client.producer.KafkaProducer;
+import io.vertx.kafka.client.producer.KafkaProducerRecord;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import dev.marketplace.contracts.ServiceFailure;
 import dev.marketplace.contracts.bank.BankApi;
 import dev.marketplace.contracts.payment.PaymentAddresses;
@@ -35,6 +42,7 @@ class PaymentVerticleTest {
   private static final String SECRET = "payment-test-secret";
   private Vertx vertx;
   private Pool db;
+  private JsonObject config;
   /** How the scripted bank answers: 0 = normally, otherwise this HTTP status to every API call. */
   private volatile int bankFailsWith;
   private final AtomicInteger bankCalls = new AtomicInteger();
@@ -66,7 +74,7 @@ class PaymentVerticleTest {
       }
       req.response().setStatusCode(200).putHeader("Content-Type", "application/json").end(reply.encode());
     })).listen(0, "127.0.0.1"));
-    JsonObject config = TestInfra.shared().config();
+    config = TestInfra.shared().config();
     config.getJsonObject("bank").put("shared_secret", SECRET);
     config.getJsonObject("payment").put("bank_url", "http://127.0.0.1:" + bank.actualPort())
       .put("bank_timeout_ms", 500).put("breaker_max_failures", 2).put("breaker_reset_ms", 60_000);
@@ -203,6 +211,40 @@ class PaymentVerticleTest {
     assertThat(callsWhenOpened).isEqualTo(2);
     // a failed start may be voided like any other
     assertThat(call(PaymentAddresses.VOID, new JsonObject().put("order_id", orderId)).getString("status")).isEqualTo("VOIDED");
+  }
+
+  @Test
+  void anOrderCancelledEventRefundsTheCapturedMoneyAndMovesTheOrderToRefunded() throws Exception {
+    List<JsonObject> transitions = new CopyOnWriteArrayList<>();
+    await(Bus.serve(vertx, "orders.transition", msg -> {
+      transitions.add(msg.body());
+      return Future.succeededFuture(new JsonObject().put("status", msg.body().getString("to")));
+    }).completion());
+    String paymentId = UUID.randomUUID().toString();
+    String orderId = UUID.randomUUID().toString();
+    call(PaymentAddresses.START, start(paymentId, orderId));
+    call(PaymentAddresses.CALLBACK, callback("bank-" + paymentId, paymentId, BankApi.CAPTURED));
+    String pendingOrder = UUID.randomUUID().toString();
+    call(PaymentAddresses.START, start(UUID.randomUUID().toString(), pendingOrder));
+
+    KafkaProducer<String, String> producer = KafkaProducer.create(vertx, KafkaSupport.producerConfig(config));
+    for (String id : List.of(orderId, pendingOrder, orderId)) {
+      EventEnvelope cancelled = EventEnvelope.create("OrderCancelled", id,
+        new JsonObject().put("order_id", id).put("status", "CANCELLED").put("reason", "BUYER_CANCELLED"));
+      await(producer.send(KafkaProducerRecord.create(Topics.ORDERS_EVENTS, id, cancelled.toJson().encode())));
+    }
+
+    long deadline = System.currentTimeMillis() + 30_000;
+    while ((!status(orderId).equals("REFUNDED") || !status(pendingOrder).equals("VOIDED") || transitions.isEmpty())
+      && System.currentTimeMillis() < deadline) {
+      Thread.sleep(50);
+    }
+    assertThat(status(orderId)).isEqualTo("REFUNDED");
+    assertThat(bankStatus.get("bank-" + paymentId)).isEqualTo(BankApi.REFUNDED);
+    assertThat(status(pendingOrder)).isEqualTo("VOIDED");
+    assertThat(transitions).extracting(t -> t.getString("order_id") + ":" + t.getString("to")).containsExactly(orderId + ":REFUNDED");
+    assertThat(events(orderId, "PaymentRefunded")).isEqualTo(1);
+    producer.close();
   }
 
   @Test

@@ -14,6 +14,10 @@ package dev.marketplace.contracts.payment;
  * {@code data}: {@code {payment_id, order_id, buyer_id, amount:{amount, currency}, status}}.
  * A capture that arrives for a voided intent (the order was cancelled or expired first) is
  * published as {@code PaymentCaptured} and then refunded automatically ({@code PaymentRefunded}).
+ *
+ * <p>Payment consumes {@code orders.events}: {@code OrderCancelled} refunds the order's captured
+ * money (or voids a payment not captured yet); when the refund of a cancelled order is confirmed by
+ * the bank, payment moves the order to REFUNDED with {@code orders.transition}.
  */
 public final class PaymentAddresses {
 

@@ -28,7 +28,8 @@ public final class FakeWorld {
     "NEW", Set.of("RESERVED", "CANCELLED"),
     "RESERVED", Set.of("PENDING_PAYMENT", "CANCELLED"),
     "PENDING_PAYMENT", Set.of("PAID", "CANCELLED"),
-    "PAID", Set.of("SHIPPED", "CANCELLED", "REFUNDED"));
+    "PAID", Set.of("SHIPPED", "CANCELLED"),
+    "CANCELLED", Set.of("REFUNDED"));
 
   final Map<String, JsonObject> carts = new HashMap<>();
   final Map<String, JsonObject> orders = new LinkedHashMap<>();
