@@ -201,7 +201,13 @@ final class PaymentService {
    */
   Future<Void> orderCancelled(UUID orderId, String reason) {
     return refund(new JsonObject().put("order_id", orderId.toString()).put("reason", reason == null ? "ORDER_CANCELLED" : reason))
-      .mapEmpty();
+      .map(reply -> {
+        // refunded before the order was cancelled (a saga's compensation): the order learns it now
+        if (Intent.REFUNDED.equals(reply.getString("status"))) {
+          orders.refunded(orderId);
+        }
+        return null;
+      });
   }
 
   // ---- the bank's word: callbacks and status polls
