@@ -28,7 +28,8 @@ final class SagaDriver {
   private static final Logger LOG = LoggerFactory.getLogger(SagaDriver.class);
   /** Failures that are a business answer, passed to the buyer as they are. */
   private static final Set<ErrorCode> CART_ANSWERS = Set.of(
-    ErrorCode.CART_EMPTY, ErrorCode.PRICE_CHANGED, ErrorCode.NOT_FOUND, ErrorCode.VALIDATION_FAILED, ErrorCode.FORBIDDEN);
+    ErrorCode.CART_EMPTY, ErrorCode.PRICE_CHANGED, ErrorCode.OUT_OF_STOCK, ErrorCode.NOT_FOUND, ErrorCode.VALIDATION_FAILED,
+    ErrorCode.FORBIDDEN);
   private static final Set<ErrorCode> STOCK_ANSWERS = Set.of(ErrorCode.OUT_OF_STOCK, ErrorCode.PURCHASE_LIMIT_EXCEEDED);
   private static final Set<ErrorCode> TRANSIENT = Set.of(
     ErrorCode.TIMEOUT, ErrorCode.SERVICE_UNAVAILABLE, ErrorCode.INTERNAL, ErrorCode.RATE_LIMITED);

@@ -1,0 +1,227 @@
+package dev.marketplace.app.e2e;
+
+import dev.marketplace.app.AuditCommand;
+import io.vertx.core.Future;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.client.HttpResponse;
+import io.vertx.ext.web.client.WebClient;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.stream.Collectors;
+
+import static dev.marketplace.app.e2e.MarketplaceHarness.await;
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Checkout through the whole marketplace over public HTTP with the real auth, catalog, cart,
+ * inventory and orders components (skipped while any of them is not on this branch): a seller lists
+ * a product with stock, buyers fill carts, check out, pay on the bank's 3DS page, cancel; the audit
+ * holds after each test.
+ */
+class CheckoutSystemE2ETest {
+  private static final String PASSWORD = "Correct-Horse-9";
+  private static MarketplaceHarness market;
+  private static String sellerToken;
+
+  @BeforeAll
+  static void up() throws Exception {
+    for (String contract : List.of("cart.CartAddresses", "orders.OrdersAddresses", "inventory.InventoryAddresses")) {
+      try {
+        Class.forName("dev.marketplace.contracts." + contract);
+      } catch (ClassNotFoundException e) {
+        Assumptions.abort("the " + contract + " component is not on this branch yet");
+      }
+    }
+    market = MarketplaceHarness.start(config -> config.getJsonObject("auth").getJsonObject("throttle", new JsonObject())
+      .put("address_max_failures", 10_000));
+    Assumptions.assumeTrue(await(market.http.get("/api/v1/catalog/categories").send()).statusCode() == 200, "no catalog routes yet");
+    sellerToken = token("seller");
+  }
+
+  @AfterAll
+  static void down() throws Exception {
+    if (market != null) {
+      market.close();
+    }
+  }
+
+  @AfterEach
+  void auditHolds() throws Exception {
+    String report = "";
+    long deadline = System.currentTimeMillis() + 15_000;
+    while (System.currentTimeMillis() < deadline) {
+      ByteArrayOutputStream out = new ByteArrayOutputStream();
+      AuditCommand.audit(market.config.getJsonObject("pg").getString("url"), 0, new PrintStream(out, true, StandardCharsets.UTF_8));
+      report = out.toString(StandardCharsets.UTF_8);
+      if (report.contains("AUDIT OK")) {
+        break;
+      }
+      Thread.sleep(200);
+    }
+    assertThat(report).contains("AUDIT OK").doesNotContain("skipped");
+  }
+
+  // ---- the shop, as clients use it
+
+  private static String token(String role) throws Exception {
+    String email = role + "-" + UUID.randomUUID() + "@example.com";
+    HttpResponse<Buffer> registered = await(market.http.post("/api/v1/auth/register").sendJsonObject(new JsonObject()
+      .put("email", email).put("password", PASSWORD).put("name", "Test " + role).put("role", role)));
+    assertThat(registered.statusCode()).as(registered.bodyAsString()).isEqualTo(201);
+    HttpResponse<Buffer> login = await(market.http.post("/api/v1/auth/login")
+      .sendJsonObject(new JsonObject().put("email", email).put("password", PASSWORD)));
+    assertThat(login.statusCode()).as(login.bodyAsString()).isEqualTo(200);
+    return login.bodyAsJsonObject().getString("access_token");
+  }
+
+  private static String product(long price, int stock) throws Exception {
+    HttpResponse<Buffer> created = await(market.http.post("/api/v1/seller/products").bearerTokenAuthentication(sellerToken)
+      .sendJsonObject(new JsonObject().put("title", "Checkout test " + UUID.randomUUID()).put("description", "for checkout tests")
+        .put("brand", "Test").put("category_id", 111).put("price", new JsonObject().put("amount", price).put("currency", "RUB"))
+        .put("attributes", new JsonObject())));
+    assertThat(created.statusCode()).as(created.bodyAsString()).isEqualTo(201);
+    String id = created.bodyAsJsonObject().getString("id");
+    HttpResponse<Buffer> stocked = await(market.http.put("/api/v1/seller/products/" + id + "/stock").bearerTokenAuthentication(sellerToken)
+      .sendJsonObject(new JsonObject().put("warehouse", "main").put("quantity", stock)));
+    assertThat(stocked.statusCode()).as(stocked.bodyAsString()).isEqualTo(200);
+    return id;
+  }
+
+  /** A buyer with {@code quantity} of the product in the cart: {token, cart id}. */
+  private static String[] buyerWith(String productId, int quantity) throws Exception {
+    String token = token("buyer");
+    HttpResponse<Buffer> added = await(market.http.post("/api/v1/cart/items").bearerTokenAuthentication(token)
+      .sendJsonObject(new JsonObject().put("product_id", productId).put("quantity", quantity)));
+    assertThat(added.statusCode()).as(added.bodyAsString()).isIn(200, 201);
+    return new String[] {token, added.bodyAsJsonObject().getString("id")};
+  }
+
+  private static Future<HttpResponse<Buffer>> checkout(String[] buyer, String key) {
+    return market.http.post("/api/v1/checkout").bearerTokenAuthentication(buyer[0]).putHeader("Idempotency-Key", key)
+      .sendJsonObject(new JsonObject().put("cart_id", buyer[1]).put("payment_method", "card"));
+  }
+
+  private static JsonObject order(String[] buyer, String orderId) throws Exception {
+    HttpResponse<Buffer> resp = await(market.http.get("/api/v1/orders/" + orderId).bearerTokenAuthentication(buyer[0]).send());
+    assertThat(resp.statusCode()).as(resp.bodyAsString()).isEqualTo(200);
+    return resp.bodyAsJsonObject();
+  }
+
+  private static void waitForStatus(String[] buyer, String orderId, String status) throws Exception {
+    long deadline = System.currentTimeMillis() + 30_000;
+    String seen = null;
+    while (System.currentTimeMillis() < deadline) {
+      seen = order(buyer, orderId).getString("status");
+      if (status.equals(seen)) {
+        return;
+      }
+      Thread.sleep(100);
+    }
+    throw new AssertionError("order " + orderId + " is " + seen + ", not " + status);
+  }
+
+  private static int confirm(String paymentUrl) throws Exception {
+    return await(WebClient.wrap(market.vertx.createHttpClient()).postAbs(paymentUrl + "/confirm").putHeader("Accept", "application/json").send())
+      .statusCode();
+  }
+
+  // ---- tests
+
+  @Test
+  void aBuyerChecksOutPaysOnThe3dsPageAndTheOrderIsPaidWithTheCartEmptied() throws Exception {
+    String product = product(1_990_00, 5);
+    String[] buyer = buyerWith(product, 2);
+
+    HttpResponse<Buffer> resp = await(checkout(buyer, UUID.randomUUID().toString()));
+
+    assertThat(resp.statusCode()).as(resp.bodyAsString()).isEqualTo(201);
+    JsonObject body = resp.bodyAsJsonObject();
+    String orderId = body.getString("order_id");
+    assertThat(body.getString("status")).isEqualTo("PENDING_PAYMENT");
+    assertThat(order(buyer, orderId).getString("status")).isEqualTo("PENDING_PAYMENT");
+    assertThat(confirm(body.getString("payment_url"))).isEqualTo(200);
+    waitForStatus(buyer, orderId, "PAID");
+    assertThat(order(buyer, orderId).getJsonObject("total").getLong("amount")).isEqualTo(3_980_00);
+    long deadline = System.currentTimeMillis() + 10_000;
+    JsonObject cart;
+    do {
+      cart = await(market.http.get("/api/v1/cart").bearerTokenAuthentication(buyer[0]).send()).bodyAsJsonObject();
+    } while (!cart.getJsonArray("items").isEmpty() && System.currentTimeMillis() < deadline);
+    assertThat(cart.getJsonArray("items")).isEmpty();
+  }
+
+  @Test
+  void aHundredCheckoutsRacingForTenUnitsMakeExactlyTenOrders() throws Exception {
+    String product = product(500_00, 10);
+    List<String[]> buyers = new ArrayList<>();
+    for (int i = 0; i < 20; i++) {
+      buyers.add(buyerWith(product, 1));
+    }
+    List<Future<HttpResponse<Buffer>>> calls = new ArrayList<>();
+    for (int i = 0; i < 100; i++) {
+      calls.add(checkout(buyers.get(i % buyers.size()), UUID.randomUUID().toString()));
+    }
+    await(Future.join(calls));
+
+    Map<Integer, Long> statuses = calls.stream().collect(Collectors.groupingBy(c -> c.result().statusCode(), Collectors.counting()));
+    assertThat(statuses).as(statuses.toString()).containsOnlyKeys(201, 409);
+    assertThat(statuses.get(201)).isEqualTo(10);
+    for (int i = 0; i < calls.size(); i++) {
+      HttpResponse<Buffer> resp = calls.get(i).result();
+      String orderId = resp.bodyAsJsonObject().getString("order_id");
+      String[] buyer = buyers.get(i % buyers.size());
+      if (resp.statusCode() == 409) {
+        assertThat(resp.bodyAsJsonObject().getString("code")).isEqualTo("OUT_OF_STOCK");
+        assertThat(order(buyer, orderId).getString("status")).isEqualTo("CANCELLED");
+      } else {
+        assertThat(order(buyer, orderId).getString("status")).isEqualTo("PENDING_PAYMENT");
+      }
+    }
+  }
+
+  @Test
+  void aBuyerWhoCancelsAPaidOrderGetsTheMoneyBack() throws Exception {
+    String product = product(250_00, 3);
+    String[] buyer = buyerWith(product, 1);
+    JsonObject body = await(checkout(buyer, UUID.randomUUID().toString())).bodyAsJsonObject();
+    String orderId = body.getString("order_id");
+    confirm(body.getString("payment_url"));
+    waitForStatus(buyer, orderId, "PAID");
+
+    HttpResponse<Buffer> cancelled = await(market.http.post("/api/v1/orders/" + orderId + "/cancel").bearerTokenAuthentication(buyer[0]).send());
+
+    assertThat(cancelled.statusCode()).as(cancelled.bodyAsString()).isEqualTo(200);
+    waitForStatus(buyer, orderId, "REFUNDED");
+    String bankId = body.getString("payment_url").replaceAll(".*/", "");
+    JsonObject atBank = await(WebClient.wrap(market.vertx.createHttpClient())
+      .getAbs("http://127.0.0.1:" + market.bankPort + "/api/payments/" + bankId).send()).bodyAsJsonObject();
+    assertThat(atBank.getString("status")).isEqualTo("REFUNDED");
+  }
+
+  @Test
+  void aDeclinedPaymentCancelsTheOrderAndReturnsTheStock() throws Exception {
+    String product = product(100_00, 1);
+    String[] buyer = buyerWith(product, 1);
+    JsonObject body = await(checkout(buyer, UUID.randomUUID().toString())).bodyAsJsonObject();
+    String orderId = body.getString("order_id");
+
+    await(WebClient.wrap(market.vertx.createHttpClient()).postAbs(body.getString("payment_url") + "/decline").send());
+
+    waitForStatus(buyer, orderId, "CANCELLED");
+    // the unit is back: another buyer gets it
+    String[] other = buyerWith(product, 1);
+    assertThat(await(checkout(other, UUID.randomUUID().toString())).statusCode()).isEqualTo(201);
+  }
+}
