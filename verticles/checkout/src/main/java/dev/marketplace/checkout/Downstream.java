@@ -9,6 +9,7 @@ final class Downstream {
   static final String CART_CLEAR = "cart.clear";
   static final String ORDERS_CREATE = "orders.create";
   static final String ORDERS_TRANSITION = "orders.transition";
+  static final String ORDERS_GET = "orders.get";
   static final String INVENTORY_RESERVE = "inventory.reserve";
   static final String INVENTORY_COMMIT = "inventory.commit";
   static final String INVENTORY_RELEASE = "inventory.release";

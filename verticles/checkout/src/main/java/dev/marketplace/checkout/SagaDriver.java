@@ -161,6 +161,11 @@ final class SagaDriver {
 
   private Future<Next> awaitPaymentInOrder(Saga s) {
     return transition(s, "RESERVED", null)
+      .recover(err -> ServiceFailure.from(err).code() == ErrorCode.ILLEGAL_STATE
+        // repeated after a crash, the order may already be further on: only a cancelled one stops us
+        ? call(s, Downstream.ORDERS_GET, new JsonObject().put("order_id", s.orderId()), settings.stepTimeoutMs())
+            .compose(order -> "PENDING_PAYMENT".equals(order.getString("status")) ? Future.<Void>succeededFuture() : Future.failedFuture(err))
+        : Future.failedFuture(err))
       .compose(x -> transition(s, "PENDING_PAYMENT", null))
       .transform(ar -> {
         if (ar.succeeded()) {

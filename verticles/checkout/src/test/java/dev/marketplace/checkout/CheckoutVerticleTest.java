@@ -48,7 +48,7 @@ class CheckoutVerticleTest {
     config.getJsonObject("checkout").put("step_timeout_ms", 500).put("payment_timeout_ms", 500).put("sweep_interval_ms", 100);
     happyScript();
     for (String address : List.of("cart.checkout-view", "cart.clear", "orders.create", "orders.transition", "inventory.reserve",
-      "inventory.commit", "inventory.release", PaymentAddresses.START, PaymentAddresses.VOID, PaymentAddresses.REFUND)) {
+      "inventory.commit", "inventory.release", "orders.get", PaymentAddresses.START, PaymentAddresses.VOID, PaymentAddresses.REFUND)) {
       Promise<Void> registered = Promise.promise();
       Bus.serve(vertx, address, msg -> {
         calls.add(address + (msg.body().containsKey("to") ? ":" + msg.body().getString("to") : "")
@@ -76,6 +76,7 @@ class CheckoutVerticleTest {
     script.put("orders.transition", body -> Future.succeededFuture(new JsonObject().put("id", body.getString("order_id")).put("status", body.getString("to"))));
     script.put("inventory.reserve", body -> Future.succeededFuture(new JsonObject().put("reservation_id", body.getString("reservation_id"))
       .put("status", "HELD").put("reserved_until", java.time.Instant.now().plusSeconds(900).toString())));
+    script.put("orders.get", body -> Future.succeededFuture(new JsonObject().put("id", body.getString("order_id")).put("status", "NEW")));
     script.put("inventory.commit", body -> Future.succeededFuture(new JsonObject().put("status", "COMMITTED")));
     script.put("inventory.release", body -> Future.succeededFuture(new JsonObject().put("status", "RELEASED")));
     script.put(PaymentAddresses.START, body -> Future.succeededFuture(new JsonObject().put("payment_id", body.getString("payment_id"))
@@ -170,6 +171,24 @@ class CheckoutVerticleTest {
     assertThat(failure.code()).isEqualTo(ErrorCode.PAYMENT_UNAVAILABLE);
     assertThat(calls).endsWith(PaymentAddresses.START, PaymentAddresses.VOID,
       "inventory.release/PAYMENT_TIMEOUT", "orders.transition:CANCELLED/PAYMENT_TIMEOUT");
+  }
+
+  @Test
+  void aStepRepeatedAfterACrashAcceptsAnOrderThatIsAlreadyFurtherOn() throws Exception {
+    // the order already went RESERVED -> PENDING_PAYMENT before the node died; RESERVED is now illegal
+    script.put("orders.transition", body -> "RESERVED".equals(body.getString("to"))
+      ? Future.failedFuture(ErrorCode.ILLEGAL_STATE.failure("PENDING_PAYMENT cannot go to RESERVED"))
+      : Future.succeededFuture(new JsonObject().put("status", body.getString("to"))));
+    script.put("orders.get", body -> Future.succeededFuture(new JsonObject().put("status", "PENDING_PAYMENT")));
+
+    assertThat(checkout(USER, UUID.randomUUID().toString(), "k8").getString("status")).isEqualTo("PENDING_PAYMENT");
+
+    // but an order the buyer cancelled meanwhile ends the checkout, releasing the stock
+    calls.clear();
+    script.put("orders.get", body -> Future.succeededFuture(new JsonObject().put("status", "CANCELLED")));
+    ServiceFailure failure = failedCheckout(USER, UUID.randomUUID().toString(), "k9");
+    assertThat(failure.code()).isEqualTo(ErrorCode.CONFLICT);
+    assertThat(calls).contains("inventory.release/BUYER_CANCELLED").doesNotContain(PaymentAddresses.START);
   }
 
   @Test
