@@ -21,7 +21,8 @@ record AuthSettings(String issuer, int accessTtlSeconds, int refreshTtlSeconds,
       throttle.getInteger("lockout_seconds", 900),
       argon.getInteger("memory_kib", 19456),
       argon.getInteger("iterations", 2),
-      section.getInteger("hash_workers", Math.max(1, Runtime.getRuntime().availableProcessors())),
+      // half the cores: hashing at full tilt on every core starves the event loops (see BENCHMARKS.md, Auth)
+      section.getInteger("hash_workers", Math.max(1, Runtime.getRuntime().availableProcessors() / 2)),
       section.getInteger("max_pending_hashes", 64),
       // well inside the gateway's default bus timeout of 5 s, which also covers the queries around the hash
       section.getLong("max_hash_wait_ms", 3000L));

@@ -11,8 +11,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * Runs password hashing off the event loop on a small dedicated worker pool (one thread per core
- * by default), so a burst of logins cannot take the shared worker pool other blocking work needs,
+ * Runs password hashing off the event loop on a small dedicated worker pool (half the cores by
+ * default, {@code auth.hash_workers}), so a burst of logins cannot take the shared worker pool other blocking work needs,
  * and sheds load with SERVICE_UNAVAILABLE (retry after a second) instead of queueing work past
  * every caller's timeout: beyond {@code maxPending} queued hashes a request is refused at once, and
  * a hash that waited longer than {@code maxWaitMs} for a thread is dropped unstarted.
