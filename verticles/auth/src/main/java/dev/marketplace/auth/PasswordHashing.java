@@ -42,6 +42,10 @@ final class PasswordHashing {
     return executor.executeBlocking(() -> hasher.hash(password), false);
   }
 
+  boolean outdated(String encoded) {
+    return hasher.outdated(encoded);
+  }
+
   Future<Boolean> verify(String password, String encoded) {
     return run(() -> hasher.verify(password, encoded));
   }

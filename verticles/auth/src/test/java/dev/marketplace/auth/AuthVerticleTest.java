@@ -277,6 +277,29 @@ class AuthVerticleTest {
     }
   }
 
+  @Test
+  void aLoginUpgradesAHashMadeWithOlderParameters() throws Exception {
+    String email = uniqueEmail();
+    String userId = bus.register(email, PASSWORD, null);
+    String weak = new PasswordHasher(8192, 1, 1).hash(PASSWORD);
+    var pool = dev.marketplace.platform.pg.PgSupport.pool(vertx, config, 1);
+    try {
+      await(pool.preparedQuery("UPDATE auth.users SET password_hash = $2 WHERE id = $1")
+        .execute(io.vertx.sqlclient.Tuple.of(UUID.fromString(userId), weak)));
+      assertThat(bus.login(email, PASSWORD).getString("access_token")).isNotBlank();
+      String stored = null;
+      for (int i = 0; i < 50 && (stored == null || stored.equals(weak)); i++) {
+        Thread.sleep(100);
+        stored = await(pool.preparedQuery("SELECT password_hash FROM auth.users WHERE id = $1")
+          .execute(io.vertx.sqlclient.Tuple.of(UUID.fromString(userId)))).iterator().next().getString(0);
+      }
+      assertThat(stored).startsWith("$argon2id$v=19$m=19456,t=2,p=1$");
+      assertThat(bus.login(email, PASSWORD).getString("access_token")).isNotBlank();
+    } finally {
+      await(pool.close());
+    }
+  }
+
   private static void assertFieldErrors(JsonObject body, String... fields) throws Exception {
     ServiceFailure failure = bus.failure(AuthContract.REGISTER, body);
     assertThat(failure.code()).as(body.encode()).isEqualTo(ErrorCode.VALIDATION_FAILED);
