@@ -67,7 +67,8 @@ public class GatewayVerticle extends VerticleBase {
   /** The slices of the public API under {@link GatewayContext#API}, one line each. */
   static List<RouteModule> businessModules() {
     return List.of(
-      new AuthRoutes());
+      new AuthRoutes(),
+      new dev.marketplace.gateway.routes.NotificationRoutes());
   }
 
   @Override
