@@ -118,15 +118,30 @@ final class SagaDriver {
       .put("buyer_id", s.userId())
       .put("currency", currency(cart))
       .put("lines", lines);
+    return paymentAvailable(s).compose(available -> available
+      ? placeOrder(s, request)
+      // the bank is down (its circuit is open): fail fast, before an order or a reservation exists
+      : advance(s, Step.to(SagaState.CANCELLED).outcome(failure(ErrorCode.PAYMENT_UNAVAILABLE,
+          "Payment is unavailable right now; nothing was ordered or held. Please try again later.", new JsonObject()))));
+  }
+
+  private Future<Next> placeOrder(Saga s, JsonObject request) {
     return call(s, Downstream.ORDERS_CREATE, request, settings.stepTimeoutMs()).transform(ar -> {
       if (ar.failed()) {
         return startCompensating(s, SagaState.CART_LOADED, CHECKOUT_FAILED, technicalFailure(s, ar.cause(), false));
       }
       // the order's own total is what the buyer is charged
       Object orderTotal = ar.result().getValue("total");
-      JsonObject withTotal = orderTotal == null ? cart : cart.copy().put("order_total", orderTotal);
+      JsonObject withTotal = orderTotal == null ? s.cart() : s.cart().copy().put("order_total", orderTotal);
       return advance(s, Step.to(SagaState.ORDER_CREATED).cart(withTotal));
     });
+  }
+
+  /** Asks payment whether its circuit to the bank is open; no answer counts as available. */
+  private Future<Boolean> paymentAvailable(Saga s) {
+    return call(s, PaymentAddresses.AVAILABILITY, new JsonObject(), Math.min(1_000, settings.stepTimeoutMs()))
+      .map(reply -> reply.getBoolean("available", true))
+      .otherwise(true);
   }
 
   private Future<Next> reserve(Saga s) {

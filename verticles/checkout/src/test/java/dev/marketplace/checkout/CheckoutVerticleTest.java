@@ -48,7 +48,7 @@ class CheckoutVerticleTest {
     config.getJsonObject("checkout").put("step_timeout_ms", 500).put("payment_timeout_ms", 500).put("sweep_interval_ms", 100);
     happyScript();
     for (String address : List.of("cart.checkout-view", "cart.clear", "orders.create", "orders.transition", "inventory.reserve",
-      "inventory.commit", "inventory.release", "orders.get", PaymentAddresses.START, PaymentAddresses.VOID, PaymentAddresses.REFUND)) {
+      "inventory.commit", "inventory.release", "orders.get", PaymentAddresses.AVAILABILITY, PaymentAddresses.START, PaymentAddresses.VOID, PaymentAddresses.REFUND)) {
       Promise<Void> registered = Promise.promise();
       Bus.serve(vertx, address, msg -> {
         calls.add(address + (msg.body().containsKey("to") ? ":" + msg.body().getString("to") : "")
@@ -79,6 +79,7 @@ class CheckoutVerticleTest {
     script.put("orders.get", body -> Future.succeededFuture(new JsonObject().put("id", body.getString("order_id")).put("status", "NEW")));
     script.put("inventory.commit", body -> Future.succeededFuture(new JsonObject().put("status", "COMMITTED")));
     script.put("inventory.release", body -> Future.succeededFuture(new JsonObject().put("status", "RELEASED")));
+    script.put(PaymentAddresses.AVAILABILITY, body -> Future.succeededFuture(new JsonObject().put("available", true)));
     script.put(PaymentAddresses.START, body -> Future.succeededFuture(new JsonObject().put("payment_id", body.getString("payment_id"))
       .put("status", "PENDING").put("payment_url", "http://bank/3ds/" + body.getString("payment_id"))));
     script.put(PaymentAddresses.VOID, body -> Future.succeededFuture(new JsonObject().put("status", "VOIDED")));
@@ -110,7 +111,7 @@ class CheckoutVerticleTest {
     assertThat(reply.getString("status")).isEqualTo("PENDING_PAYMENT");
     assertThat(reply.getString("payment_url")).startsWith("http://bank/3ds/");
     assertThat(reply.getString("reserved_until")).isNotNull();
-    assertThat(calls).containsExactly("cart.checkout-view", "orders.create", "inventory.reserve",
+    assertThat(calls).containsExactly("cart.checkout-view", PaymentAddresses.AVAILABILITY, "orders.create", "inventory.reserve",
       "orders.transition:RESERVED", "orders.transition:PENDING_PAYMENT", PaymentAddresses.START);
     var log = await(db.query("SELECT state FROM checkout.saga_log ORDER BY id").execute());
     List<String> states = new java.util.ArrayList<>();
@@ -140,7 +141,7 @@ class CheckoutVerticleTest {
     assertThat(failure.code()).isEqualTo(ErrorCode.SERVICE_UNAVAILABLE);
     assertThat(failure.extra().getString("order_id")).isNotNull();
     // no payment was asked for, so none is voided; the release leaves a tombstone for the late reserve
-    assertThat(calls).containsExactly("cart.checkout-view", "orders.create", "inventory.reserve",
+    assertThat(calls).containsExactly("cart.checkout-view", PaymentAddresses.AVAILABILITY, "orders.create", "inventory.reserve",
       "inventory.release/CHECKOUT_FAILED", "orders.transition:CANCELLED/CHECKOUT_FAILED");
   }
 
@@ -164,6 +165,7 @@ class CheckoutVerticleTest {
 
   @Test
   void aFailedPaymentStartIsVoidedReleasedAndCancelledAsPaymentUnavailable() throws Exception {
+    script.put(PaymentAddresses.AVAILABILITY, body -> Future.succeededFuture(new JsonObject().put("available", true)));
     script.put(PaymentAddresses.START, body -> Future.failedFuture(ErrorCode.PAYMENT_UNAVAILABLE.failure("Bank down.")));
 
     ServiceFailure failure = failedCheckout(USER, UUID.randomUUID().toString(), "k6");
@@ -189,6 +191,17 @@ class CheckoutVerticleTest {
     ServiceFailure failure = failedCheckout(USER, UUID.randomUUID().toString(), "k9");
     assertThat(failure.code()).isEqualTo(ErrorCode.CONFLICT);
     assertThat(calls).contains("inventory.release/BUYER_CANCELLED").doesNotContain(PaymentAddresses.START);
+  }
+
+  @Test
+  void anOpenCircuitToTheBankFailsTheCheckoutBeforeAnyOrderOrStockExists() throws Exception {
+    script.put(PaymentAddresses.AVAILABILITY, body -> Future.succeededFuture(new JsonObject().put("available", false).put("circuit", "OPEN")));
+
+    ServiceFailure failure = failedCheckout(USER, UUID.randomUUID().toString(), "k10");
+
+    assertThat(failure.code()).isEqualTo(ErrorCode.PAYMENT_UNAVAILABLE);
+    assertThat(failure.extra().containsKey("order_id")).isFalse();
+    assertThat(calls).containsExactly("cart.checkout-view", PaymentAddresses.AVAILABILITY);
   }
 
   @Test

@@ -7,6 +7,7 @@ import dev.marketplace.contracts.payment.PaymentAddresses;
 import dev.marketplace.platform.ComponentVerticle;
 import dev.marketplace.platform.kafka.KafkaSupport;
 import dev.marketplace.platform.validation.JsonValidator;
+import io.vertx.circuitbreaker.CircuitBreakerState;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
 import io.vertx.kafka.client.consumer.KafkaConsumer;
@@ -67,6 +68,8 @@ public class PaymentVerticle extends ComponentVerticle {
     serve(PaymentAddresses.REFUND, msg -> service.refund(msg.body()));
     serve(PaymentAddresses.CALLBACK, msg -> service.callback(msg.body()));
     serve(PaymentAddresses.GET, msg -> service.get(msg.body()));
+    serve(PaymentAddresses.AVAILABILITY, msg -> Future.succeededFuture(new JsonObject()
+      .put("available", bank.state() != CircuitBreakerState.OPEN).put("circuit", bank.state().name())));
     long interval = section.getLong("poll_interval_ms", 1_000L);
     jobTimer = vertx.setPeriodic(interval, id -> runJobs(section));
     return startOrdersConsumer();

@@ -334,6 +334,8 @@ class CheckoutE2ETest {
         assertThat(resp.bodyAsJsonObject().getString("code")).isEqualTo("PAYMENT_UNAVAILABLE");
         seen = node.bankSettings(null).getLong("api_requests") - before;
         if (seen == 0) {
+          // failed fast: checked before any order was made or stock held
+          assertThat(resp.bodyAsJsonObject().containsKey("order_id")).isFalse();
           break;
         }
       }

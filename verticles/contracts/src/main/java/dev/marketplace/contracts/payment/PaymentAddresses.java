@@ -54,6 +54,13 @@ public final class PaymentAddresses {
    */
   public static final String CALLBACK = "payment.callback";
 
+  /**
+   * {@code {}} → {@code {available, circuit}}: whether this node's circuit to the bank lets calls
+   * through ({@code circuit} CLOSED, HALF_OPEN or OPEN; OPEN is not available). Checkout asks before
+   * it creates an order or holds stock, so a bank outage fails checkouts fast and holds nothing.
+   */
+  public static final String AVAILABILITY = "payment.availability";
+
   /** {@code {order_id}} → {@code {payment_id, order_id, status, amount, payment_url}} or NOT_FOUND. */
   public static final String GET = "payment.get";
 
