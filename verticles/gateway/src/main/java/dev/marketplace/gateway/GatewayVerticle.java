@@ -1,6 +1,7 @@
 package dev.marketplace.gateway;
 
 import dev.marketplace.contracts.ErrorCode;
+import dev.marketplace.gateway.routes.CartRoutes;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
 import io.vertx.core.VerticleBase;
@@ -64,7 +65,8 @@ public class GatewayVerticle extends VerticleBase {
 
   /** The slices of the public API under {@link GatewayContext#API}, one line each. */
   static List<RouteModule> businessModules() {
-    return List.of();
+    return List.of(
+      new CartRoutes());
   }
 
   @Override
