@@ -131,7 +131,8 @@ public class GatewayVerticle extends VerticleBase {
     CorsHandler cors = CorsHandler.create()
       .allowedMethods(CORS_METHODS)
       .allowedHeaders(CORS_HEADERS)
-      .exposedHeader(Correlation.HEADER);
+      .exposedHeader(Correlation.HEADER)
+      .exposedHeader(CartRoutes.CART_ID_HEADER);
     Object configured = config().getJsonObject("gateway", new JsonObject()).getValue("cors_origins");
     List<String> origins = new ArrayList<>();
     if (configured instanceof JsonArray array) {

@@ -120,6 +120,14 @@ class CartRoutesTest {
   }
 
   @Test
+  void browsersOnOtherOriginsMayReadTheCartIdHeader() throws Exception {
+    HttpResponse<Buffer> resp = await(gateway.client.get("/api/v1/cart").putHeader("Origin", "https://shop.example")
+      .putHeader(CartRoutes.CART_ID_HEADER, GUEST_ID).send());
+
+    assertThat(resp.getHeader("Access-Control-Expose-Headers")).containsIgnoringCase(CartRoutes.CART_ID_HEADER);
+  }
+
+  @Test
   void aUsersRequestCarriesTheIdentityAndItsResponseNoGuestHeader() throws Exception {
     answers.put(CartAddresses.GET, m -> view("user", "0b8a4c4e-3a0f-4a55-8d6e-2b7c0d9f1e2a"));
 
