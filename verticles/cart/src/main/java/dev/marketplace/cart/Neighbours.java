@@ -25,10 +25,14 @@ final class Neighbours {
   static final String CATALOG_SNAPSHOT = "catalog.products.snapshot";
   static final String INVENTORY_AVAILABILITY = "inventory.availability";
   private static final Logger LOG = LoggerFactory.getLogger(Neighbours.class);
+  /** While inventory is down every read would log the same line: once per this many ms is enough. */
+  private static final long AVAILABILITY_WARNING_EVERY_MS = 10_000;
 
   private final Vertx vertx;
   private final long catalogTimeoutMs;
   private final long availabilityTimeoutMs;
+  private long lastAvailabilityWarning;
+  private long availabilityFailuresSinceWarning;
 
   Neighbours(Vertx vertx, long catalogTimeoutMs, long availabilityTimeoutMs) {
     this.vertx = vertx;
@@ -59,9 +63,20 @@ final class Neighbours {
     return Bus.request(vertx, INVENTORY_AVAILABILITY, new JsonObject().put("product_ids", idArray(ids)), Bus.propagate(cause, availabilityTimeoutMs))
       .map(Neighbours::parseAvailability)
       .recover(failure -> {
-        LOG.warn("Inventory availability unavailable, showing the cart without it: {}", failure.toString());
+        warnAvailabilityMissing(failure);
         return Future.succeededFuture(Map.of());
       });
+  }
+
+  private void warnAvailabilityMissing(Throwable failure) {
+    availabilityFailuresSinceWarning++;
+    long now = System.currentTimeMillis();
+    if (now - lastAvailabilityWarning >= AVAILABILITY_WARNING_EVERY_MS) {
+      LOG.warn("Inventory availability unavailable ({} reads since the last warning), carts shown without it: {}",
+        availabilityFailuresSinceWarning, failure.toString());
+      lastAvailabilityWarning = now;
+      availabilityFailuresSinceWarning = 0;
+    }
   }
 
   private static JsonArray idArray(Collection<UUID> ids) {
