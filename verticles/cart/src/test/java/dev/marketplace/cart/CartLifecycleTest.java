@@ -133,6 +133,22 @@ class CartLifecycleTest extends CartTestBase {
   }
 
   @Test
+  void withoutTheCatalogReadsAndWritesFailAsATimeoutAndChangeNothing() throws Exception {
+    String user = newUser();
+    UUID product = fakes.product("priced", 1_000);
+    String cartId = asUser(user, CartAddresses.ADD_ITEM, item(product, 1)).getString("id");
+    fakes.catalogAnswers = false;
+
+    assertThat(failure(request(CartAddresses.GET, new JsonObject(), user, null)).code()).isEqualTo(ErrorCode.TIMEOUT);
+    assertThat(failure(request(CartAddresses.ADD_ITEM, item(product, 1), user, null)).code()).isEqualTo(ErrorCode.TIMEOUT);
+    assertThat(failure(request(CartAddresses.CHECKOUT_VIEW, new JsonObject().put("cart_id", cartId).put("user_id", user), null, null)).code())
+      .isEqualTo(ErrorCode.TIMEOUT);
+
+    fakes.catalogAnswers = true;
+    assertThat(line(asUser(user, CartAddresses.GET, new JsonObject()), product).getInteger("quantity")).isEqualTo(1);
+  }
+
+  @Test
   void aFailedFirstWriteCreatesNoCart() throws Exception {
     String user = newUser();
 

@@ -54,8 +54,9 @@ abstract class CartTestBase {
   }
 
   @BeforeEach
-  void inventoryAnswers() {
+  void neighboursAnswer() {
     fakes.inventoryAnswers = true;
+    fakes.catalogAnswers = true;
   }
 
   static <T> T await(Future<T> future) throws Exception {

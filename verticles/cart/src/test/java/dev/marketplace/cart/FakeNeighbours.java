@@ -20,10 +20,15 @@ final class FakeNeighbours {
   final Map<UUID, Long> stock = new ConcurrentHashMap<>();
   /** When false, inventory receives requests but never answers (a hung node). */
   volatile boolean inventoryAnswers = true;
+  /** When false, the catalog receives requests but never answers. */
+  volatile boolean catalogAnswers = true;
   private final List<MessageConsumer<JsonObject>> consumers;
 
   private FakeNeighbours(Vertx vertx) {
     MessageConsumer<JsonObject> catalog = vertx.eventBus().consumer(Neighbours.CATALOG_SNAPSHOT, msg -> {
+      if (!catalogAnswers) {
+        return;
+      }
       JsonArray found = new JsonArray();
       for (Object id : msg.body().getJsonArray("product_ids")) {
         JsonObject product = products.get(UUID.fromString((String) id));
