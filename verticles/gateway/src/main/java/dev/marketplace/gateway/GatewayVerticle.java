@@ -69,7 +69,8 @@ public class GatewayVerticle extends VerticleBase {
   static List<RouteModule> businessModules() {
     return List.of(
       new AuthRoutes(),
-      new CartRoutes());
+      new CartRoutes(),
+      new dev.marketplace.gateway.routes.NotificationRoutes());
   }
 
   @Override
