@@ -64,7 +64,8 @@ public class GatewayVerticle extends VerticleBase {
 
   /** The slices of the public API under {@link GatewayContext#API}, one line each. */
   static List<RouteModule> businessModules() {
-    return List.of();
+    return List.of(
+      new dev.marketplace.gateway.routes.CatalogRoutes());
   }
 
   @Override
@@ -74,7 +75,8 @@ public class GatewayVerticle extends VerticleBase {
     readiness = new Readiness(vertx, config());
     Router router = router(http.getLong("max_body_bytes", 65536L));
     return readiness.start()
-      .compose(v -> vertx.createHttpServer(new HttpServerOptions())
+      // request lines up to 16 kB reach the routes, so an over-long search is a 400 naming the field
+      .compose(v -> vertx.createHttpServer(new HttpServerOptions().setMaxInitialLineLength(http.getInteger("max_initial_line_bytes", 16384)))
         .requestHandler(router)
         .listen(http.getInteger("port", 8080), http.getString("host", "0.0.0.0")))
       .onSuccess(s -> {
