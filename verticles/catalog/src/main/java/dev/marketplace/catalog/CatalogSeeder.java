@@ -174,13 +174,14 @@ public final class CatalogSeeder {
     String title = english
       ? brand + " " + pick(random, kind.nounsEn()) + " " + model + " " + COLORS_EN[color]
       : pick(random, kind.nounsRu()) + " " + brand + " " + model + " " + COLORS_RU[color];
+    String attributeValue = pick(random, kind.attributeValues());
     String description = (english ? pick(random, PHRASES_EN) + " " + pick(random, PHRASES_EN)
       : pick(random, PHRASES_RU) + " " + pick(random, PHRASES_RU) + " " + pick(random, PHRASES_RU))
-      + " " + kind.attribute() + ": " + pick(random, kind.attributeValues()) + ".";
+      + " " + kind.attribute() + ": " + attributeValue + ".";
     long rub = kind.minRub() + (long) (Math.pow(random.nextDouble(), 2) * (kind.maxRub() - kind.minRub()));
     long kopecks = (rub / 10 * 10 - 1) * 100 + (random.nextInt(4) == 0 ? 90 : 0);
     String attributes = "{\"color\": \"" + COLORS_RU[color] + "\", \"" + kind.attribute() + "\": \""
-      + pick(random, kind.attributeValues()).replace("\"", "\\\"") + "\"}";
+      + attributeValue.replace("\"", "\\\"") + "\"}";
     // a long tail: most products are rarely bought, a few very often
     int popularity = (int) Math.min(1_000_000, Math.pow(random.nextDouble(), 6) * 100_000);
     int reviews = popularity / (5 + random.nextInt(20));

@@ -7,7 +7,10 @@ import dev.marketplace.platform.bus.Caller;
 import dev.marketplace.platform.pg.PgSupport;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
+import io.vertx.pgclient.PgBuilder;
 import io.vertx.pgclient.PgConnectOptions;
+import io.vertx.sqlclient.Pool;
+import io.vertx.sqlclient.PoolOptions;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -20,7 +23,7 @@ import java.security.SecureRandom;
  * <p>Config ({@code catalog} section): {@code cursor_secret} (signs search cursors; every node
  * must share it: without one a random secret is generated and cursors do not survive a restart
  * or work across nodes), {@code facet_cache_ms} (how long facets of one query are reused,
- * default 3000; 0 turns the cache off), {@code consume_stock} (default true: follow
+ * default 3000; 0 turns the cache off), {@code search_pool_size} (connections of the search pool, default 8), {@code consume_stock} (default true: follow
  * {@code inventory.events} in consumer group {@code consumer_group}, default "catalog"),
  * {@code seed_sample_products} (on start, seed that many generated
  * products when the catalog is empty; default 0).
@@ -29,6 +32,7 @@ public class CatalogVerticle extends ComponentVerticle {
   private static final Logger LOG = LoggerFactory.getLogger(CatalogVerticle.class);
 
   private StockEventsConsumer stockConsumer;
+  private Pool searchPool;
 
   @Override
   protected boolean publishesEvents() {
@@ -46,7 +50,8 @@ public class CatalogVerticle extends ComponentVerticle {
     return seedSampleProducts(section.getInteger("seed_sample_products", 0))
       .compose(v -> Categories.load(pool))
       .compose(categories -> {
-        SearchService search = new SearchService(pool, new CursorCodec(cursorSecret(section)), categories,
+        searchPool = searchPool(section);
+        SearchService search = new SearchService(searchPool, new CursorCodec(cursorSecret(section)), categories,
           section.getLong("facet_cache_ms", 3000L));
         ProductService products = new ProductService(pool, outbox, relay, categories);
         serve(CatalogAddresses.CATEGORIES, msg -> products.categories());
@@ -67,7 +72,21 @@ public class CatalogVerticle extends ComponentVerticle {
 
   @Override
   protected Future<?> stopComponent() {
-    return stockConsumer == null ? Future.succeededFuture() : stockConsumer.stop();
+    return (stockConsumer == null ? Future.succeededFuture() : stockConsumer.stop())
+      .transform(x -> searchPool == null ? Future.succeededFuture() : searchPool.close());
+  }
+
+  /**
+   * Search has a pool of its own with JIT off: at a million products the planner's cost estimates
+   * cross jit_above_cost, and compiling a query takes longer than running it.
+   */
+  private Pool searchPool(JsonObject section) {
+    PgConnectOptions options = PgSupport.connectOptions(config()).addProperty("jit", "off");
+    return PgBuilder.pool()
+      .with(new PoolOptions().setMaxSize(section.getInteger("search_pool_size", 8)).setMaxWaitQueueSize(10_000))
+      .connectingTo(options)
+      .using(vertx)
+      .build();
   }
 
   private byte[] cursorSecret(JsonObject section) {

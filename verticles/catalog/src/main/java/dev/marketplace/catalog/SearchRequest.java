@@ -128,6 +128,10 @@ record SearchRequest(String q, Integer categoryId, String brand, Long priceMin, 
     if (value == null) {
       return null;
     }
+    if (value instanceof JsonArray) {
+      errors.add(error(field, "must be a single value"));
+      return null;
+    }
     long n;
     if (value instanceof Integer || value instanceof Long) {
       n = ((Number) value).longValue();
