@@ -23,7 +23,8 @@ import java.security.SecureRandom;
  * <p>Config ({@code catalog} section): {@code cursor_secret} (signs search cursors; every node
  * must share it: without one a random secret is generated and cursors do not survive a restart
  * or work across nodes), {@code facet_cache_ms} (how long facets of one query are reused,
- * default 3000; 0 turns the cache off), {@code search_pool_size} (connections of the search pool, default 8), {@code consume_stock} (default true: follow
+ * default 3000; 0 turns the cache off), {@code facet_row_limit} (facets count at most
+ * that many matches, default 10000, then say {@code exact:false}; 0 counts every match), {@code search_pool_size} (connections of the search pool, default 8), {@code consume_stock} (default true: follow
  * {@code inventory.events} in consumer group {@code consumer_group}, default "catalog"),
  * {@code seed_sample_products} (on start, seed that many generated
  * products when the catalog is empty; default 0).
@@ -52,7 +53,7 @@ public class CatalogVerticle extends ComponentVerticle {
       .compose(categories -> {
         searchPool = searchPool(section);
         SearchService search = new SearchService(searchPool, new CursorCodec(cursorSecret(section)), categories,
-          section.getLong("facet_cache_ms", 3000L));
+          section.getLong("facet_cache_ms", 3000L), section.getInteger("facet_row_limit", 10_000));
         ProductService products = new ProductService(pool, outbox, relay, categories);
         serve(CatalogAddresses.CATEGORIES, msg -> products.categories());
         serve(CatalogAddresses.SEARCH, msg -> search.search(msg.body()));

@@ -24,7 +24,8 @@ import java.util.UUID;
  *
  * <p>Two statements per search, run side by side: the page ({@code limit + 1} rows in the sort
  * order, after the cursor's key) and the facets (one scan, {@code GROUPING SETS} by brand and by
- * category). The SQL is assembled from constant fragments only; every value is a {@code $n}
+ * category; over at most {@code facetRowLimit} matches, beyond which they are a sample and say
+ * so with {@code exact:false}). The SQL is assembled from constant fragments only; every value is a {@code $n}
  * parameter. Facets of the same query and filters are reused for {@code facetCacheMs} (deep pages
  * and popular queries pay for them once).
  */
@@ -36,6 +37,7 @@ final class SearchService {
   private final CursorCodec cursors;
   private final Categories categories;
   private final long facetCacheMs;
+  private final int facetRowLimit;
   private final Map<String, CachedFacets> facetCache = new LinkedHashMap<>(256, 0.75f, true) {
     @Override
     protected boolean removeEldestEntry(Map.Entry<String, CachedFacets> eldest) {
@@ -46,8 +48,9 @@ final class SearchService {
   private record CachedFacets(JsonObject facets, long expiresAtMs) {
   }
 
-  SearchService(Pool pool, CursorCodec cursors, Categories categories, long facetCacheMs) {
+  SearchService(Pool pool, CursorCodec cursors, Categories categories, long facetCacheMs, int facetRowLimit) {
     this.pool = pool;
+    this.facetRowLimit = facetRowLimit;
     this.cursors = cursors;
     this.categories = categories;
     this.facetCacheMs = facetCacheMs;
@@ -138,11 +141,20 @@ final class SearchService {
     }
     List<Object> params = new ArrayList<>();
     String where = conditions(request, params).toString();
-    String sql = "SELECT p.brand, p.category_id, count(*) AS n FROM catalog.products p WHERE " + where
-      + " GROUP BY GROUPING SETS ((p.brand), (p.category_id))";
+    String sql;
+    if (facetRowLimit > 0) {
+      // counting stops after facetRowLimit + 1 matches: past that the counts describe a sample
+      params.add(facetRowLimit + 1);
+      sql = "SELECT s.brand, s.category_id, count(*) AS n FROM (SELECT p.brand, p.category_id FROM catalog.products p WHERE "
+        + where + " LIMIT $" + params.size() + ") s GROUP BY GROUPING SETS ((s.brand), (s.category_id))";
+    } else {
+      sql = "SELECT p.brand, p.category_id, count(*) AS n FROM catalog.products p WHERE " + where
+        + " GROUP BY GROUPING SETS ((p.brand), (p.category_id))";
+    }
     return pool.preparedQuery(sql).execute(Tuple.from(params)).map(rowSet -> {
       List<JsonObject> brands = new ArrayList<>();
       List<JsonObject> cats = new ArrayList<>();
+      long counted = 0;
       for (Row row : rowSet) {
         long count = row.getLong("n");
         if (row.getString("brand") != null) {
@@ -150,6 +162,7 @@ final class SearchService {
         } else if (row.getInteger("category_id") != null) {
           int id = row.getInteger("category_id");
           cats.add(new JsonObject().put("value", id).put("name", categories.name(id)).put("count", count));
+          counted += count;
         }
       }
       Comparator<JsonObject> byCount = Comparator.<JsonObject>comparingLong(o -> o.getLong("count")).reversed()
@@ -158,7 +171,8 @@ final class SearchService {
       cats.sort(byCount);
       JsonObject facets = new JsonObject()
         .put("brand", new JsonArray(new ArrayList<>(brands.subList(0, Math.min(brands.size(), MAX_BRAND_FACETS)))))
-        .put("category", new JsonArray(new ArrayList<>(cats)));
+        .put("category", new JsonArray(new ArrayList<>(cats)))
+        .put("exact", facetRowLimit <= 0 || counted <= facetRowLimit);
       if (facetCacheMs > 0) {
         facetCache.put(cacheKey, new CachedFacets(facets, System.currentTimeMillis() + facetCacheMs));
       }

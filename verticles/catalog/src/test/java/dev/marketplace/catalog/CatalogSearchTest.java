@@ -156,6 +156,7 @@ class CatalogSearchTest {
     assertThat(brandFacet).isEqualTo(brands).isEqualTo(Map.of("Sony", 2L, "Samsung", 1L, "JBL", 1L));
     assertThat(categoryFacet).isEqualTo(categories).isEqualTo(Map.of(131, 3L, 132, 1L));
     assertThat(facets.getJsonArray("category").getJsonObject(0).getString("name")).isEqualTo("Наушники");
+    assertThat(facets.getBoolean("exact")).isTrue();
   }
 
   @Test

@@ -18,7 +18,7 @@ public final class CatalogAddresses {
   /**
    * Search. Body: the query parameters as strings, exactly as a client sent them (every one
    * optional): {@code q, category, brand, price_min, price_max, in_stock, sort, limit, cursor}.
-   * Reply: {@code {items:[product...], facets:{brand:[{value, count}], category:[{value, name, count}]},
+   * Reply: {@code {items:[product...], facets:{brand:[{value, count}], category:[{value, name, count}], exact},
    * next_cursor, corrected_query?}}.
    * <ul>
    *   <li>{@code q}: full-text over title (weighted highest), brand and description, Russian and
@@ -33,7 +33,10 @@ public final class CatalogAddresses {
    *   <li>{@code cursor}: the previous reply's {@code next_cursor}, opaque and signed; valid only
    *   with the same q, filters and sort. Keyset pagination: items added meanwhile never make a
    *   page repeat or skip an item. {@code next_cursor} is null on the last page.</li>
-   *   <li>Facets count the products matching q and every filter (not only the page).</li>
+   *   <li>Facets count the products matching q and every filter (not only the page): the 30 biggest
+   *   brands and every category. When more than {@code catalog.facet_row_limit} products match
+   *   (default 10,000) they count a sample of that size and {@code exact} is false. Facets of one
+   *   query and filters may be reused for up to {@code catalog.facet_cache_ms}.</li>
    * </ul>
    * Fails VALIDATION_FAILED with {@code errors:[{field, message}]} for any bad parameter,
    * including a cursor that was not issued by the catalog or belongs to another query.
