@@ -1,6 +1,9 @@
 package dev.marketplace.gateway;
 
 import dev.marketplace.contracts.ErrorCode;
+import dev.marketplace.gateway.routes.AuthRoutes;
+import dev.marketplace.gateway.routes.CatalogRoutes;
+import dev.marketplace.gateway.security.JwtAuthenticator;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
 import io.vertx.core.VerticleBase;
@@ -51,7 +54,7 @@ public class GatewayVerticle extends VerticleBase {
 
   /** @param extraModules mounted after {@link #businessModules()} (tests, local experiments) */
   public GatewayVerticle(List<RouteModule> extraModules) {
-    this(extraModules, Authenticator.ANONYMOUS_ONLY);
+    this(extraModules, new JwtAuthenticator());
   }
 
   /** @param authenticator establishes the caller of every {@code /api/v1} request */
@@ -65,7 +68,8 @@ public class GatewayVerticle extends VerticleBase {
   /** The slices of the public API under {@link GatewayContext#API}, one line each. */
   static List<RouteModule> businessModules() {
     return List.of(
-      new dev.marketplace.gateway.routes.CatalogRoutes());
+      new AuthRoutes(),
+      new CatalogRoutes());
   }
 
   @Override
@@ -75,6 +79,7 @@ public class GatewayVerticle extends VerticleBase {
     readiness = new Readiness(vertx, config());
     Router router = router(http.getLong("max_body_bytes", 65536L));
     return readiness.start()
+      .compose(v -> authenticator.start(vertx, config()))
       // request lines up to 16 kB reach the routes, so an over-long search is a 400 naming the field
       .compose(v -> vertx.createHttpServer(new HttpServerOptions().setMaxInitialLineLength(http.getInteger("max_initial_line_bytes", 16384)))
         .requestHandler(router)
