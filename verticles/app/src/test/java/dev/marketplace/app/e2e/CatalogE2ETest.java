@@ -90,4 +90,46 @@ class CatalogE2ETest {
     HttpResponse<Buffer> anonymous = await(market.http.post("/api/v1/seller/products").sendJsonObject(new JsonObject().put("title", "x")));
     assertThat(anonymous.statusCode()).isEqualTo(401);
   }
+
+  private static String sellerToken() throws Exception {
+    String email = "seller-" + java.util.UUID.randomUUID() + "@example.com";
+    String password = "Correct-Horse-9";
+    HttpResponse<Buffer> registered = await(market.http.post("/api/v1/auth/register").sendJsonObject(new JsonObject()
+      .put("email", email).put("password", password).put("name", "Продавец").put("role", "seller")));
+    assertThat(registered.statusCode()).as(registered.bodyAsString()).isEqualTo(201);
+    HttpResponse<Buffer> login = await(market.http.post("/api/v1/auth/login")
+      .sendJsonObject(new JsonObject().put("email", email).put("password", password)));
+    assertThat(login.statusCode()).as(login.bodyAsString()).isEqualTo(200);
+    return login.bodyAsJsonObject().getString("access_token");
+  }
+
+  @Test
+  void aSellerListsAProductThatBuyersFindAndOnlyThatSellerMayChange() throws Exception {
+    String seller = sellerToken();
+    String rival = sellerToken();
+    JsonObject listing = new JsonObject().put("title", "Термокружка Zebrafox Traveller").put("description", "Держит тепло 8 часов")
+      .put("brand", "Zebrafox").put("category_id", 53).put("price", new JsonObject().put("amount", 1_490_00).put("currency", "RUB"))
+      .put("attributes", new JsonObject().put("volume", "450 мл"));
+    HttpResponse<Buffer> created = await(market.http.post("/api/v1/seller/products").bearerTokenAuthentication(seller).sendJsonObject(listing));
+    assertThat(created.statusCode()).as(created.bodyAsString()).isEqualTo(201);
+    String id = created.bodyAsJsonObject().getString("id");
+
+    JsonObject found = get("/api/v1/catalog/products?q=zebrafox").bodyAsJsonObject();
+    assertThat(found.getJsonArray("items")).extracting(o -> ((JsonObject) o).getString("id")).containsExactly(id);
+    JsonObject typo = await(market.http.get("/api/v1/catalog/products").addQueryParam("q", "термокржка zebrafx").send()).bodyAsJsonObject();
+    assertThat(typo.getString("corrected_query")).isEqualTo("термокружка zebrafox");
+    assertThat(typo.getJsonArray("items")).extracting(o -> ((JsonObject) o).getString("id")).contains(id);
+
+    JsonObject change = listing.copy().put("title", "Термокружка Zebrafox Traveller 2");
+    HttpResponse<Buffer> foreign = await(market.http.put("/api/v1/seller/products/" + id).bearerTokenAuthentication(rival).sendJsonObject(change));
+    assertThat(foreign.statusCode()).isEqualTo(404);
+    HttpResponse<Buffer> foreignDelete = await(market.http.delete("/api/v1/seller/products/" + id).bearerTokenAuthentication(rival).send());
+    assertThat(foreignDelete.statusCode()).isEqualTo(404);
+    HttpResponse<Buffer> own = await(market.http.put("/api/v1/seller/products/" + id).bearerTokenAuthentication(seller).sendJsonObject(change));
+    assertThat(own.statusCode()).isEqualTo(200);
+    assertThat(own.bodyAsJsonObject().getString("title")).isEqualTo("Термокружка Zebrafox Traveller 2");
+    HttpResponse<Buffer> deleted = await(market.http.delete("/api/v1/seller/products/" + id).bearerTokenAuthentication(seller).send());
+    assertThat(deleted.statusCode()).isEqualTo(204);
+    assertThat(get("/api/v1/catalog/products/" + id).statusCode()).isEqualTo(404);
+  }
 }
