@@ -5,6 +5,8 @@
 #
 #   scripts/bench-search.sh                         # 1,000,000 products, 60 s, 16 workers
 #   PRODUCTS=100000 DURATION=30 WORKERS=8 scripts/bench-search.sh
+#   PG_URL=postgresql://postgres@127.0.0.1:45432/postgres KAFKA=127.0.0.1:49092 scripts/bench-search.sh
+#                                                   # reuse a running, already seeded PostgreSQL (no seeding)
 #
 # Needs the fat jar (built here if missing). Not part of `mvn verify`: it takes minutes.
 set -euo pipefail
@@ -35,16 +37,20 @@ trap cleanup EXIT
 echo "== machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GB", $2/1048576}' /proc/meminfo), $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)"
 echo "== load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
 
-java -Xmx256m -jar "$JAR" infra --ephemeral --pg-port "$PG_PORT" --kafka-port "$KAFKA_PORT" >"$WORK/infra.log" 2>&1 &
-PIDS+=($!)
-for _ in $(seq 1 60); do grep -q '^pg-url=' "$WORK/infra.log" && break; sleep 1; done
-PG_URL=$(grep '^pg-url=' "$WORK/infra.log" | cut -d= -f2-)
-KAFKA=$(grep '^kafka=' "$WORK/infra.log" | cut -d= -f2-)
-[[ -n "$PG_URL" ]] || { cat "$WORK/infra.log"; exit 1; }
-echo "== embedded PostgreSQL $PG_URL (ephemeral: fsync off), Kafka $KAFKA"
+if [[ -z "${PG_URL:-}" ]]; then
+  java -Xmx256m -jar "$JAR" infra --ephemeral --pg-port "$PG_PORT" --kafka-port "$KAFKA_PORT" >"$WORK/infra.log" 2>&1 &
+  PIDS+=($!)
+  for _ in $(seq 1 60); do grep -q '^pg-url=' "$WORK/infra.log" && break; sleep 1; done
+  PG_URL=$(grep '^pg-url=' "$WORK/infra.log" | cut -d= -f2-)
+  KAFKA=$(grep '^kafka=' "$WORK/infra.log" | cut -d= -f2-)
+  [[ -n "$PG_URL" ]] || { cat "$WORK/infra.log"; exit 1; }
+  echo "== embedded PostgreSQL $PG_URL (ephemeral: fsync off), Kafka $KAFKA"
 
-echo "== seeding $PRODUCTS products"
-java -Xmx1g -jar "$JAR" seed --products "$PRODUCTS" --pg-url "$PG_URL" --with-availability 2>&1 | grep -v -E 'INFO|DEBUG'
+  echo "== seeding $PRODUCTS products"
+  java -Xmx1g -jar "$JAR" seed --products "$PRODUCTS" --pg-url "$PG_URL" --with-availability 2>&1 | grep -v -E 'INFO|DEBUG'
+else
+  echo "== reusing PostgreSQL $PG_URL and Kafka ${KAFKA:?set KAFKA too} (no seeding): $(psql "$PG_URL" -Atc 'SELECT count(*) FROM catalog.products' 2>/dev/null || echo '?') products"
+fi
 
 cat >"$WORK/node.json" <<JSON
 {"gateway": {"required_components": ["catalog"]}, "catalog": {"cursor_secret": "bench-$RANDOM-$RANDOM"}}

@@ -122,11 +122,13 @@ final class SearchService {
     }
     params.add(request.limit() + 1);
     String direction = descending ? " DESC" : " ASC";
-    String sql = "SELECT " + ProductJson.COLUMNS + ", " + key + " AS sort_key"
-      + " FROM catalog.products p JOIN catalog.categories c ON c.id = p.category_id"
-      + " WHERE " + where
-      + " ORDER BY sort_key" + direction + ", p.id" + direction
-      + " LIMIT $" + params.size();
+    // the inner query finds the page with narrow rows (id and key); only the page's rows are then
+    // read whole and joined with their category
+    String sql = "SELECT " + ProductJson.COLUMNS + ", s.sort_key FROM ("
+      + "SELECT p.id, " + key + " AS sort_key FROM catalog.products p WHERE " + where
+      + " ORDER BY sort_key" + direction + ", p.id" + direction + " LIMIT $" + params.size()
+      + ") s JOIN catalog.products p ON p.id = s.id JOIN catalog.categories c ON c.id = p.category_id"
+      + " ORDER BY s.sort_key" + direction + ", s.id" + direction;
     return pool.preparedQuery(sql).execute(Tuple.from(params)).map(SearchService::rows);
   }
 
