@@ -24,7 +24,8 @@ import java.security.SecureRandom;
  * must share it: without one a random secret is generated and cursors do not survive a restart
  * or work across nodes), {@code facet_cache_ms} (how long facets of one query are reused,
  * default 3000; 0 turns the cache off), {@code facet_row_limit} (facets count at most
- * that many matches, default 10000, then say {@code exact:false}; 0 counts every match), {@code search_pool_size} (connections of the search pool, default 8), {@code consume_stock} (default true: follow
+ * that many matches, default 10000, then say {@code exact:false}; 0 counts every match), {@code search_pool_size} (connections of the search pool, default 8),
+ * {@code search_timeout_ms} (PostgreSQL statement timeout of searches, default 3000), {@code consume_stock} (default true: follow
  * {@code inventory.events} in consumer group {@code consumer_group}, default "catalog"),
  * {@code seed_sample_products} (on start, seed that many generated
  * products when the catalog is empty; default 0).
@@ -82,7 +83,9 @@ public class CatalogVerticle extends ComponentVerticle {
    * cross jit_above_cost, and compiling a query takes longer than running it.
    */
   private Pool searchPool(JsonObject section) {
-    PgConnectOptions options = PgSupport.connectOptions(config()).addProperty("jit", "off");
+    // a search that cannot finish in time fails alone instead of holding a connection others wait for
+    PgConnectOptions options = PgSupport.connectOptions(config()).addProperty("jit", "off")
+      .addProperty("statement_timeout", String.valueOf(section.getInteger("search_timeout_ms", 3000)));
     return PgBuilder.pool()
       .with(new PoolOptions().setMaxSize(section.getInteger("search_pool_size", 8)).setMaxWaitQueueSize(10_000))
       .connectingTo(options)

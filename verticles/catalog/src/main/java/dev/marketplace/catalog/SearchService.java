@@ -1,7 +1,9 @@
 package dev.marketplace.catalog;
 
 import dev.marketplace.catalog.SearchRequest.Sort;
+import dev.marketplace.contracts.ErrorCode;
 import io.vertx.core.Future;
+import io.vertx.pgclient.PgException;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Pool;
@@ -31,6 +33,7 @@ import java.util.UUID;
  */
 final class SearchService {
   static final int MAX_BRAND_FACETS = 30;
+  private static final String QUERY_CANCELED = "57014";
   private static final String TS_QUERY = "websearch_to_tsquery('russian', $%d)";
 
   private final Pool pool;
@@ -124,12 +127,26 @@ final class SearchService {
     String direction = descending ? " DESC" : " ASC";
     // the inner query finds the page with narrow rows (id and key); only the page's rows are then
     // read whole and joined with their category
+    String matches = "SELECT p.id, " + key + " AS sort_key FROM catalog.products p WHERE " + where;
+    if (request.q() != null || request.brand() != null) {
+      // a text query or a brand is selective: find the matches through their indexes first, then
+      // sort them (OFFSET 0 keeps the planner from walking a sort index and filtering row by row,
+      // which reads the whole table when few or no rows match)
+      matches = "SELECT f.id, f.sort_key FROM (" + matches + " OFFSET 0) f";
+    }
     String sql = "SELECT " + ProductJson.COLUMNS + ", s.sort_key FROM ("
-      + "SELECT p.id, " + key + " AS sort_key FROM catalog.products p WHERE " + where
-      + " ORDER BY sort_key" + direction + ", p.id" + direction + " LIMIT $" + params.size()
+      + matches + " ORDER BY sort_key" + direction + ", id" + direction + " LIMIT $" + params.size()
       + ") s JOIN catalog.products p ON p.id = s.id JOIN catalog.categories c ON c.id = p.category_id"
       + " ORDER BY s.sort_key" + direction + ", s.id" + direction;
-    return pool.preparedQuery(sql).execute(Tuple.from(params)).map(SearchService::rows);
+    return pool.preparedQuery(sql).execute(Tuple.from(params)).map(SearchService::rows).recover(SearchService::tooSlow);
+  }
+
+  /** A search the statement timeout cut short is the client's to narrow down, not an internal error. */
+  private static <T> Future<T> tooSlow(Throwable err) {
+    if (err instanceof PgException pg && QUERY_CANCELED.equals(pg.getSqlState())) {
+      return Future.failedFuture(ErrorCode.TIMEOUT.failure("The search took too long; add filters or a more specific query."));
+    }
+    return Future.failedFuture(err);
   }
 
   private Future<JsonObject> facets(SearchRequest request) {
@@ -153,7 +170,7 @@ final class SearchService {
       sql = "SELECT p.brand, p.category_id, count(*) AS n FROM catalog.products p WHERE " + where
         + " GROUP BY GROUPING SETS ((p.brand), (p.category_id))";
     }
-    return pool.preparedQuery(sql).execute(Tuple.from(params)).map(rowSet -> {
+    return pool.preparedQuery(sql).execute(Tuple.from(params)).recover(SearchService::tooSlow).map(rowSet -> {
       List<JsonObject> brands = new ArrayList<>();
       List<JsonObject> cats = new ArrayList<>();
       long counted = 0;
