@@ -114,9 +114,12 @@ final class SearchService {
 
   private Future<List<Row>> page(SearchRequest request, Object[] afterKey) {
     List<Object> params = new ArrayList<>();
-    StringBuilder where = conditions(request, params);
+    // browsing a category without a text query: one ordered index range per (sub)category, merged
+    boolean perCategory = request.q() == null && request.categoryId() != null;
+    StringBuilder where = conditions(request, params, !perCategory);
     String key = sortKey(request, params);
     boolean descending = request.sort() != Sort.PRICE_ASC;
+    String direction = descending ? " DESC" : " ASC";
     if (afterKey != null) {
       params.add(afterKey[0]);
       params.add(afterKey[1]);
@@ -124,18 +127,26 @@ final class SearchService {
         .append(" ($").append(params.size() - 1).append(", $").append(params.size()).append(")");
     }
     params.add(request.limit() + 1);
-    String direction = descending ? " DESC" : " ASC";
+    String limit = " LIMIT $" + params.size();
+    String matches;
+    if (perCategory) {
+      params.add(categories.subtree(request.categoryId()));
+      matches = "SELECT x.id, x.sort_key FROM unnest($" + params.size() + "::int[]) AS cat(id) CROSS JOIN LATERAL ("
+        + "SELECT p.id, " + key + " AS sort_key FROM catalog.products p WHERE p.category_id = cat.id AND " + where
+        + " ORDER BY sort_key" + direction + ", p.id" + direction + limit + ") x";
+    } else {
+      matches = "SELECT p.id, " + key + " AS sort_key FROM catalog.products p WHERE " + where;
+      if (request.q() != null || request.brand() != null) {
+        // a text query or a brand is selective: find the matches through their indexes first, then
+        // sort them (OFFSET 0 keeps the planner from walking a sort index and filtering row by row,
+        // which reads the whole table when few or no rows match)
+        matches = "SELECT f.id, f.sort_key FROM (" + matches + " OFFSET 0) f";
+      }
+    }
     // the inner query finds the page with narrow rows (id and key); only the page's rows are then
     // read whole and joined with their category
-    String matches = "SELECT p.id, " + key + " AS sort_key FROM catalog.products p WHERE " + where;
-    if (request.q() != null || request.brand() != null) {
-      // a text query or a brand is selective: find the matches through their indexes first, then
-      // sort them (OFFSET 0 keeps the planner from walking a sort index and filtering row by row,
-      // which reads the whole table when few or no rows match)
-      matches = "SELECT f.id, f.sort_key FROM (" + matches + " OFFSET 0) f";
-    }
     String sql = "SELECT " + ProductJson.COLUMNS + ", s.sort_key FROM ("
-      + matches + " ORDER BY sort_key" + direction + ", id" + direction + " LIMIT $" + params.size()
+      + matches + " ORDER BY sort_key" + direction + ", id" + direction + limit
       + ") s JOIN catalog.products p ON p.id = s.id JOIN catalog.categories c ON c.id = p.category_id"
       + " ORDER BY s.sort_key" + direction + ", s.id" + direction;
     return pool.preparedQuery(sql).execute(Tuple.from(params)).map(SearchService::rows).recover(SearchService::tooSlow);
@@ -159,7 +170,7 @@ final class SearchService {
       }
     }
     List<Object> params = new ArrayList<>();
-    String where = conditions(request, params).toString();
+    String where = conditions(request, params, true).toString();
     String sql;
     if (facetRowLimit > 0) {
       // counting stops after facetRowLimit + 1 matches: past that the counts describe a sample
@@ -200,13 +211,13 @@ final class SearchService {
   }
 
   /** The WHERE clause of the query and the filters; appends their values to {@code params}. */
-  private StringBuilder conditions(SearchRequest request, List<Object> params) {
+  private StringBuilder conditions(SearchRequest request, List<Object> params, boolean withCategory) {
     StringBuilder where = new StringBuilder("p.deleted_at IS NULL");
     if (request.q() != null) {
       params.add(request.q());
       where.append(" AND p.search @@ ").append(String.format(Locale.ROOT, TS_QUERY, params.size()));
     }
-    if (request.categoryId() != null) {
+    if (withCategory && request.categoryId() != null) {
       // the category and its subcategories as a list of ids, so that PostgreSQL can combine the
       // category index with the text index (BitmapAnd) instead of filtering every text match
       params.add(categories.subtree(request.categoryId()));
