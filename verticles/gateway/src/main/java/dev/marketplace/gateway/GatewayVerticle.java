@@ -69,7 +69,8 @@ public class GatewayVerticle extends VerticleBase {
   static List<RouteModule> businessModules() {
     return List.of(
       new AuthRoutes(),
-      new CatalogRoutes());
+      new CatalogRoutes(),
+      new dev.marketplace.gateway.routes.NotificationRoutes());
   }
 
   @Override
