@@ -2,6 +2,7 @@ package dev.marketplace.cart;
 
 import dev.marketplace.contracts.ErrorCode;
 import dev.marketplace.contracts.Money;
+import dev.marketplace.contracts.catalog.CatalogAddresses;
 import dev.marketplace.platform.bus.Bus;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -22,7 +23,8 @@ import java.util.UUID;
  * prices); availability is best effort.
  */
 final class Neighbours {
-  static final String CATALOG_SNAPSHOT = "catalog.products.snapshot";
+  static final String CATALOG_SNAPSHOT = CatalogAddresses.SNAPSHOT;
+  /** Inventory is built in parallel; its contract (docs/CONTRACTS.md) names this address. */
   static final String INVENTORY_AVAILABILITY = "inventory.availability";
   private static final Logger LOG = LoggerFactory.getLogger(Neighbours.class);
   /** While inventory is down every read would log the same line: once per this many ms is enough. */

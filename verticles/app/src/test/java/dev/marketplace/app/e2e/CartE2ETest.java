@@ -7,7 +7,6 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.HttpRequest;
 import io.vertx.ext.web.client.HttpResponse;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -30,10 +29,6 @@ class CartE2ETest {
   @BeforeAll
   static void up() throws Exception {
     market = MarketplaceHarness.start();
-    // built in parallel with the cart: until the auth and catalog routes are on this branch, there is nothing to drive
-    boolean authAndCatalogRoutes = await(market.http.post("/api/v1/auth/register").sendJsonObject(new JsonObject())).statusCode() != 404
-      && await(market.http.get("/api/v1/catalog/categories").send()).statusCode() != 404;
-    Assumptions.assumeTrue(authAndCatalogRoutes, "auth and catalog routes are not on this branch yet");
     seller = signUp("seller");
     JsonArray roots = await(market.http.get("/api/v1/catalog/categories").send()).bodyAsJsonObject().getJsonArray("categories");
     JsonObject leaf = roots.getJsonObject(0);
