@@ -1,5 +1,6 @@
 package dev.marketplace.cart;
 
+import dev.marketplace.contracts.catalog.CatalogAddresses;
 import io.vertx.core.json.JsonObject;
 
 /**
@@ -17,7 +18,7 @@ import io.vertx.core.json.JsonObject;
 record CartSettings(int maxQuantityPerLine, int maxLines, String currency, double guestTtlHours,
                     long expiryIntervalMs, long availabilityTimeoutMs) {
   /** The catalog answers at most this many products per snapshot request. */
-  static final int SNAPSHOT_LIMIT = 500;
+  static final int SNAPSHOT_LIMIT = CatalogAddresses.SNAPSHOT_MAX_IDS;
 
   CartSettings {
     if (maxQuantityPerLine < 1 || maxLines < 1 || maxLines > SNAPSHOT_LIMIT) {
