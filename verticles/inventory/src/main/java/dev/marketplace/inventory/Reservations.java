@@ -1,0 +1,354 @@
+package dev.marketplace.inventory;
+
+import dev.marketplace.contracts.ErrorCode;
+import io.vertx.core.Future;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.sqlclient.Pool;
+import io.vertx.sqlclient.Row;
+import io.vertx.sqlclient.RowSet;
+import io.vertx.sqlclient.SqlConnection;
+import io.vertx.sqlclient.Tuple;
+
+import java.time.OffsetDateTime;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.ThreadLocalRandom;
+
+import static dev.marketplace.inventory.InventorySql.*;
+
+/**
+ * Reservations: reserve (all lines or none), commit, release, expiry and the release of a
+ * cancelled order's stock. Each runs in one transaction that takes its locks in one global order
+ * (reservation row, then buyer usage rows by product, then stock buckets by product and bucket),
+ * so concurrent ones never deadlock; every change of stock writes StockChanged outbox rows in the
+ * same transaction.
+ */
+final class Reservations {
+  /** A line to reserve. */
+  record Line(UUID productId, int quantity) {
+  }
+
+  /** A validated reserve request; {@code lines} sorted by product id, one line per product. */
+  record ReserveRequest(UUID reservationId, UUID orderId, UUID buyerId, List<Line> lines, int ttlSeconds) {
+  }
+
+  private record Allocation(UUID productId, int bucket, int quantity) {
+  }
+
+  private final Pool pool;
+  private final int buckets;
+  private final Runnable afterChange;
+
+  /**
+   * @param buckets     how many buckets a product's stock is split into (where reserves start looking)
+   * @param afterChange called after a committed change (kicks the outbox relay)
+   */
+  Reservations(Pool pool, int buckets, Runnable afterChange) {
+    this.pool = pool;
+    this.buckets = buckets;
+    this.afterChange = afterChange;
+  }
+
+  // ---------------------------------------------------------------- reserve
+
+  Future<JsonObject> reserve(ReserveRequest request) {
+    return pool.withTransaction(conn -> conn.preparedQuery(INSERT_RESERVATION)
+        .execute(Tuple.of(request.reservationId(), request.orderId(), request.buyerId(), request.ttlSeconds()))
+        .compose(rows -> {
+          if (rows.size() == 0) {
+            return existing(conn, request.reservationId());
+          }
+          OffsetDateTime until = rows.iterator().next().getOffsetDateTime("reserved_until");
+          return holdAll(conn, request).map(v -> reply(request.reservationId(), "HELD", until));
+        }))
+      .onSuccess(reply -> afterChange.run());
+  }
+
+  /** A reserve with an id seen before: the reservation as it is, or ILLEGAL_STATE. */
+  private Future<JsonObject> existing(SqlConnection conn, UUID reservationId) {
+    return conn.preparedQuery(SELECT_RESERVATION).execute(Tuple.of(reservationId)).compose(rows -> {
+      if (rows.size() == 0) {
+        return Future.failedFuture(ErrorCode.ILLEGAL_STATE.failure("The order of this reservation was cancelled."));
+      }
+      Row row = rows.iterator().next();
+      String status = row.getString("status");
+      if (status.equals("HELD") || status.equals("COMMITTED")) {
+        return Future.succeededFuture(reply(reservationId, status, row.getOffsetDateTime("reserved_until")));
+      }
+      return Future.failedFuture(ErrorCode.ILLEGAL_STATE.failure("This reservation was released (" + status.toLowerCase() + ")."));
+    });
+  }
+
+  private Future<Void> holdAll(SqlConnection conn, ReserveRequest request) {
+    UUID[] productIds = request.lines().stream().map(Line::productId).toArray(UUID[]::new);
+    return conn.preparedQuery(SELECT_LIMITS).execute(Tuple.of(productIds))
+      .compose(rows -> {
+        Map<UUID, Integer> limits = new HashMap<>();
+        rows.forEach(row -> limits.put(row.getUUID("product_id"), row.getInteger("per_buyer")));
+        return countUsage(conn, request, limits).map(v -> limits);
+      })
+      .compose(limits -> holdLines(conn, request).compose(allocations -> finish(conn, request, limits, allocations)));
+  }
+
+  /** Adds the lines of limited products to the buyer's usage, one product after the other. */
+  private Future<Void> countUsage(SqlConnection conn, ReserveRequest request, Map<UUID, Integer> limits) {
+    Future<Void> chain = Future.succeededFuture();
+    for (Line line : request.lines()) {
+      Integer limit = limits.get(line.productId());
+      if (limit == null) {
+        continue;
+      }
+      chain = chain.compose(v -> {
+        if (line.quantity() > limit) {
+          return Future.failedFuture(limitExceeded(line.productId(), limit));
+        }
+        return conn.preparedQuery(ADD_USAGE)
+          .execute(Tuple.of(request.buyerId(), line.productId(), line.quantity(), limit))
+          .compose(rows -> rows.size() == 0
+            ? Future.failedFuture(limitExceeded(line.productId(), limit))
+            : Future.succeededFuture());
+      });
+    }
+    return chain;
+  }
+
+  private static RuntimeException limitExceeded(UUID productId, int limit) {
+    return ErrorCode.PURCHASE_LIMIT_EXCEEDED.failure("A buyer may have at most " + limit + " of this product.",
+      new JsonObject().put("product_ids", new JsonArray().add(productId.toString())));
+  }
+
+  /** Holds every line (in product order) or fails with OUT_OF_STOCK naming the short lines. */
+  private Future<List<Allocation>> holdLines(SqlConnection conn, ReserveRequest request) {
+    List<Allocation> allocations = new ArrayList<>();
+    Future<Line> chain = Future.succeededFuture(null);
+    for (Line line : request.lines()) {
+      chain = chain.compose(failed -> failed != null ? Future.succeededFuture(failed) : holdLine(conn, line).map(held -> {
+        if (held == null) {
+          return line;
+        }
+        allocations.addAll(held);
+        return null;
+      }));
+    }
+    return chain.compose(failed -> failed == null
+      ? Future.succeededFuture(allocations)
+      : outOfStock(conn, request, failed));
+  }
+
+  /** Names the line that could not be held and, of the lines not tried yet, those short too. */
+  private Future<List<Allocation>> outOfStock(SqlConnection conn, ReserveRequest request, Line failed) {
+    List<Line> untried = request.lines().subList(request.lines().indexOf(failed) + 1, request.lines().size());
+    UUID[] productIds = untried.stream().map(Line::productId).toArray(UUID[]::new);
+    Future<RowSet<Row>> rows = untried.isEmpty()
+      ? Future.succeededFuture(null)
+      : conn.preparedQuery(AVAILABLE).execute(Tuple.of(productIds));
+    return rows.compose(available -> {
+      Map<UUID, Integer> free = new HashMap<>();
+      if (available != null) {
+        available.forEach(row -> free.put(row.getUUID("product_id"), row.getInteger("available")));
+      }
+      JsonArray shortLines = new JsonArray().add(failed.productId().toString());
+      for (Line line : untried) {
+        if (free.getOrDefault(line.productId(), 0) < line.quantity()) {
+          shortLines.add(line.productId().toString());
+        }
+      }
+      return Future.failedFuture(ErrorCode.OUT_OF_STOCK.failure("Not enough stock for every line.",
+        new JsonObject().put("product_ids", shortLines)));
+    });
+  }
+
+  /**
+   * One line: a free bucket that has the units (skipping locked ones), else, when the product has
+   * the units at all, a bucket that has them once its lock is free, else units from several buckets
+   * under locks on all of them. {@code null} when the product has not got the units.
+   */
+  private Future<List<Allocation>> holdLine(SqlConnection conn, Line line) {
+    int start = ThreadLocalRandom.current().nextInt(buckets);
+    return conn.preparedQuery(HOLD_IN_FREE_BUCKET).execute(Tuple.of(line.productId(), line.quantity(), start))
+      .compose(rows -> {
+        if (rows.size() > 0) {
+          return Future.succeededFuture(single(line, rows));
+        }
+        return conn.preparedQuery(AVAILABLE).execute(Tuple.of(new UUID[] {line.productId()})).compose(available -> {
+          int free = available.size() == 0 ? 0 : available.iterator().next().getInteger("available");
+          if (free < line.quantity()) {
+            return Future.succeededFuture(null);
+          }
+          return conn.preparedQuery(HOLD_IN_ANY_BUCKET).execute(Tuple.of(line.productId(), line.quantity(), start))
+            .compose(retry -> retry.size() > 0
+              ? Future.succeededFuture(single(line, retry))
+              : holdAcrossBuckets(conn, line));
+        });
+      });
+  }
+
+  private static List<Allocation> single(Line line, RowSet<Row> rows) {
+    return List.of(new Allocation(line.productId(), rows.iterator().next().getInteger("bucket"), line.quantity()));
+  }
+
+  private Future<List<Allocation>> holdAcrossBuckets(SqlConnection conn, Line line) {
+    return conn.preparedQuery(LOCK_BUCKETS).execute(Tuple.of(line.productId())).compose(rows -> {
+      List<Allocation> taken = new ArrayList<>();
+      int needed = line.quantity();
+      for (Row row : rows) {
+        int free = row.getInteger("on_hand") - row.getInteger("held") - row.getInteger("sold");
+        int take = Math.min(free, needed);
+        if (take > 0) {
+          taken.add(new Allocation(line.productId(), row.getInteger("bucket"), take));
+          needed -= take;
+        }
+      }
+      if (needed > 0) {
+        return Future.succeededFuture(null);
+      }
+      Tuple args = Tuple.tuple().addValue(line.productId())
+        .addValue(taken.stream().map(Allocation::bucket).toArray(Integer[]::new))
+        .addValue(taken.stream().map(Allocation::quantity).toArray(Integer[]::new));
+      return conn.preparedQuery(HOLD_IN_BUCKETS).execute(args).map(done -> taken);
+    });
+  }
+
+  private Future<Void> finish(SqlConnection conn, ReserveRequest request, Map<UUID, Integer> limits, List<Allocation> allocations) {
+    List<Line> lines = request.lines();
+    Tuple args = Tuple.tuple()
+      .addValue(request.reservationId())
+      .addValue(lines.stream().map(Line::productId).toArray(UUID[]::new))
+      .addValue(lines.stream().map(Line::quantity).toArray(Integer[]::new))
+      .addValue(lines.stream().map(l -> limits.containsKey(l.productId())).toArray(Boolean[]::new))
+      .addValue(allocations.stream().map(Allocation::productId).toArray(UUID[]::new))
+      .addValue(allocations.stream().map(Allocation::bucket).toArray(Integer[]::new))
+      .addValue(allocations.stream().map(Allocation::quantity).toArray(Integer[]::new));
+    return conn.preparedQuery(FINISH_RESERVATION).execute(args).mapEmpty();
+  }
+
+  // ---------------------------------------------------------------- commit, release
+
+  Future<JsonObject> commit(UUID reservationId) {
+    return pool.withTransaction(conn -> lockStatus(conn, reservationId).compose(status -> {
+      if (status == null) {
+        return Future.failedFuture(ErrorCode.NOT_FOUND.failure("No such reservation."));
+      }
+      return switch (status) {
+        case "COMMITTED" -> Future.succeededFuture(reply(reservationId, "COMMITTED", null));
+        case "HELD" -> settle(conn, reservationId, HELD_TO_SOLD, false, "COMMITTED", null)
+          .map(v -> reply(reservationId, "COMMITTED", null));
+        default -> Future.failedFuture(ErrorCode.ILLEGAL_STATE.failure(
+          "This reservation was released (" + status.toLowerCase() + ") and cannot be committed."));
+      };
+    })).onSuccess(reply -> afterChange.run());
+  }
+
+  Future<JsonObject> release(UUID reservationId, String reason) {
+    return pool.withTransaction(conn -> releaseLocked(conn, reservationId, reason, true))
+      .onSuccess(reply -> afterChange.run());
+  }
+
+  private Future<JsonObject> releaseLocked(SqlConnection conn, UUID reservationId, String reason, boolean mayRetry) {
+    return lockStatus(conn, reservationId).compose(status -> {
+      if (status == null) {
+        // a tombstone: a reserve with this id that arrives later holds nothing
+        return conn.preparedQuery(INSERT_TOMBSTONE).execute(Tuple.of(reservationId, reason)).compose(rows ->
+          rows.rowCount() == 1 || !mayRetry
+            ? Future.succeededFuture(reply(reservationId, "RELEASED", null))
+            // a reserve with this id committed meanwhile: release that one
+            : releaseLocked(conn, reservationId, reason, false));
+      }
+      return switch (status) {
+        case "RELEASED", "EXPIRED" -> Future.succeededFuture(reply(reservationId, "RELEASED", null));
+        case "HELD" -> settle(conn, reservationId, HELD_TO_FREE, true, "RELEASED", reason)
+          .map(v -> reply(reservationId, "RELEASED", null));
+        default -> Future.failedFuture(ErrorCode.ILLEGAL_STATE.failure("This reservation was committed and cannot be released."));
+      };
+    });
+  }
+
+  private static Future<String> lockStatus(SqlConnection conn, UUID reservationId) {
+    return conn.preparedQuery(SELECT_RESERVATION_FOR_UPDATE).execute(Tuple.of(reservationId))
+      .map(rows -> rows.size() == 0 ? null : rows.iterator().next().getString("status"));
+  }
+
+  /** Moves a locked reservation's units (buckets by {@code bucketSql}), sets its status, writes events. */
+  private static Future<Void> settle(SqlConnection conn, UUID reservationId, String bucketSql, boolean returnUsage,
+                                     String status, String reason) {
+    Future<?> usage = returnUsage
+      ? conn.preparedQuery(RETURN_USAGE).execute(Tuple.of(reservationId))
+      : Future.succeededFuture();
+    return usage
+      .compose(v -> conn.preparedQuery(bucketSql).execute(Tuple.of(reservationId)))
+      .compose(v -> conn.preparedQuery(SET_STATUS).execute(Tuple.of(reservationId, status, reason)))
+      .compose(v -> conn.preparedQuery(RESERVATION_STOCK_EVENTS).execute(Tuple.of(reservationId)))
+      .mapEmpty();
+  }
+
+  // ---------------------------------------------------------------- expiry, cancelled orders
+
+  /** Releases up to {@code batch} expired reservations, each in its own transaction; the count released. */
+  Future<Integer> expireDue(int batch) {
+    return pool.preparedQuery(EXPIRED_CANDIDATES).execute(Tuple.of(batch)).compose(rows -> {
+      List<UUID> ids = new ArrayList<>();
+      rows.forEach(row -> ids.add(row.getUUID("id")));
+      Future<Integer> chain = Future.succeededFuture(0);
+      for (UUID id : ids) {
+        chain = chain.compose(count -> expireOne(id).map(expired -> expired ? count + 1 : count));
+      }
+      return chain;
+    }).onSuccess(count -> {
+      if (count > 0) {
+        afterChange.run();
+      }
+    });
+  }
+
+  private Future<Boolean> expireOne(UUID reservationId) {
+    return pool.withTransaction(conn -> conn.preparedQuery(LOCK_EXPIRED).execute(Tuple.of(reservationId))
+      .compose(rows -> rows.size() == 0
+        // another node took it, or it was committed or released meanwhile
+        ? Future.succeededFuture(false)
+        : settle(conn, reservationId, HELD_TO_FREE, true, "EXPIRED", "EXPIRED").map(true)));
+  }
+
+  /**
+   * Applies an {@code OrderCancelled} event once: held reservations of the order are released, a
+   * committed one goes back to stock, and a reserve for the order that arrives later holds nothing.
+   *
+   * @return whether the event was new
+   */
+  Future<Boolean> orderCancelled(UUID eventId, UUID orderId) {
+    return pool.withTransaction(conn -> conn.preparedQuery(INSERT_CONSUMED_EVENT).execute(Tuple.of(eventId))
+      .compose(seen -> {
+        if (seen.rowCount() == 0) {
+          return Future.succeededFuture(false);
+        }
+        return conn.preparedQuery(INSERT_CANCELLED_ORDER).execute(Tuple.of(orderId))
+          .compose(v -> conn.preparedQuery(ORDER_RESERVATIONS_FOR_UPDATE).execute(Tuple.of(orderId)))
+          .compose(rows -> {
+            Future<Void> chain = Future.succeededFuture();
+            for (Row row : rows) {
+              UUID id = row.getUUID("id");
+              boolean held = row.getString("status").equals("HELD");
+              chain = chain.compose(v -> held
+                ? settle(conn, id, HELD_TO_FREE, true, "RELEASED", "ORDER_CANCELLED")
+                : settle(conn, id, SOLD_TO_FREE, true, "RETURNED", "ORDER_CANCELLED"));
+            }
+            return chain.map(true);
+          });
+      })).onSuccess(applied -> {
+        if (applied) {
+          afterChange.run();
+        }
+      });
+  }
+
+  private static JsonObject reply(UUID reservationId, String status, OffsetDateTime reservedUntil) {
+    JsonObject reply = new JsonObject().put("reservation_id", reservationId.toString()).put("status", status);
+    if (reservedUntil != null) {
+      reply.put("reserved_until", reservedUntil.toInstant().toString());
+    }
+    return reply;
+  }
+}
