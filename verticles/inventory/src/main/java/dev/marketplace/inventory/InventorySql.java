@@ -57,12 +57,6 @@ final class InventorySql {
       + "SELECT bucket FROM inventory.stock_bucket WHERE product_id = $1 AND on_hand - held - sold >= $2 "
       + "ORDER BY bucket < $3, bucket LIMIT 1 FOR UPDATE SKIP LOCKED) RETURNING bucket";
 
-  /** Second try: the same, but waiting for a locked bucket that still has the units once free. */
-  static final String HOLD_IN_ANY_BUCKET =
-    "UPDATE inventory.stock_bucket SET held = held + $2 WHERE product_id = $1 AND bucket = ("
-      + "SELECT bucket FROM inventory.stock_bucket WHERE product_id = $1 AND on_hand - held - sold >= $2 "
-      + "ORDER BY bucket < $3, bucket LIMIT 1 FOR UPDATE) RETURNING bucket";
-
   /** Units free per product (no lock): a quick refusal when a product is sold out. */
   static final String AVAILABLE =
     "SELECT product_id, sum(on_hand - held - sold)::int AS available FROM inventory.stock_bucket "

@@ -55,7 +55,30 @@ final class Reservations {
 
   // ---------------------------------------------------------------- reserve
 
+  /**
+   * Reserves, first on the fast path (a free bucket per line, skipping locked ones). When a line's
+   * product has the units but only in buckets others hold locked, the transaction is rolled back
+   * and run once more locking every bucket of each product in (product, bucket) order: waiting for
+   * a lock while holding one taken out of that order could deadlock.
+   */
   Future<JsonObject> reserve(ReserveRequest request) {
+    return reserve(request, false).recover(err -> err instanceof Contended || isDeadlock(err)
+      ? reserve(request, true)
+      : Future.failedFuture(err));
+  }
+
+  /** A fast-path reserve met locked buckets only; rolls the transaction back. */
+  private static final class Contended extends RuntimeException {
+    Contended() {
+      super("contended", null, false, false);
+    }
+  }
+
+  private static boolean isDeadlock(Throwable err) {
+    return err instanceof io.vertx.pgclient.PgException pg && "40P01".equals(pg.getSqlState());
+  }
+
+  private Future<JsonObject> reserve(ReserveRequest request, boolean inOrder) {
     return pool.withTransaction(conn -> conn.preparedQuery(INSERT_RESERVATION)
         .execute(Tuple.of(request.reservationId(), request.orderId(), request.buyerId(), request.ttlSeconds()))
         .compose(rows -> {
@@ -63,7 +86,7 @@ final class Reservations {
             return existing(conn, request.reservationId());
           }
           OffsetDateTime until = rows.iterator().next().getOffsetDateTime("reserved_until");
-          return holdAll(conn, request).map(v -> reply(request.reservationId(), "HELD", until));
+          return holdAll(conn, request, inOrder).map(v -> reply(request.reservationId(), "HELD", until));
         }))
       .onSuccess(reply -> afterChange.run());
   }
@@ -83,7 +106,7 @@ final class Reservations {
     });
   }
 
-  private Future<Void> holdAll(SqlConnection conn, ReserveRequest request) {
+  private Future<Void> holdAll(SqlConnection conn, ReserveRequest request, boolean inOrder) {
     UUID[] productIds = request.lines().stream().map(Line::productId).toArray(UUID[]::new);
     return conn.preparedQuery(SELECT_LIMITS).execute(Tuple.of(productIds))
       .compose(rows -> {
@@ -91,7 +114,7 @@ final class Reservations {
         rows.forEach(row -> limits.put(row.getUUID("product_id"), row.getInteger("per_buyer")));
         return countUsage(conn, request, limits).map(v -> limits);
       })
-      .compose(limits -> holdLines(conn, request).compose(allocations -> finish(conn, request, limits, allocations)));
+      .compose(limits -> holdLines(conn, request, inOrder).compose(allocations -> finish(conn, request, limits, allocations)));
   }
 
   /** Adds the lines of limited products to the buyer's usage, one product after the other. */
@@ -122,11 +145,11 @@ final class Reservations {
   }
 
   /** Holds every line (in product order) or fails with OUT_OF_STOCK naming the short lines. */
-  private Future<List<Allocation>> holdLines(SqlConnection conn, ReserveRequest request) {
+  private Future<List<Allocation>> holdLines(SqlConnection conn, ReserveRequest request, boolean inOrder) {
     List<Allocation> allocations = new ArrayList<>();
     Future<Line> chain = Future.succeededFuture(null);
     for (Line line : request.lines()) {
-      chain = chain.compose(failed -> failed != null ? Future.succeededFuture(failed) : holdLine(conn, line).map(held -> {
+      chain = chain.compose(failed -> failed != null ? Future.succeededFuture(failed) : holdLine(conn, line, inOrder).map(held -> {
         if (held == null) {
           return line;
         }
@@ -163,11 +186,14 @@ final class Reservations {
   }
 
   /**
-   * One line: a free bucket that has the units (skipping locked ones), else, when the product has
-   * the units at all, a bucket that has them once its lock is free, else units from several buckets
-   * under locks on all of them. {@code null} when the product has not got the units.
+   * One line. Fast path: one free bucket that has the units, skipping buckets others hold locked.
+   * In order (or on the retry): units from several buckets under locks on all of them.
+   * {@code null} when the product has not got the units.
    */
-  private Future<List<Allocation>> holdLine(SqlConnection conn, Line line) {
+  private Future<List<Allocation>> holdLine(SqlConnection conn, Line line, boolean inOrder) {
+    if (inOrder) {
+      return holdAcrossBuckets(conn, line);
+    }
     int start = ThreadLocalRandom.current().nextInt(buckets);
     return conn.preparedQuery(HOLD_IN_FREE_BUCKET).execute(Tuple.of(line.productId(), line.quantity(), start))
       .compose(rows -> {
@@ -176,13 +202,9 @@ final class Reservations {
         }
         return conn.preparedQuery(AVAILABLE).execute(Tuple.of(new UUID[] {line.productId()})).compose(available -> {
           int free = available.size() == 0 ? 0 : available.iterator().next().getInteger("available");
-          if (free < line.quantity()) {
-            return Future.succeededFuture(null);
-          }
-          return conn.preparedQuery(HOLD_IN_ANY_BUCKET).execute(Tuple.of(line.productId(), line.quantity(), start))
-            .compose(retry -> retry.size() > 0
-              ? Future.succeededFuture(single(line, retry))
-              : holdAcrossBuckets(conn, line));
+          return free < line.quantity()
+            ? Future.succeededFuture(null)
+            : Future.failedFuture(new Contended());
         });
       });
   }
