@@ -64,7 +64,9 @@ public class GatewayVerticle extends VerticleBase {
 
   /** The slices of the public API under {@link GatewayContext#API}, one line each. */
   static List<RouteModule> businessModules() {
-    return List.of();
+    return List.of(
+      new dev.marketplace.gateway.routes.InventoryRoutes(),
+      new dev.marketplace.gateway.routes.OrderRoutes());
   }
 
   @Override
