@@ -72,7 +72,8 @@ public abstract class ComponentVerticle extends VerticleBase {
     Future<Void> ready = Future.succeededFuture();
     if (ownsSchema()) {
       ready = PgSupport.migrate(vertx, config(), name()).map(v -> {
-        pool = PgSupport.pool(vertx, config());
+        pool = PgSupport.pool(vertx, config(), name(),
+          config().getJsonObject("pg", new JsonObject()).getInteger("pool_size", 8));
         outbox = new Outbox(name());
         return null;
       });

@@ -33,8 +33,13 @@ public final class PgSupport {
   }
 
   public static Pool pool(Vertx vertx, JsonObject config, int size) {
+    return pool(vertx, config, "pg", size);
+  }
+
+  /** @param name names the pool in metrics ({@code pool_name} label), e.g. the component */
+  public static Pool pool(Vertx vertx, JsonObject config, String name, int size) {
     return PgBuilder.pool()
-      .with(new PoolOptions().setMaxSize(size).setMaxWaitQueueSize(10_000))
+      .with(new PoolOptions().setMaxSize(size).setMaxWaitQueueSize(10_000).setName(name))
       .connectingTo(connectOptions(config))
       .using(vertx)
       .build();
