@@ -78,6 +78,52 @@ final class InventorySql {
       + "SELECT $1, p, b, q FROM unnest($5::uuid[], $6::int[], $7::int[]) AS a(p, b, q)) "
       + stockChangedEvents("$2");
 
+  // ---- batched single-line reserves of one product
+
+  /** The product's per-buyer limit (null when none) and its free units (no lock). */
+  static final String BATCH_LIMIT_AND_AVAILABLE =
+    "SELECT (SELECT per_buyer FROM inventory.purchase_limit WHERE product_id = $1) AS per_buyer, "
+      + "(SELECT coalesce(sum(on_hand - held - sold), 0)::int FROM inventory.stock_bucket WHERE product_id = $1) AS available";
+
+  /** Of the requests ($1 ids, $2 orders), those that need a look of their own: id known, or order cancelled. */
+  static final String BATCH_KNOWN =
+    "SELECT x.id FROM unnest($1::uuid[], $2::uuid[]) AS x(id, o) "
+      + "WHERE EXISTS (SELECT 1 FROM inventory.reservation r WHERE r.id = x.id) "
+      + "OR EXISTS (SELECT 1 FROM inventory.cancelled_order c WHERE c.order_id = x.o)";
+
+  static final String BATCH_INSERT_RESERVATIONS =
+    "INSERT INTO inventory.reservation (id, order_id, buyer_id, status, reserved_until) "
+      + "SELECT x.id, x.o, x.b, 'HELD', now() + x.ttl * interval '1 second' "
+      + "FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::int[]) AS x(id, o, b, ttl) "
+      + "WHERE NOT EXISTS (SELECT 1 FROM inventory.cancelled_order c WHERE c.order_id = x.o) "
+      + "ON CONFLICT (id) DO NOTHING RETURNING id, reserved_until";
+
+  /** Adds units of product $1 to distinct buyers' usage ($2 sorted) unless past the limit $4; the buyers counted. */
+  static final String BATCH_ADD_USAGE =
+    "INSERT INTO inventory.buyer_usage AS u (buyer_id, product_id, units) "
+      + "SELECT x.b, $1, x.q FROM unnest($2::uuid[], $3::int[]) AS x(b, q) WHERE x.q <= $4 "
+      + "ON CONFLICT (buyer_id, product_id) DO UPDATE SET units = u.units + EXCLUDED.units "
+      + "WHERE u.units + EXCLUDED.units <= $4 RETURNING buyer_id";
+
+  static final String BATCH_RETURN_USAGE =
+    "UPDATE inventory.buyer_usage u SET units = u.units - x.q FROM unnest($2::uuid[], $3::int[]) AS x(b, q) "
+      + "WHERE u.buyer_id = x.b AND u.product_id = $1";
+
+  static final String BATCH_DELETE_RESERVATIONS =
+    "DELETE FROM inventory.reservation WHERE id = ANY($1::uuid[])";
+
+  /** The product's buckets with free units that nobody else holds locked, locked in bucket order. */
+  static final String BATCH_LOCK_FREE_BUCKETS =
+    "SELECT bucket, on_hand - held - sold AS free FROM inventory.stock_bucket "
+      + "WHERE product_id = $1 AND on_hand - held - sold > 0 ORDER BY bucket FOR UPDATE SKIP LOCKED";
+
+  static final String BATCH_FINISH =
+    "WITH lines AS (INSERT INTO inventory.reservation_line (reservation_id, product_id, quantity, counted) "
+      + "SELECT r, $1, q, $4 FROM unnest($2::uuid[], $3::int[]) AS l(r, q)), "
+      + "allocations AS (INSERT INTO inventory.reservation_allocation (reservation_id, product_id, bucket, quantity) "
+      + "SELECT r, $1, b, q FROM unnest($5::uuid[], $6::int[], $7::int[]) AS a(r, b, q)) "
+      + stockChangedEvents("ARRAY[$1::uuid]");
+
   // ---- settle (commit, release, expire, return)
 
   /** Gives back a reservation's buyer usage, locking the rows in product order. */

@@ -31,7 +31,8 @@ import java.util.UUID;
 /**
  * The inventory component: stock per product and warehouse, reservations with expiry, commit and
  * release; never oversells. Settings ({@code inventory} section): {@code buckets} (16),
- * {@code default_ttl_seconds} (900), {@code expiry_interval_ms} (1000), {@code expiry_batch} (200).
+ * {@code default_ttl_seconds} (900), {@code expiry_interval_ms} (1000), {@code expiry_batch} (200),
+ * {@code reserve_batch_max} (128: concurrent single-line reserves of one product share a transaction; 1 turns it off).
  */
 public class InventoryVerticle extends ComponentVerticle {
   private static final Logger LOG = LoggerFactory.getLogger(InventoryVerticle.class);
@@ -42,6 +43,7 @@ public class InventoryVerticle extends ComponentVerticle {
   private static final int MAX_IDS = 500;
 
   private Reservations reservations;
+  private ReserveBatcher batcher;
   private StockLevels stock;
   private KafkaConsumer<String, String> ordersEvents;
   private long expiryTimer = -1;
@@ -66,6 +68,7 @@ public class InventoryVerticle extends ComponentVerticle {
     Runnable kick = () -> relay.kick();
     reservations = new Reservations(pool, buckets, kick);
     stock = new StockLevels(pool, buckets, kick);
+    batcher = new ReserveBatcher(reservations, settings.getInteger("reserve_batch_max", 128));
 
     serve(InventoryAddresses.RESERVE, this::reserve);
     serve(InventoryAddresses.COMMIT, msg -> reservations.commit(reservationId(msg.body(), "reservation_id")));
@@ -98,7 +101,7 @@ public class InventoryVerticle extends ComponentVerticle {
     List<Reservations.Line> lines = lines(msg.body(), v);
     v.throwIfInvalid();
     int ttlSeconds = ttl == null ? defaultTtlSeconds : ttl.intValue();
-    return reservations.reserve(new Reservations.ReserveRequest(reservationId, orderId, buyerId, lines, ttlSeconds));
+    return batcher.reserve(new Reservations.ReserveRequest(reservationId, orderId, buyerId, lines, ttlSeconds));
   }
 
   private static List<Reservations.Line> lines(JsonObject body, JsonValidator v) {

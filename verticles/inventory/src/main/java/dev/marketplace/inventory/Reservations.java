@@ -2,6 +2,7 @@ package dev.marketplace.inventory;
 
 import dev.marketplace.contracts.ErrorCode;
 import io.vertx.core.Future;
+import io.vertx.core.eventbus.ReplyException;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Pool;
@@ -246,6 +247,210 @@ final class Reservations {
       .addValue(allocations.stream().map(Allocation::bucket).toArray(Integer[]::new))
       .addValue(allocations.stream().map(Allocation::quantity).toArray(Integer[]::new));
     return conn.preparedQuery(FINISH_RESERVATION).execute(args).mapEmpty();
+  }
+
+  // ---------------------------------------------------------------- batched reserves
+
+  /**
+   * Reserves many single-line requests for one product in one transaction: one insert of the
+   * reservations, one usage upsert, one lock of the free buckets (skipping locked ones), one update,
+   * one insert of lines and allocations with one StockChanged event. Each request is still all or
+   * nothing. The outcome per request, in order: the reply, a failure, or {@code null} when the
+   * request needs a transaction of its own (its id was seen before, its order was cancelled, a
+   * buyer appears twice, or the units may be in buckets others hold locked).
+   */
+  Future<List<Object>> reserveBatch(UUID productId, List<ReserveRequest> requests) {
+    Object[] outcome = new Object[requests.size()];
+    return pool.withTransaction(conn -> conn.preparedQuery(BATCH_LIMIT_AND_AVAILABLE).execute(Tuple.of(productId))
+      .compose(rows -> {
+        Row row = rows.iterator().next();
+        Integer limit = row.getInteger("per_buyer");
+        int available = row.getInteger("available");
+        // one request per id and (with a limit) per buyer in a batch; the others go alone
+        List<Integer> members = new ArrayList<>();
+        java.util.Set<UUID> ids = new java.util.HashSet<>();
+        java.util.Set<UUID> buyers = new java.util.HashSet<>();
+        for (int i = 0; i < requests.size(); i++) {
+          ReserveRequest r = requests.get(i);
+          if (ids.add(r.reservationId()) && (limit == null || buyers.add(r.buyerId()))) {
+            members.add(i);
+          }
+        }
+        if (available == 0) {
+          return soldOut(conn, requests, members, outcome);
+        }
+        return claim(conn, requests, members, outcome)
+          .compose(claimed -> countBatchUsage(conn, productId, requests, claimed, limit, outcome)
+            .compose(counted -> holdBatch(conn, productId, requests, counted, limit != null, available, outcome)));
+      })
+      .map(v -> java.util.Arrays.asList(outcome)))
+      .onSuccess(x -> afterChange.run());
+  }
+
+  /** Nothing free: new requests are OUT_OF_STOCK at once; known ids and cancelled orders go alone. */
+  private Future<Void> soldOut(SqlConnection conn, List<ReserveRequest> requests, List<Integer> members, Object[] outcome) {
+    Tuple args = Tuple.tuple()
+      .addValue(members.stream().map(i -> requests.get(i).reservationId()).toArray(UUID[]::new))
+      .addValue(members.stream().map(i -> requests.get(i).orderId()).toArray(UUID[]::new));
+    return conn.preparedQuery(BATCH_KNOWN).execute(args).map(rows -> {
+      java.util.Set<UUID> known = new java.util.HashSet<>();
+      rows.forEach(r -> known.add(r.getUUID("id")));
+      for (int i : members) {
+        if (!known.contains(requests.get(i).reservationId())) {
+          outcome[i] = outOfStock(requests.get(i).lines().get(0).productId());
+        }
+      }
+      return null;
+    });
+  }
+
+  private static RuntimeException outOfStock(UUID productId) {
+    return ErrorCode.OUT_OF_STOCK.failure("Not enough stock for every line.",
+      new JsonObject().put("product_ids", new JsonArray().add(productId.toString())));
+  }
+
+  /** Inserts the members' reservations; the indexes of those claimed, with their reserved_until in outcome. */
+  private Future<List<Integer>> claim(SqlConnection conn, List<ReserveRequest> requests, List<Integer> members, Object[] outcome) {
+    Tuple args = Tuple.tuple()
+      .addValue(members.stream().map(i -> requests.get(i).reservationId()).toArray(UUID[]::new))
+      .addValue(members.stream().map(i -> requests.get(i).orderId()).toArray(UUID[]::new))
+      .addValue(members.stream().map(i -> requests.get(i).buyerId()).toArray(UUID[]::new))
+      .addValue(members.stream().map(i -> requests.get(i).ttlSeconds()).toArray(Integer[]::new));
+    return conn.preparedQuery(BATCH_INSERT_RESERVATIONS).execute(args).map(rows -> {
+      Map<UUID, OffsetDateTime> until = new HashMap<>();
+      rows.forEach(r -> until.put(r.getUUID("id"), r.getOffsetDateTime("reserved_until")));
+      List<Integer> claimed = new ArrayList<>();
+      for (int i : members) {
+        OffsetDateTime at = until.get(requests.get(i).reservationId());
+        if (at != null) {
+          claimed.add(i);
+          outcome[i] = reply(requests.get(i).reservationId(), "HELD", at);
+        }
+      }
+      return claimed;
+    });
+  }
+
+  /** With a limit, counts the claimed requests' units per buyer; those past it are refused (and undone later). */
+  private Future<List<Integer>> countBatchUsage(SqlConnection conn, UUID productId, List<ReserveRequest> requests,
+                                                List<Integer> claimed, Integer limit, Object[] outcome) {
+    if (limit == null || claimed.isEmpty()) {
+      return Future.succeededFuture(claimed);
+    }
+    // buyer order: concurrent batches lock usage rows in one order
+    List<Integer> byBuyer = new ArrayList<>(claimed);
+    byBuyer.sort(java.util.Comparator.comparing(i -> requests.get(i).buyerId()));
+    Tuple args = Tuple.tuple().addValue(productId)
+      .addValue(byBuyer.stream().map(i -> requests.get(i).buyerId()).toArray(UUID[]::new))
+      .addValue(byBuyer.stream().map(i -> requests.get(i).lines().get(0).quantity()).toArray(Integer[]::new))
+      .addValue(limit);
+    return conn.preparedQuery(BATCH_ADD_USAGE).execute(args).map(rows -> {
+      java.util.Set<UUID> counted = new java.util.HashSet<>();
+      rows.forEach(r -> counted.add(r.getUUID("buyer_id")));
+      List<Integer> accepted = new ArrayList<>();
+      for (int i : claimed) {
+        if (counted.contains(requests.get(i).buyerId())) {
+          accepted.add(i);
+        } else {
+          outcome[i] = limitExceeded(productId, limit);
+        }
+      }
+      return accepted;
+    });
+  }
+
+  private Future<Void> holdBatch(SqlConnection conn, UUID productId, List<ReserveRequest> requests, List<Integer> accepted,
+                                 boolean counted, int availableBefore, Object[] outcome) {
+    if (accepted.isEmpty()) {
+      return undo(conn, productId, requests, List.of(), counted, outcome);
+    }
+    return conn.preparedQuery(BATCH_LOCK_FREE_BUCKETS).execute(Tuple.of(productId)).compose(rows -> {
+      List<int[]> free = new ArrayList<>();
+      int freeTotal = 0;
+      for (Row row : rows) {
+        free.add(new int[] {row.getInteger("bucket"), row.getInteger("free")});
+        freeTotal += row.getInteger("free");
+      }
+      // nothing free in buckets others hold locked (as far as the snapshot before the locks tells)
+      boolean definitive = freeTotal >= availableBefore;
+      List<Integer> held = new ArrayList<>();
+      List<Integer> notHeld = new ArrayList<>();
+      List<UUID> allocReservation = new ArrayList<>();
+      List<Integer> allocBucket = new ArrayList<>();
+      List<Integer> allocQuantity = new ArrayList<>();
+      Map<Integer, Integer> perBucket = new java.util.TreeMap<>();
+      int cursor = 0;
+      for (int i : accepted) {
+        int needed = requests.get(i).lines().get(0).quantity();
+        int left = free.stream().skip(cursor).mapToInt(b -> b[1]).sum();
+        if (needed > left) {
+          notHeld.add(i);
+          continue;
+        }
+        while (needed > 0) {
+          int[] bucket = free.get(cursor);
+          int take = Math.min(bucket[1], needed);
+          if (take > 0) {
+            bucket[1] -= take;
+            needed -= take;
+            allocReservation.add(requests.get(i).reservationId());
+            allocBucket.add(bucket[0]);
+            allocQuantity.add(take);
+            perBucket.merge(bucket[0], take, Integer::sum);
+          }
+          if (bucket[1] == 0) {
+            cursor++;
+          }
+        }
+        held.add(i);
+      }
+      for (int i : notHeld) {
+        outcome[i] = definitive ? outOfStock(productId) : null;
+      }
+      Future<Void> undone = undo(conn, productId, requests, notHeld, counted, outcome);
+      if (held.isEmpty()) {
+        return undone;
+      }
+      Tuple hold = Tuple.tuple().addValue(productId)
+        .addValue(perBucket.keySet().toArray(Integer[]::new))
+        .addValue(perBucket.values().toArray(Integer[]::new));
+      Tuple finish = Tuple.tuple().addValue(productId)
+        .addValue(held.stream().map(i -> requests.get(i).reservationId()).toArray(UUID[]::new))
+        .addValue(held.stream().map(i -> requests.get(i).lines().get(0).quantity()).toArray(Integer[]::new))
+        .addValue(counted)
+        .addValue(allocReservation.toArray(UUID[]::new))
+        .addValue(allocBucket.toArray(Integer[]::new))
+        .addValue(allocQuantity.toArray(Integer[]::new));
+      return undone
+        .compose(v -> conn.preparedQuery(HOLD_IN_BUCKETS).execute(hold))
+        .compose(v -> conn.preparedQuery(BATCH_FINISH).execute(finish))
+        .mapEmpty();
+    });
+  }
+
+  /**
+   * Takes back what this batch claimed for requests it does not grant (limit refusals, and
+   * {@code notHeld}): their reservation rows, and their usage when counted.
+   */
+  private Future<Void> undo(SqlConnection conn, UUID productId, List<ReserveRequest> requests, List<Integer> notHeld,
+                            boolean counted, Object[] outcome) {
+    List<UUID> drop = new ArrayList<>();
+    for (int i = 0; i < outcome.length; i++) {
+      if (outcome[i] instanceof ReplyException re && re.failureCode() == ErrorCode.PURCHASE_LIMIT_EXCEEDED.code()) {
+        drop.add(requests.get(i).reservationId());
+      }
+    }
+    notHeld.forEach(i -> drop.add(requests.get(i).reservationId()));
+    if (drop.isEmpty()) {
+      return Future.succeededFuture();
+    }
+    Future<?> usage = counted && !notHeld.isEmpty()
+      ? conn.preparedQuery(BATCH_RETURN_USAGE).execute(Tuple.tuple().addValue(productId)
+        .addValue(notHeld.stream().map(i -> requests.get(i).buyerId()).toArray(UUID[]::new))
+        .addValue(notHeld.stream().map(i -> requests.get(i).lines().get(0).quantity()).toArray(Integer[]::new)))
+      : Future.succeededFuture();
+    return usage.compose(v -> conn.preparedQuery(BATCH_DELETE_RESERVATIONS).execute(Tuple.of(drop.toArray(UUID[]::new))))
+      .mapEmpty();
   }
 
   // ---------------------------------------------------------------- commit, release
