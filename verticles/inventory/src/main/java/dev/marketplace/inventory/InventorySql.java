@@ -78,6 +78,41 @@ final class InventorySql {
       + "SELECT $1, p, b, q FROM unnest($5::uuid[], $6::int[], $7::int[]) AS a(p, b, q)) "
       + stockChangedEvents("$2");
 
+  /**
+   * A single-line reserve in ONE autocommitted statement (one round trip, bucket lock held only
+   * while it runs): holds $5 units of product $4 in a free bucket (skipping locked ones, starting at
+   * $7), inserts reservation $1 (order $2, buyer $3, TTL $6 s), its line and allocation, and the
+   * StockChanged event (the updated bucket as it is now plus the others as the statement's snapshot
+   * sees them). No row when no free bucket has the units, the product has a per-buyer limit or the
+   * order was cancelled: the caller then takes the general path. A reservation id seen before fails
+   * the statement (unique violation) and changes nothing.
+   */
+  static final String RESERVE_ONE_LINE_AT_ONCE =
+    "WITH b AS (UPDATE inventory.stock_bucket SET held = held + $5 WHERE product_id = $4 AND bucket = ("
+      + "SELECT bucket FROM inventory.stock_bucket WHERE product_id = $4 AND on_hand - held - sold >= $5 "
+      + "ORDER BY bucket < $7, bucket LIMIT 1 FOR UPDATE SKIP LOCKED) "
+      + "AND NOT EXISTS (SELECT 1 FROM inventory.purchase_limit WHERE product_id = $4) "
+      + "AND NOT EXISTS (SELECT 1 FROM inventory.cancelled_order WHERE order_id = $2) "
+      + "RETURNING bucket, on_hand, held, sold), "
+      + "r AS (INSERT INTO inventory.reservation (id, order_id, buyer_id, status, reserved_until) "
+      + "SELECT $1, $2, $3, 'HELD', now() + $6::int * interval '1 second' FROM b RETURNING reserved_until), "
+      + "l AS (INSERT INTO inventory.reservation_line (reservation_id, product_id, quantity, counted) "
+      + "SELECT $1, $4, $5, false FROM r), "
+      + "a AS (INSERT INTO inventory.reservation_allocation (reservation_id, product_id, bucket, quantity) "
+      + "SELECT $1, $4, b.bucket, $5 FROM b, r), "
+      + "t AS (SELECT (o.on_hand + b.on_hand)::int AS on_hand, (o.held + b.held)::int AS held, (o.sold + b.sold)::int AS sold "
+      + "FROM b, r, (SELECT coalesce(sum(s.on_hand), 0) AS on_hand, coalesce(sum(s.held), 0) AS held, coalesce(sum(s.sold), 0) AS sold "
+      + "FROM inventory.stock_bucket s, b WHERE s.product_id = $4 AND s.bucket <> b.bucket) o), "
+      + "e AS (INSERT INTO inventory.outbox (event_id, topic, record_key, payload) "
+      + "SELECT x.event_id, 'inventory.events', $4::text, jsonb_build_object("
+      + "'event_id', x.event_id::text, 'type', 'StockChanged', "
+      + "'occurred_at', to_char(clock_timestamp() AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"'), "
+      + "'aggregate_id', $4::text, 'data', jsonb_build_object("
+      + "'product_id', $4::text, 'on_hand', x.on_hand, 'reserved', x.held, 'sold', x.sold, "
+      + "'available', x.on_hand - x.held - x.sold)) "
+      + "FROM (SELECT gen_random_uuid() AS event_id, t.* FROM t) x) "
+      + "SELECT r.reserved_until FROM r";
+
   // ---- batched single-line reserves of one product
 
   /** The product's per-buyer limit (null when none) and its free units (no lock). */

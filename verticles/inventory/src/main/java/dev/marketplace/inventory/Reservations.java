@@ -63,6 +63,37 @@ final class Reservations {
    * a lock while holding one taken out of that order could deadlock.
    */
   Future<JsonObject> reserve(ReserveRequest request) {
+    if (request.lines().size() == 1) {
+      return reserveAtOnce(request).compose(reply -> reply != null
+        ? Future.succeededFuture(reply)
+        : reserveInTransaction(request));
+    }
+    return reserveInTransaction(request);
+  }
+
+  /** The one-statement fast path of a single-line reserve; {@code null} when the general path must decide. */
+  private Future<JsonObject> reserveAtOnce(ReserveRequest request) {
+    Line line = request.lines().get(0);
+    Tuple args = Tuple.tuple().addValue(request.reservationId()).addValue(request.orderId()).addValue(request.buyerId())
+      .addValue(line.productId()).addValue(line.quantity()).addValue(request.ttlSeconds())
+      .addValue(ThreadLocalRandom.current().nextInt(buckets));
+    return pool.preparedQuery(RESERVE_ONE_LINE_AT_ONCE).execute(args)
+      .map(rows -> {
+        if (rows.size() == 0) {
+          return (JsonObject) null;
+        }
+        afterChange.run();
+        return reply(request.reservationId(), "HELD", rows.iterator().next().getOffsetDateTime("reserved_until"));
+      })
+      // the id exists already: the general path answers it as it is
+      .recover(err -> isUniqueViolation(err) ? Future.succeededFuture(null) : Future.failedFuture(err));
+  }
+
+  private static boolean isUniqueViolation(Throwable err) {
+    return err instanceof io.vertx.pgclient.PgException pg && "23505".equals(pg.getSqlState());
+  }
+
+  private Future<JsonObject> reserveInTransaction(ReserveRequest request) {
     return reserve(request, false).recover(err -> err instanceof Contended || isDeadlock(err)
       ? reserve(request, true)
       : Future.failedFuture(err));

@@ -33,7 +33,7 @@ import java.util.regex.Pattern;
  *
  * <p>System properties: {@code bench.seconds} (15), {@code bench.concurrency} (64 requests in
  * flight), {@code bench.pool} (inventory's pool size, 8), {@code bench.buckets} (16),
- * {@code bench.pgbench} (path of pgbench; skipped when absent).
+ * {@code bench.batch} (inventory's {@code reserve_batch_max}, 128), {@code bench.pgbench} (path of pgbench; skipped when absent).
  */
 public final class InventoryBench {
   private static final int SKUS = 10_000;
@@ -46,12 +46,13 @@ public final class InventoryBench {
     int concurrency = Integer.getInteger("bench.concurrency", 64);
     int poolSize = Integer.getInteger("bench.pool", 8);
     int buckets = Integer.getInteger("bench.buckets", 16);
+    int batch = Integer.getInteger("bench.batch", 128);
     String pgbench = System.getProperty("bench.pgbench", "");
 
     TestInfra infra = TestInfra.shared();
     JsonObject config = infra.config();
     config.getJsonObject("pg").put("pool_size", poolSize);
-    config.getJsonObject("inventory").put("buckets", buckets);
+    config.getJsonObject("inventory").put("buckets", buckets).put("reserve_batch_max", batch);
     Vertx vertx = Vertx.vertx();
     try {
       await(vertx.deployVerticle(new InventoryVerticle(), new DeploymentOptions().setConfig(config)));
@@ -64,9 +65,9 @@ public final class InventoryBench {
       }
       stock(sql, many, buckets, 100_000);
 
-      System.out.printf("machine: %d cores, %s %s; inventory pool %d, buckets %d, %d requests in flight, %d s per run%n",
+      System.out.printf("machine: %d cores, %s %s; inventory pool %d, buckets %d, reserve batches up to %d, %d requests in flight, %d s per run%n",
         Runtime.getRuntime().availableProcessors(), System.getProperty("java.vm.name"), System.getProperty("java.version"),
-        poolSize, buckets, concurrency, seconds);
+        poolSize, buckets, batch, concurrency, seconds);
       run(vertx, "warm-up (hot SKU)", 3, concurrency, () -> hot);
       run(vertx, "one hot SKU", seconds, concurrency, () -> hot);
       run(vertx, SKUS + " distinct SKUs", seconds, concurrency, () -> many[ThreadLocalRandom.current().nextInt(SKUS)]);
