@@ -310,9 +310,17 @@ final class Reservations {
         if (available == 0) {
           return soldOut(conn, requests, members, outcome);
         }
-        return claim(conn, requests, members, outcome)
-          .compose(claimed -> countBatchUsage(conn, productId, requests, claimed, limit, outcome)
-            .compose(counted -> holdBatch(conn, productId, requests, counted, limit != null, available, outcome)));
+        Future<List<Integer>> claimed = claim(conn, requests, members, outcome);
+        if (limit == null) {
+          // no usage rows to lock first: the bucket lock goes out in the same round trip (pipelined)
+          Future<RowSet<Row>> freeBuckets = conn.preparedQuery(BATCH_LOCK_FREE_BUCKETS).execute(Tuple.of(productId));
+          return claimed.compose(accepted -> freeBuckets.compose(buckets ->
+            holdBatch(conn, productId, requests, accepted, false, available, buckets, outcome)));
+        }
+        return claimed
+          .compose(c -> countBatchUsage(conn, productId, requests, c, limit, outcome))
+          .compose(accepted -> conn.preparedQuery(BATCH_LOCK_FREE_BUCKETS).execute(Tuple.of(productId))
+            .compose(buckets -> holdBatch(conn, productId, requests, accepted, true, available, buckets, outcome)));
       })
       .map(v -> java.util.Arrays.asList(outcome)))
       .onSuccess(x -> afterChange.run());
@@ -391,11 +399,11 @@ final class Reservations {
   }
 
   private Future<Void> holdBatch(SqlConnection conn, UUID productId, List<ReserveRequest> requests, List<Integer> accepted,
-                                 boolean counted, int availableBefore, Object[] outcome) {
+                                 boolean counted, int availableBefore, RowSet<Row> rows, Object[] outcome) {
     if (accepted.isEmpty()) {
       return undo(conn, productId, requests, List.of(), counted, outcome);
     }
-    return conn.preparedQuery(BATCH_LOCK_FREE_BUCKETS).execute(Tuple.of(productId)).compose(rows -> {
+    {
       List<int[]> free = new ArrayList<>();
       int freeTotal = 0;
       for (Row row : rows) {
@@ -452,11 +460,11 @@ final class Reservations {
         .addValue(allocReservation.toArray(UUID[]::new))
         .addValue(allocBucket.toArray(Integer[]::new))
         .addValue(allocQuantity.toArray(Integer[]::new));
-      return undone
-        .compose(v -> conn.preparedQuery(HOLD_IN_BUCKETS).execute(hold))
-        .compose(v -> conn.preparedQuery(BATCH_FINISH).execute(finish))
-        .mapEmpty();
-    });
+      // three statements in one round trip; the server runs them in order
+      Future<?> held2 = conn.preparedQuery(HOLD_IN_BUCKETS).execute(hold);
+      Future<?> finished = conn.preparedQuery(BATCH_FINISH).execute(finish);
+      return Future.all(undone, held2, finished).mapEmpty();
+    }
   }
 
   /**
