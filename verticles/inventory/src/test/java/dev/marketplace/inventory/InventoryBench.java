@@ -41,7 +41,20 @@ public final class InventoryBench {
   private InventoryBench() {
   }
 
-  public static void main(String[] args) throws Exception {
+  public static void main(String[] args) {
+    int status = 1;
+    try {
+      bench();
+      status = 0;
+    } catch (Exception e) {
+      e.printStackTrace();
+    } finally {
+      // the broker's and Vert.x's threads would keep the JVM alive
+      System.exit(status);
+    }
+  }
+
+  private static void bench() throws Exception {
     int seconds = Integer.getInteger("bench.seconds", 15);
     int concurrency = Integer.getInteger("bench.concurrency", 64);
     int poolSize = Integer.getInteger("bench.pool", 8);
@@ -79,13 +92,12 @@ public final class InventoryBench {
     } finally {
       await(vertx.close());
     }
-    if (!pgbench.isEmpty()) {
+    if (!pgbench.isEmpty() && Files.isExecutable(Path.of(pgbench))) {
       pgbench(pgbench, infra, seconds, poolSize);
       if (concurrency != poolSize) {
         pgbench(pgbench, infra, seconds, concurrency);
       }
     }
-    System.exit(0);
   }
 
   private static void stock(Pool sql, UUID[] products, int buckets, int perBucket) {
