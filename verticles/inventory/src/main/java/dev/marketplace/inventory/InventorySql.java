@@ -147,10 +147,13 @@ final class InventorySql {
   static final String BATCH_DELETE_RESERVATIONS =
     "DELETE FROM inventory.reservation WHERE id = ANY($1::uuid[])";
 
-  /** The product's buckets with free units that nobody else holds locked, locked in bucket order. */
+  /**
+   * Up to $2 of the product's buckets with free units that nobody else holds locked, starting at
+   * bucket $3, so that several batches of one product run side by side. Never waits for a lock.
+   */
   static final String BATCH_LOCK_FREE_BUCKETS =
     "SELECT bucket, on_hand - held - sold AS free FROM inventory.stock_bucket "
-      + "WHERE product_id = $1 AND on_hand - held - sold > 0 ORDER BY bucket FOR UPDATE SKIP LOCKED";
+      + "WHERE product_id = $1 AND on_hand - held - sold > 0 ORDER BY bucket < $3, bucket LIMIT $2 FOR UPDATE SKIP LOCKED";
 
   static final String BATCH_FINISH =
     "WITH lines AS (INSERT INTO inventory.reservation_line (reservation_id, product_id, quantity, counted) "

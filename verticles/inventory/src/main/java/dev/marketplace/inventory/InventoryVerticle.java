@@ -32,7 +32,8 @@ import java.util.UUID;
  * The inventory component: stock per product and warehouse, reservations with expiry, commit and
  * release; never oversells. Settings ({@code inventory} section): {@code buckets} (16),
  * {@code default_ttl_seconds} (900), {@code expiry_interval_ms} (1000), {@code expiry_batch} (200),
- * {@code reserve_batch_max} (128: concurrent single-line reserves of one product share a transaction; 1 turns it off).
+ * {@code reserve_batch_max} (128: concurrent single-line reserves of one product share a transaction; 1 turns it off),
+ * {@code reserve_batch_parallelism} (4: batches of one product running at once, each on its share of the buckets).
  */
 public class InventoryVerticle extends ComponentVerticle {
   private static final Logger LOG = LoggerFactory.getLogger(InventoryVerticle.class);
@@ -66,9 +67,10 @@ public class InventoryVerticle extends ComponentVerticle {
     int buckets = settings.getInteger("buckets", 16);
     defaultTtlSeconds = settings.getInteger("default_ttl_seconds", 900);
     Runnable kick = () -> relay.kick();
-    reservations = new Reservations(pool, buckets, kick);
+    int batchParallelism = settings.getInteger("reserve_batch_parallelism", 4);
+    reservations = new Reservations(pool, buckets, batchParallelism, kick);
     stock = new StockLevels(pool, buckets, kick);
-    batcher = new ReserveBatcher(reservations, settings.getInteger("reserve_batch_max", 128));
+    batcher = new ReserveBatcher(reservations, settings.getInteger("reserve_batch_max", 128), batchParallelism);
 
     serve(InventoryAddresses.RESERVE, this::reserve);
     serve(InventoryAddresses.COMMIT, msg -> reservations.commit(reservationId(msg.body(), "reservation_id")));

@@ -42,15 +42,18 @@ final class Reservations {
 
   private final Pool pool;
   private final int buckets;
+  private final int batchParallelism;
   private final Runnable afterChange;
 
   /**
-   * @param buckets     how many buckets a product's stock is split into (where reserves start looking)
+   * @param buckets          how many buckets a product's stock is split into (where reserves start looking)
+   * @param batchParallelism how many batches of one product may run at once (each locks its share of buckets)
    * @param afterChange called after a committed change (kicks the outbox relay)
    */
-  Reservations(Pool pool, int buckets, Runnable afterChange) {
+  Reservations(Pool pool, int buckets, int batchParallelism, Runnable afterChange) {
     this.pool = pool;
     this.buckets = buckets;
+    this.batchParallelism = batchParallelism;
     this.afterChange = afterChange;
   }
 
@@ -313,17 +316,23 @@ final class Reservations {
         Future<List<Integer>> claimed = claim(conn, requests, members, outcome);
         if (limit == null) {
           // no usage rows to lock first: the bucket lock goes out in the same round trip (pipelined)
-          Future<RowSet<Row>> freeBuckets = conn.preparedQuery(BATCH_LOCK_FREE_BUCKETS).execute(Tuple.of(productId));
+          Future<RowSet<Row>> freeBuckets = conn.preparedQuery(BATCH_LOCK_FREE_BUCKETS).execute(bucketShare(productId));
           return claimed.compose(accepted -> freeBuckets.compose(buckets ->
             holdBatch(conn, productId, requests, accepted, false, available, buckets, outcome)));
         }
         return claimed
           .compose(c -> countBatchUsage(conn, productId, requests, c, limit, outcome))
-          .compose(accepted -> conn.preparedQuery(BATCH_LOCK_FREE_BUCKETS).execute(Tuple.of(productId))
+          .compose(accepted -> conn.preparedQuery(BATCH_LOCK_FREE_BUCKETS).execute(bucketShare(productId))
             .compose(buckets -> holdBatch(conn, productId, requests, accepted, true, available, buckets, outcome)));
       })
       .map(v -> java.util.Arrays.asList(outcome)))
       .onSuccess(x -> afterChange.run());
+  }
+
+  /** The buckets one of {@code batchParallelism} concurrent batches of a product locks. */
+  private Tuple bucketShare(UUID productId) {
+    int share = Math.max(1, (buckets + batchParallelism - 1) / batchParallelism);
+    return Tuple.of(productId, share, ThreadLocalRandom.current().nextInt(buckets));
   }
 
   /** Nothing free: new requests are OUT_OF_STOCK at once; known ids and cancelled orders go alone. */

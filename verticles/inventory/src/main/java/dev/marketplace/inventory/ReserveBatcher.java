@@ -7,10 +7,8 @@ import io.vertx.core.json.JsonObject;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.UUID;
 
 /**
@@ -27,12 +25,18 @@ final class ReserveBatcher {
   private final Reservations reservations;
   private final int maxBatch;
   private final Map<UUID, ArrayDeque<Pending>> queues = new HashMap<>();
-  private final Set<UUID> running = new HashSet<>();
+  private final int parallelism;
+  /** Batches running per product. */
+  private final Map<UUID, Integer> running = new HashMap<>();
 
-  /** @param maxBatch the most requests in one transaction; 1 turns batching off */
-  ReserveBatcher(Reservations reservations, int maxBatch) {
+  /**
+   * @param maxBatch    the most requests in one transaction; 1 turns batching off
+   * @param parallelism how many batches of one product may run at once
+   */
+  ReserveBatcher(Reservations reservations, int maxBatch, int parallelism) {
     this.reservations = reservations;
     this.maxBatch = maxBatch;
+    this.parallelism = Math.max(1, parallelism);
   }
 
   Future<JsonObject> reserve(Reservations.ReserveRequest request) {
@@ -42,21 +46,28 @@ final class ReserveBatcher {
     UUID productId = request.lines().get(0).productId();
     Promise<JsonObject> reply = Promise.promise();
     queues.computeIfAbsent(productId, p -> new ArrayDeque<>()).add(new Pending(request, reply));
-    if (!running.contains(productId)) {
-      next(productId);
+    if (running.getOrDefault(productId, 0) < parallelism) {
+      start(productId);
     }
     return reply.future();
   }
 
-  /** Runs the next batch of a product, if requests wait. */
+  /** A batch of a product ended: start the next one if requests wait. */
   private void next(UUID productId) {
+    running.computeIfPresent(productId, (p, n) -> n > 1 ? n - 1 : null);
+    start(productId);
+  }
+
+  /** Runs a batch of the requests waiting for a product, if any. */
+  private void start(UUID productId) {
     ArrayDeque<Pending> queue = queues.get(productId);
     if (queue == null || queue.isEmpty()) {
-      queues.remove(productId);
-      running.remove(productId);
+      if (!running.containsKey(productId)) {
+        queues.remove(productId);
+      }
       return;
     }
-    running.add(productId);
+    running.merge(productId, 1, Integer::sum);
     List<Pending> batch = new ArrayList<>();
     while (!queue.isEmpty() && batch.size() < maxBatch) {
       batch.add(queue.poll());
