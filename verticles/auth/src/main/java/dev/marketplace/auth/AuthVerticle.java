@@ -1,13 +1,60 @@
 package dev.marketplace.auth;
 
 import dev.marketplace.contracts.Components;
+import dev.marketplace.contracts.auth.AuthContract;
 import dev.marketplace.platform.ComponentVerticle;
+import io.vertx.core.Future;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
-/** The auth component. */
+import java.util.UUID;
+
+/**
+ * The auth component: accounts, Argon2id passwords, ES256 access tokens, rotating refresh tokens
+ * and login throttling, all behind the operations of {@link AuthContract}. Config section
+ * {@code auth}: see {@link AuthSettings} and {@link SigningKeys}.
+ */
 public class AuthVerticle extends ComponentVerticle {
+  private static final Logger LOG = LoggerFactory.getLogger(AuthVerticle.class);
+  private static final long PURGE_INTERVAL_MS = 10 * 60 * 1000L;
+
+  private PasswordHashing hashing;
+  private long purgeTimer = -1;
 
   @Override
   protected String name() {
     return Components.AUTH;
+  }
+
+  @Override
+  protected Future<?> startComponent() {
+    AuthSettings settings = AuthSettings.from(section());
+    AuthRepository repository = new AuthRepository(pool);
+    hashing = new PasswordHashing(vertx, new PasswordHasher(settings.argonMemoryKib(), settings.argonIterations(), 1),
+      settings.hashWorkers(), settings.maxPendingHashes());
+    return Future.all(SigningKeys.load(vertx, section(), repository), hashing.hash(UUID.randomUUID().toString()))
+      .map(keys -> {
+        SigningKey key = keys.resultAt(0);
+        AuthService service = new AuthService(vertx, repository, hashing, key, settings, keys.resultAt(1));
+        serve(AuthContract.REGISTER, service::register);
+        serve(AuthContract.LOGIN, service::login);
+        serve(AuthContract.REFRESH, service::refresh);
+        serve(AuthContract.LOGOUT, service::logout);
+        serve(AuthContract.ME, service::me);
+        serve(AuthContract.JWKS, service::jwks);
+        serve(AuthContract.USER_CONTACT, service::userContact);
+        purgeTimer = vertx.setPeriodic(PURGE_INTERVAL_MS, id -> repository.purge(settings.windowSeconds())
+          .onFailure(err -> LOG.warn("Purging expired sessions and throttle entries failed: {}", err.toString())));
+        LOG.info("Auth signs access tokens with key {}", key.kid());
+        return null;
+      });
+  }
+
+  @Override
+  protected Future<?> stopComponent() {
+    if (purgeTimer >= 0) {
+      vertx.cancelTimer(purgeTimer);
+    }
+    return hashing == null ? Future.succeededFuture() : hashing.close();
   }
 }

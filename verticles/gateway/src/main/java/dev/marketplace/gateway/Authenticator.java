@@ -2,7 +2,9 @@ package dev.marketplace.gateway;
 
 import dev.marketplace.contracts.ErrorCode;
 import io.vertx.core.Future;
+import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
 
 import java.util.Optional;
@@ -19,6 +21,11 @@ public interface Authenticator {
    *     (TOKEN_INVALID, UNAUTHORIZED...) for credentials that do not check out
    */
   Future<Optional<Identity>> authenticate(RoutingContext ctx);
+
+  /** Called once by the gateway's start, before it serves; an authenticator with state sets up here. */
+  default Future<Void> start(Vertx vertx, JsonObject config) {
+    return Future.succeededFuture();
+  }
 
   /**
    * Accepts only anonymous requests: any {@code Authorization} header is refused. The gateway's

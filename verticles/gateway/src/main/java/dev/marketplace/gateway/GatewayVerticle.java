@@ -1,6 +1,8 @@
 package dev.marketplace.gateway;
 
 import dev.marketplace.contracts.ErrorCode;
+import dev.marketplace.gateway.routes.AuthRoutes;
+import dev.marketplace.gateway.security.JwtAuthenticator;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
 import io.vertx.core.VerticleBase;
@@ -51,7 +53,7 @@ public class GatewayVerticle extends VerticleBase {
 
   /** @param extraModules mounted after {@link #businessModules()} (tests, local experiments) */
   public GatewayVerticle(List<RouteModule> extraModules) {
-    this(extraModules, Authenticator.ANONYMOUS_ONLY);
+    this(extraModules, new JwtAuthenticator());
   }
 
   /** @param authenticator establishes the caller of every {@code /api/v1} request */
@@ -65,6 +67,8 @@ public class GatewayVerticle extends VerticleBase {
   /** The slices of the public API under {@link GatewayContext#API}, one line each. */
   static List<RouteModule> businessModules() {
     return List.of(
+      new AuthRoutes(),
+      new dev.marketplace.gateway.routes.NotificationRoutes(),
       new dev.marketplace.gateway.routes.InventoryRoutes(),
       new dev.marketplace.gateway.routes.OrderRoutes());
   }
@@ -76,6 +80,7 @@ public class GatewayVerticle extends VerticleBase {
     readiness = new Readiness(vertx, config());
     Router router = router(http.getLong("max_body_bytes", 65536L));
     return readiness.start()
+      .compose(v -> authenticator.start(vertx, config()))
       .compose(v -> vertx.createHttpServer(new HttpServerOptions())
         .requestHandler(router)
         .listen(http.getInteger("port", 8080), http.getString("host", "0.0.0.0")))

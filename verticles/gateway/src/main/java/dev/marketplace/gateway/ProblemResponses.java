@@ -51,6 +51,10 @@ public final class ProblemResponses {
   }
 
   public static void send(RoutingContext ctx, ServiceFailure failure) {
+    // a failure that says when to come back (RATE_LIMITED...) says it in the standard header too
+    if (failure.extra().getValue("retry_after_seconds") instanceof Number seconds && !ctx.response().headWritten()) {
+      ctx.response().putHeader("Retry-After", String.valueOf(Math.max(1, seconds.longValue())));
+    }
     write(ctx, HttpStatusMapping.status(failure.code()), Problem.of(failure));
   }
 

@@ -1,13 +1,137 @@
 package dev.marketplace.notification;
 
 import dev.marketplace.contracts.Components;
+import dev.marketplace.contracts.Topics;
+import dev.marketplace.contracts.notification.NotificationAddresses;
 import dev.marketplace.platform.ComponentVerticle;
+import dev.marketplace.platform.kafka.KafkaSupport;
+import io.vertx.core.Future;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
-/** The notification component. */
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The notification component: order and payment events become email, SMS and live push, exactly
+ * once per event and channel.
+ *
+ * <p>Pipeline: {@link EventIntake} (Kafka, group {@code notification}) stores relevant events in
+ * the inbox and then commits; {@link InboxProcessor} asks auth for the buyer's contact and makes
+ * one notification per enabled channel; one {@link DeliveryJob} per channel sends them with
+ * retries and parks what keeps failing.
+ *
+ * <p>Config section {@code notification}: {@code consumer_group} ("notification"), {@code topics}
+ * (orders and payments events), {@code poll_interval_ms} (500), {@code batch_size} (50),
+ * {@code send_timeout_ms} (30000), {@code retry} (see {@link RetryPolicy}), {@code smtp} (see
+ * {@link EmailChannel}; absent: local outbox), {@code sms.url} (absent: local outbox),
+ * {@code sms_gateway_stub.port} / {@code .host} (starts the SMS provider stand-in).
+ */
 public class NotificationVerticle extends ComponentVerticle {
+  private static final Logger LOG = LoggerFactory.getLogger(NotificationVerticle.class);
+  private static final long CONSUMER_CLOSE_WAIT_MS = 5000;
+
+  private final Map<String, DeliveryJob> deliveryJobs = new LinkedHashMap<>();
+  private final List<DeliveryChannel> channels = new ArrayList<>();
+  private InboxProcessor inbox;
+  private EventIntake intake;
+  private SmsGatewayStub smsStub;
 
   @Override
   protected String name() {
     return Components.NOTIFICATION;
+  }
+
+  @Override
+  protected Future<?> startComponent() {
+    JsonObject section = section();
+    NotificationRepository repository = new NotificationRepository(pool);
+    RetryPolicy retry = RetryPolicy.from(section);
+    long pollIntervalMs = section.getLong("poll_interval_ms", 500L);
+    int batchSize = section.getInteger("batch_size", 50);
+    int sendTimeoutMs = section.getInteger("send_timeout_ms", 30_000);
+
+    EmailChannel email = EmailChannel.create(vertx, section.getJsonObject("smtp"), sendTimeoutMs);
+    if (email.usesLocalOutbox()) {
+      LOG.info("No notification.smtp configured: email goes to the local outbox (GET /api/v1/notifications)");
+    }
+    channels.add(email);
+    channels.add(SmsChannel.create(vertx, section.getJsonObject("sms"), sendTimeoutMs));
+    channels.add(new PushChannel(vertx));
+    for (DeliveryChannel channel : channels) {
+      deliveryJobs.put(channel.name(), new DeliveryJob(vertx, repository, channel, retry, batchSize, sendTimeoutMs, pollIntervalMs));
+    }
+    inbox = new InboxProcessor(vertx, repository, retry, busTimeoutMs(), pollIntervalMs, batchSize,
+      () -> deliveryJobs.values().forEach(DeliveryJob::kick));
+
+    NotificationService service = new NotificationService(vertx, repository, busTimeoutMs(), this::kick);
+    serve(NotificationAddresses.LIST, service::list);
+    serve(NotificationAddresses.PREFERENCES_GET, service::getPreferences);
+    serve(NotificationAddresses.PREFERENCES_PUT, service::putPreferences);
+    serve(NotificationAddresses.PARKED_LIST, service::listParked);
+    serve(NotificationAddresses.REPLAY, service::replay);
+
+    intake = new EventIntake(vertx, config(), section.getString("consumer_group", Components.NOTIFICATION), topics(section),
+      Math.max(100, pollIntervalMs), repository, inbox::kick);
+    return startSmsStub(section.getJsonObject("sms_gateway_stub"))
+      // the producers may not have started yet: a subscription to missing topics would idle
+      .compose(v -> KafkaSupport.ensureTopics(vertx, config()))
+      .compose(v -> intake.start())
+      .onSuccess(v -> {
+        inbox.start();
+        deliveryJobs.values().forEach(DeliveryJob::start);
+      });
+  }
+
+  private void kick(String channel) {
+    DeliveryJob job = deliveryJobs.get(channel);
+    if (job != null) {
+      job.kick();
+    }
+  }
+
+  private static List<String> topics(JsonObject section) {
+    JsonArray configured = section.getJsonArray("topics");
+    if (configured == null || configured.isEmpty()) {
+      return List.of(Topics.ORDERS_EVENTS, Topics.PAYMENTS_EVENTS);
+    }
+    List<String> topics = new ArrayList<>();
+    configured.forEach(t -> topics.add(String.valueOf(t)));
+    return topics;
+  }
+
+  private Future<Void> startSmsStub(JsonObject stub) {
+    if (stub == null || stub.getInteger("port") == null) {
+      return Future.succeededFuture();
+    }
+    smsStub = new SmsGatewayStub();
+    return smsStub.start(vertx, stub.getString("host", "127.0.0.1"), stub.getInteger("port")).mapEmpty();
+  }
+
+  @Override
+  protected Future<?> stopComponent() {
+    if (inbox != null) {
+      inbox.stop();
+    }
+    deliveryJobs.values().forEach(DeliveryJob::stop);
+    List<Future<?>> closing = new ArrayList<>();
+    if (intake != null) {
+      // a Kafka consumer may take its full 30 s to leave a group whose coordinator is busy; the
+      // offsets are committed after every batch, so stopping need not wait for that
+      closing.add(intake.stop().timeout(CONSUMER_CLOSE_WAIT_MS, TimeUnit.MILLISECONDS).recover(err -> {
+        LOG.warn("The Kafka consumer did not close within {} ms; leaving it to finish on its own", CONSUMER_CLOSE_WAIT_MS);
+        return Future.succeededFuture();
+      }));
+    }
+    channels.forEach(channel -> closing.add(channel.close()));
+    if (smsStub != null) {
+      closing.add(smsStub.close());
+    }
+    return Future.join(closing);
   }
 }

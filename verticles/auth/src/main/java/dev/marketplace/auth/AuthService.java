@@ -1,0 +1,309 @@
+package dev.marketplace.auth;
+
+import dev.marketplace.contracts.ErrorCode;
+import dev.marketplace.contracts.auth.AuthContract;
+import dev.marketplace.platform.bus.Caller;
+import dev.marketplace.platform.validation.JsonValidator;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.eventbus.Message;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.auth.JWTOptions;
+import io.vertx.ext.auth.PubSecKeyOptions;
+import io.vertx.ext.auth.jwt.JWTAuth;
+import io.vertx.ext.auth.jwt.JWTAuthOptions;
+
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.security.SecureRandom;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.Set;
+import java.util.UUID;
+import java.util.regex.Pattern;
+
+/** The auth operations of {@link AuthContract}, one method each. */
+final class AuthService {
+  private static final Pattern EMAIL = Pattern.compile("[^@\\s]{1,64}@[^@\\s]+\\.[^@\\s.]+");
+  private static final Pattern REFRESH_TOKEN = Pattern.compile("[A-Za-z0-9_-]{43}");
+  private static final String INVALID_CREDENTIALS = "The email or password is wrong.";
+  private static final int MAX_EMAIL = 254;
+  private static final int MAX_NAME = 100;
+  private static final Base64.Encoder B64URL = Base64.getUrlEncoder().withoutPadding();
+
+  private final AuthRepository repository;
+  private final PasswordHashing hashing;
+  private final SigningKey key;
+  private final JWTAuth signer;
+  private final AuthSettings settings;
+  private final String dummyHash;
+  private final SecureRandom random = new SecureRandom();
+
+  AuthService(Vertx vertx, AuthRepository repository, PasswordHashing hashing, SigningKey key, AuthSettings settings, String dummyHash) {
+    this.repository = repository;
+    this.hashing = hashing;
+    this.key = key;
+    this.settings = settings;
+    this.dummyHash = dummyHash;
+    this.signer = JWTAuth.create(vertx, new JWTAuthOptions().addPubSecKey(new PubSecKeyOptions()
+      .setAlgorithm(SigningKey.ALGORITHM).setBuffer(key.privateKeyPem()).setId(key.kid())));
+  }
+
+  Future<JsonObject> register(Message<JsonObject> msg) {
+    JsonObject body = msg.body();
+    JsonValidator v = JsonValidator.of(body).allowOnly("email", "password", "name", "role");
+    String email = email(v, body);
+    String password = rawString(v, body, "password", 1024);
+    String name = v.requiredString("name", 1, MAX_NAME);
+    if (name != null && name.codePoints().anyMatch(Character::isISOControl)) {
+      v.error("name", "must not contain control characters");
+    }
+    String role = v.optionalEnum("role", Set.of(AuthContract.BUYER, AuthContract.SELLER));
+    if (password != null) {
+      String broken = PasswordPolicy.check(password, email);
+      if (broken != null) {
+        v.error("password", broken);
+      }
+    }
+    v.throwIfInvalid();
+    String chosenRole = role == null ? AuthContract.BUYER : role;
+    UUID id = UUID.randomUUID();
+    // a taken email is answered before spending a hash on it (the 409 tells as much anyway)
+    return repository.credentials(email)
+      .compose(existing -> existing.isPresent()
+        ? Future.failedFuture(alreadyExists())
+        : hashing.hash(password))
+      .compose(hash -> repository.insertUser(id, email, hash, name, chosenRole))
+      .compose(inserted -> inserted
+        ? Future.succeededFuture(new JsonObject().put("user_id", id.toString()))
+        : Future.failedFuture(alreadyExists()));
+  }
+
+  Future<JsonObject> login(Message<JsonObject> msg) {
+    JsonObject body = msg.body();
+    JsonValidator v = JsonValidator.of(body).allowOnly("email", "password");
+    String email = email(v, body);
+    String password = rawString(v, body, "password", PasswordPolicy.MAX_LENGTH * 4);
+    v.throwIfInvalid();
+    String accountKey = "account:" + email;
+    String address = msg.headers().get(AuthContract.CLIENT_ADDRESS_HEADER);
+    String addressKey = address == null || address.isBlank() ? null : "address:" + address;
+    List<String> keys = addressKey == null ? List.of(accountKey) : List.of(accountKey, addressKey);
+    return repository.lockedForSeconds(keys).compose(lockedFor -> {
+      if (lockedFor > 0) {
+        return Future.failedFuture(ErrorCode.RATE_LIMITED.failure(
+          "Too many failed sign-ins; try again in " + lockedFor + " seconds.",
+          new JsonObject().put("retry_after_seconds", lockedFor)));
+      }
+      return repository.credentials(email).compose(found -> {
+        // an unknown email costs the same hash as a known one, so timing tells nothing
+        String stored = found.map(AuthRepository.Credentials::passwordHash).orElse(dummyHash);
+        return hashing.verify(password, stored).compose(matches -> {
+          if (matches && found.isPresent()) {
+            AuthRepository.Credentials user = found.get();
+            return repository.clearThrottle(accountKey).compose(x -> startSession(user.userId(), user.roles()));
+          }
+          Future<Void> recorded = repository.recordFailure(accountKey, settings.windowSeconds(),
+            settings.accountMaxFailures(), settings.lockoutSeconds());
+          if (addressKey != null) {
+            recorded = recorded.compose(x -> repository.recordFailure(addressKey, settings.windowSeconds(),
+              settings.addressMaxFailures(), settings.lockoutSeconds()));
+          }
+          return recorded.compose(x -> Future.failedFuture(ErrorCode.INVALID_CREDENTIALS.failure(INVALID_CREDENTIALS)));
+        });
+      });
+    });
+  }
+
+  Future<JsonObject> refresh(Message<JsonObject> msg) {
+    JsonObject body = msg.body();
+    JsonValidator v = JsonValidator.of(body).allowOnly("refresh_token");
+    String presented = rawString(v, body, "refresh_token", 256);
+    v.throwIfInvalid();
+    if (!REFRESH_TOKEN.matcher(presented).matches()) {
+      return Future.failedFuture(tokenInvalid());
+    }
+    byte[] presentedHash = sha256(presented);
+    String next = newRefreshToken();
+    return repository.pool().withTransaction(conn -> repository.lockToken(conn, presentedHash).compose(found -> {
+      if (found.isEmpty() || found.get().revoked() || found.get().expired()) {
+        return Future.succeededFuture(RefreshOutcome.invalid());
+      }
+      AuthRepository.StoredRefreshToken token = found.get();
+      if (token.spent()) {
+        // a spent token came back: someone holds a copy. End the session for everyone.
+        return repository.revokeFamily(conn, token.familyId(), token.userId(), "reuse")
+          .map(x -> RefreshOutcome.reused());
+      }
+      return repository.rotate(conn, presentedHash, sha256(next), token.familyId(), settings.refreshTtlSeconds())
+        .map(x -> RefreshOutcome.rotated(token));
+    })).compose(outcome -> switch (outcome.kind()) {
+      case INVALID -> Future.failedFuture(tokenInvalid());
+      case REUSED -> Future.failedFuture(ErrorCode.TOKEN_REUSED.failure(
+        "This refresh token was already used; the session is revoked. Please sign in again."));
+      case ROTATED -> Future.succeededFuture(tokens(outcome.token().userId(), outcome.token().roles(), outcome.token().familyId(), next));
+    });
+  }
+
+  Future<JsonObject> logout(Message<JsonObject> msg) {
+    UUID userId = callerId(msg);
+    JsonObject body = msg.body();
+    JsonValidator v = JsonValidator.of(body).allowOnly("session_id", "refresh_token");
+    UUID sessionId = v.optionalUuid("session_id");
+    String refreshToken = v.optionalString("refresh_token", 1, 256);
+    if (sessionId == null && refreshToken == null && v.valid()) {
+      v.error("refresh_token", "is required when the access token names no session");
+    }
+    v.throwIfInvalid();
+    Future<Optional<UUID>> family = refreshToken != null
+      ? REFRESH_TOKEN.matcher(refreshToken).matches() ? repository.familyOfToken(sha256(refreshToken)) : Future.succeededFuture(Optional.empty())
+      : Future.succeededFuture(Optional.of(sessionId));
+    // only the caller's own family is touched (the UPDATE is scoped by user id)
+    return family.compose(id -> id.isEmpty()
+        ? Future.succeededFuture()
+        : repository.pool().withConnection(conn -> repository.revokeFamily(conn, id.get(), userId, "logout")))
+      .map(x -> new JsonObject());
+  }
+
+  Future<JsonObject> me(Message<JsonObject> msg) {
+    UUID userId = callerId(msg);
+    JsonValidator.of(msg.body()).allowOnly().throwIfInvalid();
+    return repository.profile(userId).compose(found -> {
+      if (found.isEmpty()) {
+        return Future.failedFuture(Caller.notFound());
+      }
+      AuthRepository.Profile p = found.get();
+      JsonObject profile = new JsonObject()
+        .put("user_id", p.userId().toString())
+        .put("email", p.email())
+        .put("name", p.name())
+        .put("roles", new JsonArray(new ArrayList<>(p.roles())))
+        .put("language", p.language())
+        .put("created_at", p.createdAt().toInstant().toString());
+      if (p.phone() != null) {
+        profile.put("phone", p.phone());
+      }
+      return Future.succeededFuture(profile);
+    });
+  }
+
+  Future<JsonObject> jwks(Message<JsonObject> msg) {
+    return Future.succeededFuture(new JsonObject().put("keys", new JsonArray().add(key.publicJwk().copy())));
+  }
+
+  Future<JsonObject> userContact(Message<JsonObject> msg) {
+    JsonValidator v = JsonValidator.of(msg.body()).allowOnly("user_id");
+    UUID userId = v.requiredUuid("user_id");
+    v.throwIfInvalid();
+    return repository.profile(userId).compose(found -> {
+      if (found.isEmpty()) {
+        return Future.failedFuture(ErrorCode.NOT_FOUND.failure("No such user."));
+      }
+      AuthRepository.Profile p = found.get();
+      JsonObject contact = new JsonObject()
+        .put("user_id", p.userId().toString())
+        .put("email", p.email())
+        .put("name", p.name())
+        .put("language", p.language() == null ? "ru" : p.language());
+      if (p.phone() != null) {
+        contact.put("phone", p.phone());
+      }
+      return Future.succeededFuture(contact);
+    });
+  }
+
+  private Future<JsonObject> startSession(UUID userId, List<String> roles) {
+    UUID familyId = UUID.randomUUID();
+    String refreshToken = newRefreshToken();
+    return repository.startFamily(familyId, userId, sha256(refreshToken), settings.refreshTtlSeconds())
+      .map(x -> tokens(userId, roles, familyId, refreshToken));
+  }
+
+  private JsonObject tokens(UUID userId, List<String> roles, UUID familyId, String refreshToken) {
+    String access = signer.generateToken(
+      new JsonObject().put("sub", userId.toString()).put("roles", new JsonArray(new ArrayList<>(roles))).put("sid", familyId.toString()),
+      new JWTOptions()
+        .setAlgorithm(SigningKey.ALGORITHM)
+        .setIssuer(settings.issuer())
+        .setExpiresInSeconds(settings.accessTtlSeconds())
+        .setHeader(new JsonObject().put("kid", key.kid())));
+    return new JsonObject()
+      .put("access_token", access)
+      .put("refresh_token", refreshToken)
+      .put("token_type", "Bearer")
+      .put("expires_in", settings.accessTtlSeconds());
+  }
+
+  /** The normalised (trimmed, lower-case) email, or null with a field error. */
+  private static String email(JsonValidator v, JsonObject body) {
+    String raw = v.requiredString("email", 1, MAX_EMAIL);
+    if (raw == null) {
+      return null;
+    }
+    String email = raw.toLowerCase(Locale.ROOT);
+    if (!EMAIL.matcher(email).matches()) {
+      v.error("email", "must be an email address such as name@example.com");
+      return null;
+    }
+    return email;
+  }
+
+  /** A string taken exactly as sent (passwords and tokens are not trimmed), or null with a field error. */
+  private static String rawString(JsonValidator v, JsonObject body, String field, int maxLength) {
+    String checked = v.requiredString(field, 1, maxLength);
+    return checked == null ? null : body.getString(field);
+  }
+
+  private static UUID callerId(Message<JsonObject> msg) {
+    String id = Caller.of(msg).requireUser();
+    UUID parsed = JsonValidator.parseUuid(id);
+    if (parsed == null) {
+      throw Caller.notFound();
+    }
+    return parsed;
+  }
+
+  private String newRefreshToken() {
+    byte[] bytes = new byte[32];
+    random.nextBytes(bytes);
+    return B64URL.encodeToString(bytes);
+  }
+
+  static byte[] sha256(String token) {
+    try {
+      return MessageDigest.getInstance("SHA-256").digest(token.getBytes(StandardCharsets.US_ASCII));
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  private static RuntimeException alreadyExists() {
+    return ErrorCode.ALREADY_EXISTS.failure("An account with this email already exists.");
+  }
+
+  private static RuntimeException tokenInvalid() {
+    return ErrorCode.TOKEN_INVALID.failure("The refresh token is not valid (unknown, expired or revoked).");
+  }
+
+  /** What a refresh transaction decided; the failure is raised after the commit so a revocation sticks. */
+  private record RefreshOutcome(Kind kind, AuthRepository.StoredRefreshToken token) {
+    enum Kind { INVALID, REUSED, ROTATED }
+
+    static RefreshOutcome invalid() {
+      return new RefreshOutcome(Kind.INVALID, null);
+    }
+
+    static RefreshOutcome reused() {
+      return new RefreshOutcome(Kind.REUSED, null);
+    }
+
+    static RefreshOutcome rotated(AuthRepository.StoredRefreshToken token) {
+      return new RefreshOutcome(Kind.ROTATED, token);
+    }
+  }
+}

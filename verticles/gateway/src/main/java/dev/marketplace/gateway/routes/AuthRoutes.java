@@ -1,0 +1,85 @@
+package dev.marketplace.gateway.routes;
+
+import dev.marketplace.contracts.auth.AuthContract;
+import dev.marketplace.gateway.Access;
+import dev.marketplace.gateway.GatewayContext;
+import dev.marketplace.gateway.ProblemResponses;
+import dev.marketplace.gateway.RouteModule;
+import dev.marketplace.gateway.security.JwtAuthenticator;
+import dev.marketplace.platform.bus.Bus;
+import dev.marketplace.platform.validation.JsonValidator;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+
+import static dev.marketplace.gateway.GatewayContext.API;
+
+/**
+ * Accounts and tokens: register, login, refresh, logout, the caller's profile, and the public
+ * keys that verify access tokens. Bodies are validated by auth (unknown fields refused there);
+ * responses that carry tokens are never cached.
+ */
+public final class AuthRoutes implements RouteModule {
+
+  @Override
+  public void mount(Router router, GatewayContext gateway) {
+    router.post(API + "/auth/register").handler(Access.anyone()).handler(ctx -> gateway.relay(ctx, AuthContract.REGISTER, GatewayContext.jsonBody(ctx), 201));
+    router.post(API + "/auth/login").handler(Access.anyone()).handler(ctx -> login(ctx, gateway));
+    router.post(API + "/auth/refresh").handler(Access.anyone()).handler(ctx -> tokens(ctx, gateway, AuthContract.REFRESH, GatewayContext.jsonBody(ctx)));
+    router.post(API + "/auth/logout").handler(Access.user()).handler(ctx -> logout(ctx, gateway));
+    router.get(API + "/me").handler(Access.user()).handler(ctx -> gateway.relay(ctx, AuthContract.ME, new JsonObject(), 200));
+    router.get("/.well-known/jwks.json").handler(ctx -> jwks(ctx, gateway));
+  }
+
+  private static void login(RoutingContext ctx, GatewayContext gateway) {
+    JsonObject body = GatewayContext.jsonBody(ctx);
+    // the throttle counts failures per client address too; the address is ours to say, not the client's
+    var options = gateway.deliveryOptions(ctx).addHeader(AuthContract.CLIENT_ADDRESS_HEADER, ctx.request().remoteAddress().hostAddress());
+    Bus.request(gateway.vertx(), AuthContract.LOGIN, body, options).onComplete(ar -> {
+      if (ar.succeeded()) {
+        ctx.response().putHeader("Cache-Control", "no-store");
+        GatewayContext.sendJson(ctx, 200, ar.result());
+      } else {
+        ProblemResponses.send(ctx, ar.cause());
+      }
+    });
+  }
+
+  private static void tokens(RoutingContext ctx, GatewayContext gateway, String address, JsonObject body) {
+    gateway.request(ctx, address, body).onComplete(ar -> {
+      if (ar.succeeded()) {
+        ctx.response().putHeader("Cache-Control", "no-store");
+        GatewayContext.sendJson(ctx, 200, ar.result());
+      } else {
+        ProblemResponses.send(ctx, ar.cause());
+      }
+    });
+  }
+
+  /** Body optional: {@code {refresh_token}}; otherwise the session named by the access token ends. */
+  private static void logout(RoutingContext ctx, GatewayContext gateway) {
+    var raw = ctx.body().buffer();
+    JsonObject body = raw == null || raw.length() == 0 ? new JsonObject() : GatewayContext.jsonBody(ctx);
+    JsonValidator.of(body).allowOnly("refresh_token").throwIfInvalid();
+    JsonObject request = body.copy();
+    JwtAuthenticator.sessionId(ctx).ifPresent(sid -> request.put("session_id", sid));
+    gateway.request(ctx, AuthContract.LOGOUT, request).onComplete(ar -> {
+      if (ar.succeeded()) {
+        ctx.response().setStatusCode(204).end();
+      } else {
+        ProblemResponses.send(ctx, ar.cause());
+      }
+    });
+  }
+
+  private static void jwks(RoutingContext ctx, GatewayContext gateway) {
+    gateway.request(ctx, AuthContract.JWKS, new JsonObject()).onComplete(ar -> {
+      if (ar.succeeded()) {
+        ctx.response().putHeader("Cache-Control", "public, max-age=300");
+        GatewayContext.sendJson(ctx, 200, ar.result());
+      } else {
+        ProblemResponses.send(ctx, ar.cause());
+      }
+    });
+  }
+}

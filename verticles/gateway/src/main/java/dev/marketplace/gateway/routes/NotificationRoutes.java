@@ -1,0 +1,115 @@
+package dev.marketplace.gateway.routes;
+
+import dev.marketplace.contracts.notification.NotificationAddresses;
+import dev.marketplace.gateway.Access;
+import dev.marketplace.gateway.GatewayContext;
+import dev.marketplace.gateway.Identity;
+import dev.marketplace.gateway.ProblemResponses;
+import dev.marketplace.gateway.RouteModule;
+import io.vertx.core.eventbus.MessageConsumer;
+import io.vertx.core.http.HttpServerResponse;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+
+import static dev.marketplace.gateway.GatewayContext.API;
+
+/**
+ * Notifications: the caller's history, live push over Server-Sent Events, preferences, and the
+ * admin's view and replay of parked deliveries. The stream listens only on the caller's own push
+ * address ({@code notification.push.<user_id>} from the verified identity), so a user never
+ * receives anyone else's notifications.
+ */
+public final class NotificationRoutes implements RouteModule {
+  /** A comment line this often keeps proxies from closing an idle stream ({@code gateway.sse_heartbeat_ms}). */
+  private static final long DEFAULT_HEARTBEAT_MS = 15_000;
+
+  private GatewayContext gateway;
+
+  @Override
+  public void mount(Router router, GatewayContext gateway) {
+    this.gateway = gateway;
+    router.get(API + "/notifications").handler(Access.user()).handler(this::list);
+    router.get(API + "/notifications/stream").handler(Access.user()).handler(this::stream);
+    router.get(API + "/me/notification-preferences").handler(Access.user()).handler(ctx ->
+      gateway.relay(ctx, NotificationAddresses.PREFERENCES_GET, new JsonObject(), 200));
+    router.put(API + "/me/notification-preferences").handler(Access.user()).handler(ctx ->
+      gateway.relay(ctx, NotificationAddresses.PREFERENCES_PUT, GatewayContext.jsonBody(ctx), 200));
+    router.get(API + "/admin/notifications/parked").handler(Access.role("admin")).handler(ctx ->
+      gateway.relay(ctx, NotificationAddresses.PARKED_LIST, query(ctx), 200));
+    router.post(API + "/admin/notifications/:id/replay").handler(Access.role("admin")).handler(ctx ->
+      gateway.relay(ctx, NotificationAddresses.REPLAY, new JsonObject().put("notification_id", ctx.pathParam("id")), 200));
+  }
+
+  private void list(RoutingContext ctx) {
+    gateway.relay(ctx, NotificationAddresses.LIST, query(ctx), 200);
+  }
+
+  /**
+   * Query parameters as a request body: integers where they look like one, text otherwise (the
+   * component's validation then names the bad field). Unknown parameters are refused there too.
+   */
+  private static JsonObject query(RoutingContext ctx) {
+    JsonObject body = new JsonObject();
+    for (String name : ctx.queryParams().names()) {
+      String value = ctx.queryParams().get(name);
+      boolean integer = "limit".equals(name) && value.matches("-?[0-9]{1,9}");
+      body.put(name, integer ? (Object) Long.parseLong(value) : value);
+    }
+    return body;
+  }
+
+  /**
+   * {@code text/event-stream}: a {@code : connected} comment once the subscription is in place
+   * (across the cluster), then {@code event: notification} messages with the notification as JSON,
+   * and a heartbeat comment now and then. Closing the connection ends the subscription; a server
+   * shutting down ends the stream.
+   */
+  private void stream(RoutingContext ctx) {
+    String userId = Identity.of(ctx).orElseThrow().userId();
+    HttpServerResponse response = ctx.response();
+    MessageConsumer<JsonObject> consumer = gateway.vertx().eventBus().consumer(NotificationAddresses.push(userId));
+    long heartbeatMs = gateway.config().getJsonObject("gateway", new JsonObject()).getLong("sse_heartbeat_ms", DEFAULT_HEARTBEAT_MS);
+    consumer.handler(message -> {
+      if (!response.closed() && !response.ended()) {
+        JsonObject notification = message.body();
+        response.write("id: " + notification.getString("id", "") + "\nevent: notification\ndata: " + notification.encode() + "\n\n");
+      }
+    });
+    consumer.completion().onComplete(ar -> {
+      if (ar.failed()) {
+        consumer.unregister();
+        ProblemResponses.send(ctx, ar.cause());
+        return;
+      }
+      if (response.closed()) {
+        consumer.unregister();
+        return;
+      }
+      long heartbeat = gateway.vertx().setPeriodic(heartbeatMs, id -> {
+        if (!response.closed() && !response.ended()) {
+          response.write(": heartbeat\n\n");
+        }
+      });
+      response.closeHandler(v -> {
+        gateway.vertx().cancelTimer(heartbeat);
+        consumer.unregister();
+      });
+      // a stream never ends by itself: when the server shuts down, end it rather than hold the
+      // shutdown for its whole grace period (clients reconnect, EventSource does so on its own)
+      ctx.request().connection().shutdownHandler(v -> {
+        gateway.vertx().cancelTimer(heartbeat);
+        consumer.unregister();
+        if (!response.ended() && !response.closed()) {
+          response.end();
+        }
+      });
+      response.setStatusCode(200)
+        .setChunked(true)
+        .putHeader("Content-Type", "text/event-stream; charset=utf-8")
+        .putHeader("Cache-Control", "no-store")
+        .putHeader("X-Accel-Buffering", "no")
+        .write(": connected\n\n");
+    });
+  }
+}

@@ -1,0 +1,115 @@
+package dev.marketplace.gateway;
+
+import dev.marketplace.contracts.BusHeaders;
+import dev.marketplace.contracts.ErrorCode;
+import dev.marketplace.contracts.auth.AuthContract;
+import dev.marketplace.gateway.security.JwtAuthenticator;
+import io.vertx.core.Future;
+import io.vertx.core.MultiMap;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.eventbus.Message;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.client.HttpResponse;
+import io.vertx.junit5.VertxExtension;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+
+import static dev.marketplace.gateway.ProblemAssert.assertProblem;
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** The auth routes of the default gateway against stand-ins for auth's bus operations. */
+@ExtendWith(VertxExtension.class)
+class AuthRoutesTest {
+  private static final String USER = "7d6c1c4e-1b7a-4c38-9d0e-5f6a7b8c9d01";
+
+  private final TestTokens tokens = new TestTokens("key-1");
+  private final AtomicReference<Message<JsonObject>> lastLogin = new AtomicReference<>();
+  private final AtomicReference<Message<JsonObject>> lastLogout = new AtomicReference<>();
+  private GatewayFixture g;
+
+  private static <T> T await(Future<T> future) throws Exception {
+    return future.toCompletionStage().toCompletableFuture().get(20, TimeUnit.SECONDS);
+  }
+
+  @BeforeEach
+  void deploy(Vertx vertx) throws Exception {
+    var bus = vertx.eventBus();
+    await(Future.all(List.of(
+      bus.<JsonObject>consumer(AuthContract.JWKS, m -> m.reply(new JsonObject().put("keys", new JsonArray().add(tokens.jwk())))).completion(),
+      bus.<JsonObject>consumer(AuthContract.LOGIN, m -> {
+        lastLogin.set(m);
+        if ("locked@example.com".equals(m.body().getString("email"))) {
+          m.fail(ErrorCode.RATE_LIMITED.code(), ErrorCode.RATE_LIMITED.failure("Too many failed sign-ins.",
+            new JsonObject().put("retry_after_seconds", 42)).getMessage());
+        } else {
+          m.reply(new JsonObject().put("access_token", "a").put("refresh_token", "r").put("token_type", "Bearer").put("expires_in", 900));
+        }
+      }).completion(),
+      bus.<JsonObject>consumer(AuthContract.LOGOUT, m -> {
+        lastLogout.set(m);
+        m.reply(new JsonObject());
+      }).completion(),
+      bus.<JsonObject>consumer(AuthContract.ME, m -> m.reply(new JsonObject().put("user_id", m.headers().get(BusHeaders.USER_ID)))).completion())));
+    g = await(GatewayFixture.deploy(vertx, GatewayFixture.config(), List.of(), new JwtAuthenticator()));
+  }
+
+  @Test
+  void loginTellsAuthTheClientAddressAndIsNeverCached() throws Exception {
+    HttpResponse<Buffer> resp = await(g.client.post("/api/v1/auth/login")
+      .putHeader("X-Client-Address", "6.6.6.6")
+      .sendJsonObject(new JsonObject().put("email", "a@example.com").put("password", "x")));
+    assertThat(resp.statusCode()).isEqualTo(200);
+    assertThat(resp.getHeader("Cache-Control")).isEqualTo("no-store");
+    MultiMap headers = lastLogin.get().headers();
+    assertThat(headers.get(AuthContract.CLIENT_ADDRESS_HEADER)).isEqualTo("127.0.0.1");
+  }
+
+  @Test
+  void aRateLimitedLoginIs429WithRetryAfter() throws Exception {
+    HttpResponse<Buffer> resp = await(g.client.post("/api/v1/auth/login")
+      .sendJsonObject(new JsonObject().put("email", "locked@example.com").put("password", "x")));
+    JsonObject problem = assertProblem(resp, 429, "RATE_LIMITED");
+    assertThat(resp.getHeader("Retry-After")).isEqualTo("42");
+    assertThat(problem.getInteger("retry_after_seconds")).isEqualTo(42);
+  }
+
+  @Test
+  void logoutNeedsAUserAndEndsTheSessionNamedByTheToken() throws Exception {
+    assertProblem(await(g.client.post("/api/v1/auth/logout").send()), 401, "UNAUTHORIZED");
+    String token = tokens.sign(TestTokens.claims(USER, "buyer"));
+    HttpResponse<Buffer> resp = await(g.client.post("/api/v1/auth/logout").bearerTokenAuthentication(token).send());
+    assertThat(resp.statusCode()).isEqualTo(204);
+    assertThat(lastLogout.get().body().getString("session_id")).isEqualTo("3f0e8b9e-3a57-4f6e-9d7a-0d7e3b1c2a11");
+    assertThat(lastLogout.get().headers().get(BusHeaders.USER_ID)).isEqualTo(USER);
+
+    HttpResponse<Buffer> smuggled = await(g.client.post("/api/v1/auth/logout").bearerTokenAuthentication(token)
+      .sendJsonObject(new JsonObject().put("session_id", "someone-elses")));
+    assertThat(assertProblem(smuggled, 400, "VALIDATION_FAILED").getJsonArray("errors").getJsonObject(0).getString("field")).isEqualTo("session_id");
+    HttpResponse<Buffer> malformed = await(g.client.post("/api/v1/auth/logout").bearerTokenAuthentication(token)
+      .putHeader("Content-Type", "application/json").sendBuffer(Buffer.buffer("{oops")));
+    assertProblem(malformed, 400, "MALFORMED_REQUEST");
+  }
+
+  @Test
+  void meCarriesTheVerifiedUserToAuthAndRefusesAnonymousCallers() throws Exception {
+    assertProblem(await(g.client.get("/api/v1/me").send()), 401, "UNAUTHORIZED");
+    HttpResponse<Buffer> resp = await(g.client.get("/api/v1/me").bearerTokenAuthentication(tokens.sign(TestTokens.claims(USER, "buyer"))).send());
+    assertThat(resp.statusCode()).isEqualTo(200);
+    assertThat(resp.bodyAsJsonObject().getString("user_id")).isEqualTo(USER);
+  }
+
+  @Test
+  void jwksIsServedWithACacheLifetime() throws Exception {
+    HttpResponse<Buffer> resp = await(g.client.get("/.well-known/jwks.json").send());
+    assertThat(resp.statusCode()).isEqualTo(200);
+    assertThat(resp.getHeader("Cache-Control")).contains("max-age=");
+    assertThat(resp.bodyAsJsonObject().getJsonArray("keys").getJsonObject(0).getString("kid")).isEqualTo("key-1");
+  }
+}

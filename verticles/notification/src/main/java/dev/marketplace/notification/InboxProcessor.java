@@ -1,0 +1,151 @@
+package dev.marketplace.notification;
+
+import dev.marketplace.contracts.ErrorCode;
+import dev.marketplace.contracts.ServiceFailure;
+import dev.marketplace.contracts.auth.AuthContract;
+import dev.marketplace.notification.NotificationRepository.InboxEvent;
+import dev.marketplace.notification.NotificationRepository.NewNotification;
+import dev.marketplace.platform.bus.Bus;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Turns stored events into notifications: asks auth for the buyer's contact, applies the buyer's
+ * preferences, renders each enabled channel's message and stores them with the event marked done,
+ * in one transaction. When auth cannot answer, the event waits and is tried again with a backoff
+ * (never dropped); a user auth does not know ends the event as NO_RECIPIENT.
+ */
+final class InboxProcessor {
+  private static final Logger LOG = LoggerFactory.getLogger(InboxProcessor.class);
+  static final String USER_CONTACT = AuthContract.USER_CONTACT;
+
+  private final Vertx vertx;
+  private final NotificationRepository repository;
+  private final RetryPolicy retry;
+  private final long busTimeoutMs;
+  private final long pollIntervalMs;
+  private final int batchSize;
+  private final Runnable onNotificationsCreated;
+  private long timerId = -1;
+  private boolean running;
+  private boolean again;
+  private boolean stopped;
+
+  InboxProcessor(Vertx vertx, NotificationRepository repository, RetryPolicy retry, long busTimeoutMs,
+                 long pollIntervalMs, int batchSize, Runnable onNotificationsCreated) {
+    this.vertx = vertx;
+    this.repository = repository;
+    this.retry = retry;
+    this.busTimeoutMs = busTimeoutMs;
+    this.pollIntervalMs = pollIntervalMs;
+    this.batchSize = batchSize;
+    this.onNotificationsCreated = onNotificationsCreated;
+  }
+
+  void start() {
+    timerId = vertx.setPeriodic(pollIntervalMs, id -> kick());
+    kick();
+  }
+
+  void stop() {
+    stopped = true;
+    vertx.cancelTimer(timerId);
+  }
+
+  void kick() {
+    if (stopped) {
+      return;
+    }
+    if (running) {
+      again = true;
+      return;
+    }
+    running = true;
+    again = false;
+    pass().onComplete(ar -> {
+      running = false;
+      if (ar.failed()) {
+        LOG.warn("Notification inbox pass failed; the next one retries", ar.cause());
+      } else if (ar.result() >= batchSize) {
+        again = true;
+      }
+      if (again) {
+        kick();
+      }
+    });
+  }
+
+  private Future<Integer> pass() {
+    // the lease outlasts a pass of contact look-ups that all time out
+    long leaseMs = busTimeoutMs * (batchSize + 1) + 5000;
+    return repository.claimInbox(batchSize, leaseMs).compose(events -> {
+      // orders side by side; the events of one order one after another, so its messages keep their order
+      Map<String, List<InboxEvent>> byOrder = new LinkedHashMap<>();
+      for (InboxEvent event : events) {
+        byOrder.computeIfAbsent(event.orderId(), k -> new ArrayList<>()).add(event);
+      }
+      List<Future<Integer>> orders = new ArrayList<>();
+      for (List<InboxEvent> ofOneOrder : byOrder.values()) {
+        Future<Integer> chain = Future.succeededFuture(0);
+        for (InboxEvent event : ofOneOrder) {
+          chain = chain.compose(created -> handle(event).map(n -> created + n));
+        }
+        orders.add(chain);
+      }
+      return Future.join(orders).transform(ar -> {
+        int created = orders.stream().filter(Future::succeeded).mapToInt(Future::result).sum();
+        if (created > 0) {
+          onNotificationsCreated.run();
+        }
+        return ar.succeeded() ? Future.succeededFuture(events.size()) : Future.failedFuture(ar.cause());
+      });
+    });
+  }
+
+  private Future<Integer> handle(InboxEvent event) {
+    JsonObject request = new JsonObject().put("user_id", event.userId());
+    Future<JsonObject> contact = Bus.request(vertx, USER_CONTACT, request, busTimeoutMs);
+    Future<Optional<JsonObject>> saved = repository.preferences(event.userId());
+    return Future.all(contact, saved)
+      .compose(both -> repository.completeInbox(event, notifications(event, contact.result(), saved.result())))
+      .recover(err -> {
+        if (contact.failed() && ServiceFailure.from(contact.cause()).code() == ErrorCode.NOT_FOUND) {
+          LOG.warn("Event {} ({}) is for user {} whom auth does not know; nobody to notify", event.eventId(), event.eventType(), event.userId());
+          return repository.finishInbox(event.eventId(), "NO_RECIPIENT", "auth does not know the user").map(0);
+        }
+        long delay = retry.delayAfter(event.attempts() + 1);
+        String reason = contact.failed() ? "contact look-up failed: " + ServiceFailure.from(contact.cause()).detail() : String.valueOf(err);
+        LOG.info("Event {} waits {} ms before another try: {}", event.eventId(), delay, reason);
+        return repository.retryInbox(event.eventId(), delay, reason).map(0);
+      });
+  }
+
+  /** The messages this event gives, one per channel the user wants and can be reached on. */
+  static List<NewNotification> notifications(InboxEvent event, JsonObject contact, Optional<JsonObject> saved) {
+    JsonObject preferences = saved.orElseGet(() -> Preferences.defaults(contact.getString("language")));
+    String language = preferences.getString("language");
+    Templates.Message message = Templates.render(event.template(), language, contact.getString("name"), event.orderId(), event.data());
+    List<NewNotification> out = new ArrayList<>();
+    String email = contact.getString("email");
+    if (Preferences.enabled(preferences, DeliveryChannel.EMAIL) && email != null && !email.isBlank()) {
+      out.add(new NewNotification(event, DeliveryChannel.EMAIL, language, email, message.subject(), message.text()));
+    }
+    String phone = contact.getString("phone");
+    if (Preferences.enabled(preferences, DeliveryChannel.SMS) && phone != null && !phone.isBlank()) {
+      out.add(new NewNotification(event, DeliveryChannel.SMS, language, phone, message.subject(), message.shortText()));
+    }
+    if (Preferences.enabled(preferences, DeliveryChannel.PUSH)) {
+      out.add(new NewNotification(event, DeliveryChannel.PUSH, language, event.userId(), message.subject(), message.shortText()));
+    }
+    return out;
+  }
+}
