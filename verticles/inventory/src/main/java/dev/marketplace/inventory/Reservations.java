@@ -470,9 +470,9 @@ final class Reservations {
         .addValue(allocBucket.toArray(Integer[]::new))
         .addValue(allocQuantity.toArray(Integer[]::new));
       // three statements in one round trip; the server runs them in order
-      Future<?> held2 = conn.preparedQuery(HOLD_IN_BUCKETS).execute(hold);
+      Future<?> holding = conn.preparedQuery(HOLD_IN_BUCKETS).execute(hold);
       Future<?> finished = conn.preparedQuery(BATCH_FINISH).execute(finish);
-      return Future.all(undone, held2, finished).mapEmpty();
+      return Future.all(undone, holding, finished).mapEmpty();
     }
   }
 

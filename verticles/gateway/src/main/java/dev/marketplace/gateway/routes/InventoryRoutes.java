@@ -1,11 +1,11 @@
 package dev.marketplace.gateway.routes;
 
+import dev.marketplace.contracts.ErrorCode;
 import dev.marketplace.contracts.inventory.InventoryAddresses;
 import dev.marketplace.gateway.Access;
 import dev.marketplace.gateway.GatewayContext;
 import dev.marketplace.gateway.ProblemResponses;
 import dev.marketplace.gateway.RouteModule;
-import dev.marketplace.contracts.ErrorCode;
 import dev.marketplace.platform.validation.JsonValidator;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
