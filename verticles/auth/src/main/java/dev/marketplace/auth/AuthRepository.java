@@ -24,6 +24,9 @@ final class AuthRepository {
     "SELECT id, password_hash, roles FROM auth.users WHERE email = $1";
   private static final String USER_BY_ID =
     "SELECT id, email, name, phone, language, roles, created_at FROM auth.users WHERE id = $1";
+  // only if nobody changed the hash meanwhile
+  private static final String REPLACE_HASH =
+    "UPDATE auth.users SET password_hash = $3 WHERE id = $1 AND password_hash = $2";
   private static final String GRANT_ROLE =
     "UPDATE auth.users SET roles = CASE WHEN $2 = ANY(roles) THEN roles ELSE array_append(roles, $2) END"
       + " WHERE email = $1 RETURNING id, roles";
@@ -119,6 +122,10 @@ final class AuthRepository {
       return Optional.of(new Profile(row.getUUID("id"), row.getString("email"), row.getString("name"),
         row.getString("phone"), row.getString("language"), roles(row), row.getOffsetDateTime("created_at")));
     });
+  }
+
+  Future<Void> replaceHash(UUID userId, String oldHash, String newHash) {
+    return pool.preparedQuery(REPLACE_HASH).execute(Tuple.of(userId, oldHash, newHash)).mapEmpty();
   }
 
   /** @return the user's roles after the grant, empty when no account has this email */

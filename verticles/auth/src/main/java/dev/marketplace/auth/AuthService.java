@@ -14,6 +14,9 @@ import io.vertx.ext.auth.PubSecKeyOptions;
 import io.vertx.ext.auth.jwt.JWTAuth;
 import io.vertx.ext.auth.jwt.JWTAuthOptions;
 
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -29,6 +32,7 @@ import java.util.regex.Pattern;
 
 /** The auth operations of {@link AuthContract}, one method each. */
 final class AuthService {
+  private static final Logger LOG = LoggerFactory.getLogger(AuthService.class);
   private static final Pattern EMAIL = Pattern.compile("[^@\\s]{1,64}@[^@\\s]+\\.[^@\\s.]+");
   private static final Pattern REFRESH_TOKEN = Pattern.compile("[A-Za-z0-9_-]{43}");
   private static final String INVALID_CREDENTIALS = "The email or password is wrong.";
@@ -106,6 +110,9 @@ final class AuthService {
         return hashing.verify(password, stored).compose(matches -> {
           if (matches && found.isPresent()) {
             AuthRepository.Credentials user = found.get();
+            if (hashing.outdated(user.passwordHash())) {
+              upgradeHash(user, password);
+            }
             return repository.clearThrottle(accountKey).compose(x -> startSession(user.userId(), user.roles()));
           }
           Future<Void> recorded = repository.recordFailure(accountKey, settings.windowSeconds(),
@@ -215,6 +222,13 @@ final class AuthService {
       }
       return Future.succeededFuture(contact);
     });
+  }
+
+  /** Re-hashes with today's Argon2 parameters in the background; the login does not wait for it. */
+  private void upgradeHash(AuthRepository.Credentials user, String password) {
+    hashing.hash(password)
+      .compose(fresh -> repository.replaceHash(user.userId(), user.passwordHash(), fresh))
+      .onFailure(err -> LOG.warn("Could not upgrade the password hash of user {}: {}", user.userId(), err.toString()));
   }
 
   private Future<JsonObject> startSession(UUID userId, List<String> roles) {

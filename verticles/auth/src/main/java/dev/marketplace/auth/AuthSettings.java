@@ -6,7 +6,7 @@ import io.vertx.core.json.JsonObject;
 /** The {@code auth} config section, with defaults. */
 record AuthSettings(String issuer, int accessTtlSeconds, int refreshTtlSeconds,
                     int accountMaxFailures, int addressMaxFailures, int windowSeconds, int lockoutSeconds,
-                    int argonMemoryKib, int argonIterations, int hashWorkers, int maxPendingHashes) {
+                    int argonMemoryKib, int argonIterations, int hashWorkers, int maxPendingHashes, long maxHashWaitMs) {
 
   static AuthSettings from(JsonObject section) {
     JsonObject throttle = section.getJsonObject("throttle", new JsonObject());
@@ -21,7 +21,10 @@ record AuthSettings(String issuer, int accessTtlSeconds, int refreshTtlSeconds,
       throttle.getInteger("lockout_seconds", 900),
       argon.getInteger("memory_kib", 19456),
       argon.getInteger("iterations", 2),
-      section.getInteger("hash_workers", Math.max(1, Runtime.getRuntime().availableProcessors())),
-      section.getInteger("max_pending_hashes", 64));
+      // half the cores: hashing at full tilt on every core starves the event loops (see BENCHMARKS.md, Auth)
+      section.getInteger("hash_workers", Math.max(1, Runtime.getRuntime().availableProcessors() / 2)),
+      section.getInteger("max_pending_hashes", 64),
+      // well inside the gateway's default bus timeout of 5 s, which also covers the queries around the hash
+      section.getLong("max_hash_wait_ms", 3000L));
   }
 }

@@ -31,8 +31,8 @@ public class AuthVerticle extends ComponentVerticle {
     AuthSettings settings = AuthSettings.from(section());
     AuthRepository repository = new AuthRepository(pool);
     hashing = new PasswordHashing(vertx, new PasswordHasher(settings.argonMemoryKib(), settings.argonIterations(), 1),
-      settings.hashWorkers(), settings.maxPendingHashes());
-    return Future.all(SigningKeys.load(vertx, section(), repository), hashing.hash(UUID.randomUUID().toString()))
+      settings.hashWorkers(), settings.maxPendingHashes(), settings.maxHashWaitMs());
+    return Future.all(SigningKeys.load(vertx, section(), repository), hashing.hashUnlimited(UUID.randomUUID().toString()))
       .map(keys -> {
         SigningKey key = keys.resultAt(0);
         AuthService service = new AuthService(vertx, repository, hashing, key, settings, keys.resultAt(1));

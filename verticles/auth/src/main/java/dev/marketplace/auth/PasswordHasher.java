@@ -12,8 +12,8 @@ import java.util.regex.Pattern;
 
 /**
  * Argon2id (BouncyCastle) in the PHC string format, {@code $argon2id$v=19$m=19456,t=2,p=1$salt$hash},
- * so a stored hash carries its own parameters and they can be raised later without breaking old
- * accounts. CPU- and memory-heavy on purpose: call only from a worker thread.
+ * so a stored hash carries its own parameters: they can be raised in config without breaking old
+ * accounts, whose hashes are upgraded at their next successful login. CPU- and memory-heavy on purpose: call only from a worker thread.
  */
 final class PasswordHasher {
   private static final Pattern PHC = Pattern.compile(
@@ -44,6 +44,11 @@ final class PasswordHasher {
     byte[] hash = derive(password, salt, memoryKib, iterations, parallelism, HASH_BYTES);
     return "$argon2id$v=19$m=" + memoryKib + ",t=" + iterations + ",p=" + parallelism
       + "$" + B64.encodeToString(salt) + "$" + B64.encodeToString(hash);
+  }
+
+  /** Whether a stored hash was made with other parameters than today's (it is then re-hashed at login). */
+  boolean outdated(String encoded) {
+    return encoded == null || !encoded.startsWith("$argon2id$v=19$m=" + memoryKib + ",t=" + iterations + ",p=" + parallelism + "$");
   }
 
   /** Constant-time comparison; a malformed stored hash simply does not match. */

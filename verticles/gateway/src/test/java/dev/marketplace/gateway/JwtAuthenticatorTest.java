@@ -142,6 +142,10 @@ class JwtAuthenticatorTest {
     assertProblem(me(g, tokens.sign(TestTokens.claims(USER, "superuser"))), 401, "TOKEN_INVALID");
     assertProblem(me(g, tokens.sign(TestTokens.claims(USER, "buyer").put("sub", 42))), 401, "TOKEN_INVALID");
     assertProblem(me(g, "a.b"), 401, "TOKEN_INVALID");
+    String header = TestTokens.b64(tokens.header().encode());
+    assertProblem(me(g, header + ".!!!.???"), 401, "TOKEN_INVALID");
+    assertProblem(me(g, header + "." + TestTokens.b64("[1,2]") + ".AAAA"), 401, "TOKEN_INVALID");
+    assertProblem(me(g, header + "." + TestTokens.b64("not json") + ".AAAA"), 401, "TOKEN_INVALID");
     assertProblem(me(g, "%%%.%%%.%%%"), 401, "TOKEN_INVALID");
     assertProblem(me(g, "x".repeat(5000)), 401, "TOKEN_INVALID");
     HttpResponse<Buffer> basic = await(g.client.get("/api/v1/t/me").putHeader("Authorization", "Basic dTpw").send());

@@ -107,10 +107,14 @@ public final class JwtAuthenticator implements Authenticator {
       if (!kids.contains(kid)) {
         return invalid("The access token is not valid.");
       }
-      return verifier.authenticate(new TokenCredentials(token))
-        .recover(err -> invalid(err.getMessage() != null && err.getMessage().contains("expired")
-          ? "The access token has expired." : "The access token is not valid."))
-        .compose(user -> identity(ctx, user));
+      return verifier.authenticate(new TokenCredentials(token)).compose(user -> identity(ctx, user));
+    }).recover(err -> {
+      if (err instanceof ReplyException) {
+        return Future.failedFuture(err);
+      }
+      // whatever the verifier objected to (signature, expiry, issuer, garbage), thrown or returned
+      return invalid(err.getMessage() != null && err.getMessage().contains("expired")
+        ? "The access token has expired." : "The access token is not valid.");
     });
   }
 
