@@ -196,6 +196,37 @@ class ReservationsTest {
   }
 
   @Test
+  void aFlashSaleWithOnePerBuyerGrantsOnePerBuyerAndNeverMoreThanTheStock() {
+    UUID product = inv.product(SELLER, 10);
+    inv.callAs(SELLER, "seller", "inventory.purchase-limit.set",
+      new JsonObject().put("product_id", product.toString()).put("per_buyer", 1));
+    List<UUID> buyers = new ArrayList<>();
+    for (int i = 0; i < 30; i++) {
+      buyers.add(UUID.randomUUID());
+    }
+    List<Future<JsonObject>> calls = new ArrayList<>();
+    for (int round = 0; round < 2; round++) {
+      for (UUID buyer : buyers) {
+        calls.add(inv.request("inventory.reserve", reserveBody(UUID.randomUUID(), buyer, product, 1), null, null));
+      }
+    }
+    await(Future.join(calls).otherwiseEmpty());
+
+    assertThat(calls.stream().filter(Future::succeeded).count()).isEqualTo(10);
+    assertThat(calls.stream().filter(Future::failed).map(f -> ServiceFailure.from(f.cause()).code()))
+      .containsOnly(ErrorCode.OUT_OF_STOCK, ErrorCode.PURCHASE_LIMIT_EXCEEDED);
+    // usage counts exactly the held units, one per lucky buyer
+    assertThat(inv.query("SELECT count(*) FROM inventory.buyer_usage WHERE product_id = $1 AND units = 1", product).get(0).getLong(0))
+      .isEqualTo(10L);
+    assertThat(inv.query("SELECT coalesce(sum(units), 0)::int FROM inventory.buyer_usage WHERE product_id = $1", product).get(0).getInteger(0))
+      .isEqualTo(10);
+    assertThat(inv.query("SELECT count(*) FROM inventory.reservation r JOIN inventory.reservation_line l ON l.reservation_id = r.id "
+      + "WHERE l.product_id = $1 AND r.status = 'HELD'", product).get(0).getLong(0)).isEqualTo(10L);
+    assertThat(inv.available(product)).isZero();
+    inv.assertInvariant();
+  }
+
+  @Test
   void everyStockChangeWritesAStockChangedEvent() {
     UUID product = inv.product(SELLER, 6);
     UUID reservation = UUID.randomUUID();
