@@ -2,6 +2,7 @@ package dev.marketplace.gateway;
 
 import dev.marketplace.contracts.ErrorCode;
 import dev.marketplace.gateway.routes.AuthRoutes;
+import dev.marketplace.gateway.routes.CatalogRoutes;
 import dev.marketplace.gateway.security.JwtAuthenticator;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
@@ -68,6 +69,7 @@ public class GatewayVerticle extends VerticleBase {
   static List<RouteModule> businessModules() {
     return List.of(
       new AuthRoutes(),
+      new CatalogRoutes(),
       new dev.marketplace.gateway.routes.NotificationRoutes(),
       new dev.marketplace.gateway.routes.InventoryRoutes(),
       new dev.marketplace.gateway.routes.OrderRoutes());
@@ -81,7 +83,8 @@ public class GatewayVerticle extends VerticleBase {
     Router router = router(http.getLong("max_body_bytes", 65536L));
     return readiness.start()
       .compose(v -> authenticator.start(vertx, config()))
-      .compose(v -> vertx.createHttpServer(new HttpServerOptions())
+      // request lines up to 16 kB reach the routes, so an over-long search is a 400 naming the field
+      .compose(v -> vertx.createHttpServer(new HttpServerOptions().setMaxInitialLineLength(http.getInteger("max_initial_line_bytes", 16384)))
         .requestHandler(router)
         .listen(http.getInteger("port", 8080), http.getString("host", "0.0.0.0")))
       .onSuccess(s -> {

@@ -3,6 +3,7 @@ package dev.marketplace.inventory;
 import dev.marketplace.contracts.Components;
 import dev.marketplace.contracts.EventEnvelope;
 import dev.marketplace.contracts.Topics;
+import dev.marketplace.contracts.catalog.CatalogAddresses;
 import dev.marketplace.contracts.inventory.InventoryAddresses;
 import dev.marketplace.platform.ComponentVerticle;
 import dev.marketplace.platform.bus.Bus;
@@ -37,8 +38,8 @@ import java.util.UUID;
  */
 public class InventoryVerticle extends ComponentVerticle {
   private static final Logger LOG = LoggerFactory.getLogger(InventoryVerticle.class);
-  /** Catalog's internal operation (docs/CONTRACTS.md): {@code {product_ids}} → {@code {products:[{id, seller_id, deleted}]}}. */
-  static final String CATALOG_PRODUCTS_SNAPSHOT = "catalog.products.snapshot";
+  /** Catalog's internal operation: {@code {product_ids}} → {@code {products:[{id, seller_id, deleted}]}}. */
+  static final String CATALOG_PRODUCTS_SNAPSHOT = CatalogAddresses.SNAPSHOT;
   private static final int MAX_LINES = 100;
   private static final int MAX_QUANTITY = 10_000;
   private static final int MAX_IDS = 500;

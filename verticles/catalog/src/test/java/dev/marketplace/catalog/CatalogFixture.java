@@ -1,0 +1,122 @@
+package dev.marketplace.catalog;
+
+import dev.marketplace.contracts.BusHeaders;
+import dev.marketplace.contracts.ServiceFailure;
+import dev.marketplace.contracts.catalog.CatalogAddresses;
+import dev.marketplace.platform.bus.Bus;
+import dev.marketplace.platform.pg.PgSupport;
+import dev.marketplace.platform.testing.TestInfra;
+import io.vertx.core.DeploymentOptions;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.eventbus.ReplyException;
+import io.vertx.core.json.JsonObject;
+import io.vertx.sqlclient.Pool;
+import io.vertx.sqlclient.Row;
+import io.vertx.sqlclient.Tuple;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.fail;
+
+/** A catalog verticle on a fresh database, blocking helpers to talk to it over the bus, and a pool for direct SQL checks. */
+final class CatalogFixture implements AutoCloseable {
+  final Vertx vertx;
+  final JsonObject config;
+  final Pool sql;
+
+  private CatalogFixture(Vertx vertx, JsonObject config, Pool sql) {
+    this.vertx = vertx;
+    this.config = config;
+    this.sql = sql;
+  }
+
+  static CatalogFixture start(Consumer<JsonObject> tweak) throws Exception {
+    JsonObject config = TestInfra.shared().config();
+    config.getJsonObject("catalog").put("facet_cache_ms", 0).put("consume_stock", false).put("cursor_secret", "test-secret");
+    config.getJsonObject("outbox").put("poll_interval_ms", 50);
+    tweak.accept(config);
+    Vertx vertx = Vertx.vertx();
+    await(vertx.deployVerticle(new CatalogVerticle(), new DeploymentOptions().setConfig(config)));
+    return new CatalogFixture(vertx, config, PgSupport.pool(vertx, config, 2));
+  }
+
+  static <T> T await(Future<T> future) throws Exception {
+    return future.toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+  }
+
+  JsonObject request(String address, JsonObject body, String userId, String roles) throws Exception {
+    DeliveryOptions options = Bus.options(10_000);
+    if (userId != null) {
+      options.addHeader(BusHeaders.USER_ID, userId);
+    }
+    if (roles != null) {
+      options.addHeader(BusHeaders.ROLES, roles);
+    }
+    return await(Bus.request(vertx, address, body, options));
+  }
+
+  /** The failure of a request that must fail. */
+  ServiceFailure failure(String address, JsonObject body, String userId, String roles) throws Exception {
+    try {
+      JsonObject reply = request(address, body, userId, roles);
+      return fail("expected a failure, got " + reply);
+    } catch (java.util.concurrent.ExecutionException e) {
+      assertThat(e.getCause()).isInstanceOf(ReplyException.class);
+      return ServiceFailure.from(e.getCause());
+    }
+  }
+
+  JsonObject search(JsonObject params) throws Exception {
+    return request(CatalogAddresses.SEARCH, params, null, null);
+  }
+
+  /** Every page of a search, following next_cursor. */
+  List<JsonObject> searchAll(JsonObject params) throws Exception {
+    List<JsonObject> items = new ArrayList<>();
+    String cursor = null;
+    do {
+      JsonObject p = params.copy();
+      if (cursor != null) {
+        p.put("cursor", cursor);
+      }
+      JsonObject page = search(p);
+      page.getJsonArray("items").forEach(o -> items.add((JsonObject) o));
+      cursor = page.getString("next_cursor");
+    } while (cursor != null);
+    return items;
+  }
+
+  JsonObject create(String sellerId, String title, String description, String brand, int categoryId, long price) throws Exception {
+    JsonObject product = new JsonObject().put("title", title).put("description", description).put("brand", brand)
+      .put("category_id", categoryId).put("price", new JsonObject().put("amount", price).put("currency", "RUB"))
+      .put("attributes", new JsonObject().put("color", "черный"));
+    return request(CatalogAddresses.CREATE, new JsonObject().put("product", product), sellerId, "seller");
+  }
+
+  void execute(String statement, Object... params) throws Exception {
+    await(sql.preparedQuery(statement).execute(Tuple.wrap(params)));
+  }
+
+  List<Row> query(String statement, Object... params) throws Exception {
+    List<Row> rows = new ArrayList<>();
+    await(sql.preparedQuery(statement).execute(Tuple.wrap(params))).forEach(rows::add);
+    return rows;
+  }
+
+  static String newUser() {
+    return UUID.randomUUID().toString();
+  }
+
+  @Override
+  public void close() throws Exception {
+    await(sql.close());
+    await(vertx.close());
+  }
+}
