@@ -73,6 +73,42 @@ class OrdersE2ETest {
   }
 
   @Test
+  void aSellerSetsStockOfTheirOwnProductAndTheCatalogShowsIt() throws Exception {
+    String[] seller = account("seller");
+    String[] rival = account("seller");
+    JsonObject listing = new JsonObject().put("title", "Кружка Stockwell").put("description", "Фарфор")
+      .put("brand", "Stockwell").put("category_id", 53).put("price", new JsonObject().put("amount", 59_900).put("currency", "RUB"))
+      .put("attributes", new JsonObject());
+    HttpResponse<Buffer> created = await(market.http.post("/api/v1/seller/products").bearerTokenAuthentication(seller[1]).sendJsonObject(listing));
+    assertThat(created.statusCode()).as(created.bodyAsString()).isEqualTo(201);
+    String id = created.bodyAsJsonObject().getString("id");
+
+    HttpResponse<Buffer> foreign = await(market.http.put("/api/v1/seller/products/" + id + "/stock").bearerTokenAuthentication(rival[1])
+      .sendJsonObject(new JsonObject().put("warehouse", "kazan").put("quantity", 1000)));
+    assertThat(foreign.statusCode()).isEqualTo(404);
+    HttpResponse<Buffer> bad = await(market.http.put("/api/v1/seller/products/" + id + "/stock").bearerTokenAuthentication(seller[1])
+      .sendJsonObject(new JsonObject().put("warehouse", "kazan").put("quantity", -1)));
+    assertThat(bad.statusCode()).isEqualTo(400);
+    assertThat(bad.bodyAsJsonObject().getJsonArray("errors").getJsonObject(0).getString("field")).isEqualTo("quantity");
+    HttpResponse<Buffer> stocked = await(market.http.put("/api/v1/seller/products/" + id + "/stock").bearerTokenAuthentication(seller[1])
+      .sendJsonObject(new JsonObject().put("warehouse", "kazan").put("quantity", 7)));
+    assertThat(stocked.statusCode()).as(stocked.bodyAsString()).isEqualTo(200);
+    assertThat(stocked.bodyAsJsonObject().getInteger("available")).isEqualTo(7);
+    HttpResponse<Buffer> limited = await(market.http.put("/api/v1/seller/products/" + id + "/purchase-limit").bearerTokenAuthentication(seller[1])
+      .sendJsonObject(new JsonObject().put("per_buyer", 1)));
+    assertThat(limited.statusCode()).as(limited.bodyAsString()).isEqualTo(200);
+
+    // catalog learns the availability from inventory.events
+    long deadline = System.currentTimeMillis() + 20_000;
+    int shown = -1;
+    while (shown != 7 && System.currentTimeMillis() < deadline) {
+      Thread.sleep(100);
+      shown = await(market.http.get("/api/v1/catalog/products/" + id).send()).bodyAsJsonObject().getInteger("available", -1);
+    }
+    assertThat(shown).isEqualTo(7);
+  }
+
+  @Test
   void aBuyerSeesAndCancelsOnlyTheirOwnOrdersAndAnotherBuyerGets404() throws Exception {
     String[] buyer = account("buyer");
     String[] other = account("buyer");
