@@ -1,13 +1,46 @@
 package dev.marketplace.cart;
 
 import dev.marketplace.contracts.Components;
+import dev.marketplace.contracts.cart.CartAddresses;
 import dev.marketplace.platform.ComponentVerticle;
+import io.vertx.core.Future;
 
-/** The cart component. */
+/**
+ * The cart component: guest and user carts at live catalog prices, merge on login, the checkout's
+ * view of a cart, and the job that deletes abandoned guest carts. Operations: {@link CartAddresses}.
+ * Settings: {@link CartSettings}.
+ */
 public class CartVerticle extends ComponentVerticle {
+  private GuestCartExpiryJob expiryJob;
 
   @Override
   protected String name() {
     return Components.CART;
+  }
+
+  @Override
+  protected Future<?> startComponent() {
+    CartSettings settings = CartSettings.from(section());
+    Neighbours neighbours = new Neighbours(vertx, busTimeoutMs(), settings.availabilityTimeoutMs());
+    CartService service = new CartService(pool, neighbours, settings);
+    serve(CartAddresses.GET, service::get);
+    serve(CartAddresses.ADD_ITEM, service::addItem);
+    serve(CartAddresses.UPDATE_ITEM, service::updateItem);
+    serve(CartAddresses.REMOVE_ITEM, service::removeItem);
+    serve(CartAddresses.ACCEPT_PRICES, service::acceptPrices);
+    serve(CartAddresses.MERGE, service::merge);
+    serve(CartAddresses.CHECKOUT_VIEW, service::checkoutView);
+    serve(CartAddresses.CLEAR, service::clear);
+    expiryJob = new GuestCartExpiryJob(vertx, pool, settings);
+    expiryJob.start();
+    return Future.succeededFuture();
+  }
+
+  @Override
+  protected Future<?> stopComponent() {
+    if (expiryJob != null) {
+      expiryJob.stop();
+    }
+    return Future.succeededFuture();
   }
 }

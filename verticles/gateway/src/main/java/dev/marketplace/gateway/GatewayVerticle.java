@@ -2,6 +2,7 @@ package dev.marketplace.gateway;
 
 import dev.marketplace.contracts.ErrorCode;
 import dev.marketplace.gateway.routes.AuthRoutes;
+import dev.marketplace.gateway.routes.CartRoutes;
 import dev.marketplace.gateway.routes.CatalogRoutes;
 import dev.marketplace.gateway.security.JwtAuthenticator;
 import io.vertx.core.Future;
@@ -69,6 +70,7 @@ public class GatewayVerticle extends VerticleBase {
   static List<RouteModule> businessModules() {
     return List.of(
       new AuthRoutes(),
+      new CartRoutes(),
       new CatalogRoutes(),
       new dev.marketplace.gateway.routes.NotificationRoutes(),
       new dev.marketplace.gateway.routes.InventoryRoutes(),
@@ -139,7 +141,8 @@ public class GatewayVerticle extends VerticleBase {
     CorsHandler cors = CorsHandler.create()
       .allowedMethods(CORS_METHODS)
       .allowedHeaders(CORS_HEADERS)
-      .exposedHeader(Correlation.HEADER);
+      .exposedHeader(Correlation.HEADER)
+      .exposedHeader(CartRoutes.CART_ID_HEADER);
     Object configured = config().getJsonObject("gateway", new JsonObject()).getValue("cors_origins");
     List<String> origins = new ArrayList<>();
     if (configured instanceof JsonArray array) {

@@ -1,0 +1,414 @@
+package dev.marketplace.cart;
+
+import dev.marketplace.contracts.ErrorCode;
+import dev.marketplace.contracts.Money;
+import dev.marketplace.contracts.cart.CartAddresses;
+import dev.marketplace.platform.bus.Caller;
+import dev.marketplace.platform.validation.JsonValidator;
+import io.vertx.core.Future;
+import io.vertx.core.eventbus.Message;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.sqlclient.Pool;
+import io.vertx.sqlclient.SqlClient;
+
+import java.math.BigInteger;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.UUID;
+import java.util.function.Function;
+
+/**
+ * The cart's operations ({@link CartAddresses}). Writes lock the cart row for their transaction, so
+ * the per-cart limits hold under concurrent requests; calls to other components happen outside
+ * transactions, so no lock waits on the network.
+ */
+final class CartService {
+  private final Pool pool;
+  private final Neighbours neighbours;
+  private final CartSettings settings;
+
+  CartService(Pool pool, Neighbours neighbours, CartSettings settings) {
+    this.pool = pool;
+    this.neighbours = neighbours;
+    this.settings = settings;
+  }
+
+  /** Whose cart a request works on: a user's, or the guest cart named by the guest id (null: none yet). */
+  private record Owner(String userId, String guestId) {
+    static Owner of(Message<?> msg) {
+      Caller caller = Caller.of(msg);
+      return new Owner(caller.userId(), caller.authenticated() ? null : msg.headers().get(CartAddresses.GUEST_CART_HEADER));
+    }
+
+    boolean isUser() {
+      return userId != null;
+    }
+
+    String kind() {
+      return isUser() ? CartView.USER : CartView.GUEST;
+    }
+  }
+
+  /** A cart locked for a write: its row id, the id its owner knows it by, and whether this write created it. */
+  private record LockedCart(UUID id, String publicId, boolean created) {
+  }
+
+  // ---- cart.get
+
+  Future<JsonObject> get(Message<JsonObject> msg) {
+    JsonValidator.of(msg.body()).allowOnly().throwIfInvalid();
+    Owner owner = Owner.of(msg);
+    if (owner.isUser()) {
+      return CartRepository.userCart(pool, owner.userId()).compose(found -> found
+        .map(id -> view(msg, id, id.toString(), CartView.USER))
+        .orElseGet(() -> Future.succeededFuture(CartView.empty(CartView.USER, settings.currency()))));
+    }
+    if (owner.guestId() == null) {
+      return Future.succeededFuture(CartView.empty(CartView.GUEST, settings.currency()));
+    }
+    if (!GuestCartIds.wellFormed(owner.guestId())) {
+      return Future.failedFuture(noSuchCart());
+    }
+    return CartRepository.guestCartTouching(pool, GuestCartIds.hash(owner.guestId())).compose(found -> found
+      .map(id -> view(msg, id, owner.guestId(), CartView.GUEST))
+      .orElseGet(() -> Future.failedFuture(noSuchCart())));
+  }
+
+  // ---- cart.add-item
+
+  Future<JsonObject> addItem(Message<JsonObject> msg) {
+    JsonValidator v = JsonValidator.of(msg.body()).allowOnly("product_id", "quantity");
+    UUID productId = v.requiredUuid("product_id");
+    Long quantity = quantity(v, msg.body());
+    v.throwIfInvalid();
+    Owner owner = Owner.of(msg);
+    if (!owner.isUser() && owner.guestId() != null && !GuestCartIds.wellFormed(owner.guestId())) {
+      return Future.failedFuture(noSuchCart());
+    }
+    return neighbours.products(msg, List.of(productId)).compose(products -> {
+      CatalogProduct product = products.get(productId);
+      if (product == null) {
+        return Future.failedFuture(ErrorCode.NOT_FOUND.failure("There is no product " + productId + "."));
+      }
+      if (product.deleted()) {
+        return Future.failedFuture(ErrorCode.ILLEGAL_STATE.failure("The product " + productId + " is no longer sold.",
+          new JsonObject().put("product_id", productId.toString())));
+      }
+      if (!product.price().currency().equals(settings.currency())) {
+        return Future.failedFuture(ErrorCode.ILLEGAL_STATE.failure("The product is priced in " + product.price().currency()
+          + "; carts hold " + settings.currency() + " products only.", new JsonObject().put("product_id", productId.toString())));
+      }
+      return pool.withTransaction(tx -> lockForWrite(tx, owner, true)
+        .compose(cart -> CartRepository.lines(tx, cart.id())
+          .compose(lines -> addToLines(tx, cart.id(), lines, product, quantity.intValue()))
+          .compose(x -> CartRepository.touch(tx, cart.id()))
+          .map(cart)));
+    }).compose(cart -> view(msg, cart.id(), cart.publicId(), owner.kind())
+      .map(view -> cart.created() ? view.put("created", true) : view));
+  }
+
+  private Future<Void> addToLines(SqlClient tx, UUID cartId, List<CartLine> lines, CatalogProduct product, int quantity) {
+    Optional<CartLine> existing = lines.stream().filter(l -> l.productId().equals(product.id())).findFirst();
+    if (existing.isPresent()) {
+      long sum = (long) existing.get().quantity() + quantity;
+      if (sum > settings.maxQuantityPerLine()) {
+        return Future.failedFuture(JsonValidator.of(new JsonObject()).error("quantity", "would make " + sum
+          + " of this product; a cart holds at most " + settings.maxQuantityPerLine() + " of one product").failure());
+      }
+      return CartRepository.setQuantity(tx, cartId, product.id(), (int) sum).mapEmpty();
+    }
+    if (lines.size() >= settings.maxLines()) {
+      return Future.failedFuture(ErrorCode.CONFLICT.failure("The cart already holds " + settings.maxLines()
+        + " different products, the most it can.", new JsonObject().put("max_lines", settings.maxLines())));
+    }
+    // a new line: the buyer sees this price in the reply, so it counts as seen
+    return CartRepository.insertLine(tx, cartId, new CartLine(product.id(), quantity, product.title(), product.price(), null));
+  }
+
+  // ---- cart.update-item, cart.remove-item
+
+  Future<JsonObject> updateItem(Message<JsonObject> msg) {
+    JsonValidator v = JsonValidator.of(msg.body()).allowOnly("product_id", "quantity");
+    UUID productId = v.requiredUuid("product_id");
+    Long quantity = quantity(v, msg.body());
+    v.throwIfInvalid();
+    return write(msg, (tx, cart) -> CartRepository.setQuantity(tx, cart.id(), productId, quantity.intValue())
+      .compose(rows -> rows == 1 ? Future.succeededFuture() : Future.failedFuture(notInCart(productId))));
+  }
+
+  Future<JsonObject> removeItem(Message<JsonObject> msg) {
+    JsonValidator v = JsonValidator.of(msg.body()).allowOnly("product_id");
+    UUID productId = v.requiredUuid("product_id");
+    v.throwIfInvalid();
+    return write(msg, (tx, cart) -> CartRepository.deleteLine(tx, cart.id(), productId)
+      .compose(rows -> rows == 1 ? Future.succeededFuture() : Future.failedFuture(notInCart(productId))));
+  }
+
+  // ---- cart.accept-prices
+
+  Future<JsonObject> acceptPrices(Message<JsonObject> msg) {
+    JsonValidator v = JsonValidator.of(msg.body()).allowOnly("items");
+    Map<UUID, Money> accepted = new LinkedHashMap<>();
+    Object items = msg.body().getValue("items");
+    if (!(items instanceof JsonArray array) || array.isEmpty() || array.size() > settings.maxLines()) {
+      v.error("items", "must be a list of 1 to " + settings.maxLines() + " {product_id, price} objects");
+    } else {
+      for (int i = 0; i < array.size(); i++) {
+        String field = "items[" + i + "]";
+        if (!(array.getValue(i) instanceof JsonObject item)) {
+          v.error(field, "must be an object");
+          continue;
+        }
+        JsonValidator iv = JsonValidator.of(item).allowOnly("product_id", "price");
+        UUID productId = iv.requiredUuid("product_id");
+        JsonObject price = iv.requiredMoney("price", Long.MAX_VALUE);
+        iv.errors().forEach(e -> v.error(field + "." + e.getString("field"), e.getString("message")));
+        if (productId != null && price != null && accepted.put(productId, Money.fromJson(price)) != null) {
+          v.error(field + ".product_id", "is listed twice");
+        }
+      }
+    }
+    v.throwIfInvalid();
+    return neighbours.products(msg, accepted.keySet()).compose(products -> {
+      List<String> moved = new ArrayList<>();
+      for (Map.Entry<UUID, Money> entry : accepted.entrySet()) {
+        CatalogProduct product = products.get(entry.getKey());
+        if (product == null || product.deleted()) {
+          return Future.failedFuture(ErrorCode.ILLEGAL_STATE.failure("The product " + entry.getKey()
+            + " is no longer sold; remove it from the cart.", new JsonObject().put("product_id", entry.getKey().toString())));
+        }
+        if (!product.price().equals(entry.getValue())) {
+          moved.add(entry.getKey().toString());
+        }
+      }
+      if (!moved.isEmpty()) {
+        return Future.failedFuture(ErrorCode.PRICE_CHANGED.failure(
+          "A price changed again since the cart was read; read it and accept the prices it shows.",
+          new JsonObject().put("product_ids", new JsonArray(moved))));
+      }
+      return write(msg, (tx, cart) -> CartRepository.lines(tx, cart.id()).compose(lines -> {
+        Set<UUID> inCart = new HashSet<>();
+        lines.forEach(l -> inCart.add(l.productId()));
+        for (UUID productId : accepted.keySet()) {
+          if (!inCart.contains(productId)) {
+            return Future.failedFuture(notInCart(productId));
+          }
+        }
+        return sequence(new ArrayList<>(accepted.entrySet()),
+          e -> CartRepository.setSeenPrice(tx, cart.id(), e.getKey(), e.getValue()));
+      }));
+    });
+  }
+
+  // ---- cart.merge
+
+  Future<JsonObject> merge(Message<JsonObject> msg) {
+    String userId = Caller.of(msg).requireUser();
+    JsonValidator v = JsonValidator.of(msg.body()).allowOnly("guest_cart_id");
+    String guestId = v.requiredString("guest_cart_id", 1, 128);
+    v.throwIfInvalid();
+    if (!GuestCartIds.wellFormed(guestId)) {
+      return Future.failedFuture(noSuchCart());
+    }
+    String guestHash = GuestCartIds.hash(guestId);
+    JsonObject report = new JsonObject().put("capped_product_ids", new JsonArray()).put("dropped_product_ids", new JsonArray());
+    return pool.withTransaction(tx -> CartRepository.lockGuestCart(tx, guestHash).compose(guestCart -> {
+      if (guestCart.isEmpty()) {
+        // gone: merged before (a retry by the same user is answered the same way) or never a guest cart
+        return CartRepository.mergedBy(tx, guestHash).compose(mergedBy -> mergedBy.filter(userId::equals).isPresent()
+          ? CartRepository.lockOrCreateUserCart(tx, userId, settings.currency()).map(c -> c.id())
+          : Future.failedFuture(noSuchCart()));
+      }
+      return CartRepository.lockOrCreateUserCart(tx, userId, settings.currency()).compose(userCart ->
+        Future.all(CartRepository.lines(tx, guestCart.get()), CartRepository.lines(tx, userCart.id()))
+          .compose(both -> mergeLines(tx, userCart.id(), both.resultAt(0), both.resultAt(1), report))
+          .compose(x -> CartRepository.deleteCart(tx, guestCart.get()))
+          .compose(x -> CartRepository.recordMerge(tx, guestHash, userId))
+          .compose(x -> CartRepository.touch(tx, userCart.id()))
+          .map(userCart.id()));
+    })).compose(cartId -> view(msg, cartId, cartId.toString(), CartView.USER)).map(view -> view.put("merge", report));
+  }
+
+  private Future<Void> mergeLines(SqlClient tx, UUID userCartId, List<CartLine> guestLines, List<CartLine> userLines, JsonObject report) {
+    Map<UUID, CartLine> mine = new HashMap<>();
+    userLines.forEach(l -> mine.put(l.productId(), l));
+    int lineCount = userLines.size();
+    List<Function<SqlClient, Future<Void>>> writes = new ArrayList<>();
+    for (CartLine guest : guestLines) {
+      CartLine own = mine.get(guest.productId());
+      if (own != null) {
+        long sum = (long) own.quantity() + guest.quantity();
+        if (sum > settings.maxQuantityPerLine()) {
+          report.getJsonArray("capped_product_ids").add(guest.productId().toString());
+        }
+        // the more recently seen price is what the buyer last saw
+        CartLine newer = guest.seenAt().isAfter(own.seenAt()) ? guest : own;
+        CartLine merged = newer.withQuantity((int) Math.min(sum, settings.maxQuantityPerLine()));
+        writes.add(c -> CartRepository.setMergedLine(c, userCartId, merged));
+      } else if (lineCount < settings.maxLines()) {
+        lineCount++;
+        writes.add(c -> CartRepository.insertLine(c, userCartId, guest));
+      } else {
+        report.getJsonArray("dropped_product_ids").add(guest.productId().toString());
+      }
+    }
+    return sequence(writes, w -> w.apply(tx));
+  }
+
+  // ---- cart.checkout-view (internal)
+
+  Future<JsonObject> checkoutView(Message<JsonObject> msg) {
+    JsonValidator v = JsonValidator.of(msg.body());
+    UUID cartId = v.requiredUuid("cart_id");
+    String userId = v.requiredString("user_id", 1, 128);
+    v.throwIfInvalid();
+    return CartRepository.ownedBy(pool, cartId, userId)
+      .compose(owned -> owned ? CartRepository.lines(pool, cartId) : Future.failedFuture(noSuchCart()))
+      .compose(lines -> {
+        if (lines.isEmpty()) {
+          return Future.failedFuture(ErrorCode.CART_EMPTY.failure("The cart is empty."));
+        }
+        return neighbours.products(msg, lines.stream().map(CartLine::productId).toList())
+          .compose(products -> checkoutLines(cartId, lines, products));
+      });
+  }
+
+  private Future<JsonObject> checkoutLines(UUID cartId, List<CartLine> lines, Map<UUID, CatalogProduct> products) {
+    JsonArray gone = new JsonArray();
+    JsonArray changed = new JsonArray();
+    JsonArray out = new JsonArray();
+    long total = 0;
+    for (CartLine line : lines) {
+      CatalogProduct product = products.get(line.productId());
+      if (product == null || product.deleted()) {
+        gone.add(line.productId().toString());
+        continue;
+      }
+      if (!product.price().equals(line.seenPrice())) {
+        changed.add(line.productId().toString());
+        continue;
+      }
+      total = Math.addExact(total, Math.multiplyExact(product.price().amount(), (long) line.quantity()));
+      out.add(new JsonObject()
+        .put("product_id", line.productId().toString())
+        .put("seller_id", product.sellerId())
+        .put("title", product.title())
+        .put("quantity", line.quantity())
+        .put("unit_price", product.price().toJson())
+        .put("price_changed", false));
+    }
+    if (!gone.isEmpty()) {
+      return Future.failedFuture(ErrorCode.OUT_OF_STOCK.failure("Some products in the cart are no longer sold.",
+        new JsonObject().put("product_ids", gone)));
+    }
+    if (!changed.isEmpty()) {
+      return Future.failedFuture(ErrorCode.PRICE_CHANGED.failure("Some prices changed since the buyer last saw them.",
+        new JsonObject().put("product_ids", changed)));
+    }
+    return Future.succeededFuture(new JsonObject()
+      .put("cart_id", cartId.toString())
+      .put("currency", settings.currency())
+      .put("lines", out)
+      .put("total", new Money(total, settings.currency()).toJson()));
+  }
+
+  // ---- cart.clear (internal)
+
+  Future<JsonObject> clear(Message<JsonObject> msg) {
+    JsonValidator v = JsonValidator.of(msg.body());
+    UUID cartId = v.requiredUuid("cart_id");
+    String userId = v.requiredString("user_id", 1, 128);
+    UUID orderId = v.requiredUuid("order_id");
+    v.throwIfInvalid();
+    return pool.withTransaction(tx -> CartRepository.lockOwnedBy(tx, cartId, userId)
+      .compose(owned -> owned ? CartRepository.recordClear(tx, orderId, cartId) : Future.failedFuture(noSuchCart()))
+      .compose(firstTime -> firstTime ? CartRepository.deleteLines(tx, cartId) : Future.succeededFuture()))
+      .map(x -> new JsonObject());
+  }
+
+  // ---- shared steps
+
+  @FunctionalInterface
+  private interface CartWrite {
+    Future<Void> apply(SqlClient tx, LockedCart cart);
+  }
+
+  /** A write to the caller's existing cart in one transaction, answered with the cart view. */
+  private Future<JsonObject> write(Message<JsonObject> msg, CartWrite change) {
+    Owner owner = Owner.of(msg);
+    return pool.withTransaction(tx -> lockForWrite(tx, owner, false)
+        .compose(cart -> change.apply(tx, cart).compose(x -> CartRepository.touch(tx, cart.id())).map(cart)))
+      .compose(cart -> view(msg, cart.id(), cart.publicId(), owner.kind()));
+  }
+
+  /** Locks the caller's cart; creates it when {@code create} and the caller has none (a guest without an id). */
+  private Future<LockedCart> lockForWrite(SqlClient tx, Owner owner, boolean create) {
+    if (owner.isUser()) {
+      if (create) {
+        return CartRepository.lockOrCreateUserCart(tx, owner.userId(), settings.currency())
+          .map(c -> new LockedCart(c.id(), c.id().toString(), c.created()));
+      }
+      return CartRepository.lockUserCart(tx, owner.userId()).compose(found -> found
+        .map(id -> Future.succeededFuture(new LockedCart(id, id.toString(), false)))
+        .orElseGet(() -> Future.failedFuture(ErrorCode.NOT_FOUND.failure("The cart is empty: there is nothing to change."))));
+    }
+    if (owner.guestId() == null) {
+      if (!create) {
+        return Future.failedFuture(noSuchCart());
+      }
+      String newId = GuestCartIds.newId();
+      return CartRepository.createGuestCart(tx, GuestCartIds.hash(newId), settings.currency())
+        .map(id -> new LockedCart(id, newId, true));
+    }
+    if (!GuestCartIds.wellFormed(owner.guestId())) {
+      return Future.failedFuture(noSuchCart());
+    }
+    return CartRepository.lockGuestCart(tx, GuestCartIds.hash(owner.guestId())).compose(found -> found
+      .map(id -> Future.succeededFuture(new LockedCart(id, owner.guestId(), false)))
+      .orElseGet(() -> Future.failedFuture(noSuchCart())));
+  }
+
+  /** The stored cart at current prices, with availability when inventory answers. */
+  private Future<JsonObject> view(Message<?> msg, UUID cartId, String publicId, String kind) {
+    return CartRepository.lines(pool, cartId).compose(lines -> {
+      List<UUID> ids = lines.stream().map(CartLine::productId).toList();
+      Future<Map<UUID, CatalogProduct>> products = neighbours.products(msg, ids);
+      Future<Map<UUID, Long>> availability = neighbours.availability(msg, ids);
+      return Future.all(products, availability).map(x ->
+        CartView.render(publicId, kind, settings.currency(), lines, products.result(), availability.result()));
+    });
+  }
+
+  /** A quantity: an integer 1..limit. A number too big for a long is out of range, not "not an integer". */
+  private Long quantity(JsonValidator v, JsonObject body) {
+    if (body.getValue("quantity") instanceof BigInteger) {
+      v.error("quantity", "must be between 1 and " + settings.maxQuantityPerLine());
+      return null;
+    }
+    return v.requiredLong("quantity", 1, settings.maxQuantityPerLine());
+  }
+
+  private static <T> Future<Void> sequence(List<T> items, Function<T, Future<Void>> step) {
+    Future<Void> chain = Future.succeededFuture();
+    for (T item : items) {
+      chain = chain.compose(x -> step.apply(item));
+    }
+    return chain;
+  }
+
+  private static RuntimeException noSuchCart() {
+    return ErrorCode.NOT_FOUND.failure("There is no such cart: it may have expired or been merged into a user's cart.");
+  }
+
+  private static RuntimeException notInCart(UUID productId) {
+    return ErrorCode.NOT_FOUND.failure("The product " + productId + " is not in the cart.",
+      new JsonObject().put("product_id", productId.toString()));
+  }
+}

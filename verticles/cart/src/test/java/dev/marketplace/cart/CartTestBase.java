@@ -1,0 +1,137 @@
+package dev.marketplace.cart;
+
+import dev.marketplace.contracts.BusHeaders;
+import dev.marketplace.contracts.ServiceFailure;
+import dev.marketplace.contracts.cart.CartAddresses;
+import dev.marketplace.platform.testing.TestInfra;
+import io.vertx.core.DeploymentOptions;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+
+import java.util.UUID;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.fail;
+
+/**
+ * A cart verticle on a fresh database with fake catalog and inventory, per test class. Tests
+ * talk to it over the bus as the gateway would (identity and guest id as headers) and await
+ * results on the test thread. Small limits: 10 per line, 3 lines per cart.
+ */
+abstract class CartTestBase {
+  static final int MAX_PER_LINE = 10;
+  static final int MAX_LINES = 3;
+  static final long AVAILABILITY_TIMEOUT_MS = 300;
+
+  static Vertx vertx;
+  static JsonObject config;
+  static FakeNeighbours fakes;
+
+  @BeforeAll
+  static void deployCart() throws Exception {
+    vertx = Vertx.vertx();
+    config = TestInfra.shared().config();
+    config.getJsonObject("bus").put("timeout_ms", 2000);
+    config.getJsonObject("cart")
+      .put("max_quantity_per_line", MAX_PER_LINE)
+      .put("max_lines", MAX_LINES)
+      .put("availability_timeout_ms", AVAILABILITY_TIMEOUT_MS);
+    fakes = FakeNeighbours.register(vertx);
+    await(vertx.deployVerticle(new CartVerticle(), new DeploymentOptions().setConfig(config)));
+  }
+
+  @AfterAll
+  static void closeVertx() throws Exception {
+    await(vertx.close());
+  }
+
+  @BeforeEach
+  void neighboursAnswer() {
+    fakes.inventoryAnswers = true;
+    fakes.catalogAnswers = true;
+  }
+
+  static <T> T await(Future<T> future) throws Exception {
+    try {
+      return future.toCompletionStage().toCompletableFuture().get(20, TimeUnit.SECONDS);
+    } catch (ExecutionException e) {
+      throw e.getCause() instanceof Exception cause ? cause : e;
+    }
+  }
+
+  static String newUser() {
+    return "user-" + UUID.randomUUID();
+  }
+
+  // ---- requests as a user, a guest, or another component
+
+  static Future<JsonObject> request(String address, JsonObject body, String userId, String guestId) {
+    DeliveryOptions options = new DeliveryOptions().setSendTimeout(5000);
+    if (userId != null) {
+      options.addHeader(BusHeaders.USER_ID, userId).addHeader(BusHeaders.ROLES, "buyer");
+    }
+    if (guestId != null) {
+      options.addHeader(CartAddresses.GUEST_CART_HEADER, guestId);
+    }
+    return vertx.eventBus().<JsonObject>request(address, body, options).map(m -> m.body());
+  }
+
+  static JsonObject asUser(String userId, String address, JsonObject body) throws Exception {
+    return await(request(address, body, userId, null));
+  }
+
+  static JsonObject asGuest(String guestId, String address, JsonObject body) throws Exception {
+    return await(request(address, body, null, guestId));
+  }
+
+  static JsonObject internal(String address, JsonObject body) throws Exception {
+    return await(request(address, body, null, null));
+  }
+
+  /** The coded failure of a request that must fail. */
+  static ServiceFailure failure(Future<JsonObject> request) throws Exception {
+    try {
+      JsonObject reply = await(request);
+      return fail("Expected a failure but got " + reply.encode());
+    } catch (io.vertx.core.eventbus.ReplyException e) {
+      return ServiceFailure.from(e);
+    }
+  }
+
+  static JsonObject item(UUID productId, Object quantity) {
+    return new JsonObject().put("product_id", productId.toString()).put("quantity", quantity);
+  }
+
+  static JsonObject productId(UUID productId) {
+    return new JsonObject().put("product_id", productId.toString());
+  }
+
+  static JsonObject line(JsonObject cart, UUID productId) {
+    for (Object o : cart.getJsonArray("items")) {
+      JsonObject line = (JsonObject) o;
+      if (line.getString("product_id").equals(productId.toString())) {
+        return line;
+      }
+    }
+    return fail("No line for " + productId + " in " + cart.encode());
+  }
+
+  static JsonObject rub(long kopecks) {
+    return FakeNeighbours.price(kopecks, "RUB");
+  }
+
+  static void assertFieldError(ServiceFailure failure, String field) {
+    assertThat(failure.code().name()).isEqualTo("VALIDATION_FAILED");
+    JsonArray errors = failure.extra().getJsonArray("errors");
+    assertThat(errors).as(failure.toString()).isNotNull();
+    assertThat(errors.stream().map(e -> ((JsonObject) e).getString("field"))).as(errors.encode()).contains(field);
+  }
+}

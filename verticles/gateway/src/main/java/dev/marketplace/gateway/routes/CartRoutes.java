@@ -1,0 +1,78 @@
+package dev.marketplace.gateway.routes;
+
+import dev.marketplace.contracts.cart.CartAddresses;
+import dev.marketplace.gateway.Access;
+import dev.marketplace.gateway.GatewayContext;
+import dev.marketplace.gateway.ProblemResponses;
+import dev.marketplace.gateway.RouteModule;
+import dev.marketplace.platform.bus.Bus;
+import dev.marketplace.platform.validation.JsonValidator;
+import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+
+import static dev.marketplace.gateway.GatewayContext.API;
+
+/**
+ * The cart: guests (with the server-issued {@code X-Cart-Id}) and users (by their token) alike.
+ * The guest id travels to the cart component as the {@code x-cart-id} bus header; for a signed-in
+ * caller the component uses the user's cart and ignores it. Replies are the cart view
+ * ({@link CartAddresses}); a guest's response carries its id in {@code X-Cart-Id} and {@code id};
+ * the write that creates a cart answers 201.
+ */
+public final class CartRoutes implements RouteModule {
+  public static final String CART_ID_HEADER = "X-Cart-Id";
+
+  @Override
+  public void mount(Router router, GatewayContext gateway) {
+    router.get(API + "/cart").handler(Access.anyone()).handler(ctx -> relay(ctx, gateway, CartAddresses.GET, new JsonObject()));
+    router.post(API + "/cart/items").handler(Access.anyone()).handler(ctx -> relay(ctx, gateway, CartAddresses.ADD_ITEM, GatewayContext.jsonBody(ctx)));
+    router.patch(API + "/cart/items/:product_id").handler(Access.anyone()).handler(ctx -> relay(ctx, gateway, CartAddresses.UPDATE_ITEM, withPathProduct(ctx, GatewayContext.jsonBody(ctx))));
+    router.delete(API + "/cart/items/:product_id").handler(Access.anyone()).handler(ctx -> relay(ctx, gateway, CartAddresses.REMOVE_ITEM, withPathProduct(ctx, new JsonObject())));
+    router.post(API + "/cart/accept-prices").handler(Access.anyone()).handler(ctx -> relay(ctx, gateway, CartAddresses.ACCEPT_PRICES, GatewayContext.jsonBody(ctx)));
+    router.post(API + "/cart/merge").handler(Access.user()).handler(ctx -> relay(ctx, gateway, CartAddresses.MERGE, mergeBody(ctx)));
+  }
+
+  /** The product named by the path; the same field in the body would be ambiguous, so it is refused. */
+  private static JsonObject withPathProduct(RoutingContext ctx, JsonObject body) {
+    if (body.containsKey("product_id")) {
+      throw JsonValidator.of(body).error("product_id", "is taken from the path, not the body").failure();
+    }
+    return body.put("product_id", ctx.pathParam("product_id"));
+  }
+
+  /** Merge takes the guest's id from its header; a body, if any, must be an empty object. */
+  private static JsonObject mergeBody(RoutingContext ctx) {
+    if (ctx.body().length() > 0) {
+      JsonValidator.of(GatewayContext.jsonBody(ctx)).allowOnly().throwIfInvalid();
+    }
+    String guestId = ctx.request().getHeader(CART_ID_HEADER);
+    if (guestId == null || guestId.isBlank()) {
+      throw JsonValidator.of(new JsonObject()).error(CART_ID_HEADER, "is required: the guest cart to merge").failure();
+    }
+    return new JsonObject().put("guest_cart_id", guestId);
+  }
+
+  private static void relay(RoutingContext ctx, GatewayContext gateway, String address, JsonObject body) {
+    DeliveryOptions options = gateway.deliveryOptions(ctx);
+    String guestId = ctx.request().getHeader(CART_ID_HEADER);
+    if (guestId != null) {
+      options.addHeader(CartAddresses.GUEST_CART_HEADER, guestId);
+    }
+    Bus.request(gateway.vertx(), address, body, options).onComplete(ar -> {
+      if (ar.failed()) {
+        ProblemResponses.send(ctx, ar.cause());
+        return;
+      }
+      JsonObject cart = ar.result();
+      boolean created = Boolean.TRUE.equals(cart.remove("created"));
+      if ("guest".equals(cart.getString("kind")) && cart.getString("id") != null) {
+        ctx.response().putHeader(CART_ID_HEADER, cart.getString("id"));
+      }
+      // a cart is private to its owner: no shared cache may keep it
+      ctx.response().putHeader("Cache-Control", "no-store");
+      GatewayContext.sendJson(ctx, created ? 201 : 200, cart);
+    });
+  }
+}

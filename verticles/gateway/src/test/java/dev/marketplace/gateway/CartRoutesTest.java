@@ -1,0 +1,198 @@
+package dev.marketplace.gateway;
+
+import dev.marketplace.contracts.BusHeaders;
+import dev.marketplace.contracts.ErrorCode;
+import dev.marketplace.contracts.cart.CartAddresses;
+import dev.marketplace.gateway.routes.CartRoutes;
+import io.vertx.core.Future;
+import io.vertx.core.MultiMap;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.eventbus.Message;
+import io.vertx.core.eventbus.MessageConsumer;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.client.HttpResponse;
+import io.vertx.junit5.VertxExtension;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
+
+import static dev.marketplace.gateway.ProblemAssert.assertProblem;
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** The cart's HTTP routes over a fake cart component: what travels to it and how its replies come back. */
+@ExtendWith(VertxExtension.class)
+class CartRoutesTest {
+  private static final String GUEST_ID = "gUeSt_cart-id_0123456789abcdefghijklmnopqrs";
+  private static final String PRODUCT = "7f1f8a2e-1c7b-4d7e-9a55-0d6f1c2b3a4d";
+
+  /** "Bearer <user>:<roles>" */
+  private static final Authenticator FAKE_TOKENS = ctx -> {
+    String header = ctx.request().getHeader("Authorization");
+    if (header == null) {
+      return Future.succeededFuture(Optional.empty());
+    }
+    String[] parts = header.substring("Bearer ".length()).split(":");
+    return Future.succeededFuture(Optional.of(new Identity(parts[0], Set.of(parts[1].split(",")))));
+  };
+
+  /** What the fake cart answers per address (default: a guest view), and what it received. */
+  private final Map<String, Function<Message<JsonObject>, JsonObject>> answers = new ConcurrentHashMap<>();
+  private final List<Message<JsonObject>> received = new ArrayList<>();
+  private GatewayFixture gateway;
+
+  private static JsonObject view(String kind, String id) {
+    return new JsonObject().put("id", id).put("kind", kind).put("currency", "RUB").put("items", new JsonArray())
+      .put("total", new JsonObject().put("amount", 0).put("currency", "RUB"));
+  }
+
+  @BeforeEach
+  void deploy(Vertx vertx) throws Exception {
+    List<Future<Void>> registered = new ArrayList<>();
+    for (String address : List.of(CartAddresses.GET, CartAddresses.ADD_ITEM, CartAddresses.UPDATE_ITEM,
+      CartAddresses.REMOVE_ITEM, CartAddresses.ACCEPT_PRICES, CartAddresses.MERGE)) {
+      MessageConsumer<JsonObject> consumer = vertx.eventBus().consumer(address, msg -> {
+        synchronized (received) {
+          received.add(msg);
+        }
+        try {
+          msg.reply(answers.getOrDefault(address, m -> view("guest", GUEST_ID)).apply(msg));
+        } catch (io.vertx.core.eventbus.ReplyException e) {
+          msg.fail(e.failureCode(), e.getMessage());
+        }
+      });
+      registered.add(consumer.completion());
+    }
+    // CartRoutes is one of the gateway's business modules: no extra module needed
+    gateway = await(Future.all(registered).compose(x ->
+      GatewayFixture.deploy(vertx, GatewayFixture.config(), List.of(), FAKE_TOKENS)));
+  }
+
+  private static <T> T await(Future<T> future) throws Exception {
+    return future.toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+  }
+
+  private Message<JsonObject> lastReceived() {
+    synchronized (received) {
+      return received.get(received.size() - 1);
+    }
+  }
+
+  @Test
+  void aGuestsFirstAddAnswers201WithTheNewCartIdInHeaderAndBody() throws Exception {
+    answers.put(CartAddresses.ADD_ITEM, m -> view("guest", GUEST_ID).put("created", true));
+
+    HttpResponse<Buffer> resp = await(gateway.client.post("/api/v1/cart/items")
+      .sendJsonObject(new JsonObject().put("product_id", PRODUCT).put("quantity", 2)));
+
+    assertThat(resp.statusCode()).isEqualTo(201);
+    assertThat(resp.getHeader(CartRoutes.CART_ID_HEADER)).isEqualTo(GUEST_ID);
+    assertThat(resp.getHeader("Cache-Control")).isEqualTo("no-store");
+    assertThat(resp.bodyAsJsonObject().getString("id")).isEqualTo(GUEST_ID);
+    assertThat(resp.bodyAsJsonObject().containsKey("created")).isFalse();
+    Message<JsonObject> sent = lastReceived();
+    assertThat(sent.body()).isEqualTo(new JsonObject().put("product_id", PRODUCT).put("quantity", 2));
+    assertThat(sent.headers().get(CartAddresses.GUEST_CART_HEADER)).isNull();
+    assertThat(sent.headers().get(BusHeaders.USER_ID)).isNull();
+  }
+
+  @Test
+  void theGuestIdTravelsAsABusHeaderAndLaterWritesAnswer200() throws Exception {
+    HttpResponse<Buffer> read = await(gateway.client.get("/api/v1/cart").putHeader(CartRoutes.CART_ID_HEADER, GUEST_ID).send());
+    assertThat(read.statusCode()).isEqualTo(200);
+    assertThat(lastReceived().headers().get(CartAddresses.GUEST_CART_HEADER)).isEqualTo(GUEST_ID);
+    assertThat(lastReceived().body()).isEqualTo(new JsonObject());
+
+    HttpResponse<Buffer> add = await(gateway.client.post("/api/v1/cart/items").putHeader(CartRoutes.CART_ID_HEADER, GUEST_ID)
+      .sendJsonObject(new JsonObject().put("product_id", PRODUCT).put("quantity", 1)));
+    assertThat(add.statusCode()).isEqualTo(200);
+    assertThat(add.getHeader(CartRoutes.CART_ID_HEADER)).isEqualTo(GUEST_ID);
+  }
+
+  @Test
+  void browsersOnOtherOriginsMayReadTheCartIdHeader() throws Exception {
+    HttpResponse<Buffer> resp = await(gateway.client.get("/api/v1/cart").putHeader("Origin", "https://shop.example")
+      .putHeader(CartRoutes.CART_ID_HEADER, GUEST_ID).send());
+
+    assertThat(resp.getHeader("Access-Control-Expose-Headers")).containsIgnoringCase(CartRoutes.CART_ID_HEADER);
+  }
+
+  @Test
+  void aUsersRequestCarriesTheIdentityAndItsResponseNoGuestHeader() throws Exception {
+    answers.put(CartAddresses.GET, m -> view("user", "0b8a4c4e-3a0f-4a55-8d6e-2b7c0d9f1e2a"));
+
+    HttpResponse<Buffer> resp = await(gateway.client.get("/api/v1/cart").putHeader("Authorization", "Bearer u1:buyer").send());
+
+    assertThat(resp.statusCode()).isEqualTo(200);
+    assertThat(resp.getHeader(CartRoutes.CART_ID_HEADER)).isNull();
+    MultiMap headers = lastReceived().headers();
+    assertThat(headers.get(BusHeaders.USER_ID)).isEqualTo("u1");
+    assertThat(headers.get(BusHeaders.ROLES)).isEqualTo("buyer");
+  }
+
+  @Test
+  void patchAndDeleteTakeTheProductFromThePath() throws Exception {
+    await(gateway.client.patch("/api/v1/cart/items/" + PRODUCT).putHeader(CartRoutes.CART_ID_HEADER, GUEST_ID)
+      .sendJsonObject(new JsonObject().put("quantity", 4)));
+    assertThat(lastReceived().address()).isEqualTo(CartAddresses.UPDATE_ITEM);
+    assertThat(lastReceived().body()).isEqualTo(new JsonObject().put("quantity", 4).put("product_id", PRODUCT));
+
+    await(gateway.client.delete("/api/v1/cart/items/" + PRODUCT).putHeader(CartRoutes.CART_ID_HEADER, GUEST_ID).send());
+    assertThat(lastReceived().address()).isEqualTo(CartAddresses.REMOVE_ITEM);
+    assertThat(lastReceived().body()).isEqualTo(new JsonObject().put("product_id", PRODUCT));
+
+    HttpResponse<Buffer> ambiguous = await(gateway.client.patch("/api/v1/cart/items/" + PRODUCT)
+      .sendJsonObject(new JsonObject().put("quantity", 4).put("product_id", PRODUCT)));
+    JsonObject problem = assertProblem(ambiguous, 400, "VALIDATION_FAILED");
+    assertThat(problem.getJsonArray("errors").getJsonObject(0).getString("field")).isEqualTo("product_id");
+  }
+
+  @Test
+  void mergeNeedsASignedInUserAndTheGuestCartIdHeader() throws Exception {
+    assertProblem(await(gateway.client.post("/api/v1/cart/merge").putHeader(CartRoutes.CART_ID_HEADER, GUEST_ID).send()),
+      401, "UNAUTHORIZED");
+    JsonObject missing = assertProblem(await(gateway.client.post("/api/v1/cart/merge")
+      .putHeader("Authorization", "Bearer u1:buyer").send()), 400, "VALIDATION_FAILED");
+    assertThat(missing.getJsonArray("errors").getJsonObject(0).getString("field")).isEqualTo(CartRoutes.CART_ID_HEADER);
+    assertProblem(await(gateway.client.post("/api/v1/cart/merge").putHeader("Authorization", "Bearer u1:buyer")
+      .putHeader(CartRoutes.CART_ID_HEADER, GUEST_ID).sendJsonObject(new JsonObject().put("user_id", "u2"))), 400, "VALIDATION_FAILED");
+    answers.put(CartAddresses.MERGE, m -> view("user", "0b8a4c4e-3a0f-4a55-8d6e-2b7c0d9f1e2a"));
+
+    HttpResponse<Buffer> merged = await(gateway.client.post("/api/v1/cart/merge").putHeader("Authorization", "Bearer u1:buyer")
+      .putHeader(CartRoutes.CART_ID_HEADER, GUEST_ID).send());
+
+    assertThat(merged.statusCode()).isEqualTo(200);
+    assertThat(lastReceived().address()).isEqualTo(CartAddresses.MERGE);
+    assertThat(lastReceived().body()).isEqualTo(new JsonObject().put("guest_cart_id", GUEST_ID));
+    assertThat(lastReceived().headers().get(BusHeaders.USER_ID)).isEqualTo("u1");
+  }
+
+  @Test
+  void theComponentsFailuresAndMalformedBodiesBecomeProblems() throws Exception {
+    answers.put(CartAddresses.GET, m -> {
+      throw ErrorCode.NOT_FOUND.failure("There is no such cart.");
+    });
+    answers.put(CartAddresses.ADD_ITEM, m -> {
+      throw ErrorCode.VALIDATION_FAILED.failure("The request is not valid.", new JsonObject().put("errors",
+        new JsonArray().add(new JsonObject().put("field", "quantity").put("message", "must be between 1 and 99"))));
+    });
+
+    assertProblem(await(gateway.client.get("/api/v1/cart").putHeader(CartRoutes.CART_ID_HEADER, "nope").send()), 404, "NOT_FOUND");
+    JsonObject invalid = assertProblem(await(gateway.client.post("/api/v1/cart/items")
+      .sendJsonObject(new JsonObject().put("product_id", PRODUCT).put("quantity", 0))), 400, "VALIDATION_FAILED");
+    assertThat(invalid.getJsonArray("errors").getJsonObject(0).getString("field")).isEqualTo("quantity");
+    assertProblem(await(gateway.client.post("/api/v1/cart/items").putHeader("Content-Type", "application/json")
+      .sendBuffer(Buffer.buffer("{\"quantity\": "))), 400, "MALFORMED_REQUEST");
+    assertProblem(await(gateway.client.post("/api/v1/cart/items").sendBuffer(Buffer.buffer("[1,2]"))), 400, "MALFORMED_REQUEST");
+  }
+}
