@@ -72,9 +72,11 @@ public class GatewayVerticle extends VerticleBase {
       new AuthRoutes(),
       new CartRoutes(),
       new CatalogRoutes(),
+      new dev.marketplace.gateway.routes.NotificationRoutes(),
+      new dev.marketplace.gateway.routes.InventoryRoutes(),
+      new dev.marketplace.gateway.routes.OrderRoutes(),
       new dev.marketplace.gateway.routes.CheckoutRoutes(),
-      new dev.marketplace.gateway.routes.PaymentRoutes(),
-      new dev.marketplace.gateway.routes.NotificationRoutes());
+      new dev.marketplace.gateway.routes.PaymentRoutes());
   }
 
   @Override

@@ -1,10 +1,56 @@
 package dev.marketplace.inventory;
 
 import dev.marketplace.contracts.Components;
+import dev.marketplace.contracts.EventEnvelope;
+import dev.marketplace.contracts.Topics;
+import dev.marketplace.contracts.catalog.CatalogAddresses;
+import dev.marketplace.contracts.inventory.InventoryAddresses;
 import dev.marketplace.platform.ComponentVerticle;
+import dev.marketplace.platform.bus.Bus;
+import dev.marketplace.platform.bus.Caller;
+import dev.marketplace.platform.kafka.KafkaSupport;
+import dev.marketplace.platform.validation.JsonValidator;
+import io.vertx.core.Future;
+import io.vertx.core.eventbus.Message;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.kafka.client.common.TopicPartition;
+import io.vertx.kafka.client.consumer.KafkaConsumer;
+import io.vertx.kafka.client.consumer.KafkaConsumerRecord;
+import io.vertx.kafka.client.consumer.OffsetAndMetadata;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
-/** The inventory component. */
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+
+/**
+ * The inventory component: stock per product and warehouse, reservations with expiry, commit and
+ * release; never oversells. Settings ({@code inventory} section): {@code buckets} (16),
+ * {@code default_ttl_seconds} (900), {@code expiry_interval_ms} (1000), {@code expiry_batch} (200),
+ * {@code reserve_batch_max} (128: concurrent single-line reserves of one product share a transaction; 1 turns it off),
+ * {@code reserve_batch_parallelism} (4: batches of one product running at once, each on its share of the buckets).
+ */
 public class InventoryVerticle extends ComponentVerticle {
+  private static final Logger LOG = LoggerFactory.getLogger(InventoryVerticle.class);
+  /** Catalog's internal operation: {@code {product_ids}} → {@code {products:[{id, seller_id, deleted}]}}. */
+  static final String CATALOG_PRODUCTS_SNAPSHOT = CatalogAddresses.SNAPSHOT;
+  private static final int MAX_LINES = 100;
+  private static final int MAX_QUANTITY = 10_000;
+  private static final int MAX_IDS = 500;
+
+  private Reservations reservations;
+  private ReserveBatcher batcher;
+  private StockLevels stock;
+  private KafkaConsumer<String, String> ordersEvents;
+  private long expiryTimer = -1;
+  private boolean expiring;
+  private int defaultTtlSeconds;
 
   @Override
   protected boolean publishesEvents() {
@@ -15,4 +61,229 @@ public class InventoryVerticle extends ComponentVerticle {
   protected String name() {
     return Components.INVENTORY;
   }
+
+  @Override
+  protected Future<?> startComponent() {
+    JsonObject settings = section();
+    int buckets = settings.getInteger("buckets", 16);
+    defaultTtlSeconds = settings.getInteger("default_ttl_seconds", 900);
+    Runnable kick = () -> relay.kick();
+    int batchParallelism = settings.getInteger("reserve_batch_parallelism", 4);
+    reservations = new Reservations(pool, buckets, batchParallelism, kick);
+    stock = new StockLevels(pool, buckets, kick);
+    batcher = new ReserveBatcher(reservations, settings.getInteger("reserve_batch_max", 128), batchParallelism);
+
+    serve(InventoryAddresses.RESERVE, this::reserve);
+    serve(InventoryAddresses.COMMIT, msg -> reservations.commit(reservationId(msg.body(), "reservation_id")));
+    serve(InventoryAddresses.RELEASE, this::release);
+    serve(InventoryAddresses.AVAILABILITY, this::availability);
+    serve(InventoryAddresses.SET_STOCK, this::setStock);
+    serve(InventoryAddresses.SET_PURCHASE_LIMIT, this::setPurchaseLimit);
+
+    int batch = settings.getInteger("expiry_batch", 200);
+    expiryTimer = vertx.setPeriodic(settings.getLong("expiry_interval_ms", 1000L), id -> expire(batch));
+    return startOrdersConsumer();
+  }
+
+  @Override
+  protected Future<?> stopComponent() {
+    if (expiryTimer >= 0) {
+      vertx.cancelTimer(expiryTimer);
+    }
+    return ordersEvents == null ? Future.succeededFuture() : ordersEvents.close();
+  }
+
+  // ------------------------------------------------------------- handlers
+
+  private Future<JsonObject> reserve(Message<JsonObject> msg) {
+    JsonValidator v = JsonValidator.of(msg.body()).allowOnly("reservation_id", "order_id", "buyer_id", "lines", "ttl_seconds");
+    UUID reservationId = v.requiredUuid("reservation_id");
+    UUID orderId = v.requiredUuid("order_id");
+    UUID buyerId = v.requiredUuid("buyer_id");
+    Long ttl = v.optionalLong("ttl_seconds", 1, 86_400);
+    List<Reservations.Line> lines = lines(msg.body(), v);
+    v.throwIfInvalid();
+    int ttlSeconds = ttl == null ? defaultTtlSeconds : ttl.intValue();
+    return batcher.reserve(new Reservations.ReserveRequest(reservationId, orderId, buyerId, lines, ttlSeconds));
+  }
+
+  private static List<Reservations.Line> lines(JsonObject body, JsonValidator v) {
+    Object value = body.getValue("lines");
+    if (!(value instanceof JsonArray array) || array.isEmpty() || array.size() > MAX_LINES) {
+      v.error("lines", "must be an array of 1 to " + MAX_LINES + " lines");
+      return List.of();
+    }
+    List<Reservations.Line> lines = new ArrayList<>();
+    Set<UUID> seen = new HashSet<>();
+    for (int i = 0; i < array.size(); i++) {
+      String field = "lines[" + i + "]";
+      if (!(array.getValue(i) instanceof JsonObject line)) {
+        v.error(field, "must be an object");
+        continue;
+      }
+      for (String name : line.fieldNames()) {
+        if (!name.equals("product_id") && !name.equals("quantity")) {
+          v.error(field + "." + name, "is not a known field");
+        }
+      }
+      UUID productId = JsonValidator.parseUuid(line.getValue("product_id"));
+      Object quantity = line.getValue("quantity");
+      if (productId == null) {
+        v.error(field + ".product_id", "must be a UUID");
+      } else if (!seen.add(productId)) {
+        v.error(field + ".product_id", "appears in another line");
+      }
+      if (!(quantity instanceof Integer q) || q < 1 || q > MAX_QUANTITY) {
+        v.error(field + ".quantity", "must be an integer between 1 and " + MAX_QUANTITY);
+      } else if (productId != null) {
+        lines.add(new Reservations.Line(productId, q));
+      }
+    }
+    // one order of locks for every transaction: no deadlocks between multi-line reservations
+    lines.sort(Comparator.comparing(Reservations.Line::productId));
+    return lines;
+  }
+
+  private static UUID reservationId(JsonObject body, String field) {
+    JsonValidator v = JsonValidator.of(body).allowOnly(field);
+    UUID id = v.requiredUuid(field);
+    v.throwIfInvalid();
+    return id;
+  }
+
+  private Future<JsonObject> release(Message<JsonObject> msg) {
+    JsonValidator v = JsonValidator.of(msg.body()).allowOnly("reservation_id", "reason");
+    UUID id = v.requiredUuid("reservation_id");
+    String reason = v.optionalString("reason", 1, 64);
+    v.throwIfInvalid();
+    return reservations.release(id, reason == null ? "RELEASED" : reason);
+  }
+
+  private Future<JsonObject> availability(Message<JsonObject> msg) {
+    JsonValidator v = JsonValidator.of(msg.body()).allowOnly("product_ids");
+    Object value = msg.body().getValue("product_ids");
+    List<UUID> ids = new ArrayList<>();
+    if (!(value instanceof JsonArray array) || array.size() > MAX_IDS) {
+      v.error("product_ids", "must be an array of at most " + MAX_IDS + " UUIDs");
+    } else {
+      for (int i = 0; i < array.size(); i++) {
+        UUID id = JsonValidator.parseUuid(array.getValue(i));
+        if (id == null) {
+          v.error("product_ids[" + i + "]", "must be a UUID");
+        } else {
+          ids.add(id);
+        }
+      }
+    }
+    v.throwIfInvalid();
+    return stock.availability(ids);
+  }
+
+  private Future<JsonObject> setStock(Message<JsonObject> msg) {
+    Caller caller = Caller.of(msg);
+    caller.requireRole("seller");
+    JsonValidator v = JsonValidator.of(msg.body()).allowOnly("product_id", "warehouse", "quantity");
+    UUID productId = v.requiredUuid("product_id");
+    String warehouse = v.requiredString("warehouse", 1, 64);
+    Long quantity = v.requiredLong("quantity", 0, 10_000_000);
+    v.throwIfInvalid();
+    return requireOwnProduct(msg, caller, productId)
+      .compose(x -> stock.setStock(productId, warehouse, quantity.intValue()));
+  }
+
+  private Future<JsonObject> setPurchaseLimit(Message<JsonObject> msg) {
+    Caller caller = Caller.of(msg);
+    caller.requireRole("seller");
+    JsonValidator v = JsonValidator.of(msg.body()).allowOnly("product_id", "per_buyer");
+    UUID productId = v.requiredUuid("product_id");
+    if (!msg.body().containsKey("per_buyer")) {
+      v.error("per_buyer", "is required (null removes the limit)");
+    }
+    Long perBuyer = v.optionalLong("per_buyer", 1, 1_000_000);
+    v.throwIfInvalid();
+    return requireOwnProduct(msg, caller, productId)
+      .compose(x -> stock.setPurchaseLimit(productId, perBuyer == null ? null : perBuyer.intValue()));
+  }
+
+  /** Asks catalog who sells the product; another seller's, a deleted or an unknown product is NOT_FOUND. */
+  private Future<Void> requireOwnProduct(Message<JsonObject> msg, Caller caller, UUID productId) {
+    JsonObject ask = new JsonObject().put("product_ids", new JsonArray().add(productId.toString()));
+    return Bus.request(vertx, CATALOG_PRODUCTS_SNAPSHOT, ask, Bus.propagate(msg, busTimeoutMs())).compose(reply -> {
+      JsonArray products = reply.getJsonArray("products", new JsonArray());
+      for (int i = 0; i < products.size(); i++) {
+        JsonObject product = products.getJsonObject(i);
+        if (productId.toString().equals(product.getString("id")) && !product.getBoolean("deleted", false)
+          && (caller.isAdmin() || caller.userId().equals(product.getString("seller_id")))) {
+          return Future.succeededFuture();
+        }
+      }
+      return Future.failedFuture(Caller.notFound());
+    });
+  }
+
+  // ------------------------------------------------------------- expiry job
+
+  /** Releases expired reservations; safe on every node at once (each one is taken under SKIP LOCKED). */
+  private void expire(int batch) {
+    if (expiring) {
+      return;
+    }
+    expiring = true;
+    reservations.expireDue(batch).onComplete(ar -> {
+      expiring = false;
+      if (ar.failed()) {
+        LOG.warn("Releasing expired reservations failed; trying again next round: {}", ar.cause().toString());
+      } else if (ar.result() > 0) {
+        LOG.debug("Released {} expired reservations", ar.result());
+        if (ar.result() >= batch) {
+          vertx.runOnContext(x -> expire(batch));
+        }
+      }
+    });
+  }
+
+  // ------------------------------------------------------------- orders.events
+
+  private Future<Void> startOrdersConsumer() {
+    ordersEvents = KafkaSupport.consumer(vertx, config(), InventoryAddresses.ORDERS_EVENTS_GROUP);
+    ordersEvents.exceptionHandler(err -> LOG.warn("orders.events consumer: {}", err.toString()));
+    ordersEvents.handler(record -> {
+      // one record at a time: the offset is committed only after its effect is stored
+      ordersEvents.pause();
+      handleOrderEvent(record)
+        .compose(v -> ordersEvents.commit(Map.of(
+          new TopicPartition(record.topic(), record.partition()), new OffsetAndMetadata(record.offset() + 1, null))))
+        .onComplete(ar -> {
+          if (ar.failed()) {
+            LOG.warn("Handling {} at offset {} failed; it will be read again: {}", record.topic(), record.offset(), ar.cause().toString());
+            // seek back so the event is applied once the cause is gone (idempotent by event id)
+            ordersEvents.seek(new TopicPartition(record.topic(), record.partition()), record.offset())
+              .onComplete(x -> vertx.setTimer(1000, t -> ordersEvents.resume()));
+            return;
+          }
+          ordersEvents.resume();
+        });
+    });
+    return KafkaSupport.ensureTopics(vertx, config()).compose(v -> ordersEvents.subscribe(Topics.ORDERS_EVENTS));
+  }
+
+  private Future<Void> handleOrderEvent(KafkaConsumerRecord<String, String> record) {
+    EventEnvelope event;
+    try {
+      event = EventEnvelope.fromJson(new JsonObject(record.value()));
+    } catch (RuntimeException e) {
+      LOG.warn("Skipping an unreadable event on {} at offset {}", record.topic(), record.offset());
+      return Future.succeededFuture();
+    }
+    if (!"OrderCancelled".equals(event.type())) {
+      return Future.succeededFuture();
+    }
+    UUID orderId = JsonValidator.parseUuid(event.data().getString("order_id", event.aggregateId()));
+    if (orderId == null) {
+      LOG.warn("Skipping OrderCancelled {} without an order id", event.eventId());
+      return Future.succeededFuture();
+    }
+    return reservations.orderCancelled(event.eventId(), orderId).mapEmpty();
+  }
+
 }

@@ -1,0 +1,57 @@
+package dev.marketplace.gateway.routes;
+
+import dev.marketplace.contracts.ErrorCode;
+import dev.marketplace.contracts.inventory.InventoryAddresses;
+import dev.marketplace.gateway.Access;
+import dev.marketplace.gateway.GatewayContext;
+import dev.marketplace.gateway.ProblemResponses;
+import dev.marketplace.gateway.RouteModule;
+import dev.marketplace.platform.validation.JsonValidator;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+
+import java.util.UUID;
+
+import static dev.marketplace.gateway.GatewayContext.API;
+
+/** Sellers' stock: on-hand quantity per warehouse and per-buyer purchase limits of their own products. */
+public final class InventoryRoutes implements RouteModule {
+
+  @Override
+  public void mount(Router router, GatewayContext gateway) {
+    router.put(API + "/seller/products/:id/stock").handler(Access.role("seller")).handler(ctx -> setStock(ctx, gateway));
+    router.put(API + "/seller/products/:id/purchase-limit").handler(Access.role("seller")).handler(ctx -> setLimit(ctx, gateway));
+  }
+
+  /** {@code {warehouse, quantity}} → 200 {@code {product_id, warehouse, quantity, on_hand, reserved, sold, available}}. */
+  private static void setStock(RoutingContext ctx, GatewayContext gateway) {
+    UUID productId = pathId(ctx);
+    if (productId == null) {
+      return;
+    }
+    JsonObject body = GatewayContext.jsonBody(ctx);
+    JsonValidator.of(body).allowOnly("warehouse", "quantity").throwIfInvalid();
+    gateway.relay(ctx, InventoryAddresses.SET_STOCK, body.copy().put("product_id", productId.toString()), 200);
+  }
+
+  /** {@code {per_buyer}} (an integer, or null to remove the limit) → 200 {@code {product_id, per_buyer}}. */
+  private static void setLimit(RoutingContext ctx, GatewayContext gateway) {
+    UUID productId = pathId(ctx);
+    if (productId == null) {
+      return;
+    }
+    JsonObject body = GatewayContext.jsonBody(ctx);
+    JsonValidator.of(body).allowOnly("per_buyer").throwIfInvalid();
+    gateway.relay(ctx, InventoryAddresses.SET_PURCHASE_LIMIT, body.copy().put("product_id", productId.toString()), 200);
+  }
+
+  /** The {@code :id} path parameter as a UUID; anything else names no product (404, already sent). */
+  static UUID pathId(RoutingContext ctx) {
+    UUID id = JsonValidator.parseUuid(ctx.pathParam("id"));
+    if (id == null) {
+      ProblemResponses.send(ctx, ErrorCode.NOT_FOUND, "No such resource.");
+    }
+    return id;
+  }
+}

@@ -1,0 +1,139 @@
+package dev.marketplace.inventory;
+
+import dev.marketplace.contracts.BusHeaders;
+import dev.marketplace.contracts.ServiceFailure;
+import dev.marketplace.platform.bus.Bus;
+import dev.marketplace.platform.pg.PgSupport;
+import dev.marketplace.platform.testing.TestInfra;
+import io.vertx.core.DeploymentOptions;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.sqlclient.Pool;
+import io.vertx.sqlclient.Row;
+import io.vertx.sqlclient.Tuple;
+
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.fail;
+
+/** Inventory on a fresh database, a fake catalog answering {@code catalog.products.snapshot}, and helpers. */
+final class InventoryTestSupport implements AutoCloseable {
+  final Vertx vertx = Vertx.vertx();
+  final JsonObject config;
+  final Pool sql;
+  /** product id → seller id, as the fake catalog knows them. */
+  final Map<String, String> catalog = new ConcurrentHashMap<>();
+
+  InventoryTestSupport(Consumer<JsonObject> tweak) {
+    config = TestInfra.shared().config();
+    config.getJsonObject("inventory").put("buckets", 8).put("expiry_interval_ms", 200);
+    tweak.accept(config);
+    vertx.eventBus().<JsonObject>consumer(InventoryVerticle.CATALOG_PRODUCTS_SNAPSHOT, msg -> {
+      JsonArray products = new JsonArray();
+      for (Object id : msg.body().getJsonArray("product_ids")) {
+        String seller = catalog.get((String) id);
+        if (seller != null) {
+          products.add(new JsonObject().put("id", id).put("title", "t").put("seller_id", seller).put("deleted", false));
+        }
+      }
+      msg.reply(new JsonObject().put("products", products));
+    });
+    await(vertx.deployVerticle(new InventoryVerticle(), new DeploymentOptions().setConfig(config)));
+    sql = PgSupport.pool(vertx, config, 2);
+  }
+
+  static <T> T await(Future<T> future) {
+    try {
+      return future.toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
+    } catch (Exception e) {
+      throw new AssertionError(e);
+    }
+  }
+
+  Future<JsonObject> request(String address, JsonObject body, String userId, String roles) {
+    DeliveryOptions options = Bus.options(30_000);
+    if (userId != null) {
+      options.addHeader(BusHeaders.USER_ID, userId).addHeader(BusHeaders.ROLES, roles);
+    }
+    return Bus.request(vertx, address, body, options);
+  }
+
+  JsonObject call(String address, JsonObject body) {
+    return await(request(address, body, null, null));
+  }
+
+  JsonObject callAs(String userId, String roles, String address, JsonObject body) {
+    return await(request(address, body, userId, roles));
+  }
+
+  /** The failure of a call that must fail. */
+  ServiceFailure failure(Future<JsonObject> call) {
+    try {
+      call.toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
+    } catch (java.util.concurrent.ExecutionException e) {
+      return ServiceFailure.from(e.getCause());
+    } catch (Exception e) {
+      throw new AssertionError(e);
+    }
+    return fail("expected a failure");
+  }
+
+  /** A product of {@code seller} with {@code quantity} units on hand in warehouse "main". */
+  UUID product(String seller, int quantity) {
+    UUID id = UUID.randomUUID();
+    catalog.put(id.toString(), seller);
+    callAs(seller, "seller", "inventory.stock.set",
+      new JsonObject().put("product_id", id.toString()).put("warehouse", "main").put("quantity", quantity));
+    return id;
+  }
+
+  static JsonObject reserveBody(UUID reservationId, UUID buyerId, Object... productAndQuantity) {
+    JsonArray lines = new JsonArray();
+    for (int i = 0; i < productAndQuantity.length; i += 2) {
+      lines.add(new JsonObject().put("product_id", productAndQuantity[i].toString()).put("quantity", productAndQuantity[i + 1]));
+    }
+    return new JsonObject().put("reservation_id", reservationId.toString()).put("order_id", UUID.randomUUID().toString())
+      .put("buyer_id", buyerId.toString()).put("lines", lines);
+  }
+
+  int available(UUID productId) {
+    JsonObject reply = call("inventory.availability", new JsonObject().put("product_ids", new JsonArray().add(productId.toString())));
+    return reply.getJsonArray("items").getJsonObject(0).getInteger("available");
+  }
+
+  List<Row> query(String statement, Object... args) {
+    return await(sql.preparedQuery(statement).execute(args.length == 0 ? Tuple.tuple() : Tuple.wrap(args)))
+      .stream().toList();
+  }
+
+  /**
+   * The never-oversell invariant, checked in SQL: per bucket held + sold <= on_hand (and so per
+   * product), and per product the held and sold units equal the allocations of HELD and COMMITTED
+   * reservations.
+   */
+  void assertInvariant() {
+    assertThat(query("SELECT 1 FROM inventory.stock_bucket WHERE held + sold > on_hand OR held < 0 OR sold < 0")).isEmpty();
+    List<Row> mismatches = query(
+      "SELECT b.product_id FROM (SELECT product_id, sum(held) AS held, sum(sold) AS sold FROM inventory.stock_bucket GROUP BY product_id) b "
+        + "LEFT JOIN (SELECT a.product_id, sum(a.quantity) FILTER (WHERE r.status = 'HELD') AS held, "
+        + "sum(a.quantity) FILTER (WHERE r.status = 'COMMITTED') AS sold FROM inventory.reservation_allocation a "
+        + "JOIN inventory.reservation r ON r.id = a.reservation_id GROUP BY a.product_id) r ON r.product_id = b.product_id "
+        + "WHERE b.held <> coalesce(r.held, 0) OR b.sold <> coalesce(r.sold, 0)");
+    assertThat(mismatches).isEmpty();
+  }
+
+  @Override
+  public void close() {
+    await(sql.close());
+    await(vertx.close());
+  }
+}

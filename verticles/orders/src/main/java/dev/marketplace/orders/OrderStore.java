@@ -1,0 +1,428 @@
+package dev.marketplace.orders;
+
+import dev.marketplace.contracts.ErrorCode;
+import dev.marketplace.contracts.EventEnvelope;
+import dev.marketplace.contracts.Topics;
+import dev.marketplace.contracts.orders.OrderStatus;
+import dev.marketplace.platform.bus.Caller;
+import dev.marketplace.platform.outbox.Outbox;
+import io.vertx.core.Future;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.sqlclient.Pool;
+import io.vertx.sqlclient.Row;
+import io.vertx.sqlclient.SqlClient;
+import io.vertx.sqlclient.SqlConnection;
+import io.vertx.sqlclient.Tuple;
+
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+
+import static dev.marketplace.orders.OrdersSql.*;
+
+/**
+ * Orders in PostgreSQL. Every change locks the order row first (then its shipments), writes the
+ * history entry and the {@code orders.events} event in the same transaction.
+ */
+final class OrderStore {
+  /** A line as checkout hands it over. */
+  record NewLine(UUID productId, UUID sellerId, String title, int quantity, long unitPrice) {
+  }
+
+  record NewOrder(UUID orderId, UUID buyerId, String currency, List<NewLine> lines) {
+  }
+
+  private record OrderRow(UUID id, UUID buyerId, OrderStatus status, String currency, long total) {
+    static OrderRow of(Row row) {
+      return new OrderRow(row.getUUID("id"), row.getUUID("buyer_id"), OrderStatus.parse(row.getString("status")),
+        row.getString("currency"), row.getLong("total"));
+    }
+  }
+
+  private final Pool pool;
+  private final Outbox outbox;
+  private final Runnable afterChange;
+
+  OrderStore(Pool pool, Outbox outbox, Runnable afterChange) {
+    this.pool = pool;
+    this.outbox = outbox;
+    this.afterChange = afterChange;
+  }
+
+  // ------------------------------------------------------------------ changes
+
+  Future<JsonObject> create(NewOrder order) {
+    return pool.withTransaction(conn -> {
+      long total = order.lines().stream().mapToLong(l -> l.unitPrice() * l.quantity()).sum();
+      return conn.preparedQuery(INSERT_ORDER).execute(Tuple.of(order.orderId(), order.buyerId(), order.currency(), total))
+        .compose(rows -> rows.size() == 0
+          // the same order id again: the stored order
+          ? Future.succeededFuture()
+          : insertContent(conn, order)
+            .compose(v -> record(conn, new OrderRow(order.orderId(), order.buyerId(), OrderStatus.NEW, order.currency(), total),
+              OrderStatus.NEW, "ORDER_CREATED", null)))
+        .compose(v -> load(conn, order.orderId()));
+    }).onSuccess(x -> afterChange.run());
+  }
+
+  private Future<Void> insertContent(SqlConnection conn, NewOrder order) {
+    Map<UUID, UUID> shipmentOfSeller = new LinkedHashMap<>();
+    Map<UUID, Long> totalOfSeller = new LinkedHashMap<>();
+    for (NewLine line : order.lines()) {
+      shipmentOfSeller.computeIfAbsent(line.sellerId(), s -> UUID.randomUUID());
+      totalOfSeller.merge(line.sellerId(), line.unitPrice() * line.quantity(), Long::sum);
+    }
+    Tuple shipments = Tuple.tuple().addValue(order.orderId())
+      .addValue(shipmentOfSeller.values().toArray(UUID[]::new))
+      .addValue(shipmentOfSeller.keySet().toArray(UUID[]::new))
+      .addValue(totalOfSeller.values().toArray(Long[]::new));
+    List<NewLine> lines = order.lines();
+    Integer[] numbers = new Integer[lines.size()];
+    for (int i = 0; i < numbers.length; i++) {
+      numbers[i] = i + 1;
+    }
+    Tuple lineArgs = Tuple.tuple().addValue(order.orderId())
+      .addValue(numbers)
+      .addValue(lines.stream().map(NewLine::productId).toArray(UUID[]::new))
+      .addValue(lines.stream().map(NewLine::sellerId).toArray(UUID[]::new))
+      .addValue(lines.stream().map(l -> shipmentOfSeller.get(l.sellerId())).toArray(UUID[]::new))
+      .addValue(lines.stream().map(NewLine::title).toArray(String[]::new))
+      .addValue(lines.stream().map(NewLine::quantity).toArray(Integer[]::new))
+      .addValue(lines.stream().map(NewLine::unitPrice).toArray(Long[]::new));
+    return conn.preparedQuery(INSERT_SHIPMENTS).execute(shipments)
+      .compose(v -> conn.preparedQuery(INSERT_LINES).execute(lineArgs))
+      .mapEmpty();
+  }
+
+  /** The state machine's transitions that are not driven by shipments (checkout and payment). */
+  Future<JsonObject> transition(UUID orderId, OrderStatus to, String reason) {
+    return pool.withTransaction(conn -> lock(conn, orderId).compose(order -> {
+      if (order == null) {
+        return Future.failedFuture(ErrorCode.NOT_FOUND.failure("No such order."));
+      }
+      if (order.status() == to) {
+        return load(conn, orderId);
+      }
+      if (to == OrderStatus.SHIPPED || to == OrderStatus.DELIVERED) {
+        return Future.failedFuture(ErrorCode.ILLEGAL_STATE.failure("An order is " + to + " when all its shipments are."));
+      }
+      if (!order.status().canMoveTo(to)) {
+        return Future.failedFuture(ErrorCode.ILLEGAL_STATE.failure("An order cannot go from " + order.status() + " to " + to + "."));
+      }
+      return apply(conn, order, to, reason == null ? defaultReason(to) : reason).compose(v -> load(conn, orderId));
+    })).onSuccess(x -> afterChange.run());
+  }
+
+  /** The buyer cancels their own order (foreign orders are NOT_FOUND). */
+  Future<JsonObject> cancelByBuyer(UUID orderId, Caller caller) {
+    return pool.withTransaction(conn -> lock(conn, orderId).compose(order -> {
+      if (order == null || !ownedBy(order, caller)) {
+        return Future.failedFuture(Caller.notFound());
+      }
+      if (order.status() == OrderStatus.CANCELLED) {
+        return load(conn, orderId);
+      }
+      if (!order.status().buyerMayCancel()) {
+        return Future.failedFuture(ErrorCode.ILLEGAL_STATE.failure("An order that is " + order.status() + " cannot be cancelled."));
+      }
+      return conn.preparedQuery(SHIPMENTS_NOT_IN).execute(Tuple.tuple().addValue(orderId).addValue(new String[] {"PENDING", "READY_TO_SHIP"}))
+        .compose(rows -> rows.iterator().next().getLong("n") > 0
+          ? Future.failedFuture(ErrorCode.ILLEGAL_STATE.failure("Part of this order has been shipped already."))
+          : apply(conn, order, OrderStatus.CANCELLED, "BUYER_CANCELLED"))
+        .compose(v -> load(conn, orderId));
+    })).onSuccess(x -> afterChange.run());
+  }
+
+  Future<JsonObject> ship(UUID shipmentId, Caller caller) {
+    return moveShipment(shipmentId, caller, "READY_TO_SHIP", "SHIPPED", SHIP, "ShipmentShipped",
+      new String[] {"SHIPPED", "DELIVERED"}, OrderStatus.SHIPPED, "ALL_SHIPMENTS_SHIPPED");
+  }
+
+  Future<JsonObject> deliver(UUID shipmentId, Caller caller) {
+    return moveShipment(shipmentId, caller, "SHIPPED", "DELIVERED", DELIVER, "ShipmentDelivered",
+      new String[] {"DELIVERED"}, OrderStatus.DELIVERED, "ALL_SHIPMENTS_DELIVERED");
+  }
+
+  /**
+   * Moves a seller's own shipment {@code from → to}; when every shipment of the order is then in
+   * {@code doneStatuses}, the order follows to {@code orderTo}.
+   */
+  private Future<JsonObject> moveShipment(UUID shipmentId, Caller caller, String from, String to, String updateSql,
+                                          String eventType, String[] doneStatuses, OrderStatus orderTo, String orderReason) {
+    return pool.withTransaction(conn -> conn.preparedQuery(SHIPMENT_ORDER).execute(Tuple.of(shipmentId)).compose(found -> {
+      if (found.size() == 0) {
+        return Future.failedFuture(Caller.notFound());
+      }
+      UUID orderId = found.iterator().next().getUUID("order_id");
+      // the order row first, as in every other change of the order
+      return lock(conn, orderId).compose(order -> conn.preparedQuery(SHIPMENT_FOR_UPDATE).execute(Tuple.of(shipmentId))
+        .compose(rows -> {
+          Row shipment = rows.iterator().next();
+          if (!caller.isAdmin() && !shipment.getUUID("seller_id").toString().equals(caller.userId())) {
+            return Future.failedFuture(Caller.notFound());
+          }
+          String status = shipment.getString("status");
+          if (status.equals(to)) {
+            return Future.succeededFuture(false);
+          }
+          if (!status.equals(from)) {
+            return Future.failedFuture(ErrorCode.ILLEGAL_STATE.failure("A shipment that is " + status + " cannot become " + to + "."));
+          }
+          JsonObject data = eventData(order, order.status(), null)
+            .put("shipment_id", shipmentId.toString()).put("seller_id", shipment.getUUID("seller_id").toString())
+            .put("shipment_status", to);
+          return conn.preparedQuery(updateSql).execute(Tuple.of(shipmentId))
+            .compose(v -> outbox.append(conn, Topics.ORDERS_EVENTS, EventEnvelope.create(eventType, orderId.toString(), data)))
+            .compose(v -> conn.preparedQuery(SHIPMENTS_NOT_IN).execute(Tuple.tuple().addValue(orderId).addValue(doneStatuses)))
+            .compose(rest -> followShipments(conn, order, rest.iterator().next().getLong("n") == 0, orderTo, orderReason))
+            .map(true);
+        })
+        .compose(changed -> loadShipment(conn, shipmentId)));
+    })).onSuccess(x -> afterChange.run());
+  }
+
+  /** When all shipments are shipped (delivered), so is the order; a delivery may complete both steps. */
+  private Future<Void> followShipments(SqlConnection conn, OrderRow order, boolean allDone, OrderStatus orderTo, String reason) {
+    if (!allDone) {
+      return Future.succeededFuture();
+    }
+    if (orderTo == OrderStatus.DELIVERED && order.status() == OrderStatus.PAID) {
+      return apply(conn, order, OrderStatus.SHIPPED, "ALL_SHIPMENTS_SHIPPED")
+        .compose(v -> apply(conn, withStatus(order, OrderStatus.SHIPPED), OrderStatus.DELIVERED, reason));
+    }
+    return order.status().canMoveTo(orderTo) ? apply(conn, order, orderTo, reason) : Future.succeededFuture();
+  }
+
+  private static OrderRow withStatus(OrderRow order, OrderStatus status) {
+    return new OrderRow(order.id(), order.buyerId(), status, order.currency(), order.total());
+  }
+
+  /** Sets the status, its side effects on shipments, the history entry and the event. */
+  private Future<Void> apply(SqlConnection conn, OrderRow order, OrderStatus to, String reason) {
+    Future<?> shipments = switch (to) {
+      case PAID -> conn.preparedQuery(SHIPMENTS_READY).execute(Tuple.of(order.id()));
+      case CANCELLED -> conn.preparedQuery(SHIPMENTS_CANCELLED).execute(Tuple.of(order.id()));
+      default -> Future.succeededFuture();
+    };
+    return shipments
+      .compose(v -> conn.preparedQuery(SET_STATUS).execute(Tuple.of(order.id(), to.name())))
+      .compose(v -> record(conn, order, to, reason, null));
+  }
+
+  private Future<Void> record(SqlConnection conn, OrderRow order, OrderStatus to, String reason, JsonObject extra) {
+    JsonObject data = eventData(order, to, reason);
+    if (extra != null) {
+      data.mergeIn(extra);
+    }
+    return conn.preparedQuery(INSERT_HISTORY).execute(Tuple.of(order.id(), to.name(), reason))
+      .compose(v -> outbox.append(conn, Topics.ORDERS_EVENTS, EventEnvelope.create(to.eventType(), order.id().toString(), data)));
+  }
+
+  private static JsonObject eventData(OrderRow order, OrderStatus status, String reason) {
+    JsonObject data = new JsonObject()
+      .put("order_id", order.id().toString())
+      .put("buyer_id", order.buyerId().toString())
+      .put("status", status.name())
+      .put("total", money(order.total(), order.currency()));
+    if (reason != null) {
+      data.put("reason", reason);
+    }
+    return data;
+  }
+
+  private static String defaultReason(OrderStatus to) {
+    return switch (to) {
+      case NEW -> "ORDER_CREATED";
+      case RESERVED -> "STOCK_RESERVED";
+      case PENDING_PAYMENT -> "PAYMENT_STARTED";
+      case PAID -> "PAYMENT_CAPTURED";
+      case SHIPPED -> "ALL_SHIPMENTS_SHIPPED";
+      case DELIVERED -> "ALL_SHIPMENTS_DELIVERED";
+      case CANCELLED -> "CANCELLED";
+      case REFUNDED -> "PAYMENT_REFUNDED";
+    };
+  }
+
+  private static Future<OrderRow> lock(SqlConnection conn, UUID orderId) {
+    return conn.preparedQuery(SELECT_ORDER_FOR_UPDATE).execute(Tuple.of(orderId))
+      .map(rows -> rows.size() == 0 ? null : OrderRow.of(rows.iterator().next()));
+  }
+
+  private static boolean ownedBy(OrderRow order, Caller caller) {
+    return caller.isAdmin() || order.buyerId().toString().equals(caller.userId());
+  }
+
+  // ------------------------------------------------------------------ reads
+
+  /** The order for anyone (internal callers). */
+  Future<JsonObject> get(UUID orderId) {
+    return load(pool, orderId).compose(order -> order == null
+      ? Future.failedFuture(ErrorCode.NOT_FOUND.failure("No such order."))
+      : Future.succeededFuture(order));
+  }
+
+  /** The order for its buyer or an admin; NOT_FOUND for anybody else. */
+  Future<JsonObject> view(UUID orderId, Caller caller) {
+    return load(pool, orderId).compose(order -> order == null
+        || !(caller.isAdmin() || order.getString("buyer_id").equals(caller.userId()))
+      ? Future.failedFuture(Caller.notFound())
+      : Future.succeededFuture(order));
+  }
+
+  Future<JsonObject> list(UUID buyerId, int limit, Cursor cursor) {
+    return pool.preparedQuery(BUYER_ORDERS).execute(Tuple.of(buyerId, cursor.at(), cursor.id(), limit + 1)).compose(rows -> {
+      List<Row> page = new ArrayList<>();
+      rows.forEach(page::add);
+      String next = page.size() > limit
+        ? Cursor.encode(page.get(limit - 1).getOffsetDateTime("created_at"), page.get(limit - 1).getUUID("id"))
+        : null;
+      List<Future<JsonObject>> orders = new ArrayList<>();
+      for (Row row : page.subList(0, Math.min(limit, page.size()))) {
+        orders.add(load(pool, row.getUUID("id")));
+      }
+      return Future.all(orders).map(all -> new JsonObject()
+        .put("items", new JsonArray(all.<JsonObject>list()))
+        .put("next_cursor", next));
+    });
+  }
+
+  Future<JsonObject> sellerShipments(UUID sellerId, String status, int limit, Cursor cursor) {
+    return pool.preparedQuery(SELLER_SHIPMENTS).execute(Tuple.of(sellerId, cursor.at(), cursor.id(), limit + 1, status)).compose(rows -> {
+      List<Row> page = new ArrayList<>();
+      rows.forEach(page::add);
+      String next = page.size() > limit
+        ? Cursor.encode(page.get(limit - 1).getOffsetDateTime("ready_at"), page.get(limit - 1).getUUID("id"))
+        : null;
+      List<Row> shown = page.subList(0, Math.min(limit, page.size()));
+      UUID[] ids = shown.stream().map(r -> r.getUUID("id")).toArray(UUID[]::new);
+      return pool.preparedQuery(SHIPMENT_LINES).execute(Tuple.of(ids)).map(lineRows -> {
+        Map<UUID, JsonArray> lines = new LinkedHashMap<>();
+        String currency = shown.isEmpty() ? "RUB" : shown.get(0).getString("currency");
+        lineRows.forEach(l -> lines.computeIfAbsent(l.getUUID("shipment_id"), k -> new JsonArray()).add(lineJson(l, currency)));
+        JsonArray items = new JsonArray();
+        for (Row s : shown) {
+          items.add(new JsonObject()
+            .put("id", s.getUUID("id").toString())
+            .put("order_id", s.getUUID("order_id").toString())
+            .put("seller_id", s.getUUID("seller_id").toString())
+            .put("status", s.getString("status"))
+            .put("order_status", s.getString("order_status"))
+            .put("lines", lines.getOrDefault(s.getUUID("id"), new JsonArray()))
+            .put("total", money(s.getLong("total"), s.getString("currency")))
+            .put("created_at", instant(s.getOffsetDateTime("ready_at"))));
+        }
+        return new JsonObject().put("items", items).put("next_cursor", next);
+      });
+    });
+  }
+
+  private static Future<JsonObject> loadShipment(SqlConnection conn, UUID shipmentId) {
+    return conn.preparedQuery(SHIPMENT_FOR_UPDATE).execute(Tuple.of(shipmentId)).compose(rows -> {
+      Row s = rows.iterator().next();
+      return load(conn, s.getUUID("order_id")).map(order -> {
+        for (Object o : order.getJsonArray("shipments")) {
+          JsonObject shipment = (JsonObject) o;
+          if (shipment.getString("id").equals(shipmentId.toString())) {
+            return shipment.copy().put("order_id", order.getString("id")).put("order_status", order.getString("status"));
+          }
+        }
+        throw new IllegalStateException("shipment " + shipmentId + " missing from its order");
+      });
+    });
+  }
+
+  /** The full order JSON, or null when there is no such order. */
+  static Future<JsonObject> load(SqlClient client, UUID orderId) {
+    Future<io.vertx.sqlclient.RowSet<Row>> order = client.preparedQuery(SELECT_ORDER).execute(Tuple.of(orderId));
+    Future<io.vertx.sqlclient.RowSet<Row>> lines = client.preparedQuery(SELECT_LINES).execute(Tuple.of(orderId));
+    Future<io.vertx.sqlclient.RowSet<Row>> shipments = client.preparedQuery(SELECT_SHIPMENTS).execute(Tuple.of(orderId));
+    Future<io.vertx.sqlclient.RowSet<Row>> history = client.preparedQuery(SELECT_HISTORY).execute(Tuple.of(orderId));
+    return Future.all(order, lines, shipments, history).map(all -> {
+      if (order.result().size() == 0) {
+        return null;
+      }
+      Row o = order.result().iterator().next();
+      String currency = o.getString("currency");
+      JsonArray allLines = new JsonArray();
+      Map<UUID, JsonArray> linesOfShipment = new LinkedHashMap<>();
+      for (Row l : lines.result()) {
+        JsonObject line = lineJson(l, currency);
+        allLines.add(line);
+        linesOfShipment.computeIfAbsent(l.getUUID("shipment_id"), k -> new JsonArray()).add(line);
+      }
+      JsonArray shipmentsJson = new JsonArray();
+      for (Row s : shipments.result()) {
+        shipmentsJson.add(new JsonObject()
+          .put("id", s.getUUID("id").toString())
+          .put("seller_id", s.getUUID("seller_id").toString())
+          .put("status", s.getString("status"))
+          .put("total", money(s.getLong("total"), currency))
+          .put("lines", linesOfShipment.getOrDefault(s.getUUID("id"), new JsonArray()))
+          .put("shipped_at", instant(s.getOffsetDateTime("shipped_at")))
+          .put("delivered_at", instant(s.getOffsetDateTime("delivered_at"))));
+      }
+      JsonArray historyJson = new JsonArray();
+      for (Row h : history.result()) {
+        historyJson.add(new JsonObject().put("status", h.getString("status"))
+          .put("at", instant(h.getOffsetDateTime("at"))).put("reason", h.getString("reason")));
+      }
+      return new JsonObject()
+        .put("id", o.getUUID("id").toString())
+        .put("buyer_id", o.getUUID("buyer_id").toString())
+        .put("status", o.getString("status"))
+        .put("currency", currency)
+        .put("lines", allLines)
+        .put("total", money(o.getLong("total"), currency))
+        .put("shipments", shipmentsJson)
+        .put("history", historyJson)
+        .put("created_at", instant(o.getOffsetDateTime("created_at")))
+        .put("updated_at", instant(o.getOffsetDateTime("updated_at")));
+    });
+  }
+
+  private static JsonObject lineJson(Row l, String currency) {
+    return new JsonObject()
+      .put("product_id", l.getUUID("product_id").toString())
+      .put("seller_id", l.getUUID("seller_id").toString())
+      .put("title", l.getString("title"))
+      .put("quantity", l.getInteger("quantity"))
+      .put("unit_price", money(l.getLong("unit_price"), currency))
+      .put("line_total", money(l.getLong("line_total"), currency));
+  }
+
+  private static JsonObject money(long amount, String currency) {
+    return new JsonObject().put("amount", amount).put("currency", currency);
+  }
+
+  private static String instant(OffsetDateTime at) {
+    return at == null ? null : at.toInstant().toString();
+  }
+
+  /** A keyset position: (time, id) of the last item of the previous page. */
+  record Cursor(OffsetDateTime at, UUID id) {
+    static final Cursor START = new Cursor(OffsetDateTime.of(9999, 1, 1, 0, 0, 0, 0, ZoneOffset.UTC), new UUID(-1L, -1L));
+
+    static String encode(OffsetDateTime at, UUID id) {
+      return at.toInstant().toString() + "_" + id;
+    }
+
+    /** The cursor, or null when {@code s} is not one. */
+    static Cursor parse(String s) {
+      int sep = s.indexOf('_');
+      if (sep < 0) {
+        return null;
+      }
+      try {
+        return new Cursor(OffsetDateTime.ofInstant(java.time.Instant.parse(s.substring(0, sep)), ZoneOffset.UTC),
+          UUID.fromString(s.substring(sep + 1)));
+      } catch (RuntimeException e) {
+        return null;
+      }
+    }
+  }
+}
