@@ -64,6 +64,6 @@ class AuditCommandTest {
     String report = audit(pgUrl);
     assertThat(report).contains("FAILED   captured money belongs to paid orders", "order_id=" + cancelled)
       .contains("FAILED   no refund is outstanding", "order_id=" + owed)
-      .contains("ok       every paid checkout has its total captured");
+      .contains("ok       every paid checkout had its total captured");
   }
 }
