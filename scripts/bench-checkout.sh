@@ -30,6 +30,8 @@ if [[ "$MODE" == "cluster" ]]; then
   export STATE_DIR="${STATE_DIR:-$(mktemp -d -t bench-cluster-XXXX)}"
   export PG_PORT="$(free_port)" KAFKA_PORT="$(free_port)" BANK_PORT="$(free_port)"
   export HTTP_BASE_PORT="${HTTP_BASE_PORT:-18080}"
+  # a cluster of its own: never join (or be joined by) another local cluster
+  export CLUSTER_NAME="bench-checkout-$$"
   trap 'scripts/cluster.sh down' EXIT
   scripts/cluster.sh up 2
   GATEWAYS="http://127.0.0.1:$HTTP_BASE_PORT,http://127.0.0.1:$((HTTP_BASE_PORT + 1))"

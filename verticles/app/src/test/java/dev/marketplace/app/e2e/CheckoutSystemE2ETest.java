@@ -1,6 +1,7 @@
 package dev.marketplace.app.e2e;
 
 import dev.marketplace.app.AuditCommand;
+import dev.marketplace.contracts.bank.BankApi;
 import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonObject;
@@ -44,8 +45,10 @@ class CheckoutSystemE2ETest {
         Assumptions.abort("the " + contract + " component is not on this branch yet");
       }
     }
-    market = MarketplaceHarness.start(config -> config.getJsonObject("auth").getJsonObject("throttle", new JsonObject())
-      .put("address_max_failures", 10_000));
+    market = MarketplaceHarness.start(config -> {
+      config.getJsonObject("auth").getJsonObject("throttle", new JsonObject()).put("address_max_failures", 10_000);
+      config.getJsonObject("payment").put("bank_timeout_ms", 1000).put("breaker_max_failures", 3).put("breaker_reset_ms", 1000);
+    });
     Assumptions.assumeTrue(await(market.http.get("/api/v1/catalog/categories").send()).statusCode() == 200, "no catalog routes yet");
     sellerToken = token("seller");
   }
@@ -137,6 +140,16 @@ class CheckoutSystemE2ETest {
       .statusCode();
   }
 
+  private static JsonObject bank(JsonObject change) throws Exception {
+    WebClient client = WebClient.wrap(market.vertx.createHttpClient());
+    String url = "http://127.0.0.1:" + market.bankPort + "/api/simulator";
+    return await(change == null ? client.getAbs(url).send() : client.putAbs(url).sendJsonObject(change)).bodyAsJsonObject();
+  }
+
+  private static HttpResponse<Buffer> callback(String body, String signature) throws Exception {
+    return await(market.http.post("/api/v1/payments/callback").putHeader(BankApi.SIGNATURE_HEADER, signature).sendBuffer(Buffer.buffer(body)));
+  }
+
   // ---- tests
 
   @Test
@@ -208,6 +221,99 @@ class CheckoutSystemE2ETest {
     JsonObject atBank = await(WebClient.wrap(market.vertx.createHttpClient())
       .getAbs("http://127.0.0.1:" + market.bankPort + "/api/payments/" + bankId).send()).bodyAsJsonObject();
     assertThat(atBank.getString("status")).isEqualTo("REFUNDED");
+  }
+
+  @Test
+  void oneIdempotencyKeyMakesOneOrderAlsoConcurrentlyAndAnotherBodyWithItIs422() throws Exception {
+    String product = product(300_00, 10);
+    String[] buyer = buyerWith(product, 1);
+    String key = UUID.randomUUID().toString();
+
+    List<Future<HttpResponse<Buffer>>> calls = new ArrayList<>();
+    for (int i = 0; i < 6; i++) {
+      calls.add(checkout(buyer, key));
+    }
+    await(Future.join(calls));
+    HttpResponse<Buffer> later = await(checkout(buyer, key));
+
+    for (Future<HttpResponse<Buffer>> call : calls) {
+      assertThat(call.result().statusCode()).as(call.result().bodyAsString()).isEqualTo(201);
+      assertThat(call.result().bodyAsJsonObject()).isEqualTo(later.bodyAsJsonObject());
+    }
+    JsonObject orders = await(market.http.get("/api/v1/orders").bearerTokenAuthentication(buyer[0]).send()).bodyAsJsonObject();
+    assertThat(orders.getJsonArray("items")).hasSize(1);
+    HttpResponse<Buffer> reused = await(market.http.post("/api/v1/checkout").bearerTokenAuthentication(buyer[0])
+      .putHeader("Idempotency-Key", key).sendJsonObject(new JsonObject().put("cart_id", buyer[1]).put("payment_method", "sbp")));
+    assertThat(reused.statusCode()).isEqualTo(422);
+    assertThat(reused.bodyAsJsonObject().getString("code")).isEqualTo("IDEMPOTENCY_KEY_REUSED");
+    HttpResponse<Buffer> noKey = await(market.http.post("/api/v1/checkout").bearerTokenAuthentication(buyer[0])
+      .sendJsonObject(new JsonObject().put("cart_id", buyer[1]).put("payment_method", "card")));
+    assertThat(noKey.statusCode()).isEqualTo(400);
+  }
+
+  @Test
+  void forgedCallbacksAre401AndChangeNothingWhileRepeatedGenuineOnesChangeNothingEither() throws Exception {
+    String product = product(120_00, 2);
+    String[] buyer = buyerWith(product, 1);
+    JsonObject body = await(checkout(buyer, UUID.randomUUID().toString())).bodyAsJsonObject();
+    String orderId = body.getString("order_id");
+    String bankId = body.getString("payment_url").replaceAll(".*/", "");
+    String secret = market.config.getJsonObject("bank").getString("shared_secret");
+    String captured = new JsonObject().put("event_id", UUID.randomUUID().toString()).put("id", bankId).put("order_id", orderId)
+      .put("status", BankApi.CAPTURED).put("amount", new JsonObject().put("amount", 120_00).put("currency", "RUB")).encode();
+
+    assertThat(callback(captured, BankApi.sign("guessed-secret", captured.getBytes())).statusCode()).isEqualTo(401);
+    assertThat(callback(captured, "").statusCode()).isEqualTo(401);
+    Thread.sleep(300);
+    assertThat(order(buyer, orderId).getString("status")).isEqualTo("PENDING_PAYMENT");
+
+    assertThat(confirm(body.getString("payment_url"))).isEqualTo(200);
+    waitForStatus(buyer, orderId, "PAID");
+    for (int i = 0; i < 3; i++) {
+      assertThat(callback(captured, BankApi.sign(secret, captured.getBytes())).statusCode()).isEqualTo(200);
+    }
+    String declined = captured.replace("CAPTURED", "DECLINED");
+    assertThat(callback(declined, BankApi.sign(secret, declined.getBytes())).statusCode()).isEqualTo(200);
+    Thread.sleep(300);
+    assertThat(order(buyer, orderId).getString("status")).isEqualTo("PAID");
+  }
+
+  @Test
+  void aBankThatTimesOutOrIsDownCancelsWithPaymentUnavailableAndTheOpenCircuitFailsFastHoldingNothing() throws Exception {
+    String product = product(80_00, 1);
+    String[] buyer = buyerWith(product, 1);
+    bank(new JsonObject().put("timeout_rate", 1.0));
+    HttpResponse<Buffer> timedOut;
+    try {
+      timedOut = await(checkout(buyer, UUID.randomUUID().toString()));
+    } finally {
+      bank(new JsonObject().put("timeout_rate", 0.0));
+    }
+    assertThat(timedOut.statusCode()).isEqualTo(409);
+    assertThat(timedOut.bodyAsJsonObject().getString("code")).isEqualTo("PAYMENT_UNAVAILABLE");
+    assertThat(order(buyer, timedOut.bodyAsJsonObject().getString("order_id")).getString("status")).isEqualTo("CANCELLED");
+
+    bank(new JsonObject().put("error_rate", 1.0));
+    try {
+      long calledBank = -1;
+      for (int i = 0; i < 6 && calledBank != 0; i++) {
+        long before = bank(null).getLong("api_requests");
+        HttpResponse<Buffer> resp = await(checkout(buyer, UUID.randomUUID().toString()));
+        assertThat(resp.statusCode()).isEqualTo(409);
+        assertThat(resp.bodyAsJsonObject().getString("code")).isEqualTo("PAYMENT_UNAVAILABLE");
+        calledBank = bank(null).getLong("api_requests") - before;
+        if (calledBank == 0) {
+          assertThat(resp.bodyAsJsonObject().containsKey("order_id")).as("failed before any order").isFalse();
+        }
+      }
+      assertThat(calledBank).as("the circuit opened").isZero();
+    } finally {
+      bank(new JsonObject().put("error_rate", 0.0));
+    }
+    // nothing is held: once the circuit closes again, the single unit can be bought
+    Thread.sleep(1_200);
+    HttpResponse<Buffer> again = await(checkout(buyer, UUID.randomUUID().toString()));
+    assertThat(again.statusCode()).as(again.bodyAsString()).isEqualTo(201);
   }
 
   @Test
