@@ -48,6 +48,7 @@ public class GatewayVerticle extends VerticleBase {
   private GatewayContext gateway;
   private Readiness readiness;
   private HttpServer server;
+  private io.vertx.core.buffer.Buffer storefrontPage;
 
   public GatewayVerticle() {
     this(List.of());
@@ -85,7 +86,11 @@ public class GatewayVerticle extends VerticleBase {
     gateway = new GatewayContext(vertx, config());
     readiness = new Readiness(vertx, config());
     Router router = router(http.getLong("max_body_bytes", 65536L));
-    return readiness.start()
+    return vertx.executeBlocking(GatewayVerticle::loadStorefront)
+      .compose(page -> {
+        storefrontPage = page;
+        return readiness.start();
+      })
       .compose(v -> authenticator.start(vertx, config()))
       // request lines up to 16 kB reach the routes, so an over-long search is a 400 naming the field
       .compose(v -> vertx.createHttpServer(new HttpServerOptions().setMaxInitialLineLength(http.getInteger("max_initial_line_bytes", 16384)))
@@ -102,6 +107,7 @@ public class GatewayVerticle extends VerticleBase {
     router.get("/health").handler(this::health);
     router.get("/ready").handler(this::ready);
     router.get("/metrics").handler(metrics());
+    router.get("/").handler(this::storefront);
     router.route(GatewayContext.API + "/*").handler(this::authenticate);
     for (RouteModule module : modules) {
       module.mount(router, gateway);
@@ -168,6 +174,22 @@ public class GatewayVerticle extends VerticleBase {
       ar.result().ifPresent(identity -> Identity.attach(ctx, identity));
       ctx.next();
     });
+  }
+
+  /** The web storefront: one static page on the public API, read once from the classpath. */
+  private void storefront(RoutingContext ctx) {
+    ctx.response().putHeader("Content-Type", "text/html; charset=utf-8").end(storefrontPage);
+  }
+
+  private static io.vertx.core.buffer.Buffer loadStorefront() {
+    try (java.io.InputStream in = GatewayVerticle.class.getClassLoader().getResourceAsStream("storefront/index.html")) {
+      if (in == null) {
+        throw new IllegalStateException("storefront/index.html is missing from the classpath");
+      }
+      return io.vertx.core.buffer.Buffer.buffer(in.readAllBytes());
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
   }
 
   private void health(RoutingContext ctx) {

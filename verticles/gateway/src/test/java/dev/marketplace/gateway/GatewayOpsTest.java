@@ -36,6 +36,18 @@ class GatewayOpsTest {
   }
 
   @Test
+  void rootServesTheStorefrontPageThatUsesThePublicApi(Vertx vertx, VertxTestContext tc) {
+    GatewayFixture.deploy(vertx, GatewayFixture.config())
+      .compose(gateway -> gateway.client.get("/").send())
+      .onComplete(tc.succeeding(resp -> tc.verify(() -> {
+        assertThat(resp.statusCode()).isEqualTo(200);
+        assertThat(resp.getHeader("Content-Type")).startsWith("text/html");
+        assertThat(resp.bodyAsString()).contains("<title>Marketplace</title>").contains("/api/v1");
+        tc.completeNow();
+      })));
+  }
+
+  @Test
   void healthIsUpEvenWhenDependenciesAreDown(Vertx vertx, VertxTestContext tc) throws IOException {
     JsonObject config = GatewayFixture.config();
     section(config, "pg").put("url", "postgresql://postgres@127.0.0.1:" + closedPort() + "/postgres");
