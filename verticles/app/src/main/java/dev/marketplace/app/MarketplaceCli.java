@@ -55,6 +55,8 @@ public final class MarketplaceCli implements Callable<Integer> {
   public Integer call() throws Exception {
     ServerLifecycle lifecycle = new ServerLifecycle();
     long started = System.nanoTime();
+    // a first start (or a throwaway one) gets a sample catalog in stock; a restart keeps what the shop has
+    boolean firstStart = ephemeral || !java.nio.file.Files.exists(dataDir.toAbsolutePath().resolve("pg"));
     EmbeddedInfrastructure infra = EmbeddedInfrastructure.start(ephemeral ? null : dataDir.toAbsolutePath(), pgPort, kafkaPort);
     lifecycle.onStop(infra::close);
 
@@ -73,6 +75,10 @@ public final class MarketplaceCli implements Callable<Integer> {
     lifecycle.onStop(() -> ServerLifecycle.await(vertx.close(), "closing Vert.x"));
     try {
       ServerLifecycle.await(Marketplace.deploy(vertx, config, Components.ALL), "deploying the marketplace");
+      if (firstStart) {
+        int stocked = ServerLifecycle.await(SampleStock.stockEverything(vertx, 42), "stocking the sample catalog");
+        System.out.printf("Sample catalog: %d products, most of them in stock%n", stocked);
+      }
     } catch (Exception e) {
       System.err.println("The marketplace failed to start: " + e.getMessage());
       lifecycle.stopNow();

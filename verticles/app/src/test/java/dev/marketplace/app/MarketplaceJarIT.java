@@ -44,6 +44,13 @@ class MarketplaceJarIT {
     HttpResponse<String> metrics = get(httpPort, "/metrics");
     assertThat(metrics.statusCode()).isEqualTo(200);
     assertThat(metrics.body()).contains("vertx_");
+    HttpResponse<String> inStock = get(httpPort, "/api/v1/catalog/products?in_stock=true&limit=5");
+    assertThat(inStock.statusCode()).isEqualTo(200);
+    assertThat(new io.vertx.core.json.JsonObject(inStock.body()).getJsonArray("items"))
+      .as("a first start seeds a sample catalog that is in stock").isNotEmpty();
+    HttpResponse<String> storefront = get(httpPort, "/");
+    assertThat(storefront.statusCode()).isEqualTo(200);
+    assertThat(storefront.body()).contains("<title>Marketplace</title>");
     try (Connection c = DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + first.pgPort + "/postgres", "postgres", "")) {
       c.createStatement().execute("CREATE TABLE it_marker (note text)");
       c.createStatement().execute("INSERT INTO it_marker VALUES ('kept')");
