@@ -211,7 +211,15 @@ public final class EmbeddedPostgresServer implements AutoCloseable {
         .setPGStartupWait(STARTUP_WAIT)
         .setServerConfig("listen_addresses", LoopbackPorts.HOST)
         // TCP only: no socket or socket lock file in /tmp that a crashed run could leave behind
-        .setServerConfig("unix_socket_directories", "");
+        .setServerConfig("unix_socket_directories", "")
+        // every component of every node keeps a pool: a 3-node local cluster needs ~200 connections
+        .setServerConfig("max_connections", "300")
+        // the defaults (128 MB, 4 MB) are for a tiny machine; search and facets over a big catalog
+        // read a lot. Shared memory is only touched as it is used.
+        .setServerConfig("shared_buffers", "512MB")
+        .setServerConfig("work_mem", "16MB")
+        // JIT compiles expensive-looking facet queries for ~100 ms and loses on short OLTP queries
+        .setServerConfig("jit", "off");
     if (durable) {
       // zonky passes "-F" (fsync off) before the "-c" options; a later -c wins over it
       builder.setServerConfig("fsync", "on").setServerConfig("synchronous_commit", "on");
