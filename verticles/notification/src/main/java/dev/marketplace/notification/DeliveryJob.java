@@ -1,5 +1,6 @@
 package dev.marketplace.notification;
 
+import dev.marketplace.platform.jobs.SingleFlightJob;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
@@ -27,11 +28,7 @@ final class DeliveryJob {
   private final int batchSize;
   private final long sendTimeoutMs;
   private final long leaseMs;
-  private final long pollIntervalMs;
-  private long timerId = -1;
-  private boolean running;
-  private boolean again;
-  private boolean stopped;
+  private final SingleFlightJob job;
 
   DeliveryJob(Vertx vertx, NotificationRepository repository, DeliveryChannel channel, RetryPolicy retry,
               int batchSize, long sendTimeoutMs, long pollIntervalMs) {
@@ -43,41 +40,20 @@ final class DeliveryJob {
     this.sendTimeoutMs = sendTimeoutMs;
     // longer than any send can take, so a claim only lapses when its node is gone
     this.leaseMs = sendTimeoutMs * 3 + 5000;
-    this.pollIntervalMs = pollIntervalMs;
+    this.job = new SingleFlightJob(vertx, channel.name() + " delivery", pollIntervalMs, batchSize, this::pass);
   }
 
   void start() {
-    timerId = vertx.setPeriodic(pollIntervalMs, id -> kick());
-    kick();
+    job.start();
   }
 
   void stop() {
-    stopped = true;
-    vertx.cancelTimer(timerId);
+    job.stop();
   }
 
   /** Runs a pass now (or right after the current one). */
   void kick() {
-    if (stopped) {
-      return;
-    }
-    if (running) {
-      again = true;
-      return;
-    }
-    running = true;
-    again = false;
-    pass().onComplete(ar -> {
-      running = false;
-      if (ar.failed()) {
-        LOG.warn("The {} delivery pass failed; the next one retries", channel.name(), ar.cause());
-      } else if (ar.result() >= batchSize) {
-        again = true;
-      }
-      if (again) {
-        kick();
-      }
-    });
+    job.kick();
   }
 
   private Future<Integer> pass() {

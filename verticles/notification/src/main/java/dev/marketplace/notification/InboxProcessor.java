@@ -6,6 +6,7 @@ import dev.marketplace.contracts.auth.AuthContract;
 import dev.marketplace.notification.NotificationRepository.InboxEvent;
 import dev.marketplace.notification.NotificationRepository.NewNotification;
 import dev.marketplace.platform.bus.Bus;
+import dev.marketplace.platform.jobs.SingleFlightJob;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
@@ -32,13 +33,9 @@ final class InboxProcessor {
   private final NotificationRepository repository;
   private final RetryPolicy retry;
   private final long busTimeoutMs;
-  private final long pollIntervalMs;
+  private final SingleFlightJob job;
   private final int batchSize;
   private final Runnable onNotificationsCreated;
-  private long timerId = -1;
-  private boolean running;
-  private boolean again;
-  private boolean stopped;
 
   InboxProcessor(Vertx vertx, NotificationRepository repository, RetryPolicy retry, long busTimeoutMs,
                  long pollIntervalMs, int batchSize, Runnable onNotificationsCreated) {
@@ -46,42 +43,22 @@ final class InboxProcessor {
     this.repository = repository;
     this.retry = retry;
     this.busTimeoutMs = busTimeoutMs;
-    this.pollIntervalMs = pollIntervalMs;
+    this.job = new SingleFlightJob(vertx, "notification inbox", pollIntervalMs, batchSize, this::pass);
     this.batchSize = batchSize;
     this.onNotificationsCreated = onNotificationsCreated;
   }
 
   void start() {
-    timerId = vertx.setPeriodic(pollIntervalMs, id -> kick());
-    kick();
+    job.start();
   }
 
   void stop() {
-    stopped = true;
-    vertx.cancelTimer(timerId);
+    job.stop();
   }
 
+  /** Runs a pass now (or right after the current one). */
   void kick() {
-    if (stopped) {
-      return;
-    }
-    if (running) {
-      again = true;
-      return;
-    }
-    running = true;
-    again = false;
-    pass().onComplete(ar -> {
-      running = false;
-      if (ar.failed()) {
-        LOG.warn("Notification inbox pass failed; the next one retries", ar.cause());
-      } else if (ar.result() >= batchSize) {
-        again = true;
-      }
-      if (again) {
-        kick();
-      }
-    });
+    job.kick();
   }
 
   private Future<Integer> pass() {
