@@ -1,6 +1,5 @@
 package dev.marketplace.app.e2e;
 
-import dev.marketplace.app.AuditCommand;
 import dev.marketplace.contracts.bank.BankApi;
 import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
@@ -13,9 +12,6 @@ import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -32,8 +28,8 @@ import static org.assertj.core.api.Assertions.assertThat;
  * holds after each test.
  */
 class CheckoutSystemE2ETest {
-  private static final String PASSWORD = "Correct-Horse-9";
   private static MarketplaceHarness market;
+  private static ShopClient shop;
   private static String sellerToken;
 
   @BeforeAll
@@ -50,6 +46,7 @@ class CheckoutSystemE2ETest {
       config.getJsonObject("payment").put("bank_timeout_ms", 1000).put("breaker_max_failures", 3).put("breaker_reset_ms", 1000);
     });
     Assumptions.assumeTrue(await(market.http.get("/api/v1/catalog/categories").send()).statusCode() == 200, "no catalog routes yet");
+    shop = new ShopClient(market);
     sellerToken = token("seller");
   }
 
@@ -62,88 +59,41 @@ class CheckoutSystemE2ETest {
 
   @AfterEach
   void auditHolds() throws Exception {
-    String report = "";
-    long deadline = System.currentTimeMillis() + 15_000;
-    while (System.currentTimeMillis() < deadline) {
-      ByteArrayOutputStream out = new ByteArrayOutputStream();
-      AuditCommand.audit(market.config.getJsonObject("pg").getString("url"), 0, new PrintStream(out, true, StandardCharsets.UTF_8));
-      report = out.toString(StandardCharsets.UTF_8);
-      if (report.contains("AUDIT OK")) {
-        break;
-      }
-      Thread.sleep(200);
-    }
-    assertThat(report).contains("AUDIT OK").doesNotContain("skipped");
+    ShopClient.assertAuditEventuallyOk(market.config.getJsonObject("pg").getString("url"));
   }
 
   // ---- the shop, as clients use it
 
   private static String token(String role) throws Exception {
-    String email = role + "-" + UUID.randomUUID() + "@example.com";
-    HttpResponse<Buffer> registered = await(market.http.post("/api/v1/auth/register").sendJsonObject(new JsonObject()
-      .put("email", email).put("password", PASSWORD).put("name", "Test " + role).put("role", role)));
-    assertThat(registered.statusCode()).as(registered.bodyAsString()).isEqualTo(201);
-    HttpResponse<Buffer> login = await(market.http.post("/api/v1/auth/login")
-      .sendJsonObject(new JsonObject().put("email", email).put("password", PASSWORD)));
-    assertThat(login.statusCode()).as(login.bodyAsString()).isEqualTo(200);
-    return login.bodyAsJsonObject().getString("access_token");
+    return shop.token(role);
   }
 
   private static String product(long price, int stock) throws Exception {
-    HttpResponse<Buffer> created = await(market.http.post("/api/v1/seller/products").bearerTokenAuthentication(sellerToken)
-      .sendJsonObject(new JsonObject().put("title", "Checkout test " + UUID.randomUUID()).put("description", "for checkout tests")
-        .put("brand", "Test").put("category_id", 111).put("price", new JsonObject().put("amount", price).put("currency", "RUB"))
-        .put("attributes", new JsonObject())));
-    assertThat(created.statusCode()).as(created.bodyAsString()).isEqualTo(201);
-    String id = created.bodyAsJsonObject().getString("id");
-    HttpResponse<Buffer> stocked = await(market.http.put("/api/v1/seller/products/" + id + "/stock").bearerTokenAuthentication(sellerToken)
-      .sendJsonObject(new JsonObject().put("warehouse", "main").put("quantity", stock)));
-    assertThat(stocked.statusCode()).as(stocked.bodyAsString()).isEqualTo(200);
-    return id;
+    return shop.product(sellerToken, "Checkout test", price, stock);
   }
 
-  /** A buyer with {@code quantity} of the product in the cart: {token, cart id}. */
   private static String[] buyerWith(String productId, int quantity) throws Exception {
-    String token = token("buyer");
-    HttpResponse<Buffer> added = await(market.http.post("/api/v1/cart/items").bearerTokenAuthentication(token)
-      .sendJsonObject(new JsonObject().put("product_id", productId).put("quantity", quantity)));
-    assertThat(added.statusCode()).as(added.bodyAsString()).isIn(200, 201);
-    return new String[] {token, added.bodyAsJsonObject().getString("id")};
+    return shop.buyerWith(productId, quantity);
   }
 
   private static Future<HttpResponse<Buffer>> checkout(String[] buyer, String key) {
-    return market.http.post("/api/v1/checkout").bearerTokenAuthentication(buyer[0]).putHeader("Idempotency-Key", key)
-      .sendJsonObject(new JsonObject().put("cart_id", buyer[1]).put("payment_method", "card"));
+    return shop.checkout(buyer, key);
   }
 
   private static JsonObject order(String[] buyer, String orderId) throws Exception {
-    HttpResponse<Buffer> resp = await(market.http.get("/api/v1/orders/" + orderId).bearerTokenAuthentication(buyer[0]).send());
-    assertThat(resp.statusCode()).as(resp.bodyAsString()).isEqualTo(200);
-    return resp.bodyAsJsonObject();
+    return shop.order(buyer, orderId);
   }
 
   private static void waitForStatus(String[] buyer, String orderId, String status) throws Exception {
-    long deadline = System.currentTimeMillis() + 30_000;
-    String seen = null;
-    while (System.currentTimeMillis() < deadline) {
-      seen = order(buyer, orderId).getString("status");
-      if (status.equals(seen)) {
-        return;
-      }
-      Thread.sleep(100);
-    }
-    throw new AssertionError("order " + orderId + " is " + seen + ", not " + status);
+    shop.waitForStatus(buyer, orderId, status);
   }
 
   private static int confirm(String paymentUrl) throws Exception {
-    return await(WebClient.wrap(market.vertx.createHttpClient()).postAbs(paymentUrl + "/confirm").putHeader("Accept", "application/json").send())
-      .statusCode();
+    return shop.threeDs(paymentUrl, "confirm").statusCode();
   }
 
   private static JsonObject bank(JsonObject change) throws Exception {
-    WebClient client = WebClient.wrap(market.vertx.createHttpClient());
-    String url = "http://127.0.0.1:" + market.bankPort + "/api/simulator";
-    return await(change == null ? client.getAbs(url).send() : client.putAbs(url).sendJsonObject(change)).bodyAsJsonObject();
+    return shop.bank(change);
   }
 
   private static HttpResponse<Buffer> callback(String body, String signature) throws Exception {

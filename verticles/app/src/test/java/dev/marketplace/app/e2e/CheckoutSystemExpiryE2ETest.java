@@ -1,6 +1,5 @@
 package dev.marketplace.app.e2e;
 
-import dev.marketplace.app.AuditCommand;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -12,9 +11,6 @@ import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.util.UUID;
 
 import static dev.marketplace.app.e2e.MarketplaceHarness.await;
@@ -26,8 +22,8 @@ import static org.assertj.core.api.Assertions.assertThat;
  * that is refunded and the order ends REFUNDED.
  */
 class CheckoutSystemExpiryE2ETest {
-  private static final String PASSWORD = "Correct-Horse-9";
   private static MarketplaceHarness market;
+  private static ShopClient shop;
   private static String sellerToken;
 
   @BeforeAll
@@ -44,6 +40,7 @@ class CheckoutSystemExpiryE2ETest {
       config.getJsonObject("payment").put("bank_timeout_ms", 1000).put("breaker_reset_ms", 500).put("refund_retry_ms", 300)
         .put("poll_interval_ms", 200);
     });
+    shop = new ShopClient(market);
     sellerToken = token("seller");
   }
 
@@ -57,76 +54,41 @@ class CheckoutSystemExpiryE2ETest {
   @AfterEach
   void auditHolds() throws Exception {
     bank(new JsonObject().put("error_rate", 0.0));
-    String report = "";
-    long deadline = System.currentTimeMillis() + 15_000;
-    while (System.currentTimeMillis() < deadline) {
-      ByteArrayOutputStream out = new ByteArrayOutputStream();
-      AuditCommand.audit(market.config.getJsonObject("pg").getString("url"), 0, new PrintStream(out, true, StandardCharsets.UTF_8));
-      report = out.toString(StandardCharsets.UTF_8);
-      if (report.contains("AUDIT OK")) {
-        break;
-      }
-      Thread.sleep(200);
-    }
-    assertThat(report).contains("AUDIT OK").doesNotContain("skipped");
+    ShopClient.assertAuditEventuallyOk(market.config.getJsonObject("pg").getString("url"));
   }
 
   private static String token(String role) throws Exception {
-    String email = role + "-" + UUID.randomUUID() + "@example.com";
-    assertThat(await(market.http.post("/api/v1/auth/register").sendJsonObject(new JsonObject()
-      .put("email", email).put("password", PASSWORD).put("name", "Test").put("role", role))).statusCode()).isEqualTo(201);
-    return await(market.http.post("/api/v1/auth/login").sendJsonObject(new JsonObject().put("email", email).put("password", PASSWORD)))
-      .bodyAsJsonObject().getString("access_token");
+    return shop.token(role);
   }
 
   private static String product(int stock) throws Exception {
-    HttpResponse<Buffer> created = await(market.http.post("/api/v1/seller/products").bearerTokenAuthentication(sellerToken)
-      .sendJsonObject(new JsonObject().put("title", "Expiry test " + UUID.randomUUID()).put("description", "expiry")
-        .put("brand", "Test").put("category_id", 111).put("price", new JsonObject().put("amount", 700_00).put("currency", "RUB"))
-        .put("attributes", new JsonObject())));
-    assertThat(created.statusCode()).as(created.bodyAsString()).isEqualTo(201);
-    String id = created.bodyAsJsonObject().getString("id");
-    assertThat(await(market.http.put("/api/v1/seller/products/" + id + "/stock").bearerTokenAuthentication(sellerToken)
-      .sendJsonObject(new JsonObject().put("warehouse", "main").put("quantity", stock))).statusCode()).isEqualTo(200);
-    return id;
+    return shop.product(sellerToken, "Expiry test", 700_00, stock);
   }
 
   private static String[] buyerWith(String productId) throws Exception {
-    String token = token("buyer");
-    HttpResponse<Buffer> added = await(market.http.post("/api/v1/cart/items").bearerTokenAuthentication(token)
-      .sendJsonObject(new JsonObject().put("product_id", productId).put("quantity", 1)));
-    return new String[] {token, added.bodyAsJsonObject().getString("id")};
+    return shop.buyerWith(productId, 1);
   }
 
   private static JsonObject checkout(String[] buyer) throws Exception {
-    HttpResponse<Buffer> resp = await(market.http.post("/api/v1/checkout").bearerTokenAuthentication(buyer[0])
-      .putHeader("Idempotency-Key", UUID.randomUUID().toString())
-      .sendJsonObject(new JsonObject().put("cart_id", buyer[1]).put("payment_method", "card")));
+    HttpResponse<Buffer> resp = await(shop.checkout(buyer, UUID.randomUUID().toString()));
     assertThat(resp.statusCode()).as(resp.bodyAsString()).isEqualTo(201);
     return resp.bodyAsJsonObject();
   }
 
   private static JsonObject order(String[] buyer, String orderId) throws Exception {
-    return await(market.http.get("/api/v1/orders/" + orderId).bearerTokenAuthentication(buyer[0]).send()).bodyAsJsonObject();
+    return shop.order(buyer, orderId);
   }
 
   private static void waitForStatus(String[] buyer, String orderId, String status) throws Exception {
-    long deadline = System.currentTimeMillis() + 30_000;
-    while (!status.equals(order(buyer, orderId).getString("status"))) {
-      if (System.currentTimeMillis() > deadline) {
-        throw new AssertionError("order " + orderId + " is " + order(buyer, orderId).getString("status") + ", not " + status);
-      }
-      Thread.sleep(100);
-    }
+    shop.waitForStatus(buyer, orderId, status);
   }
 
   private static JsonObject bank(JsonObject change) throws Exception {
-    return await(WebClient.wrap(market.vertx.createHttpClient())
-      .putAbs("http://127.0.0.1:" + market.bankPort + "/api/simulator").sendJsonObject(change)).bodyAsJsonObject();
+    return shop.bank(change);
   }
 
   private static HttpResponse<Buffer> threeDs(String paymentUrl, String action) throws Exception {
-    return await(WebClient.wrap(market.vertx.createHttpClient()).postAbs(paymentUrl + "/" + action).putHeader("Accept", "application/json").send());
+    return shop.threeDs(paymentUrl, action);
   }
 
   @Test

@@ -1,6 +1,5 @@
 package dev.marketplace.app.e2e;
 
-import dev.marketplace.app.AuditCommand;
 import dev.marketplace.app.Marketplace;
 import dev.marketplace.contracts.Components;
 import dev.marketplace.contracts.payment.PaymentAddresses;
@@ -18,11 +17,8 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.PrintStream;
 import java.net.ServerSocket;
-import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.UUID;
 
@@ -44,9 +40,9 @@ import static org.assertj.core.api.Assertions.assertThat;
  * The audit holds after each test.
  */
 class CheckoutSystemRecoveryE2ETest {
-  private static final String PASSWORD = "Correct-Horse-9";
   private static final long PRICE = 1_000_00;
   private MarketplaceHarness nodeB;
+  private ShopClient shop;
   private Vertx nodeA;
   private Pool db;
   private String sellerToken;
@@ -65,6 +61,7 @@ class CheckoutSystemRecoveryE2ETest {
       config.getJsonObject("bank").put("callback_retry_initial_ms", 100).put("callback_retry_max_ms", 1000);
     });
     db = PgSupport.pool(nodeB.vertx, nodeB.config, 2);
+    shop = new ShopClient(nodeB);
     sellerToken = token("seller");
   }
 
@@ -75,18 +72,7 @@ class CheckoutSystemRecoveryE2ETest {
         await(nodeA.close());
       }
       bank(new JsonObject().put("error_rate", 0.0).put("drop_callbacks", false));
-      String report = "";
-      long deadline = System.currentTimeMillis() + 15_000;
-      while (System.currentTimeMillis() < deadline) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        AuditCommand.audit(nodeB.config.getJsonObject("pg").getString("url"), 0, new PrintStream(out, true, StandardCharsets.UTF_8));
-        report = out.toString(StandardCharsets.UTF_8);
-        if (report.contains("AUDIT OK")) {
-          break;
-        }
-        Thread.sleep(200);
-      }
-      assertThat(report).contains("AUDIT OK").doesNotContain("skipped");
+      ShopClient.assertAuditEventuallyOk(nodeB.config.getJsonObject("pg").getString("url"));
     } finally {
       await(db.close());
       nodeB.close();
@@ -140,71 +126,35 @@ class CheckoutSystemRecoveryE2ETest {
   // ---- the shop, as clients use it (through node B)
 
   private String token(String role) throws Exception {
-    String email = role + "-" + UUID.randomUUID() + "@example.com";
-    HttpResponse<Buffer> registered = await(nodeB.http.post("/api/v1/auth/register").sendJsonObject(new JsonObject()
-      .put("email", email).put("password", PASSWORD).put("name", "Test " + role).put("role", role)));
-    assertThat(registered.statusCode()).as(registered.bodyAsString()).isEqualTo(201);
-    HttpResponse<Buffer> login = await(nodeB.http.post("/api/v1/auth/login")
-      .sendJsonObject(new JsonObject().put("email", email).put("password", PASSWORD)));
-    assertThat(login.statusCode()).as(login.bodyAsString()).isEqualTo(200);
-    return login.bodyAsJsonObject().getString("access_token");
+    return shop.token(role);
   }
 
   private String product(int stock) throws Exception {
-    HttpResponse<Buffer> created = await(nodeB.http.post("/api/v1/seller/products").bearerTokenAuthentication(sellerToken)
-      .sendJsonObject(new JsonObject().put("title", "Recovery test " + UUID.randomUUID()).put("description", "for recovery tests")
-        .put("brand", "Test").put("category_id", 111).put("price", new JsonObject().put("amount", PRICE).put("currency", "RUB"))
-        .put("attributes", new JsonObject())));
-    assertThat(created.statusCode()).as(created.bodyAsString()).isEqualTo(201);
-    String id = created.bodyAsJsonObject().getString("id");
-    HttpResponse<Buffer> stocked = await(nodeB.http.put("/api/v1/seller/products/" + id + "/stock").bearerTokenAuthentication(sellerToken)
-      .sendJsonObject(new JsonObject().put("warehouse", "main").put("quantity", stock)));
-    assertThat(stocked.statusCode()).as(stocked.bodyAsString()).isEqualTo(200);
-    return id;
+    return shop.product(sellerToken, "Recovery test", PRICE, stock);
   }
 
-  /** A buyer with {@code quantity} of the product in the cart: {token, cart id}. */
   private String[] buyerWith(String productId, int quantity) throws Exception {
-    String token = token("buyer");
-    HttpResponse<Buffer> added = await(nodeB.http.post("/api/v1/cart/items").bearerTokenAuthentication(token)
-      .sendJsonObject(new JsonObject().put("product_id", productId).put("quantity", quantity)));
-    assertThat(added.statusCode()).as(added.bodyAsString()).isIn(200, 201);
-    return new String[] {token, added.bodyAsJsonObject().getString("id")};
+    return shop.buyerWith(productId, quantity);
   }
 
   private HttpResponse<Buffer> checkout(String[] buyer, String key) throws Exception {
-    return await(nodeB.http.post("/api/v1/checkout").bearerTokenAuthentication(buyer[0]).putHeader("Idempotency-Key", key)
-      .sendJsonObject(new JsonObject().put("cart_id", buyer[1]).put("payment_method", "card")));
+    return await(shop.checkout(buyer, key));
   }
 
   private JsonObject order(String[] buyer, String orderId) throws Exception {
-    HttpResponse<Buffer> resp = await(nodeB.http.get("/api/v1/orders/" + orderId).bearerTokenAuthentication(buyer[0]).send());
-    assertThat(resp.statusCode()).as(resp.bodyAsString()).isEqualTo(200);
-    return resp.bodyAsJsonObject();
+    return shop.order(buyer, orderId);
   }
 
   private void waitForStatus(String[] buyer, String orderId, String status) throws Exception {
-    long deadline = System.currentTimeMillis() + 30_000;
-    String seen = null;
-    while (System.currentTimeMillis() < deadline) {
-      seen = order(buyer, orderId).getString("status");
-      if (status.equals(seen)) {
-        return;
-      }
-      Thread.sleep(100);
-    }
-    throw new AssertionError("order " + orderId + " is " + seen + ", not " + status);
+    shop.waitForStatus(buyer, orderId, status);
   }
 
   private int confirm(String paymentUrl) throws Exception {
-    return await(WebClient.wrap(nodeB.vertx.createHttpClient()).postAbs(paymentUrl + "/confirm").putHeader("Accept", "application/json").send())
-      .statusCode();
+    return shop.threeDs(paymentUrl, "confirm").statusCode();
   }
 
   private JsonObject bank(JsonObject change) throws Exception {
-    WebClient client = WebClient.wrap(nodeB.vertx.createHttpClient());
-    String url = "http://127.0.0.1:" + nodeB.bankPort + "/api/simulator";
-    return await(change == null ? client.getAbs(url).send() : client.putAbs(url).sendJsonObject(change)).bodyAsJsonObject();
+    return shop.bank(change);
   }
 
   // ---- the database, for what the public API does not show
