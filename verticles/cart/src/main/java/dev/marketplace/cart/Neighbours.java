@@ -3,6 +3,7 @@ package dev.marketplace.cart;
 import dev.marketplace.contracts.ErrorCode;
 import dev.marketplace.contracts.Money;
 import dev.marketplace.contracts.catalog.CatalogAddresses;
+import dev.marketplace.contracts.inventory.InventoryAddresses;
 import dev.marketplace.platform.bus.Bus;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -24,8 +25,7 @@ import java.util.UUID;
  */
 final class Neighbours {
   static final String CATALOG_SNAPSHOT = CatalogAddresses.SNAPSHOT;
-  /** Inventory is built in parallel; its contract (docs/CONTRACTS.md) names this address. */
-  static final String INVENTORY_AVAILABILITY = "inventory.availability";
+  static final String INVENTORY_AVAILABILITY = InventoryAddresses.AVAILABILITY;
   private static final Logger LOG = LoggerFactory.getLogger(Neighbours.class);
   /** While inventory is down every read would log the same line: once per this many ms is enough. */
   private static final long AVAILABILITY_WARNING_EVERY_MS = 10_000;

@@ -1,5 +1,8 @@
 package dev.marketplace.checkout;
 
+import dev.marketplace.contracts.cart.CartAddresses;
+import dev.marketplace.contracts.inventory.InventoryAddresses;
+import dev.marketplace.contracts.orders.OrdersAddresses;
 import dev.marketplace.contracts.BusHeaders;
 import dev.marketplace.contracts.ErrorCode;
 import dev.marketplace.contracts.ServiceFailure;
@@ -84,7 +87,7 @@ final class SagaDriver {
 
   private Future<Next> loadCart(Saga s) {
     JsonObject request = new JsonObject().put("cart_id", s.cartId().toString()).put("user_id", s.userId());
-    return call(s, Downstream.CART_CHECKOUT_VIEW, request, settings.stepTimeoutMs()).transform(ar -> {
+    return call(s, CartAddresses.CHECKOUT_VIEW, request, settings.stepTimeoutMs()).transform(ar -> {
       if (ar.succeeded()) {
         JsonArray lines = ar.result().getJsonArray("lines");
         if (lines == null || lines.isEmpty()) {
@@ -126,7 +129,7 @@ final class SagaDriver {
   }
 
   private Future<Next> placeOrder(Saga s, JsonObject request) {
-    return call(s, Downstream.ORDERS_CREATE, request, settings.stepTimeoutMs()).transform(ar -> {
+    return call(s, OrdersAddresses.CREATE, request, settings.stepTimeoutMs()).transform(ar -> {
       if (ar.failed()) {
         return startCompensating(s, SagaState.CART_LOADED, CHECKOUT_FAILED, technicalFailure(s, ar.cause(), false));
       }
@@ -156,7 +159,7 @@ final class SagaDriver {
       .put("buyer_id", s.userId())
       .put("lines", lines)
       .put("ttl_seconds", settings.reservationTtlSeconds());
-    return call(s, Downstream.INVENTORY_RESERVE, request, settings.stepTimeoutMs()).transform(ar -> {
+    return call(s, InventoryAddresses.RESERVE, request, settings.stepTimeoutMs()).transform(ar -> {
       if (ar.succeeded()) {
         OffsetDateTime until = instant(ar.result().getValue("reserved_until"));
         if (until == null) {
@@ -178,7 +181,7 @@ final class SagaDriver {
     return transition(s, "RESERVED", null)
       .recover(err -> ServiceFailure.from(err).code() == ErrorCode.ILLEGAL_STATE
         // repeated after a crash, the order may already be further on: only a cancelled one stops us
-        ? call(s, Downstream.ORDERS_GET, new JsonObject().put("order_id", s.orderId()), settings.stepTimeoutMs())
+        ? call(s, OrdersAddresses.GET, new JsonObject().put("order_id", s.orderId()), settings.stepTimeoutMs())
             .compose(order -> "PENDING_PAYMENT".equals(order.getString("status")) ? Future.<Void>succeededFuture() : Future.failedFuture(err))
         : Future.failedFuture(err))
       .compose(x -> transition(s, "PENDING_PAYMENT", null))
@@ -247,7 +250,7 @@ final class SagaDriver {
   }
 
   private Future<Next> capture(Saga s) {
-    return call(s, Downstream.INVENTORY_COMMIT, new JsonObject().put("reservation_id", s.reservationId().toString()), settings.stepTimeoutMs())
+    return call(s, InventoryAddresses.COMMIT, new JsonObject().put("reservation_id", s.reservationId().toString()), settings.stepTimeoutMs())
       .transform(commit -> {
         if (commit.failed()) {
           ServiceFailure f = ServiceFailure.from(commit.cause());
@@ -268,7 +271,7 @@ final class SagaDriver {
             return Future.failedFuture(paid.cause());
           }
           JsonObject clear = new JsonObject().put("cart_id", s.cartId().toString()).put("user_id", s.userId()).put("order_id", s.orderId());
-          return call(s, Downstream.CART_CLEAR, clear, settings.stepTimeoutMs())
+          return call(s, CartAddresses.CLEAR, clear, settings.stepTimeoutMs())
             .onFailure(err -> LOG.info("Saga {}: cart not cleared ({}); the order is paid regardless", s.id(), err.toString()))
             .transform(x -> advance(s, Step.to(SagaState.PAID)));
         });
@@ -309,7 +312,7 @@ final class SagaDriver {
 
   private Future<Void> release(Saga s, String reason) {
     JsonObject request = new JsonObject().put("reservation_id", s.reservationId().toString()).put("reason", reason);
-    return call(s, Downstream.INVENTORY_RELEASE, request, settings.stepTimeoutMs()).<Void>mapEmpty().recover(err -> {
+    return call(s, InventoryAddresses.RELEASE, request, settings.stepTimeoutMs()).<Void>mapEmpty().recover(err -> {
       ServiceFailure f = ServiceFailure.from(err);
       if (f.code() == ErrorCode.ILLEGAL_STATE) {
         LOG.error("Saga {}: the reservation cannot be released ({}); leaving it", s.id(), f.detail());
@@ -344,7 +347,7 @@ final class SagaDriver {
     if (reason != null) {
       request.put("reason", reason);
     }
-    return call(s, Downstream.ORDERS_TRANSITION, request, settings.stepTimeoutMs()).mapEmpty();
+    return call(s, OrdersAddresses.TRANSITION, request, settings.stepTimeoutMs()).mapEmpty();
   }
 
   private Future<Next> advance(Saga s, Step step) {
