@@ -82,11 +82,12 @@ public class CatalogVerticle extends ComponentVerticle {
         searchWorkers = vertx.createSharedWorkerExecutor("catalog-search", threads);
         ProductCards[] cards = new ProductCards[1];
         index = new SearchIndex(vertx, pool, categories, indexDir, section, ids -> cards[0].invalidate(ids));
-        cards[0] = new ProductCards(index, searchWorkers, section.getLong("card_cache_size", 100_000L));
+        ProductService products = new ProductService(pool, outbox, relay, categories, index::kick);
+        cards[0] = new ProductCards(index, searchWorkers, section.getLong("card_cache_size", 100_000L), products::fromDatabase);
+        products.useCards(cards[0]);
         ProductSearch productSearch = new ProductSearch(categories);
         SearchService search = new SearchService(index, productSearch, new CursorCodec(cursorSecret(section)), searchWorkers);
         Suggestions suggestions = new Suggestions(categories);
-        ProductService products = new ProductService(pool, outbox, relay, categories, cards[0], index::kick);
         serve(CatalogAddresses.CATEGORIES, msg -> products.categories());
         serve(CatalogAddresses.SEARCH, msg -> search.search(msg.body()));
         serve(CatalogAddresses.SUGGEST, msg -> {

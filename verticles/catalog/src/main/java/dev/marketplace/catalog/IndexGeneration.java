@@ -12,6 +12,7 @@ import org.apache.lucene.search.SearcherFactory;
 import org.apache.lucene.search.SearcherManager;
 import org.apache.lucene.store.Directory;
 import org.apache.lucene.store.FSDirectory;
+import org.apache.lucene.store.NRTCachingDirectory;
 
 import java.io.Closeable;
 import java.io.IOException;
@@ -62,7 +63,7 @@ final class IndexGeneration implements Closeable {
     Path path = indexDir.resolve(Long.toString(generation));
     deleteTree(path);
     Files.createDirectories(path);
-    Directory directory = FSDirectory.open(path);
+    Directory directory = directory(path);
     IndexWriter writer = new IndexWriter(directory, config(ramBufferMb).setOpenMode(IndexWriterConfig.OpenMode.CREATE));
     return new IndexGeneration(generation, databaseId, path, directory, writer, 0, false);
   }
@@ -92,7 +93,7 @@ final class IndexGeneration implements Closeable {
   }
 
   private static IndexGeneration tryOpen(Path path, String databaseId, double ramBufferMb) throws IOException {
-    Directory directory = FSDirectory.open(path);
+    Directory directory = directory(path);
     try {
       if (!DirectoryReader.indexExists(directory)) {
         directory.close();
@@ -113,6 +114,14 @@ final class IndexGeneration implements Closeable {
       directory.close();
       return null;
     }
+  }
+
+  /**
+   * The small segments every near-real-time refresh makes stay in memory until merged or
+   * committed: a refresh every 100 ms then never waits for the disk.
+   */
+  private static Directory directory(Path path) throws IOException {
+    return new NRTCachingDirectory(FSDirectory.open(path), 8.0, 64.0);
   }
 
   private static IndexWriterConfig config(double ramBufferMb) {

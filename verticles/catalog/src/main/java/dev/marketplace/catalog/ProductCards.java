@@ -6,6 +6,7 @@ import dev.marketplace.platform.bus.Caller;
 import io.vertx.core.Future;
 import io.vertx.core.WorkerExecutor;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.json.JsonObject;
 import org.apache.lucene.search.TermQuery;
 import org.apache.lucene.search.TopDocs;
 import org.apache.lucene.util.BytesRef;
@@ -15,6 +16,7 @@ import java.security.NoSuchAlgorithmException;
 import java.util.Arrays;
 import java.util.Base64;
 import java.util.Set;
+import java.util.function.Function;
 
 /**
  * Product cards from memory: a product's JSON and its ETag, read from the search index's stored
@@ -27,21 +29,30 @@ final class ProductCards {
   record Card(Buffer json, String etag) {
   }
 
+  /** A product deleted here whose deletion the index has not applied yet. */
+  private static final Card GONE = new Card(Buffer.buffer(), "");
+
   private final SearchIndex index;
   private final WorkerExecutor workers;
+  private final Function<String, Future<JsonObject>> fromDatabase;
   private final Cache<String, Card> cache;
   private final Object lock = new Object();
   private long invalidations;
 
-  ProductCards(SearchIndex index, WorkerExecutor workers, long maxCards) {
+  /** {@code fromDatabase}: the product from PostgreSQL ({@code null} when none), for products the index does not have yet. */
+  ProductCards(SearchIndex index, WorkerExecutor workers, long maxCards, Function<String, Future<JsonObject>> fromDatabase) {
     this.index = index;
     this.workers = workers;
+    this.fromDatabase = fromDatabase;
     this.cache = Caffeine.newBuilder().maximumSize(maxCards).build();
   }
 
   /** The card of a live product; fails NOT_FOUND for an unknown or deleted one. */
   Future<Card> card(String id) {
     Card cached = cache.getIfPresent(id);
+    if (cached == GONE) {
+      return Future.failedFuture(Caller.notFound());
+    }
     if (cached != null) {
       return Future.succeededFuture(cached);
     }
@@ -60,17 +71,41 @@ final class ProductCards {
         byte[] json = Arrays.copyOfRange(source.bytes, source.offset, source.offset + source.length);
         return new Card(Buffer.buffer(json), etag(json));
       });
-      if (card == null) {
-        throw Caller.notFound();
-      }
-      synchronized (lock) {
-        // a change applied while this card was read: the card may predate it, so it is not kept
-        if (seen == invalidations) {
-          cache.put(id, card);
+      if (card != null) {
+        synchronized (lock) {
+          // a change applied while this card was read: the card may predate it, so it is not kept
+          if (seen == invalidations) {
+            cache.put(id, card);
+          }
         }
       }
       return card;
-    }, false);
+    }, false).compose(card -> card != null ? Future.succeededFuture(card)
+      // listed a moment ago (maybe through another instance): the table has it before the index does
+      : fromDatabase.apply(id).map(product -> {
+        if (product == null) {
+          throw Caller.notFound();
+        }
+        byte[] json = product.toBuffer().getBytes();
+        return new Card(Buffer.buffer(json), etag(json));
+      }));
+  }
+
+  /** This instance just wrote the product: its card is the new version at once (read your writes). */
+  void written(JsonObject product) {
+    byte[] json = product.toBuffer().getBytes();
+    synchronized (lock) {
+      invalidations++;
+      cache.put(product.getString("id"), new Card(Buffer.buffer(json), etag(json)));
+    }
+  }
+
+  /** This instance just deleted the product: it is gone for readers here before the index applies it. */
+  void deleted(String id) {
+    synchronized (lock) {
+      invalidations++;
+      cache.put(id, GONE);
+    }
   }
 
   /** Forgets the cards of {@code ids} ({@code null}: every card). */

@@ -50,17 +50,21 @@ final class ProductService {
   private final Outbox outbox;
   private final OutboxRelay relay;
   private final Categories categories;
-  private final ProductCards cards;
+  private ProductCards cards;
   private final Runnable changed;
 
   /** {@code changed} runs after each committed change (the search index then catches up at once). */
-  ProductService(Pool pool, Outbox outbox, OutboxRelay relay, Categories categories, ProductCards cards, Runnable changed) {
+  ProductService(Pool pool, Outbox outbox, OutboxRelay relay, Categories categories, Runnable changed) {
     this.pool = pool;
     this.outbox = outbox;
     this.relay = relay;
     this.categories = categories;
-    this.cards = cards;
     this.changed = changed;
+  }
+
+  /** The cards this service reads and writes through (they read misses back through {@link #fromDatabase}). */
+  void useCards(ProductCards cards) {
+    this.cards = cards;
   }
 
   Future<JsonObject> categories() {
@@ -76,6 +80,12 @@ final class ProductService {
     return cards.card(idOf(body).toString());
   }
 
+  /** A live product straight from the table, or {@code null}. */
+  Future<JsonObject> fromDatabase(String id) {
+    return pool.preparedQuery(SELECT_PRODUCT).execute(Tuple.of(UUID.fromString(id)))
+      .map(rows -> rows.size() == 0 ? null : ProductJson.from(rows.iterator().next()));
+  }
+
   Future<JsonObject> create(Caller caller, JsonObject body) {
     String sellerId = caller.requireRole("seller");
     JsonValidator outer = JsonValidator.of(body).allowOnly("product");
@@ -84,7 +94,8 @@ final class ProductService {
     return pool.withTransaction(tx -> tx.preparedQuery(INSERT_BRAND).execute(Tuple.of(listing.brand()))
         .compose(v -> tx.preparedQuery(INSERT_PRODUCT).execute(listing.tuple(id, sellerId)))
         .compose(v -> afterChange(tx, id, listing, CatalogAddresses.PRODUCT_CREATED)))
-      .onSuccess(v -> {
+      .onSuccess(product -> {
+        cards.written(product);
         relay.kick();
         changed.run();
       });
@@ -105,7 +116,8 @@ final class ProductService {
           }
           return afterChange(tx, id, listing, CatalogAddresses.PRODUCT_UPDATED);
         }))
-      .onSuccess(v -> {
+      .onSuccess(product -> {
+        cards.written(product);
         relay.kick();
         changed.run();
       });
@@ -125,6 +137,7 @@ final class ProductService {
             .map(v -> new JsonObject().put("id", id.toString()).put("deleted", true));
         }))
       .onSuccess(v -> {
+        cards.deleted(id.toString());
         relay.kick();
         changed.run();
       });

@@ -126,7 +126,7 @@ final class SearchIndex {
     if (current != null || stopped) {
       return Future.succeededFuture();
     }
-    return vertx.timer(50).compose(t -> runPass()).compose(v -> untilReady());
+    return vertx.timer(20).compose(t -> untilReady());
   }
 
   boolean ready() {
