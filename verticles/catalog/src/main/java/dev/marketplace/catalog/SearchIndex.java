@@ -55,8 +55,6 @@ final class SearchIndex {
     + " WHERE (p.change_txid, p.id) > ($1, $2) ORDER BY p.change_txid, p.id LIMIT $3";
   private static final String ALL_LIVE = "SELECT " + ProductJson.COLUMNS
     + " FROM catalog.products p JOIN catalog.categories c ON c.id = p.category_id WHERE p.deleted_at IS NULL";
-  static final String REQUEST_REBUILD = "UPDATE catalog.search_index SET generation = generation + 1, requested_at = now()"
-    + " WHERE id = 1 RETURNING generation";
   private static final int BUILD_CHUNK = 5_000;
 
   private final Vertx vertx;
