@@ -34,7 +34,8 @@ import java.security.SecureRandom;
  * needs its own; empty: a temporary directory, rebuilt on every start); {@code wait_for_index}
  * (default false: start at once and answer searches SERVICE_UNAVAILABLE while a first index is
  * built; true: start only once it is); {@code index_poll_ms} (default 100), {@code
- * index_commit_interval_ms} (5000), {@code index_ram_buffer_mb} (64); {@code search_threads}
+ * index_commit_interval_ms} (5000), {@code index_ram_buffer_mb} (64), {@code index_apply_wait_ms}
+ * (2000: how long a seller's change waits for this instance's index before it is answered); {@code search_threads}
  * (the search worker pool, default 2 per core); {@code card_cache_size} (default 100,000);
  * {@code consume_stock} (default true: follow {@code inventory.events} in consumer group
  * {@code consumer_group}, default "catalog"); {@code seed_sample_products} (on start, seed that
@@ -82,7 +83,7 @@ public class CatalogVerticle extends ComponentVerticle {
         searchWorkers = vertx.createSharedWorkerExecutor("catalog-search", threads);
         ProductCards[] cards = new ProductCards[1];
         index = new SearchIndex(vertx, pool, categories, indexDir, section, ids -> cards[0].invalidate(ids));
-        ProductService products = new ProductService(pool, outbox, relay, categories, index::kick);
+        ProductService products = new ProductService(pool, outbox, relay, categories, index::applied);
         cards[0] = new ProductCards(index, searchWorkers, section.getLong("card_cache_size", 100_000L), products::fromDatabase);
         products.useCards(cards[0]);
         ProductSearch productSearch = new ProductSearch(categories);

@@ -4,6 +4,7 @@ import io.vertx.core.json.JsonObject;
 import org.apache.lucene.document.Document;
 import org.apache.lucene.index.DirectoryReader;
 import org.apache.lucene.index.IndexCommit;
+import org.apache.lucene.index.IndexReader;
 import org.apache.lucene.index.IndexWriter;
 import org.apache.lucene.index.IndexWriterConfig;
 import org.apache.lucene.index.TieredMergePolicy;
@@ -35,6 +36,7 @@ final class IndexGeneration implements Closeable {
   private static final String HORIZON = "horizon";
   private static final String COMPLETE = "complete";
   private static final String DATABASE = "database";
+  static final ProductSimilarity SIMILARITY = new ProductSimilarity();
 
   private final long generation;
   private final String databaseId;
@@ -55,7 +57,14 @@ final class IndexGeneration implements Closeable {
     this.writer = writer;
     this.horizon = horizon;
     this.complete = complete;
-    this.searchers = new SearcherManager(writer, true, false, new SearcherFactory());
+    this.searchers = new SearcherManager(writer, true, false, new SearcherFactory() {
+      @Override
+      public IndexSearcher newSearcher(IndexReader reader, IndexReader previousReader) {
+        IndexSearcher searcher = new IndexSearcher(reader);
+        searcher.setSimilarity(SIMILARITY);
+        return searcher;
+      }
+    });
   }
 
   /** A new, empty index for a build. */
@@ -127,6 +136,7 @@ final class IndexGeneration implements Closeable {
   private static IndexWriterConfig config(double ramBufferMb) {
     TieredMergePolicy merges = new TieredMergePolicy();
     return new IndexWriterConfig(ProductDocuments.analyzer())
+      .setSimilarity(SIMILARITY)
       .setRAMBufferSizeMB(ramBufferMb)
       .setUseCompoundFile(false)
       .setMergePolicy(merges)

@@ -51,10 +51,13 @@ final class ProductService {
   private final OutboxRelay relay;
   private final Categories categories;
   private ProductCards cards;
-  private final Runnable changed;
+  private final java.util.function.Supplier<Future<Void>> changed;
 
-  /** {@code changed} runs after each committed change (the search index then catches up at once). */
-  ProductService(Pool pool, Outbox outbox, OutboxRelay relay, Categories categories, Runnable changed) {
+  /**
+   * {@code changed} runs after each committed change and completes once this instance's search
+   * index has applied it: a seller finds their change in search as soon as the reply arrives.
+   */
+  ProductService(Pool pool, Outbox outbox, OutboxRelay relay, Categories categories, java.util.function.Supplier<Future<Void>> changed) {
     this.pool = pool;
     this.outbox = outbox;
     this.relay = relay;
@@ -97,8 +100,8 @@ final class ProductService {
       .onSuccess(product -> {
         cards.written(product);
         relay.kick();
-        changed.run();
-      });
+      })
+      .compose(product -> changed.get().map(product));
   }
 
   Future<JsonObject> update(Caller caller, JsonObject body) {
@@ -119,8 +122,8 @@ final class ProductService {
       .onSuccess(product -> {
         cards.written(product);
         relay.kick();
-        changed.run();
-      });
+      })
+      .compose(product -> changed.get().map(product));
   }
 
   Future<JsonObject> delete(Caller caller, JsonObject body) {
@@ -139,8 +142,8 @@ final class ProductService {
       .onSuccess(v -> {
         cards.deleted(id.toString());
         relay.kick();
-        changed.run();
-      });
+      })
+      .compose(reply -> changed.get().map(reply));
   }
 
   Future<JsonObject> snapshot(JsonObject body) {

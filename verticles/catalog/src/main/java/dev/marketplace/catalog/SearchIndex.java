@@ -2,6 +2,7 @@ package dev.marketplace.catalog;
 
 import dev.marketplace.contracts.ErrorCode;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.WorkerExecutor;
 import io.vertx.core.json.JsonObject;
@@ -22,6 +23,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 
@@ -65,6 +67,7 @@ final class SearchIndex {
   private final long commitIntervalMs;
   private final int pageSize;
   private final double ramBufferMb;
+  private final long applyWaitMs;
   private final WorkerExecutor writes;
   private final Consumer<Set<String>> onChanged;
 
@@ -83,6 +86,8 @@ final class SearchIndex {
   private boolean stopped;
   private Future<Void> lastPass = Future.succeededFuture();
   private final List<IndexGeneration> retired = new ArrayList<>();
+  /** Callers waiting for a pass that starts after they asked (see {@link #applied}). */
+  private List<Promise<Void>> waitingForPass = new ArrayList<>();
 
   SearchIndex(Vertx vertx, Pool pool, Categories categories, Path indexDir, JsonObject section, Consumer<Set<String>> onChanged) {
     this.vertx = vertx;
@@ -94,6 +99,7 @@ final class SearchIndex {
     this.commitIntervalMs = section.getLong("index_commit_interval_ms", 5_000L);
     this.pageSize = section.getInteger("index_page_size", 2_000);
     this.ramBufferMb = section.getDouble("index_ram_buffer_mb", 64.0);
+    this.applyWaitMs = section.getLong("index_apply_wait_ms", 2_000L);
     this.writes = vertx.createSharedWorkerExecutor("catalog-index-" + UUID.randomUUID(), 2);
   }
 
@@ -168,6 +174,18 @@ final class SearchIndex {
     runPass();
   }
 
+  /**
+   * Completes once a pass that started after this call has ended: whatever the caller committed
+   * before is then searchable here (read your writes on this instance). Never fails; gives up
+   * waiting after {@code index_apply_wait_ms} (default 2000).
+   */
+  Future<Void> applied() {
+    Promise<Void> promise = Promise.promise();
+    waitingForPass.add(promise);
+    kick();
+    return promise.future().timeout(applyWaitMs, TimeUnit.MILLISECONDS).recover(err -> Future.succeededFuture());
+  }
+
   JsonObject status() {
     IndexGeneration serving = current;
     JsonObject status = new JsonObject()
@@ -219,6 +237,8 @@ final class SearchIndex {
   private Future<Void> runPass() {
     passRunning = true;
     passWanted = false;
+    List<Promise<Void>> served = waitingForPass;
+    waitingForPass = new ArrayList<>();
     Future<Void> pass = pass().recover(err -> {
       if (!stopped) {
         LOG.warn("Search index pass failed; trying again in {} ms", pollMs, err);
@@ -226,6 +246,7 @@ final class SearchIndex {
       return Future.succeededFuture();
     }).onComplete(ar -> {
       passRunning = false;
+      served.forEach(Promise::tryComplete);
       if (stopped) {
         return;
       }
