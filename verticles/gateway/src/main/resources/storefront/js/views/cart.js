@@ -79,7 +79,7 @@ export async function cartView(view, { navigate, isCurrent }) {
       parts.push(go, payBox);
     } else {
       parts.push(h('p', {}, t('signInToCheckout'), ' ', h('a', { href: '#/signin?next=cart', id: 'signin-to-checkout' }, t('signIn')), ' · ',
-        h('a', { href: '#/signup?next=cart' }, t('signUp'))));
+        h('a', { href: '#/signup?next=cart', id: 'signup-to-checkout' }, t('signUp'))));
     }
     clear(view, parts);
   };

@@ -4,6 +4,7 @@ import { h, clear, problemBox, loadingBox } from '../dom.js';
 import { t, money, parseMoney, moneyInput, language } from '../i18n.js';
 import { addToCart } from './cart.js';
 
+const PAGE = 24;
 const SORTS = ['relevance', 'popular', 'price_asc', 'price_desc', 'new'];
 const FILTERS = ['q', 'category', 'brand', 'price_min', 'price_max', 'in_stock', 'sort'];
 let categoriesCache = null;
@@ -37,7 +38,7 @@ export async function catalogView(view, { params, navigate, isCurrent }) {
 
   let page;
   try {
-    page = await get('/catalog/products' + query({ ...filters, limit: 24 }));
+    page = await get('/catalog/products' + query({ ...filters, limit: PAGE }));
   } catch (e) {
     if (!isCurrent()) return;
     clear(results, h('h1', { id: 'results-title' }, t('catalog')), problemBox(e, { retry: () => navigate('/catalog', params) }));
@@ -76,14 +77,16 @@ export async function catalogView(view, { params, navigate, isCurrent }) {
   const addItems = items => {
     for (const p of items) grid.append(card(p));
     shown += items.length;
-    status.textContent = shown ? `${t('found')}: ${shown}${cursor ? '+' : ''}` : t('nothingFound');
+    // a short page is the last one, whatever cursor came with it
+    if (items.length < PAGE) cursor = null;
+    status.textContent = shown ? t(cursor ? 'shownMore' : 'shown', { n: shown }) : t('nothingFound');
     more.hidden = !cursor;
   };
   addItems(page.items ?? []);
   more.addEventListener('click', async () => {
     more.disabled = true;
     try {
-      const next = await get('/catalog/products' + query({ ...filters, limit: 24, cursor }));
+      const next = await get('/catalog/products' + query({ ...filters, limit: PAGE, cursor }));
       cursor = next.next_cursor;
       addItems(next.items ?? []);
       grid.querySelectorAll('.card')[shown - (next.items?.length ?? 0)]?.querySelector('a')?.focus();
