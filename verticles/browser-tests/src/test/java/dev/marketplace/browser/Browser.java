@@ -28,7 +28,7 @@ import java.util.List;
  * {@code target/browser-screenshots/<journey>-<nn>-<page>.png}.
  */
 final class Browser implements AutoCloseable {
-  static final Duration WAIT = Duration.ofSeconds(20);
+  static final Duration WAIT = Duration.ofSeconds(30);
   private final ChromeDriver driver;
   private final Path screenshots;
   private final String journey;

@@ -146,7 +146,15 @@ async function checkout(cart, button, box, navigate) {
   const bank = window.open('', 'bank-3ds');
   const key = 'checkout-' + cart.id + '-' + crypto.randomUUID();
   try {
-    const result = await post('/checkout', { cart_id: cart.id, payment_method: 'card' }, { headers: { 'Idempotency-Key': key } });
+    let result = await post('/checkout', { cart_id: cart.id, payment_method: 'card' }, { headers: { 'Idempotency-Key': key } });
+    // a sale's waiting room answers 202 with a place in the queue: wait as told, ask again with the same key
+    while (result.queue_ticket && !result.order_id) {
+      clear(box, h('div', { class: 'notice', id: 'waiting-room', 'data-testid': 'waiting-room' },
+        h('strong', {}, t('waitingRoom')), h('div', {}, t('queuePosition', { n: result.position ?? '?' }))));
+      await new Promise(r => setTimeout(r, Math.min(Math.max(Number(result.retry_after_ms) || 1000, 250), 10000)));
+      result = await post('/checkout', { cart_id: cart.id, payment_method: 'card' },
+        { headers: { 'Idempotency-Key': key, 'X-Queue-Ticket': String(result.queue_ticket) } });
+    }
     rememberPayment(result.order_id, result.payment_url);
     await refreshCartCount();
     if (result.payment_url) {
