@@ -5,7 +5,9 @@ import dev.marketplace.contracts.ErrorCode;
 import dev.marketplace.contracts.ServiceFailure;
 import dev.marketplace.contracts.catalog.CatalogAddresses;
 import dev.marketplace.platform.ComponentVerticle;
+import dev.marketplace.contracts.Topics;
 import dev.marketplace.platform.bus.Caller;
+import dev.marketplace.platform.kafka.ConsumeLoop;
 import dev.marketplace.platform.pg.PgSupport;
 import io.vertx.core.Future;
 import io.vertx.core.WorkerExecutor;
@@ -23,6 +25,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
+import java.util.List;
 
 /**
  * The catalog component: categories, sellers' listings, search (a Lucene index of its own, see
@@ -44,7 +47,6 @@ import java.security.SecureRandom;
 public class CatalogVerticle extends ComponentVerticle {
   private static final Logger LOG = LoggerFactory.getLogger(CatalogVerticle.class);
 
-  private StockEventsConsumer stockConsumer;
   private SearchIndex index;
   private WorkerExecutor searchWorkers;
   private Path temporaryIndexDir;
@@ -122,11 +124,11 @@ public class CatalogVerticle extends ComponentVerticle {
           });
         });
         Future<Void> indexStarted = index.start(section.getBoolean("wait_for_index", false));
-        Future<Void> stock = Future.succeededFuture();
+        Future<?> stock = Future.succeededFuture();
         if (section.getBoolean("consume_stock", true)) {
-          stockConsumer = new StockEventsConsumer(vertx, config(), pool,
-            section.getString("consumer_group", StockEventsConsumer.GROUP));
-          stock = stockConsumer.start();
+          StockEventsConsumer stockEvents = new StockEventsConsumer(pool);
+          stock = consume(ConsumeLoop.builder(vertx, config(), section.getString("consumer_group", StockEventsConsumer.GROUP),
+            List.of(Topics.INVENTORY_EVENTS)).handler(stockEvents::apply));
         }
         return Future.all(indexStarted, stock, cardConsumer.completion());
       });
@@ -134,8 +136,7 @@ public class CatalogVerticle extends ComponentVerticle {
 
   @Override
   protected Future<?> stopComponent() {
-    return (stockConsumer == null ? Future.succeededFuture() : stockConsumer.stop())
-      .transform(x -> cardConsumer == null ? Future.succeededFuture() : cardConsumer.unregister())
+    return (cardConsumer == null ? Future.succeededFuture() : cardConsumer.unregister())
       .transform(x -> index == null ? Future.succeededFuture() : index.stop())
       .transform(x -> searchWorkers == null ? Future.succeededFuture() : searchWorkers.close())
       .transform(x -> {

@@ -53,6 +53,12 @@ final class CatalogFixture implements AutoCloseable {
     return new CatalogFixture(vertx, config, PgSupport.pool(vertx, config, 2));
   }
 
+  /** Only a pool on the database of {@code config}: no catalog instance runs. */
+  static CatalogFixture sqlOnly(JsonObject config) {
+    Vertx vertx = Vertx.vertx();
+    return new CatalogFixture(vertx, config, PgSupport.pool(vertx, config, 2));
+  }
+
   /** Waits until this instance's index has applied every change committed so far. */
   void awaitIndexed() throws Exception {
     long next = query("SELECT pg_snapshot_xmax(pg_current_snapshot())::text::bigint AS x").get(0).getLong("x");
