@@ -69,7 +69,10 @@ public final class MarketplaceCli implements Callable<Integer> {
       .put("auth", new JsonObject().put("key_dir", ephemeral ? "" : dataDir.toAbsolutePath().resolve("keys").toString()))
       // a first start shows a small catalog (seeded only while the catalog is empty)
       .put("catalog", new JsonObject().put("seed_sample_products", 300));
-    JsonObject config = ConfigLoader.load(configFile, System.getenv(), overrides);
+    // the bank's callback secret and the cursor secret: generated once per data dir, never a default;
+    // the in-process bank signs with the same one payment checks
+    JsonObject config = DataDirSecrets.apply(ConfigLoader.load(configFile, System.getenv(), overrides),
+      ephemeral ? null : dataDir.toAbsolutePath().resolve("keys"));
 
     Vertx vertx = Metrics.builder(new VertxOptions()).build();
     lifecycle.onStop(() -> ServerLifecycle.await(vertx.close(), "closing Vert.x"));
