@@ -75,6 +75,8 @@ up() {
     [ "$i" -eq 1 ] && components="$components,bank"
     echo "starting node $i (gateway :$http_port, components $components)"
     # shellcheck disable=SC2086
+    # RATE_LIMITS=off (benchmarks from one address) turns the gateways' limits off
+    [ "${RATE_LIMITS:-on}" = off ] && export MARKETPLACE_GATEWAY_RATE_LIMITS_ENABLED=false
     nohup java $JAVA_OPTS -Dhazelcast.logging.type=slf4j -jar "$JAR" node --cluster --cluster-name "$CLUSTER_NAME" \
       --components "$components" --pg-url "$pg_url" --kafka "$kafka" \
       --cluster-host 127.0.0.1 --cluster-port $((5700 + i)) --cluster-members 127.0.0.1:5701-5710 \
