@@ -35,8 +35,9 @@ import java.util.List;
  * must share it: without one a random secret is generated and cursors do not survive a restart
  * or work across nodes); {@code index_dir} (where this instance keeps its index; each instance
  * needs its own; empty: a temporary directory, rebuilt on every start); {@code wait_for_index}
- * (default false: start at once and answer searches SERVICE_UNAVAILABLE while a first index is
- * built; true: start only once it is); {@code index_poll_ms} (default 100), {@code
+ * (default true: with no index yet, the component is started only once its first index is built,
+ * a minute or two at a million products; false: start at once, answer searches
+ * SERVICE_UNAVAILABLE and report not ready until then); {@code index_poll_ms} (default 100), {@code
  * index_commit_interval_ms} (5000), {@code index_ram_buffer_mb} (64), {@code index_apply_wait_ms}
  * (2000: how long a seller's change waits for this instance's index before it is answered); {@code search_threads}
  * (the search worker pool, default 2 per core); {@code card_cache_size} (default 100,000);
@@ -123,7 +124,7 @@ public class CatalogVerticle extends ComponentVerticle {
             }
           });
         });
-        Future<Void> indexStarted = index.start(section.getBoolean("wait_for_index", false));
+        Future<Void> indexStarted = index.start(section.getBoolean("wait_for_index", true));
         Future<?> stock = Future.succeededFuture();
         if (section.getBoolean("consume_stock", true)) {
           StockEventsConsumer stockEvents = new StockEventsConsumer(pool);
