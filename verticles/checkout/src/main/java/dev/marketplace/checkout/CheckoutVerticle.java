@@ -54,7 +54,7 @@ public class CheckoutVerticle extends ComponentVerticle {
   @Override
   protected Future<?> startComponent() {
     CheckoutSettings settings = CheckoutSettings.from(section());
-    repository = new SagaRepository(pool, settings.leaseMs());
+    repository = new SagaRepository(pool, settings.leaseMs(), owner, settings.batchMax(), settings.batchParallelism());
     driver = new SagaDriver(vertx, repository, owner, settings);
     CheckoutService service = new CheckoutService(vertx, repository, driver, owner, settings);
     serve(CheckoutAddresses.START, service::start);
