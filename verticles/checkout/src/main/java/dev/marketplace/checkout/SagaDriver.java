@@ -132,7 +132,9 @@ final class SagaDriver {
       .put("order_id", s.orderId())
       .put("buyer_id", s.userId())
       .put("currency", currency(cart))
-      .put("lines", lines);
+      .put("lines", lines)
+      // the saga reads only the total: no reload of the whole order
+      .put("reply", "brief");
     return paymentAvailable(s).compose(available -> available
       ? placeOrder(s, request)
       // the bank is down (its circuit is open): fail fast, before an order or a reservation exists
@@ -361,7 +363,7 @@ final class SagaDriver {
   // ---- helpers
 
   private Future<Void> transition(Saga s, String to, String reason) {
-    JsonObject request = new JsonObject().put("order_id", s.orderId()).put("to", to);
+    JsonObject request = new JsonObject().put("order_id", s.orderId()).put("to", to).put("reply", "brief");
     if (reason != null) {
       request.put("reason", reason);
     }
