@@ -102,6 +102,17 @@ final class SagaRepository {
   private static final String RECORD_PAYMENT_RESULT = """
     UPDATE checkout.sagas SET payment_result = $2, next_attempt_at = now()
     WHERE id = $1 AND payment_result IS NULL AND state NOT IN ('PAID', 'CANCELLED')""";
+  /**
+   * Stores a payment's result and, when nobody holds the saga, claims it for {@code $3} in the same
+   * statement; no row when the result was known already or the saga is over.
+   */
+  private static final String RECORD_PAYMENT_RESULT_AND_CLAIM = """
+    UPDATE checkout.sagas SET payment_result = $2, next_attempt_at = now(),
+      lease_owner = CASE WHEN lease_owner IS NULL OR lease_until < now() THEN $3 ELSE lease_owner END,
+      lease_until = CASE WHEN lease_owner IS NULL OR lease_until < now() THEN now() + $4::bigint * interval '1 millisecond'
+                         ELSE lease_until END
+    WHERE id = $1 AND payment_result IS NULL AND state NOT IN ('PAID', 'CANCELLED')
+    RETURNING *""";
   private static final String OUTCOME = "SELECT outcome FROM checkout.sagas WHERE id = $1";
 
   private final Pool pool;
@@ -332,6 +343,14 @@ final class SagaRepository {
   /** Remembers the payment's result for whoever drives the saga next; true when it was news. */
   Future<Boolean> recordPaymentResult(UUID id, String result) {
     return pool.preparedQuery(RECORD_PAYMENT_RESULT).execute(Tuple.of(id, result)).map(rows -> rows.rowCount() == 1);
+  }
+
+  /**
+   * Records the payment's result; the saga (claimed for {@code claimant} when it was free) when
+   * that was news, empty otherwise.
+   */
+  Future<Optional<Saga>> recordPaymentResultAndClaim(UUID id, String result, String claimant) {
+    return pool.preparedQuery(RECORD_PAYMENT_RESULT_AND_CLAIM).execute(Tuple.of(id, result, claimant, leaseMs)).map(SagaRepository::first);
   }
 
   private static Optional<Saga> first(RowSet<Row> rows) {

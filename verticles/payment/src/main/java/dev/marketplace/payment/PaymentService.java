@@ -36,11 +36,13 @@ final class PaymentService {
   private final OutboxRelay relay;
   private final String sharedSecret;
   private final OrdersNotifier orders;
+  private final CheckoutNotifier checkout;
 
   PaymentService(PaymentRepository repository, BankClient bank, Outbox outbox, OutboxRelay relay, String sharedSecret,
-                 OrdersNotifier orders) {
+                 OrdersNotifier orders, CheckoutNotifier checkout) {
     this.repository = repository;
     this.orders = orders;
+    this.checkout = checkout;
     this.bank = bank;
     this.outbox = outbox;
     this.relay = relay;
@@ -242,6 +244,8 @@ final class PaymentService {
    * and is refunded at once; a result for a settled intent changes nothing.
    */
   Future<Intent> applyBankResult(String bankId, UUID reference, String bankStatus) {
+    // the result this call recorded (null: nothing new), for checkout once it is committed
+    String[] recorded = new String[1];
     return repository.pool().withTransaction(tx -> repository.byBankIdForUpdate(tx, bankId, reference).compose(found -> {
         if (found.isEmpty()) {
           return Future.failedFuture(ErrorCode.NOT_FOUND.failure("No such payment."));
@@ -249,6 +253,7 @@ final class PaymentService {
         Intent intent = found.get();
         if (bankStatus.equals(BankApi.CAPTURED)) {
           if (intent.open()) {
+            recorded[0] = Intent.CAPTURED;
             return repository.setStatus(tx, intent.paymentId(), Intent.CAPTURED, bankId, null)
               .compose(captured -> appendEvent(tx, captured, "PaymentCaptured", Intent.CAPTURED).map(captured));
           }
@@ -258,6 +263,7 @@ final class PaymentService {
               .compose(pending -> appendEvent(tx, pending, "PaymentCaptured", Intent.CAPTURED).map(pending));
           }
         } else if (intent.open()) {
+          recorded[0] = Intent.DECLINED;
           return repository.setStatus(tx, intent.paymentId(), Intent.DECLINED, bankId, null)
             .compose(declined -> appendEvent(tx, declined, "PaymentDeclined", Intent.DECLINED).map(declined));
         }
@@ -265,6 +271,9 @@ final class PaymentService {
       }))
       .compose(intent -> {
         relay.kick();
+        if (recorded[0] != null) {
+          checkout.result(intent.orderId(), recorded[0]);
+        }
         return intent.status().equals(Intent.REFUND_PENDING) ? refundAtBank(intent) : Future.succeededFuture(intent);
       });
   }

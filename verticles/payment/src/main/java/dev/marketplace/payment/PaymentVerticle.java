@@ -62,7 +62,8 @@ public class PaymentVerticle extends ComponentVerticle {
     String secret = config().getJsonObject("bank", new JsonObject()).getString("shared_secret", "dev-bank-secret");
     bank = new BankClient(vertx, config());
     repository = new PaymentRepository(pool);
-    service = new PaymentService(repository, bank, outbox, relay, secret, new OrdersNotifier(vertx, busTimeoutMs()));
+    service = new PaymentService(repository, bank, outbox, relay, secret, new OrdersNotifier(vertx, busTimeoutMs()),
+      new CheckoutNotifier(vertx, busTimeoutMs()));
     serve(PaymentAddresses.START, msg -> service.start(msg.body()));
     serve(PaymentAddresses.VOID, msg -> service.voidPayment(msg.body()));
     serve(PaymentAddresses.REFUND, msg -> service.refund(msg.body()));
