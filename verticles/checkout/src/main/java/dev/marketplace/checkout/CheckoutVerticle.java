@@ -5,19 +5,15 @@ import dev.marketplace.contracts.EventEnvelope;
 import dev.marketplace.contracts.Topics;
 import dev.marketplace.contracts.checkout.CheckoutAddresses;
 import dev.marketplace.platform.ComponentVerticle;
-import dev.marketplace.platform.kafka.KafkaSupport;
+import dev.marketplace.platform.kafka.ConsumeLoop;
+import dev.marketplace.platform.kafka.ConsumedRecord;
 import dev.marketplace.platform.validation.JsonValidator;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
-import io.vertx.kafka.client.consumer.KafkaConsumer;
-import io.vertx.kafka.client.consumer.KafkaConsumerRecord;
-import io.vertx.kafka.client.consumer.KafkaConsumerRecords;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.time.Duration;
-import java.util.HashMap;
-import java.util.Map;
+import java.util.List;
 import java.util.UUID;
 
 /**
@@ -39,12 +35,9 @@ public class CheckoutVerticle extends ComponentVerticle {
   private final String owner = "checkout-" + UUID.randomUUID();
   private SagaRepository repository;
   private SagaDriver driver;
-  private KafkaConsumer<String, String> consumer;
   private boolean running;
   private boolean sweeping;
   private long sweepTimer = -1;
-  /** The poll cycle in progress: the consumer is closed only after it, never during a poll. */
-  private Future<Void> consuming = Future.succeededFuture();
 
   @Override
   protected String name() {
@@ -71,7 +64,7 @@ public class CheckoutVerticle extends ComponentVerticle {
     if (sweepTimer >= 0) {
       vertx.cancelTimer(sweepTimer);
     }
-    return consumer == null ? Future.succeededFuture() : consuming.transform(x -> consumer.close());
+    return Future.succeededFuture();
   }
 
   /** The owner id this instance writes into the leases it holds. */
@@ -79,68 +72,35 @@ public class CheckoutVerticle extends ComponentVerticle {
     return owner;
   }
 
+  /**
+   * {@code payments.events} (group {@code checkout.<database>}, one group per database: test
+   * databases sharing a broker must not steal each other's events) through the platform's consume
+   * loop: nothing is committed past a result that was not recorded on its saga.
+   */
   private Future<Void> startConsumer() {
     String database = config().getJsonObject("pg").getString("url").replaceAll(".*/", "").replaceAll("\\?.*", "");
-    // one group per database: test databases sharing a broker must not steal each other's events
-    Map<String, String> props = new HashMap<>(KafkaSupport.consumerConfig(config(), "checkout." + database));
-    // a node that died is noticed in seconds, so its partitions move to a live node quickly
-    props.put("session.timeout.ms", "10000");
-    props.put("heartbeat.interval.ms", "1000");
-    consumer = KafkaConsumer.create(vertx, props);
-    return KafkaSupport.ensureTopics(vertx, config())
-      .compose(v -> consumer.subscribe(Topics.PAYMENTS_EVENTS))
-      .onSuccess(v -> pollEvents());
-  }
-
-  private void pollEvents() {
-    if (!running) {
-      return;
-    }
-    consuming = consumer.poll(Duration.ofMillis(500))
-      .compose(this::handleEvents)
-      .compose(v -> consumer.commit());
-    consuming.onComplete(ar -> {
-      if (!running) {
-        return;
-      }
-      if (ar.failed()) {
-        LOG.warn("Consuming {} failed: {}", Topics.PAYMENTS_EVENTS, ar.cause().toString());
-        vertx.setTimer(1_000, id -> pollEvents());
-      } else {
-        vertx.runOnContext(v -> pollEvents());
-      }
-    });
-  }
-
-  private Future<Void> handleEvents(KafkaConsumerRecords<String, String> records) {
-    Future<Void> chain = Future.succeededFuture();
-    for (int i = 0; i < records.size(); i++) {
-      KafkaConsumerRecord<String, String> record = records.recordAt(i);
-      chain = chain.compose(v -> handleEvent(record.value()));
-    }
-    return chain;
+    return consume(ConsumeLoop.builder(vertx, config(), "checkout." + database, List.of(Topics.PAYMENTS_EVENTS))
+      .handler(this::handleEvent)).mapEmpty();
   }
 
   /** Records the payment's result on its saga (durably, before the offset is committed), then drives it. */
-  private Future<Void> handleEvent(String value) {
-    EventEnvelope event;
-    try {
-      event = EventEnvelope.fromJson(new JsonObject(value));
-    } catch (RuntimeException e) {
-      LOG.warn("Skipping an unreadable event on {}: {}", Topics.PAYMENTS_EVENTS, e.toString());
-      return Future.succeededFuture();
-    }
+  private Future<Void> handleEvent(ConsumedRecord record) {
+    EventEnvelope event = record.envelope();
     String result = switch (event.type()) {
       case "PaymentCaptured" -> "CAPTURED";
       case "PaymentDeclined" -> "DECLINED";
       default -> null;
     };
-    UUID orderId = JsonValidator.parseUuid(event.data().getValue("order_id"));
-    if (result == null || orderId == null) {
+    if (result == null) {
       return Future.succeededFuture();
+    }
+    UUID orderId = JsonValidator.parseUuid(event.data().getValue("order_id"));
+    if (orderId == null) {
+      return Future.failedFuture(new IllegalArgumentException(event.type() + " " + event.eventId() + " names no order"));
     }
     return repository.recordPaymentResult(orderId, result).map(news -> {
       if (news) {
+        // the result is stored: a drive that fails here is picked up by the sweep
         repository.claim(orderId, owner)
           .compose(claimed -> claimed.map(driver::drive).orElse(Future.succeededFuture()))
           .onFailure(err -> LOG.warn("Saga {}: driving after {} failed: {}", orderId, event.type(), err.toString()));

@@ -17,6 +17,7 @@ import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
 import io.vertx.ext.web.handler.CorsHandler;
+import io.vertx.ext.web.handler.StaticHandler;
 import io.vertx.micrometer.PrometheusScrapingHandler;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -41,6 +42,8 @@ public class GatewayVerticle extends VerticleBase {
     HttpMethod.GET, HttpMethod.POST, HttpMethod.PUT, HttpMethod.PATCH, HttpMethod.DELETE);
   private static final Set<String> CORS_HEADERS = Set.of(
     "Authorization", "Content-Type", "Idempotency-Key", "X-Cart-Id", Correlation.HEADER);
+  /** The storefront's ES modules and styles, served from the classpath folder {@code storefront/}. */
+  static final String STOREFRONT_ASSETS = "/storefront";
   private static final List<Integer> ROUTER_ERROR_STATUSES = List.of(400, 404, 405, 406, 413, 415, 500);
 
   private final List<RouteModule> modules;
@@ -48,6 +51,7 @@ public class GatewayVerticle extends VerticleBase {
   private GatewayContext gateway;
   private Readiness readiness;
   private HttpServer server;
+  private dev.marketplace.gateway.bridge.EventBusBridges bridges;
   private io.vertx.core.buffer.Buffer storefrontPage;
 
   public GatewayVerticle() {
@@ -77,7 +81,8 @@ public class GatewayVerticle extends VerticleBase {
       new dev.marketplace.gateway.routes.InventoryRoutes(),
       new dev.marketplace.gateway.routes.OrderRoutes(),
       new dev.marketplace.gateway.routes.CheckoutRoutes(),
-      new dev.marketplace.gateway.routes.PaymentRoutes());
+      new dev.marketplace.gateway.routes.PaymentRoutes(),
+      new dev.marketplace.gateway.routes.DeadLetterRoutes());
   }
 
   @Override
@@ -85,6 +90,7 @@ public class GatewayVerticle extends VerticleBase {
     JsonObject http = config().getJsonObject("http", new JsonObject());
     gateway = new GatewayContext(vertx, config());
     readiness = new Readiness(vertx, config());
+    bridges = new dev.marketplace.gateway.bridge.EventBusBridges(vertx, config(), authenticator);
     Router router = router(http.getLong("max_body_bytes", 65536L));
     return vertx.executeBlocking(GatewayVerticle::loadStorefront)
       .compose(page -> {
@@ -92,6 +98,7 @@ public class GatewayVerticle extends VerticleBase {
         return readiness.start();
       })
       .compose(v -> authenticator.start(vertx, config()))
+      .compose(v -> bridges.start())
       // request lines up to 16 kB reach the routes, so an over-long search is a 400 naming the field
       .compose(v -> vertx.createHttpServer(new HttpServerOptions().setMaxInitialLineLength(http.getInteger("max_initial_line_bytes", 16384)))
         .requestHandler(router)
@@ -108,6 +115,7 @@ public class GatewayVerticle extends VerticleBase {
     router.get("/ready").handler(this::ready);
     router.get("/metrics").handler(metrics());
     router.get("/").handler(this::storefront);
+    router.get(STOREFRONT_ASSETS + "/*").handler(storefrontAssets());
     router.route(GatewayContext.API + "/*").handler(this::authenticate);
     for (RouteModule module : modules) {
       module.mount(router, gateway);
@@ -117,7 +125,13 @@ public class GatewayVerticle extends VerticleBase {
   @Override
   public Future<?> stop() {
     // the HTTP server is closed by Vert.x with the verticle; the probe's clients are ours to close
-    return readiness == null ? Future.succeededFuture() : readiness.close();
+    Future<Void> bridgesClosed = bridges == null ? Future.succeededFuture() : bridges.close();
+    return Future.join(bridgesClosed, readiness == null ? Future.succeededFuture() : readiness.close());
+  }
+
+  /** The TCP event bus bridge's port (useful with {@code bridge.port = 0}); -1 when it is off or before start. */
+  public int bridgePort() {
+    return bridges == null ? -1 : bridges.tcpPort();
   }
 
   /** The port the server listens on (useful with {@code http.port = 0}); -1 before start. */
@@ -131,6 +145,8 @@ public class GatewayVerticle extends VerticleBase {
     router.route().handler(AccessLog::handle);
     router.route().handler(Correlation::scope);
     router.route().handler(cors());
+    // the SockJS bridge reads its own bodies: a WebSocket upgrade must reach it unread
+    bridges.mount(router, maxBodyBytes);
     router.route().handler(BodyHandler.create(false).setBodyLimit(maxBodyBytes));
     // again: the body handler resumes the chain from an I/O callback, outside the first scope
     router.route().handler(Correlation::scope);
@@ -176,9 +192,27 @@ public class GatewayVerticle extends VerticleBase {
     });
   }
 
-  /** The web storefront: one static page on the public API, read once from the classpath. */
+  /**
+   * The web storefront: one page (read once from the classpath) that loads plain ES modules from
+   * {@value #STOREFRONT_ASSETS}; it routes by the URL fragment, so no other path needs a fallback.
+   * The page is revalidated on every visit so a new deployment's modules are picked up at once.
+   */
   private void storefront(RoutingContext ctx) {
-    ctx.response().putHeader("Content-Type", "text/html; charset=utf-8").end(storefrontPage);
+    ctx.response()
+      .putHeader("Content-Type", "text/html; charset=utf-8")
+      .putHeader("Cache-Control", "no-cache")
+      .putHeader("X-Content-Type-Options", "nosniff")
+      .end(storefrontPage);
+  }
+
+  /** Modules, styles and images from the jar; no directory listings, nothing outside the folder. */
+  private static StaticHandler storefrontAssets() {
+    return StaticHandler.create("storefront")
+      .setDirectoryListing(false)
+      .setIncludeHidden(false)
+      .setDefaultContentEncoding("UTF-8")
+      // short: modules have no hashed names, and a deployment must reach browsers within minutes
+      .setMaxAgeSeconds(300);
   }
 
   private static io.vertx.core.buffer.Buffer loadStorefront() {

@@ -8,16 +8,13 @@ import dev.marketplace.contracts.inventory.InventoryAddresses;
 import dev.marketplace.platform.ComponentVerticle;
 import dev.marketplace.platform.bus.Bus;
 import dev.marketplace.platform.bus.Caller;
-import dev.marketplace.platform.kafka.KafkaSupport;
+import dev.marketplace.platform.kafka.ConsumeLoop;
+import dev.marketplace.platform.kafka.ConsumedRecord;
 import dev.marketplace.platform.validation.JsonValidator;
 import io.vertx.core.Future;
 import io.vertx.core.eventbus.Message;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import io.vertx.kafka.client.common.TopicPartition;
-import io.vertx.kafka.client.consumer.KafkaConsumer;
-import io.vertx.kafka.client.consumer.KafkaConsumerRecord;
-import io.vertx.kafka.client.consumer.OffsetAndMetadata;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -25,7 +22,6 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 
@@ -47,7 +43,6 @@ public class InventoryVerticle extends ComponentVerticle {
   private Reservations reservations;
   private ReserveBatcher batcher;
   private StockLevels stock;
-  private KafkaConsumer<String, String> ordersEvents;
   private long expiryTimer = -1;
   private boolean expiring;
   private int defaultTtlSeconds;
@@ -90,7 +85,7 @@ public class InventoryVerticle extends ComponentVerticle {
     if (expiryTimer >= 0) {
       vertx.cancelTimer(expiryTimer);
     }
-    return ordersEvents == null ? Future.succeededFuture() : ordersEvents.close();
+    return Future.succeededFuture();
   }
 
   // ------------------------------------------------------------- handlers
@@ -244,46 +239,25 @@ public class InventoryVerticle extends ComponentVerticle {
 
   // ------------------------------------------------------------- orders.events
 
+  /**
+   * {@code orders.events} (group {@link InventoryAddresses#ORDERS_EVENTS_GROUP}) through the
+   * platform's consume loop: a cancelled order's stock goes back, once per event id
+   * ({@code consumed_event}), and nothing is committed past an event that was not applied.
+   */
   private Future<Void> startOrdersConsumer() {
-    ordersEvents = KafkaSupport.consumer(vertx, config(), InventoryAddresses.ORDERS_EVENTS_GROUP);
-    ordersEvents.exceptionHandler(err -> LOG.warn("orders.events consumer: {}", err.toString()));
-    ordersEvents.handler(record -> {
-      // one record at a time: the offset is committed only after its effect is stored
-      ordersEvents.pause();
-      handleOrderEvent(record)
-        .compose(v -> ordersEvents.commit(Map.of(
-          new TopicPartition(record.topic(), record.partition()), new OffsetAndMetadata(record.offset() + 1, null))))
-        .onComplete(ar -> {
-          if (ar.failed()) {
-            LOG.warn("Handling {} at offset {} failed; it will be read again: {}", record.topic(), record.offset(), ar.cause().toString());
-            // seek back so the event is applied once the cause is gone (idempotent by event id)
-            ordersEvents.seek(new TopicPartition(record.topic(), record.partition()), record.offset())
-              .onComplete(x -> vertx.setTimer(1000, t -> ordersEvents.resume()));
-            return;
-          }
-          ordersEvents.resume();
-        });
-    });
-    return KafkaSupport.ensureTopics(vertx, config()).compose(v -> ordersEvents.subscribe(Topics.ORDERS_EVENTS));
+    return consume(ConsumeLoop.builder(vertx, config(), InventoryAddresses.ORDERS_EVENTS_GROUP, List.of(Topics.ORDERS_EVENTS))
+      .handler(this::handleOrderEvent)).mapEmpty();
   }
 
-  private Future<Void> handleOrderEvent(KafkaConsumerRecord<String, String> record) {
-    EventEnvelope event;
-    try {
-      event = EventEnvelope.fromJson(new JsonObject(record.value()));
-    } catch (RuntimeException e) {
-      LOG.warn("Skipping an unreadable event on {} at offset {}", record.topic(), record.offset());
-      return Future.succeededFuture();
-    }
+  private Future<Void> handleOrderEvent(ConsumedRecord record) {
+    EventEnvelope event = record.envelope();
     if (!"OrderCancelled".equals(event.type())) {
       return Future.succeededFuture();
     }
     UUID orderId = JsonValidator.parseUuid(event.data().getString("order_id", event.aggregateId()));
     if (orderId == null) {
-      LOG.warn("Skipping OrderCancelled {} without an order id", event.eventId());
-      return Future.succeededFuture();
+      return Future.failedFuture(new IllegalArgumentException("OrderCancelled " + event.eventId() + " names no order"));
     }
     return reservations.orderCancelled(event.eventId(), orderId).mapEmpty();
   }
-
 }

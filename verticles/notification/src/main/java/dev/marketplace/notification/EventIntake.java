@@ -1,133 +1,54 @@
 package dev.marketplace.notification;
 
 import dev.marketplace.notification.NotificationRepository.IncomingEvent;
-import dev.marketplace.platform.kafka.KafkaSupport;
+import dev.marketplace.platform.kafka.ConsumedRecord;
 import io.vertx.core.Future;
-import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
-import io.vertx.kafka.client.common.TopicPartition;
-import io.vertx.kafka.client.consumer.KafkaConsumer;
-import io.vertx.kafka.client.consumer.KafkaConsumerRecord;
-import io.vertx.kafka.client.consumer.KafkaConsumerRecords;
-import io.vertx.kafka.client.consumer.OffsetAndMetadata;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
-import java.time.Duration;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
-import java.util.HashMap;
-import java.util.HashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.UUID;
 
 /**
- * Reads {@code orders.events} and {@code payments.events} in the consumer group and stores the
- * events that notify someone in the inbox; only then commits the batch's offsets. A crash before
- * the commit re-reads the batch, and the inbox's key on {@code event_id} makes that a no-op. When
- * storing fails, the consumer seeks back to the batch's start and tries again after a pause.
- * Events that notify nobody and malformed records are skipped (and committed past).
+ * The handler of notification's consume loop on {@code orders.events} and {@code payments.events}
+ * (group {@code notification}): stores the events that notify someone in the inbox, a partition's
+ * batch in one transaction; the loop commits only then. A redelivered batch is a no-op (the inbox's
+ * key on {@code event_id}); a failed one is retried from its first record, a malformed record is
+ * parked by the loop after its attempts. Events that notify nobody are passed over.
  */
 final class EventIntake {
-  private static final Logger LOG = LoggerFactory.getLogger(EventIntake.class);
-  private static final long RETRY_PAUSE_MS = 1000;
-
-  private final Vertx vertx;
   private final NotificationRepository repository;
-  private final KafkaConsumer<String, String> consumer;
-  private final List<String> topics;
-  private final Duration pollTimeout;
-  private final Runnable onStored;
-  private volatile boolean stopped;
 
-  EventIntake(Vertx vertx, JsonObject config, String groupId, List<String> topics, long pollTimeoutMs,
-              NotificationRepository repository, Runnable onStored) {
-    this.vertx = vertx;
+  EventIntake(NotificationRepository repository) {
     this.repository = repository;
-    this.consumer = KafkaSupport.consumer(vertx, config, groupId);
-    this.topics = topics;
-    this.pollTimeout = Duration.ofMillis(pollTimeoutMs);
-    this.onStored = onStored;
   }
 
-  Future<Void> start() {
-    consumer.exceptionHandler(err -> LOG.warn("Kafka consumer error", err));
-    return consumer.subscribe(new HashSet<>(topics)).onSuccess(v -> poll());
-  }
-
-  Future<Void> stop() {
-    stopped = true;
-    return consumer.close();
-  }
-
-  private void poll() {
-    if (stopped) {
-      return;
-    }
-    consumer.poll(pollTimeout)
-      .compose(this::storeAndCommit)
-      .onComplete(ar -> {
-        if (stopped) {
-          return;
-        }
-        if (ar.succeeded()) {
-          poll();
-        } else {
-          LOG.warn("Could not take a batch of events; trying again in {} ms", RETRY_PAUSE_MS, ar.cause());
-          vertx.setTimer(RETRY_PAUSE_MS, id -> poll());
-        }
-      });
-  }
-
-  private Future<Void> storeAndCommit(KafkaConsumerRecords<String, String> records) {
-    if (records.isEmpty()) {
-      return Future.succeededFuture();
-    }
+  /** Stores the batch's notifying events (all or none). */
+  Future<Void> store(List<ConsumedRecord> records) {
     List<IncomingEvent> events = new ArrayList<>();
-    Map<TopicPartition, Long> first = new HashMap<>();
-    Map<TopicPartition, OffsetAndMetadata> next = new HashMap<>();
-    for (int i = 0; i < records.size(); i++) {
-      KafkaConsumerRecord<String, String> record = records.recordAt(i);
-      TopicPartition partition = new TopicPartition(record.topic(), record.partition());
-      first.merge(partition, record.offset(), Math::min);
-      next.merge(partition, new OffsetAndMetadata(record.offset() + 1, null),
-        (a, b) -> a.getOffset() >= b.getOffset() ? a : b);
-      IncomingEvent event = parse(record);
+    for (ConsumedRecord record : records) {
+      IncomingEvent event = parse(record.topic(), record.value());
       if (event != null) {
         events.add(event);
       }
     }
-    return repository.storeIncoming(events)
-      .recover(err -> rewind(first).compose(v -> Future.failedFuture(err)))
-      .compose(v -> {
-        if (!events.isEmpty()) {
-          onStored.run();
-        }
-        // a failed commit only means these events are read again: the inbox ignores repeats
-        return consumer.commit(next).<Void>mapEmpty().recover(err -> {
-          LOG.warn("Committing offsets failed; the stored events will be read again", err);
-          return Future.succeededFuture();
-        });
-      });
+    return repository.storeIncoming(events);
   }
 
-  private Future<Void> rewind(Map<TopicPartition, Long> first) {
-    List<Future<Void>> seeks = new ArrayList<>();
-    first.forEach((partition, offset) -> seeks.add(consumer.seek(partition, offset)));
-    return Future.join(seeks).mapEmpty();
-  }
-
-  /** The event if it notifies a buyer; {@code null} for other types and malformed records. */
+  /**
+   * The event if it notifies a buyer; {@code null} for types that notify nobody. A malformed record
+   * (not JSON, no event id, no buyer or order...) throws, so the consume loop retries it and at
+   * last parks it in {@code notification.dead_letters}: never skipped in silence.
+   */
   static IncomingEvent parse(String topic, String value) {
     JsonObject envelope;
     try {
       envelope = new JsonObject(value);
     } catch (RuntimeException e) {
-      LOG.warn("Skipping a record on {} that is not a JSON event", topic);
-      return null;
+      throw new IllegalArgumentException("A record on " + topic + " is not a JSON event", e);
     }
     String type = envelope.getValue("type") instanceof String s ? s : null;
     String template = type == null ? null : Templates.forEventType(type);
@@ -140,8 +61,7 @@ final class EventIntake {
       String buyer = data.getString("buyer_id");
       String orderId = data.getString("order_id", envelope.getString("aggregate_id"));
       if (buyer == null || buyer.isBlank() || orderId == null || orderId.isBlank()) {
-        LOG.warn("Skipping {} event {}: it names no buyer or order", type, eventId);
-        return null;
+        throw new IllegalArgumentException(type + " event " + eventId + " names no buyer or order");
       }
       String occurred = envelope.getString("occurred_at");
       OffsetDateTime occurredAt = occurred == null
@@ -149,12 +69,8 @@ final class EventIntake {
         : OffsetDateTime.parse(occurred);
       return new IncomingEvent(eventId, topic, type, template, buyer, orderId, data, occurredAt);
     } catch (IllegalArgumentException | ClassCastException | NullPointerException | DateTimeParseException e) {
-      LOG.warn("Skipping a malformed {} event on {}: {}", type, topic, e.toString());
-      return null;
+      throw new IllegalArgumentException("A malformed " + type + " event on " + topic + ": " + e, e);
     }
   }
 
-  private static IncomingEvent parse(KafkaConsumerRecord<String, String> record) {
-    return record.value() == null ? null : parse(record.topic(), record.value());
-  }
 }

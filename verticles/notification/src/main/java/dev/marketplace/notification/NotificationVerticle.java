@@ -4,7 +4,7 @@ import dev.marketplace.contracts.Components;
 import dev.marketplace.contracts.Topics;
 import dev.marketplace.contracts.notification.NotificationAddresses;
 import dev.marketplace.platform.ComponentVerticle;
-import dev.marketplace.platform.kafka.KafkaSupport;
+import dev.marketplace.platform.kafka.ConsumeLoop;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -15,14 +15,13 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 
 /**
  * The notification component: order and payment events become email, SMS and live push, exactly
  * once per event and channel.
  *
- * <p>Pipeline: {@link EventIntake} (Kafka, group {@code notification}) stores relevant events in
- * the inbox and then commits; {@link InboxProcessor} asks auth for the buyer's contact and makes
+ * <p>Pipeline: the platform's consume loop (Kafka, group {@code notification}) hands batches to
+ * {@link EventIntake}, which stores relevant events in the inbox; the loop commits after that; {@link InboxProcessor} asks auth for the buyer's contact and makes
  * one notification per enabled channel; one {@link DeliveryJob} per channel sends them with
  * retries and parks what keeps failing.
  *
@@ -34,12 +33,10 @@ import java.util.concurrent.TimeUnit;
  */
 public class NotificationVerticle extends ComponentVerticle {
   private static final Logger LOG = LoggerFactory.getLogger(NotificationVerticle.class);
-  private static final long CONSUMER_CLOSE_WAIT_MS = 5000;
 
   private final Map<String, DeliveryJob> deliveryJobs = new LinkedHashMap<>();
   private final List<DeliveryChannel> channels = new ArrayList<>();
   private InboxProcessor inbox;
-  private EventIntake intake;
   private SmsGatewayStub smsStub;
 
   @Override
@@ -76,12 +73,11 @@ public class NotificationVerticle extends ComponentVerticle {
     serve(NotificationAddresses.PARKED_LIST, service::listParked);
     serve(NotificationAddresses.REPLAY, service::replay);
 
-    intake = new EventIntake(vertx, config(), section.getString("consumer_group", Components.NOTIFICATION), topics(section),
-      Math.max(100, pollIntervalMs), repository, inbox::kick);
+    EventIntake intake = new EventIntake(repository);
     return startSmsStub(section.getJsonObject("sms_gateway_stub"))
-      // the producers may not have started yet: a subscription to missing topics would idle
-      .compose(v -> KafkaSupport.ensureTopics(vertx, config()))
-      .compose(v -> intake.start())
+      .compose(v -> consume(ConsumeLoop.builder(vertx, config(), section.getString("consumer_group", Components.NOTIFICATION), topics(section))
+        .batchHandler(intake::store)
+        .afterBatch(inbox::kick)))
       .onSuccess(v -> {
         inbox.start();
         deliveryJobs.values().forEach(DeliveryJob::start);
@@ -120,14 +116,6 @@ public class NotificationVerticle extends ComponentVerticle {
     }
     deliveryJobs.values().forEach(DeliveryJob::stop);
     List<Future<?>> closing = new ArrayList<>();
-    if (intake != null) {
-      // a Kafka consumer may take its full 30 s to leave a group whose coordinator is busy; the
-      // offsets are committed after every batch, so stopping need not wait for that
-      closing.add(intake.stop().timeout(CONSUMER_CLOSE_WAIT_MS, TimeUnit.MILLISECONDS).recover(err -> {
-        LOG.warn("The Kafka consumer did not close within {} ms; leaving it to finish on its own", CONSUMER_CLOSE_WAIT_MS);
-        return Future.succeededFuture();
-      }));
-    }
     channels.forEach(channel -> closing.add(channel.close()));
     if (smsStub != null) {
       closing.add(smsStub.close());

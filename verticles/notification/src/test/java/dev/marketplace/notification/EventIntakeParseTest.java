@@ -7,8 +7,9 @@ import org.junit.jupiter.api.Test;
 import java.util.UUID;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-/** Which records become inbox events: those that notify a buyer; nothing malformed blocks the consumer. */
+/** Which records become inbox events: those that notify a buyer; a malformed one is refused (and so parked by the loop). */
 class EventIntakeParseTest {
   private static final String ORDER = UUID.randomUUID().toString();
   private static final String BUYER = UUID.randomUUID().toString();
@@ -27,18 +28,23 @@ class EventIntakeParseTest {
   }
 
   @Test
-  void otherTypesAndMalformedRecordsAreSkipped() {
+  void typesThatNotifyNobodyArePassedOver() {
     JsonObject data = new JsonObject().put("order_id", ORDER).put("buyer_id", BUYER);
     assertThat(EventIntake.parse("orders.events", EventEnvelope.create("OrderCreated", ORDER, data).toJson().encode())).isNull();
-    assertThat(EventIntake.parse("orders.events", "not json")).isNull();
-    assertThat(EventIntake.parse("orders.events", "[1,2]")).isNull();
+  }
+
+  @Test
+  void malformedRecordsAreRefusedNotSkipped() {
+    JsonObject data = new JsonObject().put("order_id", ORDER).put("buyer_id", BUYER);
+    assertThatThrownBy(() -> EventIntake.parse("orders.events", "not json")).isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> EventIntake.parse("orders.events", "[1,2]")).isInstanceOf(IllegalArgumentException.class);
     JsonObject noBuyer = EventEnvelope.create("OrderPaid", ORDER, new JsonObject().put("order_id", ORDER)).toJson();
-    assertThat(EventIntake.parse("orders.events", noBuyer.encode())).isNull();
+    assertThatThrownBy(() -> EventIntake.parse("orders.events", noBuyer.encode())).isInstanceOf(IllegalArgumentException.class);
     JsonObject badId = EventEnvelope.create("OrderPaid", ORDER, data).toJson().put("event_id", "nope");
-    assertThat(EventIntake.parse("orders.events", badId.encode())).isNull();
+    assertThatThrownBy(() -> EventIntake.parse("orders.events", badId.encode())).isInstanceOf(IllegalArgumentException.class);
     JsonObject badTime = EventEnvelope.create("OrderPaid", ORDER, data).toJson().put("occurred_at", "yesterday");
-    assertThat(EventIntake.parse("orders.events", badTime.encode())).isNull();
+    assertThatThrownBy(() -> EventIntake.parse("orders.events", badTime.encode())).isInstanceOf(IllegalArgumentException.class);
     JsonObject dataNotObject = EventEnvelope.create("OrderPaid", ORDER, data).toJson().put("data", "x");
-    assertThat(EventIntake.parse("orders.events", dataNotObject.encode())).isNull();
+    assertThatThrownBy(() -> EventIntake.parse("orders.events", dataNotObject.encode())).isInstanceOf(IllegalArgumentException.class);
   }
 }

@@ -1,6 +1,8 @@
 package dev.marketplace.payment;
 
+import dev.marketplace.contracts.orders.OrdersAddresses;
 import dev.marketplace.platform.bus.Bus;
+import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import org.slf4j.Logger;
@@ -10,24 +12,31 @@ import java.util.UUID;
 
 /**
  * Tells orders that a cancelled order's money is back ({@code orders.transition} CANCELLED →
- * REFUNDED, per the orders contract). Best effort: an order that is not CANCELLED (or a missing
- * orders component) is logged and left as it is; the refund itself is already recorded here.
+ * REFUNDED, per the orders contract). The intent to tell is persisted on the intent
+ * ({@code refund_notice_due}, set with the refund) and cleared only when orders has moved the
+ * order (or says it is REFUNDED already), so a lost request is retried by the payment jobs with a
+ * backoff until it is done. An order that is not CANCELLED yet (a saga that refunds before it
+ * cancels) is answered ILLEGAL_STATE and asked again later.
  */
 final class OrdersNotifier {
   private static final Logger LOG = LoggerFactory.getLogger(OrdersNotifier.class);
-  static final String ORDERS_TRANSITION = "orders.transition";
+  static final String ORDERS_TRANSITION = OrdersAddresses.TRANSITION;
 
   private final Vertx vertx;
   private final long timeoutMs;
+  private final PaymentRepository repository;
 
-  OrdersNotifier(Vertx vertx, long timeoutMs) {
+  OrdersNotifier(Vertx vertx, long timeoutMs, PaymentRepository repository) {
     this.vertx = vertx;
     this.timeoutMs = timeoutMs;
+    this.repository = repository;
   }
 
-  void refunded(UUID orderId) {
+  /** Tells orders; succeeds once the notice is done (and no longer due), fails when it must be retried. */
+  Future<Void> refunded(UUID orderId) {
     JsonObject request = new JsonObject().put("order_id", orderId.toString()).put("to", "REFUNDED").put("reason", "PAYMENT_REFUNDED");
-    Bus.request(vertx, ORDERS_TRANSITION, request, timeoutMs).onFailure(err ->
-      LOG.info("Order {} not moved to REFUNDED: {}", orderId, err.getMessage()));
+    return Bus.request(vertx, ORDERS_TRANSITION, request, timeoutMs)
+      .compose(reply -> repository.refundNoticeDone(orderId))
+      .onFailure(err -> LOG.info("Order {} not moved to REFUNDED yet; the payment jobs retry: {}", orderId, err.getMessage()));
   }
 }

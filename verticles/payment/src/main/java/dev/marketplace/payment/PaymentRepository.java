@@ -36,11 +36,21 @@ final class PaymentRepository {
     UPDATE payment.intents SET status = $2, bank_payment_id = COALESCE(bank_payment_id, $3), updated_at = now(),
       captured_at = CASE WHEN $2 IN ('CAPTURED', 'REFUND_PENDING') THEN COALESCE(captured_at, now()) ELSE captured_at END,
       refunded_at = CASE WHEN $2 = 'REFUNDED' THEN now() ELSE refunded_at END,
+      refund_notice_due = refund_notice_due OR $2 = 'REFUNDED',
       refund_reason = COALESCE($4, refund_reason)
     WHERE payment_id = $1 RETURNING *""";
   private static final String FINISH_REFUND = """
-    UPDATE payment.intents SET status = 'REFUNDED', refunded_at = now(), updated_at = now()
+    UPDATE payment.intents SET status = 'REFUNDED', refunded_at = now(), updated_at = now(), refund_notice_due = true
     WHERE payment_id = $1 AND status = 'REFUND_PENDING' RETURNING *""";
+  /** Refunded intents whose order has not confirmed REFUNDED yet, not asked about within $1 ms. */
+  private static final String CLAIM_REFUND_NOTICES = """
+    UPDATE payment.intents SET refund_notice_at = now() WHERE payment_id IN (
+      SELECT payment_id FROM payment.intents
+      WHERE refund_notice_due AND (refund_notice_at IS NULL OR refund_notice_at < now() - $1::bigint * interval '1 millisecond')
+      ORDER BY refund_notice_at NULLS FIRST LIMIT $2::bigint FOR UPDATE SKIP LOCKED)
+    RETURNING *""";
+  private static final String REFUND_NOTICE_DONE =
+    "UPDATE payment.intents SET refund_notice_due = false, refund_notice_at = now() WHERE order_id = $1 AND refund_notice_due";
   /** Claims PENDING intents nobody heard about lately, so two nodes do not poll the same one. */
   private static final String CLAIM_SILENT_PENDING = """
     UPDATE payment.intents SET checked_at = now() WHERE payment_id IN (
@@ -115,6 +125,14 @@ final class PaymentRepository {
 
   Future<List<Intent>> claimRefundPending(long retryMs, long limit) {
     return pool.preparedQuery(CLAIM_REFUND_PENDING).execute(Tuple.of(retryMs, limit)).map(PaymentRepository::all);
+  }
+
+  Future<List<Intent>> claimRefundNotices(long retryMs, long limit) {
+    return pool.preparedQuery(CLAIM_REFUND_NOTICES).execute(Tuple.of(retryMs, limit)).map(PaymentRepository::all);
+  }
+
+  Future<Void> refundNoticeDone(UUID orderId) {
+    return pool.preparedQuery(REFUND_NOTICE_DONE).execute(Tuple.of(orderId)).mapEmpty();
   }
 
   private static Optional<Intent> first(RowSet<Row> rows) {

@@ -203,12 +203,13 @@ final class PaymentService {
    */
   Future<Void> orderCancelled(UUID orderId, String reason) {
     return refund(new JsonObject().put("order_id", orderId.toString()).put("reason", reason == null ? "ORDER_CANCELLED" : reason))
-      .map(reply -> {
-        // refunded before the order was cancelled (a saga's compensation): the order learns it now
+      .compose(reply -> {
+        // refunded before the order was cancelled (a saga's compensation): the order learns it now;
+        // should that fail, the notice stays due and the payment jobs retry it
         if (Intent.REFUNDED.equals(reply.getString("status"))) {
-          orders.refunded(orderId);
+          return orders.refunded(orderId).otherwiseEmpty();
         }
-        return null;
+        return Future.succeededFuture();
       });
   }
 
@@ -290,6 +291,11 @@ final class PaymentService {
     });
   }
 
+  /** Tells orders about a refund whose notice is still due (the payment jobs' retry). */
+  Future<Void> retryRefundNotice(Intent intent) {
+    return orders.refunded(intent.orderId()).otherwiseEmpty();
+  }
+
   /** Returns the money; on a bank failure the intent stays REFUND_PENDING and the refund job retries. */
   Future<Intent> refundAtBank(Intent intent) {
     if (intent.bankPaymentId() == null) {
@@ -309,6 +315,7 @@ final class PaymentService {
       .onSuccess(refunded -> {
         relay.kick();
         if (refunded.status().equals(Intent.REFUNDED)) {
+          // due until orders answers: the payment jobs retry a notice that is lost here
           orders.refunded(refunded.orderId());
         }
       })

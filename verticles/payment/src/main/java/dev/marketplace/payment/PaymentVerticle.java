@@ -5,19 +5,16 @@ import dev.marketplace.contracts.EventEnvelope;
 import dev.marketplace.contracts.Topics;
 import dev.marketplace.contracts.payment.PaymentAddresses;
 import dev.marketplace.platform.ComponentVerticle;
-import dev.marketplace.platform.kafka.KafkaSupport;
+import dev.marketplace.platform.kafka.ConsumeLoop;
+import dev.marketplace.platform.kafka.ConsumedRecord;
 import dev.marketplace.platform.validation.JsonValidator;
 import io.vertx.circuitbreaker.CircuitBreakerState;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
-import io.vertx.kafka.client.consumer.KafkaConsumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.time.Duration;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.UUID;
 
 /**
@@ -42,9 +39,6 @@ public class PaymentVerticle extends ComponentVerticle {
   private PaymentRepository repository;
   private long jobTimer = -1;
   private boolean jobRunning;
-  private KafkaConsumer<String, String> consumer;
-  private Future<Void> consuming = Future.succeededFuture();
-  private boolean running;
 
   @Override
   protected boolean publishesEvents() {
@@ -62,7 +56,7 @@ public class PaymentVerticle extends ComponentVerticle {
     String secret = config().getJsonObject("bank", new JsonObject()).getString("shared_secret", "dev-bank-secret");
     bank = new BankClient(vertx, config());
     repository = new PaymentRepository(pool);
-    service = new PaymentService(repository, bank, outbox, relay, secret, new OrdersNotifier(vertx, busTimeoutMs()),
+    service = new PaymentService(repository, bank, outbox, relay, secret, new OrdersNotifier(vertx, busTimeoutMs(), repository),
       new CheckoutNotifier(vertx, busTimeoutMs()));
     serve(PaymentAddresses.START, msg -> service.start(msg.body()));
     serve(PaymentAddresses.VOID, msg -> service.voidPayment(msg.body()));
@@ -76,55 +70,25 @@ public class PaymentVerticle extends ComponentVerticle {
     return startOrdersConsumer();
   }
 
-  /** {@code orders.events}: a cancelled order's payment is refunded or voided (group {@code payment.<database>}). */
+  /**
+   * {@code orders.events} (group {@code payment.<database>}) through the platform's consume loop:
+   * a cancelled order's payment is refunded or voided; a failure stops the partition there and is
+   * retried, and an event that keeps failing is parked in {@code payment.dead_letters}.
+   */
   private Future<Void> startOrdersConsumer() {
     String database = config().getJsonObject("pg").getString("url").replaceAll(".*/", "").replaceAll("\\?.*", "");
-    Map<String, String> props = new HashMap<>(KafkaSupport.consumerConfig(config(), "payment." + database));
-    props.put("session.timeout.ms", "10000");
-    props.put("heartbeat.interval.ms", "1000");
-    consumer = KafkaConsumer.create(vertx, props);
-    running = true;
-    return KafkaSupport.ensureTopics(vertx, config())
-      .compose(v -> consumer.subscribe(Topics.ORDERS_EVENTS))
-      .onSuccess(v -> pollOrders());
+    return consume(ConsumeLoop.builder(vertx, config(), "payment." + database, List.of(Topics.ORDERS_EVENTS))
+      .handler(this::onOrderEvent)).mapEmpty();
   }
 
-  private void pollOrders() {
-    if (!running) {
-      return;
-    }
-    consuming = consumer.poll(Duration.ofMillis(500)).compose(records -> {
-      Future<Void> chain = Future.succeededFuture();
-      for (int i = 0; i < records.size(); i++) {
-        String value = records.recordAt(i).value();
-        chain = chain.compose(v -> onOrderEvent(value));
-      }
-      return chain;
-    }).compose(v -> consumer.commit());
-    consuming.onComplete(ar -> {
-      if (!running) {
-        return;
-      }
-      if (ar.failed()) {
-        LOG.warn("Consuming {} failed: {}", Topics.ORDERS_EVENTS, ar.cause().toString());
-        vertx.setTimer(1_000, id -> pollOrders());
-      } else {
-        vertx.runOnContext(v -> pollOrders());
-      }
-    });
-  }
-
-  private Future<Void> onOrderEvent(String value) {
-    EventEnvelope event;
-    try {
-      event = EventEnvelope.fromJson(new JsonObject(value));
-    } catch (RuntimeException e) {
-      LOG.warn("Skipping an unreadable event on {}: {}", Topics.ORDERS_EVENTS, e.toString());
+  private Future<Void> onOrderEvent(ConsumedRecord record) {
+    EventEnvelope event = record.envelope();
+    if (!"OrderCancelled".equals(event.type())) {
       return Future.succeededFuture();
     }
     UUID orderId = JsonValidator.parseUuid(event.data().getValue("order_id"));
-    if (!"OrderCancelled".equals(event.type()) || orderId == null) {
-      return Future.succeededFuture();
+    if (orderId == null) {
+      return Future.failedFuture(new IllegalArgumentException("OrderCancelled " + event.eventId() + " names no order"));
     }
     // refund and void are idempotent: a redelivered event changes nothing
     return service.orderCancelled(orderId, event.data().getString("reason"));
@@ -132,18 +96,19 @@ public class PaymentVerticle extends ComponentVerticle {
 
   @Override
   protected Future<?> stopComponent() {
-    running = false;
     if (jobTimer >= 0) {
       vertx.cancelTimer(jobTimer);
     }
-    Future<?> closed = consumer == null ? Future.succeededFuture() : consuming.transform(x -> consumer.close());
     if (bank != null) {
       bank.close();
     }
-    return closed;
+    return Future.succeededFuture();
   }
 
-  /** Asks the bank about silent payments and retries pending refunds; one run at a time per node. */
+  /**
+   * Asks the bank about silent payments, retries pending refunds and the refund notices orders has
+   * not confirmed yet; one run at a time per node.
+   */
   private void runJobs(JsonObject section) {
     if (jobRunning) {
       return;
@@ -156,6 +121,8 @@ public class PaymentVerticle extends ComponentVerticle {
       .compose(intents -> Future.join(intents.stream().map(service::pollBank).toList()))
       .transform(x -> repository.claimRefundPending(section.getLong("refund_retry_ms", 5_000L), 50))
       .compose(intents -> Future.join(intents.stream().map(service::refundAtBank).toList()))
+      .transform(x -> repository.claimRefundNotices(section.getLong("refund_retry_ms", 5_000L), 50))
+      .compose(intents -> Future.join(intents.stream().map(service::retryRefundNotice).toList()))
       .onComplete(ar -> {
         jobRunning = false;
         if (ar.failed()) {

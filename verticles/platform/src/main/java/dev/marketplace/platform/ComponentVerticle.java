@@ -1,7 +1,10 @@
 package dev.marketplace.platform;
 
 import dev.marketplace.contracts.Addresses;
+import dev.marketplace.contracts.DeadLetterAddresses;
 import dev.marketplace.platform.bus.Bus;
+import dev.marketplace.platform.kafka.ConsumeLoop;
+import dev.marketplace.platform.kafka.DeadLetters;
 import dev.marketplace.platform.outbox.Outbox;
 import dev.marketplace.platform.outbox.OutboxRelay;
 import dev.marketplace.platform.pg.PgSupport;
@@ -12,7 +15,9 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Pool;
 
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * What every back-end component does the same way on start: migrate its own schema, open its
@@ -25,6 +30,8 @@ public abstract class ComponentVerticle extends VerticleBase {
   protected Outbox outbox;
   protected OutboxRelay relay;
   private final List<MessageConsumer<?>> consumers = new ArrayList<>();
+  private final Map<String, ConsumeLoop> loops = new LinkedHashMap<>();
+  private DeadLetters deadLetters;
 
   /** The component's name: its schema, its config section and the prefix of its addresses. */
   protected abstract String name();
@@ -65,6 +72,34 @@ public abstract class ComponentVerticle extends VerticleBase {
   /** Registers a JSON request/reply handler whose registration is awaited by {@link #start()}. */
   protected void serve(String address, java.util.function.Function<io.vertx.core.eventbus.Message<JsonObject>, Future<JsonObject>> handler) {
     consumers.add(Bus.serve(vertx, address, handler));
+  }
+
+  /**
+   * Starts a Kafka {@link ConsumeLoop} that parks what keeps failing in this component's
+   * {@code dead_letters} table (a migration of the component's own: see {@code payment}'s
+   * {@code V2__dead_letters.sql}), and answers {@link DeadLetterAddresses#list} and
+   * {@link DeadLetterAddresses#replay} for every loop of the component. The loop is stopped, its
+   * cycle finished, before {@link #stopComponent()} runs.
+   */
+  protected Future<ConsumeLoop> consume(ConsumeLoop.Builder builder) {
+    if (deadLetters == null && ownsSchema()) {
+      deadLetters = new DeadLetters(pool, name());
+      serve(DeadLetterAddresses.list(name()), deadLetters::handleList);
+      serve(DeadLetterAddresses.replay(name()), msg -> deadLetters.handleReplay(msg, consumer -> {
+        ConsumeLoop loop = loops.get(consumer);
+        return loop == null ? null : loop::apply;
+      }));
+    }
+    ConsumeLoop loop = builder.deadLetters(deadLetters).build();
+    if (loops.putIfAbsent(loop.name(), loop) != null) {
+      return Future.failedFuture(new IllegalStateException("Two consume loops named " + loop.name()));
+    }
+    return loop.start().map(loop);
+  }
+
+  /** This component's dead letters ({@code null} before the first {@link #consume}). */
+  protected DeadLetters deadLetters() {
+    return deadLetters;
   }
 
   @Override
@@ -108,6 +143,7 @@ public abstract class ComponentVerticle extends VerticleBase {
       unregistered.add(consumer.unregister());
     }
     return Future.join(unregistered)
+      .transform(x -> Future.join(loops.values().stream().map(ConsumeLoop::stop).toList()))
       .transform(x -> stopComponent())
       .transform(x -> relay == null ? Future.succeededFuture() : relay.stop())
       .transform(x -> pool == null ? Future.succeededFuture() : pool.close());
