@@ -15,6 +15,8 @@
 # Env: BUYERS (200), CONFIG (a JSON config file for the marketplace), JAVA_OPTS (-Xmx1g; cluster: -Xmx768m),
 #      PHASES (checkout,flash), KEEP=1 keeps the data dir.
 set -euo pipefail
+# load tests must not be rate limited (gateway.rate_limits.enabled)
+export MARKETPLACE_GATEWAY_RATE_LIMITS_ENABLED=false
 cd "$(dirname "$0")/.."
 CHECKOUTS="${1:-3000}"
 INFLIGHT="${2:-64,256}"
@@ -111,6 +113,24 @@ grep -E '^to PENDING_PAYMENT' "$OUT" | while read -r line; do
   echo "ratio at $level in flight: $rate checkouts/s / $PGB_TPS pgbench tps = $(python3 -c "print(f'{$rate/$PGB_TPS:.3f}')")"
 done
 rm -f "$OUT"
+# what /metrics says about the saga's steps and the group commits (first gateway's node)
+curl -fs "${GATEWAYS%%,*}/metrics" | python3 -c '
+import sys, re, collections
+s = collections.defaultdict(float)
+for line in sys.stdin:
+    m = re.match(r"(checkout_saga_step_seconds|marketplace_batch_size)_(sum|count)\{(.*)\} (\S+)", line)
+    if m:
+        labels = dict(re.findall(r"(\w+)=\"([^\"]*)\"", m.group(3)))
+        key = (m.group(1), labels.get("step") or labels.get("batch"), labels.get("outcome", ""))
+        s[key + (m.group(2),)] += float(m.group(4))
+for (name, what, outcome, kind) in sorted(k for k in s if k[3] == "count"):
+    n = s[(name, what, outcome, "count")]; total = s[(name, what, outcome, "sum")]
+    if n == 0: continue
+    if name == "marketplace_batch_size":
+        print(f"  group commit {what}: {int(n)} transactions, mean {total / n:.1f} requests each")
+    else:
+        print(f"  saga step {what} ({outcome}): {int(n)} steps, mean {1000 * total / n:.1f} ms")
+' || true
 echo "load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "audit:"
 java -jar "$JAR" audit --pg-url "$PG_URL"
