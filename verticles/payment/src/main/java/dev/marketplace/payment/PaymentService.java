@@ -4,6 +4,7 @@ import dev.marketplace.contracts.ErrorCode;
 import dev.marketplace.contracts.EventEnvelope;
 import dev.marketplace.contracts.Topics;
 import dev.marketplace.contracts.bank.BankApi;
+import dev.marketplace.platform.batch.GroupCommit;
 import dev.marketplace.platform.outbox.Outbox;
 import dev.marketplace.platform.outbox.OutboxRelay;
 import dev.marketplace.platform.validation.JsonValidator;
@@ -17,6 +18,7 @@ import org.slf4j.LoggerFactory;
 import java.nio.charset.StandardCharsets;
 import java.time.OffsetDateTime;
 import java.time.format.DateTimeParseException;
+import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
@@ -37,12 +39,18 @@ final class PaymentService {
   private final String sharedSecret;
   private final OrdersNotifier orders;
   private final CheckoutNotifier checkout;
+  private final GroupCommit<PaymentRepository.NewIntent, Optional<Intent>> inserts;
+  private final GroupCommit<PaymentRepository.BankPending, Optional<Intent>> pendings;
 
   PaymentService(PaymentRepository repository, BankClient bank, Outbox outbox, OutboxRelay relay, String sharedSecret,
                  OrdersNotifier orders, CheckoutNotifier checkout) {
     this.repository = repository;
     this.orders = orders;
     this.checkout = checkout;
+    // concurrent payment.starts share their two writes (group commit); 1 turns it off
+    this.inserts = new GroupCommit<>("payment.insert", 64, 2, repository::insertMany,
+      one -> repository.insertMany(List.of(one)).map(all -> (Optional<Intent>) all.get(0)));
+    this.pendings = new GroupCommit<>("payment.pending", 64, 2, this::markPendingBatch, this::markPendingAlone);
     this.bank = bank;
     this.outbox = outbox;
     this.relay = relay;
@@ -60,9 +68,8 @@ final class PaymentService {
     String method = v.requiredString("method", 1, 32);
     OffsetDateTime reservedUntil = optionalInstant(v, body, "reserved_until");
     v.throwIfInvalid();
-    return repository.pool().withTransaction(tx -> repository
-        .insert(tx, paymentId, orderId, buyerId, amount.getLong("amount"), amount.getString("currency"), method, reservedUntil)
-        .compose(x -> repository.byOrder(tx, orderId)))
+    return inserts.submit(new PaymentRepository.NewIntent(paymentId, orderId, buyerId, amount.getLong("amount"),
+        amount.getString("currency"), method, reservedUntil))
       .compose(found -> {
         Intent intent = found.orElseThrow();
         if (!intent.paymentId().equals(paymentId)) {
@@ -96,10 +103,7 @@ final class PaymentService {
       .compose(created -> {
         String bankId = created.getString("id");
         String url = created.getString("confirm_url");
-        return repository.pool().withTransaction(tx -> repository.markPending(tx, intent.paymentId(), bankId, url)
-          .compose(updated -> updated.isEmpty()
-            ? Future.succeededFuture(Optional.<Intent>empty())
-            : appendEvent(tx, updated.get(), "PaymentStarted", Intent.PENDING).map(updated)))
+        return pendings.submit(new PaymentRepository.BankPending(intent.paymentId(), bankId, url))
           .compose(updated -> {
             if (updated.isPresent()) {
               relay.kick();
@@ -116,6 +120,30 @@ final class PaymentService {
             });
           });
       });
+  }
+
+  /** Marks many started payments PENDING with their PaymentStarted events, in one transaction. */
+  private Future<List<Object>> markPendingBatch(List<PaymentRepository.BankPending> batch) {
+    return repository.pool().withTransaction(tx -> repository.markPendingMany(tx, batch).compose(changed -> {
+      List<EventEnvelope> events = new java.util.ArrayList<>();
+      List<Object> out = new java.util.ArrayList<>(batch.size());
+      java.util.Set<UUID> seen = new java.util.HashSet<>();
+      for (PaymentRepository.BankPending p : batch) {
+        Intent updated = seen.add(p.paymentId()) ? changed.get(p.paymentId()) : null;
+        if (updated != null) {
+          events.add(EventEnvelope.create("PaymentStarted", updated.orderId().toString(), updated.eventData(Intent.PENDING)));
+        }
+        out.add(Optional.ofNullable(updated));
+      }
+      return outbox.appendAll(tx, Topics.PAYMENTS_EVENTS, events).map(out);
+    }));
+  }
+
+  private Future<Optional<Intent>> markPendingAlone(PaymentRepository.BankPending p) {
+    return repository.pool().withTransaction(tx -> repository.markPending(tx, p.paymentId(), p.bankPaymentId(), p.paymentUrl())
+      .compose(updated -> updated.isEmpty()
+        ? Future.succeededFuture(Optional.<Intent>empty())
+        : appendEvent(tx, updated.get(), "PaymentStarted", Intent.PENDING).map(updated)));
   }
 
   private static JsonObject startReply(Intent intent) {
