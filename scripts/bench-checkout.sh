@@ -54,7 +54,7 @@ if [[ "$MODE" == "cluster" ]]; then
   # a cluster of its own: never join (or be joined by) another local cluster
   export CLUSTER_NAME="bench-checkout-$$"
   trap 'scripts/cluster.sh down; [[ -n "${KEEP:-}" ]] || rm -rf "$STATE_DIR"' EXIT
-  scripts/cluster.sh up 2
+  RATE_LIMITS=off scripts/cluster.sh up 2
   PG_URL="$(grep '^pg-url=' "$STATE_DIR/infra.log" | head -1 | cut -d= -f2-)"
   GATEWAYS="http://127.0.0.1:$HTTP_BASE_PORT,http://127.0.0.1:$((HTTP_BASE_PORT + 1))"
   SERVER_PIDS="$(cat "$STATE_DIR/node-1.pid"),$(cat "$STATE_DIR/node-2.pid"),$(cat "$STATE_DIR/infra.pid")"
