@@ -5,6 +5,7 @@ import dev.marketplace.contracts.EventEnvelope;
 import dev.marketplace.contracts.Topics;
 import dev.marketplace.contracts.payment.PaymentAddresses;
 import dev.marketplace.platform.ComponentVerticle;
+import dev.marketplace.platform.jobs.RetentionJob;
 import dev.marketplace.platform.kafka.ConsumeLoop;
 import dev.marketplace.platform.kafka.ConsumedRecord;
 import dev.marketplace.platform.security.Secrets;
@@ -93,6 +94,11 @@ public class PaymentVerticle extends ComponentVerticle {
     }
     // refund and void are idempotent: a redelivered event changes nothing
     return service.orderCancelled(orderId, event.data().getString("reason"));
+  }
+
+  @Override
+  protected List<RetentionJob.Purge> retentionPurges() {
+    return PaymentRetention.purges(pool, config());
   }
 
   @Override
