@@ -9,6 +9,7 @@ import dev.marketplace.contracts.ServiceFailure;
 import dev.marketplace.contracts.payment.PaymentAddresses;
 import dev.marketplace.checkout.SagaRepository.Step;
 import dev.marketplace.platform.bus.Bus;
+import dev.marketplace.platform.bus.RetryingRequest;
 import dev.marketplace.platform.metrics.Meters;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -31,6 +32,8 @@ import java.util.UUID;
  */
 final class SagaDriver {
   private static final Logger LOG = LoggerFactory.getLogger(SagaDriver.class);
+  /** Per-attempt timeout of a step's call (the step's timeout is the budget of all its attempts). */
+  static final long ATTEMPT_TIMEOUT_MS = 2_000;
   /** Failures that are a business answer, passed to the buyer as they are. */
   private static final Set<ErrorCode> CART_ANSWERS = Set.of(
     ErrorCode.CART_EMPTY, ErrorCode.PRICE_CHANGED, ErrorCode.OUT_OF_STOCK, ErrorCode.NOT_FOUND, ErrorCode.VALIDATION_FAILED,
@@ -389,7 +392,11 @@ final class SagaDriver {
     DeliveryOptions options = Bus.options(timeoutMs)
       .addHeader(BusHeaders.USER_ID, userId)
       .addHeader(BusHeaders.CORRELATION_ID, "checkout-" + sagaId);
-    return Bus.request(vertx, address, body, options);
+    // every step is idempotent by an id in its body (order, reservation, payment, cart) or a read:
+    // an attempt lost with a dead node is sent again, to another node, within the step's timeout.
+    // payment.start keeps one attempt of its whole timeout: a slow bank is not a dead node.
+    long attemptMs = PaymentAddresses.START.equals(address) ? timeoutMs : Math.min(ATTEMPT_TIMEOUT_MS, timeoutMs);
+    return RetryingRequest.request(vertx, address, body, options, attemptMs, timeoutMs);
   }
 
   private JsonObject technicalFailure(Saga s, Throwable cause, boolean orderExists) {

@@ -2,17 +2,21 @@ package dev.marketplace.gateway;
 
 import dev.marketplace.contracts.BusHeaders;
 import dev.marketplace.contracts.ErrorCode;
+import dev.marketplace.contracts.payment.PaymentAddresses;
 import dev.marketplace.gateway.security.ClientAddress;
 import dev.marketplace.platform.bus.Bus;
+import dev.marketplace.platform.bus.RetryingRequest;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.HttpMethod;
 import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
 
+import java.util.Set;
 import java.util.TreeSet;
 
 /**
@@ -32,7 +36,11 @@ public final class GatewayContext {
 
   private final Vertx vertx;
   private final JsonObject config;
+  /** Writes that are safe to repeat (the payment callback: replays are harmless by design). */
+  private static final Set<String> IDEMPOTENT_WRITES = Set.of(PaymentAddresses.CALLBACK);
+
   private final long busTimeoutMs;
+  private final long attemptTimeoutMs;
 
   private final ClientAddress clientAddress;
 
@@ -41,6 +49,7 @@ public final class GatewayContext {
     this.config = config;
     this.clientAddress = clientAddress;
     this.busTimeoutMs = config.getJsonObject("bus", new JsonObject()).getLong("timeout_ms", 5000L);
+    this.attemptTimeoutMs = config.getJsonObject("bus", new JsonObject()).getLong("attempt_timeout_ms", 2000L);
   }
 
   public Vertx vertx() {
@@ -82,8 +91,24 @@ public final class GatewayContext {
     return options;
   }
 
-  /** A JSON request to a component; fails with the component's coded {@code ReplyException}. */
+  /**
+   * The per-attempt timeout of requests that may be repeated ({@code bus.attempt_timeout_ms}, 2000):
+   * a request in flight to a node that died is sent again to another node after it.
+   */
+  public long attemptTimeoutMs() {
+    return attemptTimeoutMs;
+  }
+
+  /**
+   * A JSON request to a component; fails with the component's coded {@code ReplyException}. A read
+   * (GET, HEAD) or a write known to be idempotent is sent again, to another node, when an attempt
+   * gets no answer within {@link #attemptTimeoutMs()}, all within {@link #busTimeoutMs()}.
+   */
   public Future<JsonObject> request(RoutingContext ctx, String address, JsonObject body) {
+    HttpMethod method = ctx.request().method();
+    if (method == HttpMethod.GET || method == HttpMethod.HEAD || IDEMPOTENT_WRITES.contains(address)) {
+      return RetryingRequest.request(vertx, address, body, deliveryOptions(ctx), attemptTimeoutMs, busTimeoutMs);
+    }
     return Bus.request(vertx, address, body, deliveryOptions(ctx));
   }
 

@@ -6,6 +6,7 @@ import dev.marketplace.gateway.Access;
 import dev.marketplace.gateway.GatewayContext;
 import dev.marketplace.gateway.ProblemResponses;
 import dev.marketplace.gateway.RouteModule;
+import dev.marketplace.platform.bus.RetryingRequest;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
@@ -36,12 +37,16 @@ public final class CheckoutRoutes implements RouteModule {
       ProblemResponses.send(ctx, ServiceFailure.from(ServiceFailure.invalidField(field, message)));
       return;
     }
-    long timeoutMs = gateway.config().getJsonObject("checkout", new JsonObject()).getLong("request_timeout_ms", 30_000L);
-    gateway.vertx().eventBus().<JsonObject>request(CheckoutAddresses.START, body.copy().put("idempotency_key", key.strip()),
-        gateway.deliveryOptions(ctx, timeoutMs))
+    JsonObject section = gateway.config().getJsonObject("checkout", new JsonObject());
+    long timeoutMs = section.getLong("request_timeout_ms", 30_000L);
+    // idempotent by the key: an attempt that went to a node that died is sent again to another node;
+    // a repeat that finds the saga running elsewhere waits for its outcome
+    long attemptMs = section.getLong("request_attempt_timeout_ms", 4_000L);
+    RetryingRequest.request(gateway.vertx(), CheckoutAddresses.START, body.copy().put("idempotency_key", key.strip()),
+        gateway.deliveryOptions(ctx, timeoutMs), attemptMs, timeoutMs)
       .onComplete(ar -> {
         if (ar.succeeded()) {
-          GatewayContext.sendJson(ctx, 201, ar.result().body());
+          GatewayContext.sendJson(ctx, 201, ar.result());
         } else {
           ProblemResponses.send(ctx, ar.cause());
         }
