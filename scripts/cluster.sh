@@ -9,7 +9,7 @@
 #
 # Environment: JAR (default verticles/app/target/marketplace.jar), STATE_DIR (default .run/cluster),
 # PG_PORT (15432), KAFKA_PORT (19092), HTTP_BASE_PORT (8080), BRIDGE_BASE_PORT (7000), BANK_PORT (8089),
-# COMPONENTS (default: every component but bank), JAVA_OPTS (default -Xmx512m).
+# COMPONENTS (default: every component but bank), JAVA_OPTS (default -Xmx512m), KAFKA (a broker other than infra's).
 # The bank and cursor secrets are generated once into STATE_DIR/secrets.env and given to every node.
 set -euo pipefail
 
@@ -69,7 +69,8 @@ up() {
   fi
   set -a; . "$STATE_DIR/secrets.env"; set +a
   pg_url="$(grep '^pg-url=' "$STATE_DIR/infra.log" | head -1 | cut -d= -f2-)"
-  kafka="$(grep '^kafka=' "$STATE_DIR/infra.log" | head -1 | cut -d= -f2-)"
+  # KAFKA=host:port: a broker of one's own instead of infra's (scripts/chaos.sh stops it on its own)
+  kafka="${KAFKA:-$(grep '^kafka=' "$STATE_DIR/infra.log" | head -1 | cut -d= -f2-)}"
 
   for i in $(seq 1 "$n"); do
     local http_port=$((HTTP_BASE_PORT + i - 1)) bridge_port=$((BRIDGE_BASE_PORT + i - 1)) components="$COMPONENTS"

@@ -44,6 +44,8 @@ import java.util.regex.Pattern;
  * java scripts/bench/CheckoutBench.java --gateways=http://127.0.0.1:8080[,...] [--checkouts=3000]
  *   [--inflight=64,256] [--buyers=200] [--products=10] [--flash-attempts=2000] [--flash-units=500]
  *   [--flash-buyers=40] [--server-pids=123,456] [--phases=checkout,flash]
+ * java scripts/bench/CheckoutBench.java --gateways=... --phases=soak [--seconds=60] [--workers=16] [--buyers=32] [--stop-file=PATH]
+ *   (the chaos suite's load: see {@code soak})
  */
 public class CheckoutBench {
   private static final String PASSWORD = "Bench-Pass-2024";
@@ -115,6 +117,10 @@ public class CheckoutBench {
           level, paid.size(), s, paid.size() / s, pct(paid, 50), pct(paid, 99), notPaid);
         System.out.println("  cpu: " + before.until(Cpu.now()) + "; GET /orders polls: " + polls.getAndSet(0));
       }
+    }
+    if (phases.contains("soak")) {
+      soak(gateways, seller, Integer.parseInt(opt("seconds", "60")), Integer.parseInt(opt("workers", "16")),
+        Integer.parseInt(opt("buyers", "32")), Integer.parseInt(opt("products", "10")));
     }
     if (phases.contains("flash")) {
       flash(gateways, base, seller, Integer.parseInt(opt("flash-attempts", "2000")), Integer.parseInt(opt("flash-units", "500")),
@@ -264,6 +270,122 @@ public class CheckoutBench {
       attempts, buyerCount, units, inFlight, s, attempts / s, won, won == units ? "= units: correct" : "MUST EQUAL " + units,
       refused, fivexx, fivexx == 0 ? "ok" : "MUST BE 0");
     System.out.println("  cpu: " + before.until(Cpu.now()));
+  }
+
+  // ------------------------------------------------------------------ soak (scripts/chaos.sh)
+
+  /**
+   * For {@code seconds}, {@code workers} buyers in a loop: put the product in the cart, check out,
+   * confirm on the bank's page, poll the order until PAID (at most 30 s). Every HTTP request counts:
+   * the end prints requests, answers by status (an exception is "error &lt;class&gt;"), the slowest
+   * request, and the checkouts and payments that did not finish. A request to a gateway that refuses
+   * the connection goes to the next gateway (what a load balancer does) and is counted as "lb-retry".
+   * A line {@code soak-tick} every 5 s shows the service over time (chaos scenarios kill things mid-run).
+   */
+  static void soak(String[] gateways, String seller, int seconds, int workers, int buyerCount, int productCount) throws Exception {
+    List<String> products = new ArrayList<>();
+    for (int i = 0; i < productCount; i++) {
+      products.add(product(gateways[0], seller, "Soak product " + i, 1000 + i, 1_000_000));
+    }
+    List<Buyer> buyers = buyers(gateways[0], Math.max(buyerCount, workers), products);
+    System.out.printf("soak set-up: %d products, %d buyers; %d workers for %d s over %s%n", products.size(), buyers.size(), workers, seconds,
+      String.join(",", gateways));
+    Map<String, AtomicInteger> byStatus = new ConcurrentHashMap<>();
+    java.util.concurrent.atomic.AtomicLong maxMs = new java.util.concurrent.atomic.AtomicLong();
+    AtomicInteger requests = new AtomicInteger();
+    AtomicInteger checkedOut = new AtomicInteger();
+    AtomicInteger paid = new AtomicInteger();
+    AtomicInteger notPaid = new AtomicInteger();
+    AtomicInteger next = new AtomicInteger();
+    long end = System.nanoTime() + seconds * 1_000_000_000L;
+    // --stop-file: the run ends early once that file exists (a chaos scenario whose length is not known up front)
+    Path stopFile = opts.containsKey("stop-file") ? Path.of(opts.get("stop-file")) : null;
+    long t0 = System.nanoTime();
+    java.util.function.BiFunction<String, HttpRequest.Builder, HttpResponse<String>> call = (path, builder) -> {
+      for (int tries = 0; ; tries++) {
+        String base = path.startsWith("http") ? "" : gateways[Math.floorMod(next.getAndIncrement(), gateways.length)];
+        HttpRequest request = builder.uri(URI.create(base + path)).timeout(Duration.ofSeconds(30)).build();
+        long started = System.nanoTime();
+        String key;
+        HttpResponse<String> resp = null;
+        try {
+          resp = http.send(request, HttpResponse.BodyHandlers.ofString());
+          key = String.valueOf(resp.statusCode());
+        } catch (java.net.ConnectException e) {
+          if (tries < gateways.length && base.length() > 0) {
+            byStatus.computeIfAbsent("lb-retry", k -> new AtomicInteger()).incrementAndGet();
+            continue;
+          }
+          key = "error ConnectException";
+        } catch (Exception e) {
+          key = "error " + e.getClass().getSimpleName();
+        }
+        long ms = (System.nanoTime() - started) / 1_000_000;
+        maxMs.accumulateAndGet(ms, Math::max);
+        requests.incrementAndGet();
+        byStatus.computeIfAbsent(key, k -> new AtomicInteger()).incrementAndGet();
+        if (resp != null && resp.statusCode() >= 500 && byStatus.get(key).get() <= 3) {
+          System.out.println("  " + resp.statusCode() + " on " + request.method() + " " + path + ": " + resp.body());
+        }
+        return resp;
+      }
+    };
+    ScheduledExecutorService ticker = Executors.newSingleThreadScheduledExecutor();
+    ticker.scheduleAtFixedRate(() -> System.out.printf("soak-tick %.0f s: requests %d, by status %s, max %d ms, paid %d%n",
+      (System.nanoTime() - t0) / 1e9, requests.get(), new java.util.TreeMap<>(byStatus), maxMs.get(), paid.get()), 5, 5, TimeUnit.SECONDS);
+    List<Thread> threads = new ArrayList<>();
+    for (int w = 0; w < workers; w++) {
+      Buyer buyer = buyers.get(w);
+      Thread t = new Thread(() -> {
+        while (System.nanoTime() < end && (stopFile == null || !Files.exists(stopFile))) {
+          String auth = "Bearer " + buyer.token();
+          call.apply("/api/v1/cart/items", HttpRequest.newBuilder().header("Authorization", auth).header("Content-Type", "application/json")
+            .POST(HttpRequest.BodyPublishers.ofString("{\"product_id\":\"" + buyer.productId() + "\",\"quantity\":1}")));
+          HttpResponse<String> co = call.apply("/api/v1/checkout", HttpRequest.newBuilder().header("Authorization", auth)
+            .header("Content-Type", "application/json").header("Idempotency-Key", UUID.randomUUID().toString())
+            .POST(HttpRequest.BodyPublishers.ofString("{\"cart_id\":\"" + buyer.cartId() + "\",\"payment_method\":\"card\"}")));
+          if (co == null || co.statusCode() != 201) {
+            sleepQuietly(200);
+            continue;
+          }
+          checkedOut.incrementAndGet();
+          String orderId = field(co.body(), "order_id");
+          HttpResponse<String> confirm = call.apply(field(co.body(), "payment_url") + "/confirm",
+            HttpRequest.newBuilder().header("Accept", "application/json").POST(HttpRequest.BodyPublishers.noBody()));
+          if (confirm == null || confirm.statusCode() != 200) {
+            notPaid.incrementAndGet();
+            continue;
+          }
+          long deadline = System.nanoTime() + 30_000_000_000L;
+          boolean isPaid = false;
+          while (!isPaid && System.nanoTime() < deadline) {
+            sleepQuietly(250);
+            HttpResponse<String> order = call.apply("/api/v1/orders/" + orderId, HttpRequest.newBuilder().header("Authorization", auth).GET());
+            isPaid = order != null && "PAID".equals(field(order.body(), "status"));
+          }
+          (isPaid ? paid : notPaid).incrementAndGet();
+        }
+      });
+      t.start();
+      threads.add(t);
+    }
+    for (Thread t : threads) {
+      t.join();
+    }
+    ticker.shutdownNow();
+    int errors = byStatus.entrySet().stream().filter(e -> e.getKey().startsWith("error") || e.getKey().startsWith("5"))
+      .mapToInt(e -> e.getValue().get()).sum();
+    System.out.printf("soak: %d requests in %.0f s, by status %s; errors (5xx + no answer) %d = %.2f %%; max latency %d ms; checkouts %d, paid %d, not paid within 30 s %d%n",
+      requests.get(), (System.nanoTime() - t0) / 1e9, new java.util.TreeMap<>(byStatus), errors, 100.0 * errors / Math.max(1, requests.get()),
+      maxMs.get(), checkedOut.get(), paid.get(), notPaid.get());
+  }
+
+  static void sleepQuietly(long ms) {
+    try {
+      Thread.sleep(ms);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
   }
 
   // ------------------------------------------------------------------ set-up
