@@ -107,14 +107,16 @@ cluster_up() {
   KAFKA_ONLY_PORT="$(free_port)"
   start_kafka_infra
   CLUSTER_UP=1
-  KAFKA="127.0.0.1:$KAFKA_ONLY_PORT" RATE_LIMITS=off scripts/cluster.sh up 3
+  KAFKA="$(grep '^kafka=' "$WORK/kafka-infra.log" | head -1 | cut -d= -f2-)" RATE_LIMITS=off scripts/cluster.sh up 3
   PG_URL="$(grep '^pg-url=' "$STATE_DIR/infra.log" | head -1 | cut -d= -f2-)"
   GATEWAY="http://127.0.0.1:$HTTP_BASE_PORT"
 }
 
 start_kafka_infra() {
+  local unused_pg_port; unused_pg_port="$(free_port)"
+  touch "$WORK/kafka-infra.log"
   # shellcheck disable=SC2086
-  nohup java $JAVA_OPTS -jar "$JAR" infra --data-dir "$WORK/kafka-infra" --pg-port "$(free_port)" --kafka-port "$KAFKA_ONLY_PORT" \
+  nohup java $JAVA_OPTS -jar "$JAR" infra --data-dir "$WORK/kafka-infra" --pg-port "$unused_pg_port" --kafka-port "$KAFKA_ONLY_PORT" \
     >> "$WORK/kafka-infra.log" 2>&1 &
   KAFKA_INFRA_PID=$!
   local deadline=$((SECONDS + 120)) before="${1:-0}"

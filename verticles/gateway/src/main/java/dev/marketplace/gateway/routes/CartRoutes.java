@@ -6,8 +6,10 @@ import dev.marketplace.gateway.GatewayContext;
 import dev.marketplace.gateway.ProblemResponses;
 import dev.marketplace.gateway.RouteModule;
 import dev.marketplace.platform.bus.Bus;
+import dev.marketplace.platform.bus.RetryingRequest;
 import dev.marketplace.platform.validation.JsonValidator;
 import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.http.HttpMethod;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
@@ -60,7 +62,10 @@ public final class CartRoutes implements RouteModule {
     if (guestId != null) {
       options.addHeader(CartAddresses.GUEST_CART_HEADER, guestId);
     }
-    Bus.request(gateway.vertx(), address, body, options).onComplete(ar -> {
+    // a read (the buyer's one cart, made on first sight) may go again to another node; changes go once
+    boolean read = ctx.request().method() == HttpMethod.GET;
+    (read ? RetryingRequest.request(gateway.vertx(), address, body, options, gateway.attemptTimeoutMs(), gateway.busTimeoutMs())
+      : Bus.request(gateway.vertx(), address, body, options)).onComplete(ar -> {
       if (ar.failed()) {
         ProblemResponses.send(ctx, ar.cause());
         return;
