@@ -103,11 +103,15 @@ cluster_up() {
   export STATE_DIR="$WORK/cluster" CLUSTER_NAME="chaos-$$-$RANDOM"
   export PG_PORT="$(free_port)" KAFKA_PORT="$(free_port)" BANK_PORT="$(free_port)" HTTP_BASE_PORT="$(free_port)" BRIDGE_BASE_PORT="$(free_port)"
   mkdir -p "$STATE_DIR"
-  # Kafka in an infra process of its own, so that it can be stopped without PostgreSQL
-  KAFKA_ONLY_PORT="$(free_port)"
-  start_kafka_infra
   CLUSTER_UP=1
-  KAFKA="$(grep '^kafka=' "$WORK/kafka-infra.log" | head -1 | cut -d= -f2-)" RATE_LIMITS=off scripts/cluster.sh up 3
+  if [[ " ${SCENARIOS[*]} " == *" kafka-stop "* ]]; then
+    # Kafka in an infra process of its own, so that it can be stopped without PostgreSQL
+    KAFKA_ONLY_PORT="$(free_port)"
+    start_kafka_infra
+    KAFKA="$(grep '^kafka=' "$WORK/kafka-infra.log" | head -1 | cut -d= -f2-)" RATE_LIMITS=off scripts/cluster.sh up 3
+  else
+    RATE_LIMITS=off scripts/cluster.sh up 3
+  fi
   PG_URL="$(grep '^pg-url=' "$STATE_DIR/infra.log" | head -1 | cut -d= -f2-)"
   GATEWAY="http://127.0.0.1:$HTTP_BASE_PORT"
 }
