@@ -245,7 +245,11 @@ scenario_aio_restart() {
     done
   }
   start_aio
-  local pg_url; pg_url="$(grep -m1 'PostgreSQL:' "$WORK/aio.log" | awk '{print $2}')"
+  # the embedded server's address, from its start line (trust auth on loopback, user postgres)
+  local pg_addr pg_url
+  pg_addr="$(grep -m1 -o 'PostgreSQL started on [0-9.:]*' "$WORK/aio.log" | awk '{print $4}' || true)"
+  [[ -n "$pg_addr" ]] || { echo "chaos.sh: no 'PostgreSQL started on' line in $WORK/aio.log" >&2; return 1; }
+  pg_url="postgresql://postgres@$pg_addr/postgres"
   start_load aio-restart "http://127.0.0.1:$http"
   sleep 10
   log "aio-restart: kill -9 the all-in-one (pid $AIO_PID)"
@@ -253,6 +257,7 @@ scenario_aio_restart() {
   local t0=$SECONDS
   start_aio
   log "aio-restart: ready again $((SECONDS - t0)) s after the kill"
+  pg_url="postgresql://postgres@$(grep -o 'PostgreSQL started on [0-9.:]*' "$WORK/aio.log" | tail -1 | awk '{print $4}')/postgres"
   sleep "$SOAK_SECONDS"
   stop_load_and_report aio-restart "$pg_url" "kill -9 of the all-in-one, same data dir, ready again after $((SECONDS - t0 - SOAK_SECONDS)) s"
   kill -TERM "$AIO_PID" 2>/dev/null || true
