@@ -65,7 +65,7 @@ else
   DATA_DIR=$(mktemp -d -t bench-checkout-data-XXXX)
   LOG="$DATA_DIR.log"
   # shellcheck disable=SC2086
-  java ${JAVA_OPTS:--Xmx1g} -jar "$JAR" --data-dir "$DATA_DIR" --http-port "$HTTP_PORT" --bank-port "$BANK_PORT" "${CONFIG_ARGS[@]}" >"$LOG" 2>&1 &
+  java ${JAVA_OPTS:--Xmx1g} -jar "$JAR" --data-dir "$DATA_DIR" --http-port "$HTTP_PORT" --bank-port "$BANK_PORT" --bridge-port "${BRIDGE_PORT:-0}" "${CONFIG_ARGS[@]}" >"$LOG" 2>&1 &
   JAR_PID=$!
   trap 'kill -TERM $JAR_PID 2>/dev/null; wait $JAR_PID 2>/dev/null || true; [[ -n "${KEEP:-}" ]] || rm -rf "$DATA_DIR"' EXIT
   wait_ready "http://127.0.0.1:$HTTP_PORT" "$JAR_PID"

@@ -46,7 +46,9 @@ final class RunningShop implements AutoCloseable {
     Path log = workDir.resolve("marketplace.log");
     String java = ProcessHandle.current().info().command().orElse("java");
     Process process = new ProcessBuilder(java, "-Xmx640m", "-jar", jar.toString(), "--ephemeral",
-      "--http-port", String.valueOf(httpPort), "--bank-port", String.valueOf(bankPort), "--config", config.toString())
+      "--http-port", String.valueOf(httpPort), "--bank-port", String.valueOf(bankPort),
+      // the TCP event bus bridge on a free port too, never the default 7000 another run may hold
+      "--bridge-port", "0", "--config", config.toString())
       .directory(workDir.toFile())
       .redirectErrorStream(true).redirectOutput(log.toFile()).start();
     RunningShop shop = new RunningShop(process, log, httpPort, bankPort);
