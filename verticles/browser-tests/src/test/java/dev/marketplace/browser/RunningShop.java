@@ -101,6 +101,12 @@ final class RunningShop implements AutoCloseable {
     return response.body().isEmpty() ? new JsonObject() : new JsonObject(response.body());
   }
 
+  /** The status of a GET outside the API (e.g. {@code /eventbus/info}, which only a gateway with the bridge has). */
+  int statusOf(String path) throws Exception {
+    return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + httpPort + path)).timeout(Duration.ofSeconds(20)).GET().build(),
+      HttpResponse.BodyHandlers.discarding()).statusCode();
+  }
+
   void expectStatus(String method, String path, int status) throws Exception {
     HttpResponse<String> response = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + httpPort + "/api/v1" + path))
       .timeout(Duration.ofSeconds(20)).method(method, HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());

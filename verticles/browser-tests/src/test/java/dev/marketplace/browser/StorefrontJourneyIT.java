@@ -115,6 +115,11 @@ class StorefrontJourneyIT {
       WebElement status = browser.find(By.id("order-status"));
       assertThat(status.getAttribute("data-status")).isEqualTo("PENDING_PAYMENT");
       assertThat(status.getText()).isEqualTo("ожидает оплаты");
+      if (shop.statusOf("/eventbus/info") == 200) {
+        // a gateway with the SockJS bridge: the order page follows bridge.user.<id> (the stream and polling stay behind it)
+        browser.await("the order page listens on the event bus bridge",
+          ExpectedConditions.attributeToBe(By.id("live-state"), "data-bridge", "true"));
+      }
       browser.screenshot("order-pending");
 
       Set<String> handles = browser.driver().getWindowHandles();
@@ -138,11 +143,17 @@ class StorefrontJourneyIT {
       assertThat(browser.find(By.id("order-history")).getText()).contains("ожидает оплаты").contains("оплачен");
       browser.await("a notification arrives live on the badge", Duration.ofSeconds(40),
         d -> !d.findElement(By.id("notification-badge")).getText().isBlank());
+      browser.await("the cart badge empties with the order placed", d -> d.findElement(By.id("cart-badge")).getText().isEmpty());
       browser.screenshot("order-paid");
 
       browser.click(By.id("nav-orders"));
       assertThat(browser.find(By.id("orders-table")).getText()).contains("оплачен");
       browser.screenshot("orders");
+
+      browser.click(By.id("nav-notifications"));
+      assertThat(browser.find(By.cssSelector("#notification-list li")).getText()).isNotBlank();
+      browser.await("opening the list clears the badge", d -> d.findElement(By.id("notification-badge")).getText().isEmpty());
+      browser.screenshot("notifications");
     }
   }
 
