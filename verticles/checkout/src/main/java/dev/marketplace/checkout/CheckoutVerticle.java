@@ -5,6 +5,7 @@ import dev.marketplace.contracts.EventEnvelope;
 import dev.marketplace.contracts.Topics;
 import dev.marketplace.contracts.checkout.CheckoutAddresses;
 import dev.marketplace.platform.ComponentVerticle;
+import dev.marketplace.platform.jobs.RetentionJob;
 import dev.marketplace.platform.kafka.ConsumeLoop;
 import dev.marketplace.platform.kafka.ConsumedRecord;
 import dev.marketplace.platform.validation.JsonValidator;
@@ -55,6 +56,11 @@ public class CheckoutVerticle extends ComponentVerticle {
     running = true;
     sweepTimer = vertx.setPeriodic(1, settings.sweepIntervalMs(), id -> sweep());
     return startConsumer();
+  }
+
+  @Override
+  protected List<RetentionJob.Purge> retentionPurges() {
+    return SagaRetention.purges(pool, config());
   }
 
   @Override

@@ -8,6 +8,7 @@ import dev.marketplace.contracts.inventory.InventoryAddresses;
 import dev.marketplace.platform.ComponentVerticle;
 import dev.marketplace.platform.bus.Bus;
 import dev.marketplace.platform.bus.Caller;
+import dev.marketplace.platform.jobs.RetentionJob;
 import dev.marketplace.platform.kafka.ConsumeLoop;
 import dev.marketplace.platform.kafka.ConsumedRecord;
 import dev.marketplace.platform.validation.JsonValidator;
@@ -78,6 +79,11 @@ public class InventoryVerticle extends ComponentVerticle {
     int batch = settings.getInteger("expiry_batch", 200);
     expiryTimer = vertx.setPeriodic(settings.getLong("expiry_interval_ms", 1000L), id -> expire(batch));
     return startOrdersConsumer();
+  }
+
+  @Override
+  protected List<RetentionJob.Purge> retentionPurges() {
+    return InventoryRetention.purges(pool, config());
   }
 
   @Override
