@@ -40,13 +40,15 @@ final class RunningShop implements AutoCloseable {
     assertThat(jar).as("the app module packages marketplace.jar before these tests run").exists();
     int httpPort = freePort();
     int bankPort = freePort();
+    int bridgePort = freePort();
     Path config = workDir.resolve("browser-tests.json");
     Files.writeString(config, new JsonObject()
       .put("gateway", new JsonObject().put("rate_limits", new JsonObject().put("enabled", false))).encodePrettily());
     Path log = workDir.resolve("marketplace.log");
     String java = ProcessHandle.current().info().command().orElse("java");
     Process process = new ProcessBuilder(java, "-Xmx640m", "-jar", jar.toString(), "--ephemeral",
-      "--http-port", String.valueOf(httpPort), "--bank-port", String.valueOf(bankPort), "--config", config.toString())
+      "--http-port", String.valueOf(httpPort), "--bank-port", String.valueOf(bankPort), "--bridge-port", String.valueOf(bridgePort),
+      "--config", config.toString())
       .directory(workDir.toFile())
       .redirectErrorStream(true).redirectOutput(log.toFile()).start();
     RunningShop shop = new RunningShop(process, log, httpPort, bankPort);
