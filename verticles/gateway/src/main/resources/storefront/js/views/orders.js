@@ -93,10 +93,12 @@ export async function orderView(view, { args, isCurrent, navigate }) {
 
   const refresh = async () => {
     try {
+      const before = JSON.stringify(order);
       order = await get('/orders/' + encodeURIComponent(id));
       // checkout empties the cart once the order is paid (a moment after): the badge follows
       if (session().cartCount > 0 && order.status !== 'PENDING_PAYMENT') refreshCartCount();
-      if (!stopped && isCurrent()) draw();
+      // redraw only on a change, so focus and reading position survive the polling
+      if (!stopped && isCurrent() && JSON.stringify(order) !== before) draw();
     } catch { /* the next push or poll tries again */ }
   };
   // polling backs the stream up: a push can be missed while the stream reconnects
