@@ -231,11 +231,11 @@ scenario_bank_faults() {
 
 scenario_aio_restart() {
   mkdir -p "$WORK/aio"
-  local data="$WORK/aio/data" http bank
-  http="$(free_port)"; bank="$(free_port)"
+  local data="$WORK/aio/data" http bank bridge
+  http="$(free_port)"; bank="$(free_port)"; bridge="$(free_port)"
   start_aio() {
     # shellcheck disable=SC2086
-    nohup java $JAVA_OPTS -jar "$JAR" --data-dir "$data" --http-port "$http" --bank-port "$bank" >> "$WORK/aio.log" 2>&1 &
+    nohup java $JAVA_OPTS -jar "$JAR" --data-dir "$data" --http-port "$http" --bank-port "$bank" --bridge-port "$bridge" >> "$WORK/aio.log" 2>&1 &
     AIO_PID=$!
     local deadline=$((SECONDS + 240))
     until curl -fs "http://127.0.0.1:$http/ready" >/dev/null 2>&1; do
