@@ -77,7 +77,8 @@ public class GatewayVerticle extends VerticleBase {
       new dev.marketplace.gateway.routes.InventoryRoutes(),
       new dev.marketplace.gateway.routes.OrderRoutes(),
       new dev.marketplace.gateway.routes.CheckoutRoutes(),
-      new dev.marketplace.gateway.routes.PaymentRoutes());
+      new dev.marketplace.gateway.routes.PaymentRoutes(),
+      new dev.marketplace.gateway.routes.SalesRoutes());
   }
 
   @Override
