@@ -1,14 +1,14 @@
 #!/usr/bin/env bash
 # A local marketplace cluster: one `infra` process (embedded PostgreSQL + Kafka) and N `node`
 # processes that form one Hazelcast cluster on loopback. Every node runs every back-end component
-# and a gateway (ports 8080, 8081, ...); node 1 also runs the bank simulator (8089).
+# and a gateway (ports 8080, 8081, ...); node 1 also runs the bank simulator (8089). Each gateway also runs the TCP event bus bridge (7000, 7001, ...).
 #
 #   scripts/cluster.sh up N      start infra and N nodes (builds nothing: run `mvn package` first)
 #   scripts/cluster.sh status    what runs, and each gateway's /ready
 #   scripts/cluster.sh down      stop exactly what `up` started (pid files), nodes first
 #
 # Environment: JAR (default verticles/app/target/marketplace.jar), STATE_DIR (default .run/cluster),
-# PG_PORT (15432), KAFKA_PORT (19092), HTTP_BASE_PORT (8080), BANK_PORT (8089),
+# PG_PORT (15432), KAFKA_PORT (19092), HTTP_BASE_PORT (8080), BRIDGE_BASE_PORT (7000), BANK_PORT (8089),
 # COMPONENTS (default: every component but bank), JAVA_OPTS (default -Xmx512m).
 set -euo pipefail
 
@@ -18,6 +18,7 @@ STATE_DIR="${STATE_DIR:-$ROOT/.run/cluster}"
 PG_PORT="${PG_PORT:-15432}"
 KAFKA_PORT="${KAFKA_PORT:-19092}"
 HTTP_BASE_PORT="${HTTP_BASE_PORT:-8080}"
+BRIDGE_BASE_PORT="${BRIDGE_BASE_PORT:-7000}"
 BANK_PORT="${BANK_PORT:-8089}"
 COMPONENTS="${COMPONENTS:-auth,catalog,cart,inventory,orders,payment,notification,checkout,sales,gateway}"
 JAVA_OPTS="${JAVA_OPTS:--Xmx512m}"
@@ -62,14 +63,14 @@ up() {
   kafka="$(grep '^kafka=' "$STATE_DIR/infra.log" | head -1 | cut -d= -f2-)"
 
   for i in $(seq 1 "$n"); do
-    local http_port=$((HTTP_BASE_PORT + i - 1)) components="$COMPONENTS"
+    local http_port=$((HTTP_BASE_PORT + i - 1)) bridge_port=$((BRIDGE_BASE_PORT + i - 1)) components="$COMPONENTS"
     [ "$i" -eq 1 ] && components="$components,bank"
-    echo "starting node $i (gateway :$http_port, components $components)"
+    echo "starting node $i (gateway :$http_port, TCP bridge :$bridge_port, components $components)"
     # shellcheck disable=SC2086
     nohup java $JAVA_OPTS -Dhazelcast.logging.type=slf4j -jar "$JAR" node --cluster --cluster-name "$CLUSTER_NAME" \
       --components "$components" --pg-url "$pg_url" --kafka "$kafka" \
       --cluster-host 127.0.0.1 --cluster-port $((5700 + i)) --cluster-members 127.0.0.1:5701-5710 \
-      --http-port "$http_port" --bank-port "$BANK_PORT" > "$STATE_DIR/node-$i.log" 2>&1 &
+      --http-port "$http_port" --bridge-port "$bridge_port" --bank-port "$BANK_PORT" > "$STATE_DIR/node-$i.log" 2>&1 &
     echo $! > "$STATE_DIR/node-$i.pid"
     # one at a time: the first node's cold start forms the cluster and runs the migrations
     wait_for_line "$STATE_DIR/node-$i.log" 'is up with' 180 "$STATE_DIR/node-$i.pid"

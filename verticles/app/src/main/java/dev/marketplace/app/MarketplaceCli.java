@@ -29,6 +29,9 @@ public final class MarketplaceCli implements Callable<Integer> {
   @Option(names = "--bank-port", description = "Port of the bank simulator (default ${DEFAULT-VALUE}).", defaultValue = "8089")
   int bankPort;
 
+  @Option(names = "--bridge-port", description = "Port of the TCP event bus bridge (default: config bridge.port, 7000).")
+  Integer bridgePort;
+
   @Option(names = "--data-dir", description = "Where PostgreSQL and Kafka keep their data (default ${DEFAULT-VALUE}).", defaultValue = "./data")
   Path dataDir;
 
@@ -69,6 +72,9 @@ public final class MarketplaceCli implements Callable<Integer> {
       .put("auth", new JsonObject().put("key_dir", ephemeral ? "" : dataDir.toAbsolutePath().resolve("keys").toString()))
       // a first start shows a small catalog (seeded only while the catalog is empty)
       .put("catalog", new JsonObject().put("seed_sample_products", 300));
+    if (bridgePort != null) {
+      overrides.put("bridge", new JsonObject().put("port", bridgePort));
+    }
     JsonObject config = ConfigLoader.load(configFile, System.getenv(), overrides);
 
     Vertx vertx = Metrics.builder(new VertxOptions()).build();
@@ -89,6 +95,12 @@ public final class MarketplaceCli implements Callable<Integer> {
     System.out.printf("  Storefront:  http://localhost:%d/%n", httpPort);
     System.out.printf("  API:         http://localhost:%d/api/v1%n", httpPort);
     System.out.printf("  Health:      http://localhost:%d/health  /ready  /metrics%n", httpPort);
+    JsonObject bridge = config.getJsonObject("bridge", new JsonObject());
+    if (bridge.getBoolean("enabled", true)) {
+      System.out.printf("  Bridges:     tcp://localhost:%d  (TCP event bus bridge), http://localhost:%d/eventbus (SockJS)%n",
+        bridge.getInteger("port", 7000), httpPort);
+    }
+    System.out.printf("  API docs:    http://localhost:%d/docs  (OpenAPI: /openapi.json)%n", httpPort);
     System.out.printf("  Bank (3DS):  http://localhost:%d/%n", bankPort);
     System.out.printf("  PostgreSQL:  %s%n", infra.pgUrl());
     System.out.printf("  Kafka:       %s%n", infra.bootstrapServers());

@@ -46,6 +46,9 @@ final class NodeCommand implements Callable<Integer> {
   @Option(names = "--http-port", description = "Gateway port, when this node runs the gateway.")
   Integer httpPort;
 
+  @Option(names = "--bridge-port", description = "TCP event bus bridge port, when this node runs the gateway (default: config bridge.port, 7000).")
+  Integer bridgePort;
+
   @Option(names = "--bank-port", description = "Bank simulator port, when this node runs the bank.")
   Integer bankPort;
 
@@ -69,6 +72,9 @@ final class NodeCommand implements Callable<Integer> {
     }
     if (httpPort != null) {
       overrides.put("http", new JsonObject().put("port", httpPort));
+    }
+    if (bridgePort != null) {
+      overrides.put("bridge", new JsonObject().put("port", bridgePort));
     }
     if (bankPort != null) {
       overrides.put("bank", new JsonObject().put("port", bankPort));

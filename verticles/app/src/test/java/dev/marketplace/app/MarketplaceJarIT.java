@@ -35,8 +35,9 @@ class MarketplaceJarIT {
   void allInOneStartsServesAndStopsCleanlyKeepingItsData(@TempDir Path dataDir) throws Exception {
     int httpPort = freePort();
     int bankPort = freePort();
+    int bridgePort = freePort();
 
-    RunningJar first = RunningJar.start(dataDir, httpPort, bankPort);
+    RunningJar first = RunningJar.start(dataDir, httpPort, bankPort, bridgePort);
     System.out.printf("cold start (first run, empty data dir): %d ms%n", first.startupMs);
     assertThat(get(httpPort, "/health").statusCode()).isEqualTo(200);
     HttpResponse<String> ready = get(httpPort, "/ready");
@@ -51,6 +52,7 @@ class MarketplaceJarIT {
     HttpResponse<String> storefront = get(httpPort, "/");
     assertThat(storefront.statusCode()).isEqualTo(200);
     assertThat(storefront.body()).contains("<title>Marketplace</title>");
+    assertThat(bridgePing(bridgePort)).as("the TCP event bus bridge answers on --bridge-port").isEqualTo("{\"type\":\"pong\"}");
     try (Connection c = DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + first.pgPort + "/postgres", "postgres", "")) {
       c.createStatement().execute("CREATE TABLE it_marker (note text)");
       c.createStatement().execute("INSERT INTO it_marker VALUES ('kept')");
@@ -60,7 +62,7 @@ class MarketplaceJarIT {
     }
     first.stopAndAssertClean(dataDir);
 
-    RunningJar second = RunningJar.start(dataDir, httpPort, bankPort);
+    RunningJar second = RunningJar.start(dataDir, httpPort, bankPort, bridgePort);
     System.out.printf("warm start (second run, same data dir): %d ms%n", second.startupMs);
     try (Connection c = DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + second.pgPort + "/postgres", "postgres", "")) {
       ResultSet rows = c.createStatement().executeQuery("SELECT note FROM it_marker");
@@ -74,6 +76,22 @@ class MarketplaceJarIT {
   private HttpResponse<String> get(int port, String path) throws IOException, InterruptedException {
     return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path)).timeout(Duration.ofSeconds(10)).build(),
       HttpResponse.BodyHandlers.ofString());
+  }
+
+  /** One ping frame of the TCP bridge's framing (4-byte length, then JSON) and the frame that answers it. */
+  private static String bridgePing(int port) throws IOException {
+    try (java.net.Socket socket = new java.net.Socket("127.0.0.1", port)) {
+      socket.setSoTimeout(10_000);
+      byte[] ping = "{\"type\":\"ping\"}".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+      java.io.DataOutputStream out = new java.io.DataOutputStream(socket.getOutputStream());
+      out.writeInt(ping.length);
+      out.write(ping);
+      out.flush();
+      java.io.DataInputStream in = new java.io.DataInputStream(socket.getInputStream());
+      byte[] frame = new byte[in.readInt()];
+      in.readFully(frame);
+      return new String(frame, java.nio.charset.StandardCharsets.UTF_8);
+    }
   }
 
   private static int freePort() throws IOException {
@@ -95,14 +113,15 @@ class MarketplaceJarIT {
       this.pgPort = pgPort;
     }
 
-    static RunningJar start(Path dataDir, int httpPort, int bankPort) throws Exception {
+    static RunningJar start(Path dataDir, int httpPort, int bankPort, int bridgePort) throws Exception {
       Path jar = Path.of("target", "marketplace.jar").toAbsolutePath();
       assertThat(jar).exists();
       String java = ProcessHandle.current().info().command().orElse("java");
       Path log = Files.createTempFile("marketplace-it", ".log");
       long begin = System.nanoTime();
       Process process = new ProcessBuilder(java, "-Xmx512m", "-jar", jar.toString(),
-        "--data-dir", dataDir.toString(), "--http-port", String.valueOf(httpPort), "--bank-port", String.valueOf(bankPort))
+        "--data-dir", dataDir.toString(), "--http-port", String.valueOf(httpPort), "--bank-port", String.valueOf(bankPort),
+        "--bridge-port", String.valueOf(bridgePort))
         .redirectErrorStream(true).redirectOutput(log.toFile()).start();
       long deadline = System.currentTimeMillis() + 180_000;
       while (true) {

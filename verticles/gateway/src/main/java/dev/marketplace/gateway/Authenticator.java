@@ -22,6 +22,17 @@ public interface Authenticator {
    */
   Future<Optional<Identity>> authenticate(RoutingContext ctx);
 
+  /**
+   * The same check for an {@code Authorization} value that did not come with an HTTP request (the
+   * {@code authorization} header of an event bus bridge frame), with the same rules and failures.
+   * The default accepts no credentials at all.
+   */
+  default Future<Optional<Identity>> authenticate(String authorization) {
+    return authorization == null
+      ? Future.succeededFuture(Optional.empty())
+      : Future.failedFuture(ErrorCode.TOKEN_INVALID.failure("Access tokens cannot be verified by this gateway."));
+  }
+
   /** Called once by the gateway's start, before it serves; an authenticator with state sets up here. */
   default Future<Void> start(Vertx vertx, JsonObject config) {
     return Future.succeededFuture();

@@ -48,6 +48,7 @@ public class GatewayVerticle extends VerticleBase {
   private GatewayContext gateway;
   private Readiness readiness;
   private HttpServer server;
+  private dev.marketplace.gateway.bridge.EventBusBridges bridges;
   private io.vertx.core.buffer.Buffer storefrontPage;
 
   public GatewayVerticle() {
@@ -86,6 +87,7 @@ public class GatewayVerticle extends VerticleBase {
     JsonObject http = config().getJsonObject("http", new JsonObject());
     gateway = new GatewayContext(vertx, config());
     readiness = new Readiness(vertx, config());
+    bridges = new dev.marketplace.gateway.bridge.EventBusBridges(vertx, config(), authenticator);
     Router router = router(http.getLong("max_body_bytes", 65536L));
     return vertx.executeBlocking(GatewayVerticle::loadStorefront)
       .compose(page -> {
@@ -93,6 +95,7 @@ public class GatewayVerticle extends VerticleBase {
         return readiness.start();
       })
       .compose(v -> authenticator.start(vertx, config()))
+      .compose(v -> bridges.start())
       // request lines up to 16 kB reach the routes, so an over-long search is a 400 naming the field
       .compose(v -> vertx.createHttpServer(new HttpServerOptions().setMaxInitialLineLength(http.getInteger("max_initial_line_bytes", 16384)))
         .requestHandler(router)
@@ -118,7 +121,13 @@ public class GatewayVerticle extends VerticleBase {
   @Override
   public Future<?> stop() {
     // the HTTP server is closed by Vert.x with the verticle; the probe's clients are ours to close
-    return readiness == null ? Future.succeededFuture() : readiness.close();
+    Future<Void> bridgesClosed = bridges == null ? Future.succeededFuture() : bridges.close();
+    return Future.join(bridgesClosed, readiness == null ? Future.succeededFuture() : readiness.close());
+  }
+
+  /** The TCP event bus bridge's port (useful with {@code bridge.port = 0}); -1 when it is off or before start. */
+  public int bridgePort() {
+    return bridges == null ? -1 : bridges.tcpPort();
   }
 
   /** The port the server listens on (useful with {@code http.port = 0}); -1 before start. */
@@ -132,6 +141,8 @@ public class GatewayVerticle extends VerticleBase {
     router.route().handler(AccessLog::handle);
     router.route().handler(Correlation::scope);
     router.route().handler(cors());
+    // the SockJS bridge reads its own bodies: a WebSocket upgrade must reach it unread
+    bridges.mount(router, maxBodyBytes);
     router.route().handler(BodyHandler.create(false).setBodyLimit(maxBodyBytes));
     // again: the body handler resumes the chain from an I/O callback, outside the first scope
     router.route().handler(Correlation::scope);

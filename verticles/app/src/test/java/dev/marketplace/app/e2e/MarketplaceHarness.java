@@ -32,9 +32,12 @@ public final class MarketplaceHarness implements AutoCloseable {
   public final WebClient http;
   public final int httpPort;
   public final int bankPort;
+  /** The gateway's TCP event bus bridge. */
+  public final int bridgePort;
   private final Marketplace.Deployment deployment;
 
   private MarketplaceHarness(Vertx vertx, JsonObject config, WebClient http, int httpPort, int bankPort, Marketplace.Deployment deployment) {
+    this.bridgePort = config.getJsonObject("bridge").getInteger("port");
     this.vertx = vertx;
     this.config = config;
     this.http = http;
@@ -58,6 +61,7 @@ public final class MarketplaceHarness implements AutoCloseable {
     JsonObject config = TestInfra.shared().config();
     config.getJsonObject("http").put("port", httpPort).put("host", "127.0.0.1");
     config.getJsonObject("bank").put("port", bankPort).put("host", "127.0.0.1");
+    config.getJsonObject("bridge").put("port", freePort()).put("host", "127.0.0.1");
     tweak.accept(config);
     Vertx vertx = Vertx.vertx();
     try {

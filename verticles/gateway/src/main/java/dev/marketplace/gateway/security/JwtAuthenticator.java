@@ -82,7 +82,16 @@ public final class JwtAuthenticator implements Authenticator {
 
   @Override
   public Future<Optional<Identity>> authenticate(RoutingContext ctx) {
-    String authorization = ctx.request().getHeader(HttpHeaders.AUTHORIZATION);
+    return verify(ctx.request().getHeader(HttpHeaders.AUTHORIZATION), sid -> ctx.put(SESSION_KEY, sid));
+  }
+
+  /** The event bus bridges' way in: the same checks on an {@code Authorization} value. */
+  @Override
+  public Future<Optional<Identity>> authenticate(String authorization) {
+    return verify(authorization, sid -> { });
+  }
+
+  private Future<Optional<Identity>> verify(String authorization, java.util.function.Consumer<String> session) {
     if (authorization == null) {
       return Future.succeededFuture(Optional.empty());
     }
@@ -107,7 +116,7 @@ public final class JwtAuthenticator implements Authenticator {
       if (!kids.contains(kid)) {
         return invalid("The access token is not valid.");
       }
-      return verifier.authenticate(new TokenCredentials(token)).compose(user -> identity(ctx, user));
+      return verifier.authenticate(new TokenCredentials(token)).compose(user -> identity(session, user));
     }).recover(err -> {
       if (err instanceof ReplyException) {
         return Future.failedFuture(err);
@@ -118,7 +127,7 @@ public final class JwtAuthenticator implements Authenticator {
     });
   }
 
-  private Future<Optional<Identity>> identity(RoutingContext ctx, User user) {
+  private Future<Optional<Identity>> identity(java.util.function.Consumer<String> session, User user) {
     JsonObject claims = user.attributes().getJsonObject("accessToken", new JsonObject());
     // exp is required here: the library only checks it when it is present
     if (!(claims.getValue("exp") instanceof Number) || !issuer.equals(claims.getValue("iss"))
@@ -134,7 +143,7 @@ public final class JwtAuthenticator implements Authenticator {
       roleSet.add(r);
     }
     if (claims.getValue("sid") instanceof String sid) {
-      ctx.put(SESSION_KEY, sid);
+      session.accept(sid);
     }
     return Future.succeededFuture(Optional.of(new Identity(sub, roleSet)));
   }

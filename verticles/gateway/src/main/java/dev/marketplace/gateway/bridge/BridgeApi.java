@@ -1,0 +1,134 @@
+package dev.marketplace.gateway.bridge;
+
+import dev.marketplace.contracts.BusHeaders;
+import dev.marketplace.contracts.ErrorCode;
+import dev.marketplace.contracts.ServiceFailure;
+import dev.marketplace.contracts.catalog.CatalogAddresses;
+import dev.marketplace.contracts.orders.OrdersAddresses;
+import dev.marketplace.gateway.Authenticator;
+import dev.marketplace.gateway.Identity;
+import dev.marketplace.platform.bus.Bus;
+import dev.marketplace.platform.validation.JsonValidator;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.TreeSet;
+import java.util.UUID;
+
+/**
+ * What the bridge's {@code send} addresses do: the same component requests, with the same bodies,
+ * as the HTTP routes behind them ({@code CatalogRoutes}, {@code OrderRoutes}), so a reply is the
+ * JSON the route answers and a failure the same coded failure (the bridge turns its code into the
+ * route's HTTP status). The caller comes only from the {@code authorization} header, checked by
+ * the gateway's {@link Authenticator}; nothing else a client puts in its frame becomes a header.
+ */
+final class BridgeApi {
+  private final Vertx vertx;
+  private final Authenticator authenticator;
+  private final long timeoutMs;
+
+  BridgeApi(Vertx vertx, Authenticator authenticator, long timeoutMs) {
+    this.vertx = vertx;
+    this.authenticator = authenticator;
+    this.timeoutMs = timeoutMs;
+  }
+
+  /** @param body the frame's body (null when it had none); {@code authorization} the frame header, if any */
+  Future<JsonObject> handle(String address, JsonObject body, String authorization) {
+    JsonObject in = body == null ? new JsonObject() : body;
+    // a validation failure thrown inside compose fails the future with its coded failure
+    return switch (address) {
+      case BridgeAddresses.CATALOG_SEARCH -> anyone(authorization, caller -> search(in, caller));
+      case BridgeAddresses.CATALOG_PRODUCT -> anyone(authorization, caller -> product(in, caller));
+      case BridgeAddresses.ORDERS_LIST -> user(authorization, caller -> ordersList(in, caller));
+      case BridgeAddresses.ORDERS_GET -> user(authorization, caller -> ordersGet(in, caller));
+      default -> Future.failedFuture(ErrorCode.FORBIDDEN.failure("This address is not open to bridge clients."));
+    };
+  }
+
+  /**
+   * Query parameters travel to the catalog as text (a repeated one as a list), exactly as the HTTP
+   * route passes them on, so the catalog's validation and answers are the same: {@code true} and
+   * {@code 10} become {@code "true"} and {@code "10"}; a nested object is no query parameter at all.
+   */
+  private Future<JsonObject> search(JsonObject in, Optional<Identity> caller) {
+    JsonObject query = new JsonObject();
+    for (String name : in.fieldNames()) {
+      Object value = in.getValue(name);
+      if (value instanceof JsonArray values) {
+        List<String> texts = new ArrayList<>();
+        for (Object v : values) {
+          texts.add(queryText(name, v));
+        }
+        query.put(name, texts.size() == 1 ? texts.get(0) : new JsonArray(texts));
+      } else {
+        query.put(name, queryText(name, value));
+      }
+    }
+    return request(CatalogAddresses.SEARCH, query, caller);
+  }
+
+  private static String queryText(String name, Object value) {
+    if (value instanceof String || value instanceof Number || value instanceof Boolean) {
+      return value.toString();
+    }
+    throw ServiceFailure.invalidField(name, "must be a string, a number or a boolean");
+  }
+
+  private Future<JsonObject> product(JsonObject in, Optional<Identity> caller) {
+    JsonValidator.of(in).allowOnly("id").throwIfInvalid();
+    if (!(in.getValue("id") instanceof String id)) {
+      throw ServiceFailure.invalidField("id", "is required (a product id)");
+    }
+    return request(CatalogAddresses.GET, new JsonObject().put("id", id), caller);
+  }
+
+  private Future<JsonObject> ordersList(JsonObject in, Optional<Identity> caller) {
+    JsonValidator.of(in).allowOnly("limit", "cursor").throwIfInvalid();
+    JsonObject page = new JsonObject();
+    if (in.containsKey("limit")) {
+      page.put("limit", in.getValue("limit"));
+    }
+    if (in.containsKey("cursor")) {
+      page.put("cursor", in.getValue("cursor"));
+    }
+    return request(OrdersAddresses.LIST, page, caller);
+  }
+
+  /** As {@code GET /orders/{id}}: an id that is no UUID names no order (404). */
+  private Future<JsonObject> ordersGet(JsonObject in, Optional<Identity> caller) {
+    JsonValidator.of(in).allowOnly("id").throwIfInvalid();
+    UUID id = in.getValue("id") instanceof String text ? JsonValidator.parseUuid(text) : null;
+    if (id == null) {
+      return Future.failedFuture(ErrorCode.NOT_FOUND.failure("No such resource."));
+    }
+    return request(OrdersAddresses.VIEW, new JsonObject().put("order_id", id.toString()), caller);
+  }
+
+  private Future<JsonObject> anyone(String authorization, java.util.function.Function<Optional<Identity>, Future<JsonObject>> then) {
+    return authenticator.authenticate(authorization).compose(then::apply);
+  }
+
+  private Future<JsonObject> user(String authorization, java.util.function.Function<Optional<Identity>, Future<JsonObject>> then) {
+    return authenticator.authenticate(authorization).compose(caller -> caller.isEmpty()
+      ? Future.failedFuture(ErrorCode.UNAUTHORIZED.failure("Authentication is required."))
+      : then.apply(caller));
+  }
+
+  private Future<JsonObject> request(String address, JsonObject body, Optional<Identity> caller) {
+    DeliveryOptions options = Bus.options(timeoutMs).addHeader(BusHeaders.CORRELATION_ID, UUID.randomUUID().toString());
+    caller.ifPresent(identity -> {
+      options.addHeader(BusHeaders.USER_ID, identity.userId());
+      if (!identity.roles().isEmpty()) {
+        options.addHeader(BusHeaders.ROLES, String.join(",", new TreeSet<>(identity.roles())));
+      }
+    });
+    return Bus.request(vertx, address, body, options);
+  }
+}

@@ -1,0 +1,278 @@
+package dev.marketplace.gateway.bridge;
+
+import dev.marketplace.contracts.ErrorCode;
+import dev.marketplace.contracts.ServiceFailure;
+import dev.marketplace.gateway.Authenticator;
+import dev.marketplace.platform.http.HttpStatusMapping;
+import dev.marketplace.platform.http.Problem;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.json.DecodeException;
+import io.vertx.core.json.JsonObject;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * The bridge protocol, the same for TCP and SockJS: the frames of the standard Vert.x bridges
+ * ({@code send}, {@code publish}, {@code register}, {@code unregister}, {@code ping}) checked
+ * against the bridge API before anything happens.
+ *
+ * <ul>
+ *   <li>{@code send} with a {@code replyAddress} to one of {@link BridgeAddresses#SEND}: answered by
+ *   {@link BridgeApi}; a failure is an {@code err} frame with the HTTP status as {@code failureCode}
+ *   and the problem code as {@code message}.</li>
+ *   <li>{@code register} on {@code bridge.user.<id>}: only with a token of that user.</li>
+ *   <li>Anything else (any other address, any {@code publish}) is refused with {@code access_denied}
+ *   (403): no frame ever reaches the event bus, so no internal address is reachable or observable.</li>
+ *   <li>A frame that is not a JSON object of the protocol, or longer than {@code bridge.max_frame_bytes},
+ *   closes its connection (and only that one).</li>
+ *   <li>Each connection has a message budget, a cap on requests in flight and on registrations;
+ *   each client host a cap on connections: beyond them, 429 {@code RATE_LIMITED}.</li>
+ * </ul>
+ * One instance per gateway verticle instance, used on its event loop only.
+ */
+final class BridgeCore {
+  private static final Logger LOG = LoggerFactory.getLogger(BridgeCore.class);
+  static final String ACCESS_DENIED = "access_denied";
+  private static final int MAX_ADDRESS_LENGTH = 128;
+  private static final int MAX_REPLY_ADDRESS_LENGTH = 64;
+  private static final Set<String> TYPES = Set.of("send", "publish", "register", "unregister");
+
+  private final BridgeSettings settings;
+  private final BridgeApi api;
+  private final UserEvents userEvents;
+  private final Authenticator authenticator;
+  private final Map<String, Integer> connectionsPerHost = new HashMap<>();
+  private final Set<BridgeConnection> open = new java.util.HashSet<>();
+
+  BridgeCore(BridgeSettings settings, BridgeApi api, UserEvents userEvents, Authenticator authenticator) {
+    this.settings = settings;
+    this.api = api;
+    this.userEvents = userEvents;
+    this.authenticator = authenticator;
+  }
+
+  /** A new client; false (and the connection closed with a 429) when its host has too many already. */
+  boolean opened(BridgeConnection connection) {
+    String host = connection.remoteHost();
+    int count = connectionsPerHost.merge(host, 1, Integer::sum);
+    connection.budget = new TokenBucket(settings.messagesPerSecond(), settings.burst());
+    open.add(connection);
+    if (count > settings.maxConnectionsPerHost()) {
+      connection.error(null, 429, ErrorCode.RATE_LIMITED.name());
+      connection.close();
+      closed(connection);
+      return false;
+    }
+    return true;
+  }
+
+  /** The transport is gone (either side closed it): forget the connection and its registrations. */
+  void closed(BridgeConnection connection) {
+    connection.markClosed();
+    if (!open.remove(connection)) {
+      return;
+    }
+    connectionsPerHost.computeIfPresent(connection.remoteHost(), (h, n) -> n <= 1 ? null : n - 1);
+    for (String address : connection.registrations) {
+      userEvents.stopListening(BridgeAddresses.userIdOf(address), connection);
+    }
+    connection.registrations.clear();
+  }
+
+  int openConnections() {
+    return open.size();
+  }
+
+  /** One frame's bytes (the transport already cut them out of its stream). */
+  void frame(BridgeConnection connection, Buffer raw) {
+    if (connection.isClosed()) {
+      return;
+    }
+    if (raw.length() > settings.maxFrameBytes()) {
+      malformed(connection, "frame_too_large");
+      return;
+    }
+    JsonObject frame;
+    try {
+      frame = new JsonObject(raw);
+    } catch (DecodeException | ClassCastException e) {
+      malformed(connection, "invalid_json");
+      return;
+    }
+    handle(connection, frame);
+  }
+
+  private void handle(BridgeConnection connection, JsonObject frame) {
+    if (!(frame.getValue("type") instanceof String type)) {
+      malformed(connection, "missing_type");
+      return;
+    }
+    if ("ping".equals(type)) {
+      if (connection.budget.tryTake()) {
+        connection.pong();
+      }
+      return;
+    }
+    if (!TYPES.contains(type)) {
+      malformed(connection, "unknown_type");
+      return;
+    }
+    if (!(frame.getValue("address") instanceof String address) || address.isEmpty() || address.length() > MAX_ADDRESS_LENGTH) {
+      malformed(connection, "missing_address");
+      return;
+    }
+    Object headers = frame.getValue("headers");
+    Object replyValue = frame.getValue("replyAddress");
+    if ((headers != null && !(headers instanceof JsonObject))
+      || (replyValue != null && !(replyValue instanceof String reply && !reply.isEmpty() && reply.length() <= MAX_REPLY_ADDRESS_LENGTH))) {
+      malformed(connection, "invalid_frame");
+      return;
+    }
+    String replyAddress = (String) replyValue;
+    String authorization = authorization((JsonObject) headers);
+    if (!connection.budget.tryTake()) {
+      refuse(connection, address, replyAddress, rateLimited(connection));
+      return;
+    }
+    switch (type) {
+      case "send" -> send(connection, address, replyAddress, frame.getValue("body"), authorization);
+      case "register" -> register(connection, address, authorization);
+      case "unregister" -> unregister(connection, address);
+      default -> denied(connection, address, replyAddress);
+    }
+  }
+
+  private void send(BridgeConnection connection, String address, String replyAddress, Object body, String authorization) {
+    if (!BridgeAddresses.SEND.contains(address)) {
+      denied(connection, address, replyAddress);
+      return;
+    }
+    if (replyAddress == null) {
+      // every open address answers; a send nobody waits for would only cost the components work
+      return;
+    }
+    if (body != null && !(body instanceof JsonObject)) {
+      refuse(connection, address, replyAddress, ServiceFailure.of(ErrorCode.MALFORMED_REQUEST, "The body must be a JSON object."));
+      return;
+    }
+    if (connection.inFlight >= settings.maxInFlight()) {
+      refuse(connection, address, replyAddress, rateLimited(connection));
+      return;
+    }
+    connection.inFlight++;
+    api.handle(address, (JsonObject) body, authorization).onComplete(ar -> {
+      connection.inFlight--;
+      if (connection.isClosed()) {
+        return;
+      }
+      if (ar.succeeded()) {
+        connection.reply(replyAddress, ar.result());
+      } else {
+        ServiceFailure failure = ServiceFailure.from(ar.cause());
+        if (failure.code() == ErrorCode.INTERNAL) {
+          LOG.warn("Bridge request to {} failed internally: {}", address, ar.cause().toString());
+        }
+        refuse(connection, address, replyAddress, failure);
+      }
+    });
+  }
+
+  private void register(BridgeConnection connection, String address, String authorization) {
+    String userId = BridgeAddresses.userIdOf(address);
+    if (userId == null) {
+      denied(connection, address, null);
+      return;
+    }
+    if (connection.registrations.contains(address)) {
+      return;
+    }
+    if (connection.registrations.size() >= settings.maxRegistrations()) {
+      connection.error(address, 429, ErrorCode.RATE_LIMITED.name());
+      return;
+    }
+    authenticator.authenticate(authorization).onComplete(ar -> {
+      if (connection.isClosed()) {
+        return;
+      }
+      if (ar.failed()) {
+        ServiceFailure failure = ServiceFailure.from(ar.cause());
+        connection.error(address, HttpStatusMapping.status(failure.code()), failure.code().name());
+      } else if (ar.result().isEmpty()) {
+        connection.error(address, 401, ErrorCode.UNAUTHORIZED.name());
+      } else if (!ar.result().get().userId().equals(userId)) {
+        // another user's feed: refused like any address that is not open
+        denied(connection, address, null);
+      } else if (connection.registrations.size() >= settings.maxRegistrations()) {
+        connection.error(address, 429, ErrorCode.RATE_LIMITED.name());
+      } else if (connection.registrations.add(address)) {
+        userEvents.listen(userId, connection).onFailure(err -> {
+          LOG.warn("Could not listen for {}'s notifications: {}", userId, err.toString());
+          connection.error(address, 503, ErrorCode.SERVICE_UNAVAILABLE.name());
+        });
+      }
+    });
+  }
+
+  private void unregister(BridgeConnection connection, String address) {
+    if (connection.registrations.remove(address)) {
+      userEvents.stopListening(BridgeAddresses.userIdOf(address), connection);
+    } else if (BridgeAddresses.userIdOf(address) == null) {
+      denied(connection, address, null);
+    } else {
+      connection.error(address, 404, "unknown_address");
+    }
+  }
+
+  private static ServiceFailure rateLimited(BridgeConnection connection) {
+    return new ServiceFailure(ErrorCode.RATE_LIMITED, "Too many messages on this connection; slow down.",
+      new JsonObject().put("retry_after_seconds", connection.budget.retryAfterSeconds()));
+  }
+
+  /** An address not open to clients: the standard bridges' {@code access_denied}, as a 403. */
+  private static void denied(BridgeConnection connection, String address, String replyAddress) {
+    if (replyAddress != null) {
+      connection.replyFailure(replyAddress, address, 403, ACCESS_DENIED,
+        Problem.of(ErrorCode.FORBIDDEN, Problem.titleOf(ErrorCode.FORBIDDEN), "This address is not open to bridge clients."));
+    } else {
+      connection.error(address, 403, ACCESS_DENIED);
+    }
+  }
+
+  private static void refuse(BridgeConnection connection, String address, String replyAddress, ServiceFailure failure) {
+    int status = HttpStatusMapping.status(failure.code());
+    if (replyAddress != null) {
+      connection.replyFailure(replyAddress, address, status, failure.code().name(), Problem.of(failure));
+    } else {
+      connection.error(address, status, failure.code().name());
+    }
+  }
+
+  /** A frame the transport could not even cut out (a length beyond the limit): closes the connection. */
+  void refuseFrame(BridgeConnection connection, String reason) {
+    malformed(connection, reason);
+  }
+
+  private void malformed(BridgeConnection connection, String reason) {
+    LOG.debug("Closing bridge connection {}: {}", connection.id, reason);
+    connection.error(null, 400, reason);
+    connection.close();
+    closed(connection);
+  }
+
+  /** The {@code authorization} header, whatever its case; any other header a client sends is ignored. */
+  private static String authorization(JsonObject headers) {
+    if (headers == null) {
+      return null;
+    }
+    for (String name : headers.fieldNames()) {
+      if ("authorization".equalsIgnoreCase(name)) {
+        return headers.getValue(name) instanceof String value ? value : "";
+      }
+    }
+    return null;
+  }
+}
