@@ -59,6 +59,8 @@ final class CheckoutGate {
     }
   }
 
+  /** A cart known to need no product check (only the open-checkout cap applies). */
+  private static final JsonObject EMPTY_CART = new JsonObject().put("lines", new JsonArray());
   private final Vertx vertx;
   private final Pool pool;
   private final SoldOutView soldOut;
@@ -104,32 +106,40 @@ final class CheckoutGate {
     String sale = sales.saleOf(products);
     List<String> gone = soldOut.soldOutAmong(products);
     if (!gone.isEmpty()) {
-      // a replay of a key that got further still answers what it got: one point read, no write
-      return pool.preparedQuery(KEY_USED).execute(Tuple.of(userId, key)).compose(rows -> {
-        if (rows.size() > 0) {
+      count(sale, ErrorCode.OUT_OF_STOCK.name());
+      return unlessKeyUsed(userId, key, insert, ErrorCode.OUT_OF_STOCK.failure("Sold out.",
+        new JsonObject().put("product_ids", new JsonArray(gone))));
+    }
+    Future<Void> admitted = sale == null ? Future.succeededFuture() : admit(userId, products, ticket);
+    return admitted.transform(ar -> {
+      if (ar.failed()) {
+        // a poll with a ticket that is still queued costs no query; every other refusal first
+        // makes sure the key was not used already (a replay answers what the first call got)
+        if (ar.cause() instanceof Queued && ticket != null) {
+          return Future.failedFuture(ar.cause());
+        }
+        return unlessKeyUsed(userId, key, insert, ar.cause());
+      }
+      return oneAtATime(userId, () -> pool.preparedQuery(KEY_AND_OPEN).execute(Tuple.of(userId, key)).compose(rows -> {
+        Row row = rows.iterator().next();
+        if (row.getBoolean("used")) {
           return insert.get();
         }
-        count(sale, ErrorCode.OUT_OF_STOCK.name());
-        return Future.failedFuture(ErrorCode.OUT_OF_STOCK.failure("Sold out.",
-          new JsonObject().put("product_ids", new JsonArray(gone))));
-      });
-    }
-    return oneAtATime(userId, () -> pool.preparedQuery(KEY_AND_OPEN).execute(Tuple.of(userId, key)).compose(rows -> {
-      Row row = rows.iterator().next();
-      if (row.getBoolean("used")) {
+        if (row.getInteger("open") >= maxOpen) {
+          count(sale, ErrorCode.TOO_MANY_OPEN_CHECKOUTS.name());
+          return Future.failedFuture(ErrorCode.TOO_MANY_OPEN_CHECKOUTS.failure(
+            "You already have " + maxOpen + " checkouts waiting for payment; pay or cancel one first.",
+            new JsonObject().put("max_open", maxOpen)));
+        }
         return insert.get();
-      }
-      if (row.getInteger("open") >= maxOpen) {
-        count(sale, ErrorCode.TOO_MANY_OPEN_CHECKOUTS.name());
-        return Future.failedFuture(ErrorCode.TOO_MANY_OPEN_CHECKOUTS.failure(
-          "You already have " + maxOpen + " checkouts waiting for payment; pay or cancel one first.",
-          new JsonObject().put("max_open", maxOpen)));
-      }
-      if (sale == null) {
-        return insert.get();
-      }
-      return admit(userId, products, ticket).compose(admitted -> insert.get());
-    }));
+      }));
+    });
+  }
+
+  /** Replays (runs {@code insert}, which finds the key taken) when the buyer used the key; fails with {@code refusal} otherwise. */
+  private <T> Future<T> unlessKeyUsed(String userId, String key, Supplier<Future<T>> insert, Throwable refusal) {
+    return pool.preparedQuery(KEY_USED).execute(Tuple.of(userId, key))
+      .compose(rows -> rows.size() > 0 ? insert.get() : Future.failedFuture(refusal));
   }
 
   /** Asks sales; completes when admitted, fails with {@link Queued} or the sales failure otherwise. */
@@ -176,6 +186,22 @@ final class CheckoutGate {
     refusals.clear();
     vertx.eventBus().send(SalesAddresses.REPORT, new JsonObject().put("counts", counts));
     LOG.debug("Reported {} refusal counts to sales", counts.size());
+  }
+
+  /**
+   * The cart as checkout would read it, for the checks above; null when it cannot be read (the saga's
+   * own first step then answers as it always did).
+   */
+  Future<JsonObject> peekCart(String userId, java.util.UUID cartId) {
+    if (soldOut.isEmpty() && !sales.any()) {
+      // nothing is sold out and no sale runs: no product check can refuse, so no cart read for it
+      return Future.succeededFuture(EMPTY_CART);
+    }
+    JsonObject request = new JsonObject().put("cart_id", cartId.toString()).put("user_id", userId);
+    return Bus.request(vertx, dev.marketplace.contracts.cart.CartAddresses.CHECKOUT_VIEW, request,
+        Bus.options(admitTimeoutMs).addHeader(BusHeaders.USER_ID, userId))
+      .map(cart -> cart.getJsonArray("lines") == null || cart.getJsonArray("lines").isEmpty() ? null : cart)
+      .otherwise((JsonObject) null);
   }
 
   static List<String> productIds(JsonObject cart) {

@@ -53,6 +53,11 @@ final class SaleProducts {
     heardAt = System.currentTimeMillis();
   }
 
+  /** Whether any sale runs or is about to (and the view is fresh). */
+  boolean any() {
+    return !saleByProduct.isEmpty() && System.currentTimeMillis() - heardAt <= staleAfterMs;
+  }
+
   /** The sale one of these products is on, or null (also when the view is stale). */
   String saleOf(Collection<String> productIds) {
     Map<String, String> now = saleByProduct;

@@ -71,6 +71,11 @@ public final class SoldOutView {
     return productIds.stream().filter(soldOut::contains).toList();
   }
 
+  /** Whether nothing is known sold out (also when stale). */
+  public boolean isEmpty() {
+    return !fresh() || soldOut.isEmpty();
+  }
+
   /** The whole set as this node knows it (empty when stale). */
   public Set<String> snapshot() {
     return fresh() ? Set.copyOf(soldOut) : Set.of();
