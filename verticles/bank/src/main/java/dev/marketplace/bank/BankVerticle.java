@@ -35,6 +35,8 @@ import java.util.concurrent.ThreadLocalRandom;
  */
 public class BankVerticle extends ComponentVerticle {
   private static final Logger LOG = LoggerFactory.getLogger(BankVerticle.class);
+  /** The 3DS page's optional parameter (and hidden form field): the shop page the buyer returns to. */
+  static final String RETURN_URL = "return_url";
 
   private final Map<String, BankPayment> payments = new HashMap<>();
   private final Map<String, String> idByReference = new HashMap<>();
@@ -228,14 +230,16 @@ public class BankVerticle extends ComponentVerticle {
       return;
     }
     String amount = String.format("%d.%02d %s", payment.amount / 100, payment.amount % 100, escape(payment.currency));
+    String returnUrl = returnUrl(ctx.request().getParam(RETURN_URL));
+    String returnField = returnUrl == null ? "" : "<input type=\"hidden\" name=\"" + RETURN_URL + "\" value=\"" + escape(returnUrl) + "\">";
     String page = "<!doctype html><html><head><meta charset=\"utf-8\"><title>3-D Secure</title></head><body>"
       + "<h1>3-D Secure confirmation</h1>"
       + "<p>Order " + escape(String.valueOf(payment.orderId)) + ": <strong>" + amount + "</strong></p>"
       + "<p>Status: " + payment.status + "</p>"
       + (payment.status.equals(BankApi.PENDING)
-        ? "<form method=\"post\" action=\"/3ds/" + payment.id + "/confirm\"><button type=\"submit\">Confirm</button></form>"
-        + "<form method=\"post\" action=\"/3ds/" + payment.id + "/decline\"><button type=\"submit\">Decline</button></form>"
-        : "")
+        ? "<form method=\"post\" action=\"/3ds/" + payment.id + "/confirm\">" + returnField + "<button type=\"submit\">Confirm</button></form>"
+        + "<form method=\"post\" action=\"/3ds/" + payment.id + "/decline\">" + returnField + "<button type=\"submit\">Decline</button></form>"
+        : returnLink(returnUrl))
       + "</body></html>";
     html(ctx, 200, page);
   }
@@ -275,8 +279,10 @@ public class BankVerticle extends ComponentVerticle {
       }
       json(ctx, status, body);
     } else {
-      html(ctx, status, "<!doctype html><html><body><h1>" + escape(error != null ? error : "Payment " + payment.status.toLowerCase())
-        + "</h1><p>You may return to the shop.</p></body></html>");
+      String returnUrl = returnUrl(ctx.request().getFormAttribute(RETURN_URL));
+      html(ctx, status, "<!doctype html><html><head><meta charset=\"utf-8\"><title>3-D Secure</title></head><body><h1>"
+        + escape(error != null ? error : "Payment " + payment.status.toLowerCase())
+        + "</h1>" + (returnUrl == null ? "<p>You may return to the shop.</p>" : returnLink(returnUrl)) + "</body></html>");
     }
   }
 
@@ -315,6 +321,29 @@ public class BankVerticle extends ComponentVerticle {
 
   private static void json(RoutingContext ctx, int status, JsonObject body) {
     ctx.response().setStatusCode(status).putHeader("Content-Type", "application/json").end(body.encode());
+  }
+
+  /**
+   * The shop's page to come back to, as the 3DS page's {@code return_url} parameter gave it: only an
+   * absolute http(s) URL is taken (never {@code javascript:} or the like); shown as a link, never
+   * followed by the bank itself.
+   */
+  private static String returnUrl(String candidate) {
+    if (candidate == null || candidate.length() > 2048) {
+      return null;
+    }
+    try {
+      java.net.URI uri = new java.net.URI(candidate);
+      String scheme = uri.getScheme();
+      boolean web = "http".equalsIgnoreCase(scheme) || "https".equalsIgnoreCase(scheme);
+      return web && uri.getHost() != null ? candidate : null;
+    } catch (java.net.URISyntaxException e) {
+      return null;
+    }
+  }
+
+  private static String returnLink(String returnUrl) {
+    return returnUrl == null ? "" : "<p><a id=\"return-to-shop\" href=\"" + escape(returnUrl) + "\">Return to the shop</a></p>";
   }
 
   private static void html(RoutingContext ctx, int status, String page) {

@@ -88,6 +88,28 @@ class BankVerticleTest {
   }
 
   @Test
+  void the3dsPageLeadsBackToTheShopPageItWasGivenButOnlyToAWebAddress() throws Exception {
+    JsonObject payment = create("ref-return", 500);
+    String back = "http://127.0.0.1:8080/#/orders/o-ref-return";
+    String page = await(client.get("/3ds/" + payment.getString("id"))
+      .addQueryParam(BankVerticle.RETURN_URL, back).send()).bodyAsString();
+    assertThat(page).contains("name=\"return_url\" value=\"" + back + "\"");
+
+    io.vertx.core.MultiMap form = io.vertx.core.MultiMap.caseInsensitiveMultiMap().add(BankVerticle.RETURN_URL, back);
+    String settled = await(client.post("/3ds/" + payment.getString("id") + "/confirm").sendForm(form)).bodyAsString();
+    assertThat(settled).contains("Payment captured").contains("<a id=\"return-to-shop\" href=\"" + back + "\">");
+
+    JsonObject other = create("ref-script", 500);
+    String refused = await(client.get("/3ds/" + other.getString("id"))
+      .addQueryParam(BankVerticle.RETURN_URL, "javascript:alert(1)").send()).bodyAsString();
+    assertThat(refused).doesNotContain("return_url").doesNotContain("javascript:");
+    io.vertx.core.MultiMap quoted = io.vertx.core.MultiMap.caseInsensitiveMultiMap()
+      .add(BankVerticle.RETURN_URL, "http://shop.example/\"><script>x</script>");
+    String escaped = await(client.post("/3ds/" + other.getString("id") + "/decline").sendForm(quoted)).bodyAsString();
+    assertThat(escaped).doesNotContain("<script>");
+  }
+
+  @Test
   void confirmCallsThePlatformBackSignedAndRetriesUntilItGets2xx() throws Exception {
     failFirst = 2;
     JsonObject payment = create("ref-2", 500);

@@ -17,6 +17,7 @@ import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
 import io.vertx.ext.web.handler.CorsHandler;
+import io.vertx.ext.web.handler.StaticHandler;
 import io.vertx.micrometer.PrometheusScrapingHandler;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -41,6 +42,8 @@ public class GatewayVerticle extends VerticleBase {
     HttpMethod.GET, HttpMethod.POST, HttpMethod.PUT, HttpMethod.PATCH, HttpMethod.DELETE);
   private static final Set<String> CORS_HEADERS = Set.of(
     "Authorization", "Content-Type", "Idempotency-Key", "X-Cart-Id", Correlation.HEADER);
+  /** The storefront's ES modules and styles, served from the classpath folder {@code storefront/}. */
+  static final String STOREFRONT_ASSETS = "/storefront";
   private static final List<Integer> ROUTER_ERROR_STATUSES = List.of(400, 404, 405, 406, 413, 415, 500);
 
   private final List<RouteModule> modules;
@@ -79,6 +82,7 @@ public class GatewayVerticle extends VerticleBase {
       new dev.marketplace.gateway.routes.OrderRoutes(),
       new dev.marketplace.gateway.routes.CheckoutRoutes(),
       new dev.marketplace.gateway.routes.PaymentRoutes(),
+      new dev.marketplace.gateway.routes.DeadLetterRoutes(),
       new dev.marketplace.gateway.routes.SalesRoutes());
   }
 
@@ -112,6 +116,7 @@ public class GatewayVerticle extends VerticleBase {
     router.get("/ready").handler(this::ready);
     router.get("/metrics").handler(metrics());
     router.get("/").handler(this::storefront);
+    router.get(STOREFRONT_ASSETS + "/*").handler(storefrontAssets());
     router.route(GatewayContext.API + "/*").handler(this::authenticate);
     for (RouteModule module : modules) {
       module.mount(router, gateway);
@@ -188,9 +193,27 @@ public class GatewayVerticle extends VerticleBase {
     });
   }
 
-  /** The web storefront: one static page on the public API, read once from the classpath. */
+  /**
+   * The web storefront: one page (read once from the classpath) that loads plain ES modules from
+   * {@value #STOREFRONT_ASSETS}; it routes by the URL fragment, so no other path needs a fallback.
+   * The page is revalidated on every visit so a new deployment's modules are picked up at once.
+   */
   private void storefront(RoutingContext ctx) {
-    ctx.response().putHeader("Content-Type", "text/html; charset=utf-8").end(storefrontPage);
+    ctx.response()
+      .putHeader("Content-Type", "text/html; charset=utf-8")
+      .putHeader("Cache-Control", "no-cache")
+      .putHeader("X-Content-Type-Options", "nosniff")
+      .end(storefrontPage);
+  }
+
+  /** Modules, styles and images from the jar; no directory listings, nothing outside the folder. */
+  private static StaticHandler storefrontAssets() {
+    return StaticHandler.create("storefront")
+      .setDirectoryListing(false)
+      .setIncludeHidden(false)
+      .setDefaultContentEncoding("UTF-8")
+      // short: modules have no hashed names, and a deployment must reach browsers within minutes
+      .setMaxAgeSeconds(300);
   }
 
   private static io.vertx.core.buffer.Buffer loadStorefront() {

@@ -48,6 +48,36 @@ class GatewayOpsTest {
   }
 
   @Test
+  void storefrontModulesComeFromTheJarAsJavaScriptAndNothingOutsideTheirFolder(Vertx vertx, VertxTestContext tc) {
+    GatewayFixture.deploy(vertx, GatewayFixture.config())
+      .compose(gateway -> gateway.client.get("/").send()
+        .compose(page -> {
+          tc.verify(() -> assertThat(page.bodyAsString()).contains("<script type=\"module\" src=\"/storefront/js/app.js\">"));
+          return gateway.client.get("/storefront/js/app.js").send();
+        })
+        .compose(module -> {
+          tc.verify(() -> {
+            assertThat(module.statusCode()).isEqualTo(200);
+            assertThat(module.getHeader("Content-Type")).startsWith("text/javascript");
+            assertThat(module.bodyAsString()).contains("import ");
+          });
+          return gateway.client.get("/storefront/css/app.css").send();
+        })
+        .compose(css -> {
+          tc.verify(() -> assertThat(css.getHeader("Content-Type")).startsWith("text/css"));
+          return gateway.client.get("/storefront/../logback.xml").send();
+        })
+        .compose(outside -> {
+          tc.verify(() -> assertThat(outside.statusCode()).isEqualTo(404));
+          return gateway.client.get("/storefront/js/").send();
+        }))
+      .onComplete(tc.succeeding(listing -> tc.verify(() -> {
+        assertThat(listing.statusCode()).as("no directory listing").isIn(403, 404);
+        tc.completeNow();
+      })));
+  }
+
+  @Test
   void healthIsUpEvenWhenDependenciesAreDown(Vertx vertx, VertxTestContext tc) throws IOException {
     JsonObject config = GatewayFixture.config();
     section(config, "pg").put("url", "postgresql://postgres@127.0.0.1:" + closedPort() + "/postgres");

@@ -92,6 +92,39 @@ public final class TestInfra {
     return config;
   }
 
+  /**
+   * Makes a test database unreachable, as a database outage looks to a component: new connections
+   * are refused and the open ones are closed. {@link #reachable} undoes it.
+   */
+  public void unreachable(String databaseUrl) {
+    String name = databaseName(databaseUrl);
+    adminSql("ALTER DATABASE " + name + " ALLOW_CONNECTIONS false",
+      "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '" + name + "' AND pid <> pg_backend_pid()");
+  }
+
+  public void reachable(String databaseUrl) {
+    adminSql("ALTER DATABASE " + databaseName(databaseUrl) + " ALLOW_CONNECTIONS true");
+  }
+
+  private static String databaseName(String databaseUrl) {
+    String name = databaseUrl.replaceAll(".*/", "").replaceAll("\\?.*", "");
+    if (!name.matches("t_[0-9a-f]{32}")) {
+      throw new IllegalArgumentException("Not a test database: " + databaseUrl);
+    }
+    return name;
+  }
+
+  private void adminSql(String... statements) {
+    try (Connection connection = DriverManager.getConnection(postgres.jdbcUrl(), "postgres", "");
+         Statement statement = connection.createStatement()) {
+      for (String sql : statements) {
+        statement.execute(sql);
+      }
+    } catch (SQLException e) {
+      throw new IllegalStateException("Test database administration failed", e);
+    }
+  }
+
   private static JsonObject section(JsonObject config, String name) {
     JsonObject section = config.getJsonObject(name);
     if (section == null) {

@@ -1,0 +1,248 @@
+package dev.marketplace.payment;
+
+import dev.marketplace.contracts.BusHeaders;
+import dev.marketplace.contracts.DeadLetterAddresses;
+import dev.marketplace.contracts.EventEnvelope;
+import dev.marketplace.contracts.Topics;
+import dev.marketplace.contracts.bank.BankApi;
+import dev.marketplace.contracts.orders.OrdersAddresses;
+import dev.marketplace.contracts.payment.PaymentAddresses;
+import dev.marketplace.platform.bus.Bus;
+import dev.marketplace.platform.kafka.KafkaSupport;
+import dev.marketplace.platform.pg.PgSupport;
+import dev.marketplace.platform.testing.TestInfra;
+import io.vertx.core.DeploymentOptions;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.eventbus.MessageConsumer;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.kafka.client.producer.KafkaProducer;
+import io.vertx.kafka.client.producer.KafkaProducerRecord;
+import io.vertx.sqlclient.Pool;
+import io.vertx.sqlclient.Tuple;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Payment's {@code orders.events} consumer when its database or its neighbour (orders) is gone:
+ * every cancelled order is refunded once after recovery, the refund notice reaches orders once
+ * orders is back, and an event that keeps failing is parked and applied by a replay.
+ */
+class PaymentConsumerRecoveryTest {
+  private static final String SECRET = "payment-recovery-secret";
+  private Vertx vertx;
+  private Pool db;
+  private JsonObject config;
+  private String pgUrl;
+  private KafkaProducer<String, String> producer;
+  private final Map<String, String> bankStatus = new ConcurrentHashMap<>();
+  private final Map<String, AtomicInteger> bankRefunds = new ConcurrentHashMap<>();
+  /** Orders' side: how many times each order moved to REFUNDED (the real one takes a repeat as a no-op). */
+  private final Map<String, AtomicInteger> refundedOrders = new ConcurrentHashMap<>();
+
+  @BeforeEach
+  void up() throws Exception {
+    vertx = Vertx.vertx();
+    HttpServer bank = await(vertx.createHttpServer().requestHandler(req -> req.body().onSuccess(body -> {
+      String path = req.path();
+      JsonObject reply;
+      if (path.equals("/api/payments")) {
+        String id = "bank-" + body.toJsonObject().getString("reference");
+        bankStatus.putIfAbsent(id, BankApi.PENDING);
+        reply = new JsonObject().put("id", id).put("status", bankStatus.get(id)).put("confirm_url", "http://bank/3ds/" + id);
+      } else {
+        String id = path.split("/")[3];
+        if (path.endsWith("/refund")) {
+          bankRefunds.computeIfAbsent(id, k -> new AtomicInteger()).incrementAndGet();
+          bankStatus.put(id, BankApi.REFUNDED);
+        } else if (path.endsWith("/void")) {
+          bankStatus.put(id, BankApi.VOIDED);
+        }
+        reply = new JsonObject().put("id", id).put("status", bankStatus.get(id));
+      }
+      req.response().setStatusCode(200).putHeader("Content-Type", "application/json").end(reply.encode());
+    })).listen(0, "127.0.0.1"));
+    config = TestInfra.shared().config();
+    pgUrl = config.getJsonObject("pg").getString("url");
+    config.getJsonObject("bank").put("shared_secret", SECRET);
+    config.getJsonObject("payment").put("bank_url", "http://127.0.0.1:" + bank.actualPort())
+      .put("bank_timeout_ms", 1000).put("poll_interval_ms", 200).put("refund_retry_ms", 300);
+    config.getJsonObject("kafka").put("consumer", new JsonObject().put("max_attempts", 3).put("retry_initial_ms", 100).put("retry_max_ms", 1000));
+    config.put("bus", new JsonObject().put("timeout_ms", 1000));
+    await(vertx.deployVerticle(new PaymentVerticle(), new DeploymentOptions().setConfig(config)));
+    db = PgSupport.pool(vertx, config, 2);
+    producer = KafkaProducer.create(vertx, KafkaSupport.producerConfig(config));
+  }
+
+  @AfterEach
+  void down() throws Exception {
+    TestInfra.shared().reachable(pgUrl);
+    producer.close();
+    await(vertx.close());
+  }
+
+  @Test
+  void cancelledOrdersAreRefundedOnceAfterTheDatabaseAndOrdersComeBack() throws Exception {
+    List<String> orders = new ArrayList<>();
+    for (int i = 0; i < 4; i++) {
+      orders.add(capturedOrder());
+    }
+
+    // orders is not running and payment's database is unreachable while the cancellations arrive
+    TestInfra.shared().unreachable(pgUrl);
+    for (String order : orders) {
+      cancel(order);
+    }
+    Thread.sleep(3000);
+    assertThat(bankRefunds).isEmpty();
+
+    TestInfra.shared().reachable(pgUrl);
+    waitUntil(() -> orders.stream().allMatch(o -> status(o).equals("REFUNDED")), 30_000);
+    for (String order : orders) {
+      String bankId = "bank-" + paymentOf(order);
+      assertThat(bankRefunds.get(bankId).get()).as("refunds at the bank for " + order).isEqualTo(1);
+      assertThat(events(order, "PaymentRefunded")).isEqualTo(1);
+      assertThat(noticeDue(order)).as("orders has not answered yet").isTrue();
+    }
+
+    // orders comes back: the persisted notices reach it
+    MessageConsumer<JsonObject> ordersUp = Bus.serve(vertx, OrdersAddresses.TRANSITION, msg -> {
+      refundedOrders.computeIfAbsent(msg.body().getString("order_id"), k -> new AtomicInteger()).incrementAndGet();
+      return Future.succeededFuture(new JsonObject().put("status", msg.body().getString("to")));
+    });
+    await(ordersUp.completion());
+    waitUntil(() -> orders.stream().noneMatch(this::noticeDue), 30_000);
+    for (String order : orders) {
+      assertThat(refundedOrders.get(order).get()).isEqualTo(1);
+    }
+    // the events read again after all this change nothing
+    cancel(orders.get(0));
+    Thread.sleep(1500);
+    assertThat(bankRefunds.get("bank-" + paymentOf(orders.get(0))).get()).isEqualTo(1);
+    assertThat(events(orders.get(0), "PaymentRefunded")).isEqualTo(1);
+  }
+
+  @Test
+  void anEventThatKeepsFailingIsParkedThenAReplayAppliesIt() throws Exception {
+    await(Bus.serve(vertx, OrdersAddresses.TRANSITION,
+      msg -> Future.succeededFuture(new JsonObject().put("status", msg.body().getString("to")))).completion());
+    String poison = capturedOrder();
+    String healthy = capturedOrder();
+    // a bug in this one order's data: every change of its intent is refused by the database
+    await(db.query("CREATE FUNCTION payment.refuse_change() RETURNS trigger LANGUAGE plpgsql AS "
+      + "$$ BEGIN RAISE EXCEPTION 'this intent cannot change'; END $$").execute());
+    await(db.query("CREATE TRIGGER refuse_change BEFORE UPDATE ON payment.intents FOR EACH ROW WHEN (OLD.order_id = '"
+      + poison + "') EXECUTE FUNCTION payment.refuse_change()").execute());
+    cancel(poison);
+    cancel(healthy);
+
+    waitUntil(() -> status(healthy).equals("REFUNDED") && !parked().isEmpty(), 30_000);
+    JsonArray parked = parked();
+    assertThat(parked).hasSize(1);
+    JsonObject letter = parked.getJsonObject(0);
+    assertThat(letter.getString("event_type")).isEqualTo("OrderCancelled");
+    assertThat(letter.getString("key")).isEqualTo(poison);
+    assertThat(letter.getInteger("attempts")).isEqualTo(3);
+    assertThat(letter.getString("last_error")).contains("this intent cannot change");
+    assertThat(status(poison)).isEqualTo("CAPTURED");
+
+    await(db.query("DROP TRIGGER refuse_change ON payment.intents").execute());
+    JsonObject replayed = await(Bus.request(vertx, DeadLetterAddresses.replay("payment"), new JsonObject().put("id", letter.getLong("id")), admin()));
+    assertThat(replayed.getString("status")).isEqualTo("REPLAYED");
+    assertThat(status(poison)).isEqualTo("REFUNDED");
+    assertThat(bankRefunds.get("bank-" + paymentOf(poison)).get()).isEqualTo(1);
+    assertThat(events(poison, "PaymentRefunded")).isEqualTo(1);
+  }
+
+  // ------------------------------------------------------------- helpers
+
+  private final Map<String, String> payments = new ConcurrentHashMap<>();
+
+  private String capturedOrder() throws Exception {
+    String paymentId = UUID.randomUUID().toString();
+    String orderId = UUID.randomUUID().toString();
+    payments.put(orderId, paymentId);
+    JsonObject start = new JsonObject().put("payment_id", paymentId).put("order_id", orderId).put("buyer_id", "u1")
+      .put("amount", new JsonObject().put("amount", 2500).put("currency", "RUB")).put("method", "card");
+    await(Bus.request(vertx, PaymentAddresses.START, start, 10_000));
+    String body = new JsonObject().put("event_id", UUID.randomUUID().toString()).put("id", "bank-" + paymentId).put("reference", paymentId)
+      .put("status", BankApi.CAPTURED).put("amount", 2500).put("currency", "RUB").put("order_id", orderId).encode();
+    JsonObject callback = new JsonObject().put("body", body).put("signature", BankApi.sign(SECRET, body.getBytes(StandardCharsets.UTF_8)));
+    assertThat(await(Bus.request(vertx, PaymentAddresses.CALLBACK, callback, 10_000)).getString("status")).isEqualTo("CAPTURED");
+    return orderId;
+  }
+
+  private String paymentOf(String orderId) {
+    return payments.get(orderId);
+  }
+
+  private void cancel(String orderId) throws Exception {
+    EventEnvelope cancelled = EventEnvelope.create("OrderCancelled", orderId,
+      new JsonObject().put("order_id", orderId).put("status", "CANCELLED").put("reason", "BUYER_CANCELLED"));
+    await(producer.send(KafkaProducerRecord.create(Topics.ORDERS_EVENTS, orderId, cancelled.toJson().encode())));
+  }
+
+  private String status(String orderId) {
+    try {
+      return await(db.preparedQuery("SELECT status FROM payment.intents WHERE order_id = $1").execute(Tuple.of(UUID.fromString(orderId))))
+        .iterator().next().getString("status");
+    } catch (Exception e) {
+      return "UNKNOWN: " + e;
+    }
+  }
+
+  private boolean noticeDue(String orderId) {
+    try {
+      return await(db.preparedQuery("SELECT refund_notice_due FROM payment.intents WHERE order_id = $1").execute(Tuple.of(UUID.fromString(orderId))))
+        .iterator().next().getBoolean(0);
+    } catch (Exception e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  private long events(String orderId, String type) throws Exception {
+    return await(db.preparedQuery("SELECT count(*) FROM payment.outbox WHERE record_key = $1 AND payload->>'type' = $2")
+      .execute(Tuple.of(orderId, type))).iterator().next().getLong(0);
+  }
+
+  private JsonArray parked() {
+    try {
+      return await(Bus.request(vertx, DeadLetterAddresses.list("payment"), new JsonObject(), admin())).getJsonArray("items");
+    } catch (Exception e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  private static DeliveryOptions admin() {
+    return new DeliveryOptions().setSendTimeout(10_000).addHeader(BusHeaders.USER_ID, "admin-1").addHeader(BusHeaders.ROLES, "admin");
+  }
+
+  private static void waitUntil(java.util.function.BooleanSupplier condition, long timeoutMs) throws InterruptedException {
+    long deadline = System.currentTimeMillis() + timeoutMs;
+    while (!condition.getAsBoolean()) {
+      if (System.currentTimeMillis() > deadline) {
+        throw new AssertionError("condition not met within " + timeoutMs + " ms");
+      }
+      Thread.sleep(100);
+    }
+  }
+
+  private static <T> T await(Future<T> future) throws Exception {
+    return future.toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+  }
+}
