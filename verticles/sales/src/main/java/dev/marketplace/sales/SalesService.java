@@ -37,7 +37,8 @@ import java.util.UUID;
 final class SalesService {
   private static final Logger LOG = LoggerFactory.getLogger(SalesService.class);
   private static final int MAX_PRODUCTS = 50;
-  private static final long MIN_RETRY_MS = 50;
+  /** Never sooner: a queued buyer asks at most five times a second (the gateway limits attempts per buyer too). */
+  private static final long MIN_RETRY_MS = 200;
 
   private final Vertx vertx;
   private final SaleStore store;

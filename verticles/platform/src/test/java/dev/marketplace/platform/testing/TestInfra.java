@@ -87,6 +87,8 @@ public final class TestInfra {
     JsonObject config = ConfigLoader.defaults();
     section(config, "pg").put("url", freshDatabase());
     section(config, "kafka").put("bootstrap_servers", bootstrapServers());
+    // tests check out many times as one buyer; the hoarding tests set checkout.max_open_per_buyer back
+    section(config, "checkout").put("max_open_per_buyer", 1_000);
     // tests run side by side: the TCP event bus bridge takes a free port, never the default 7000
     section(config, "bridge").put("port", 0).put("host", "127.0.0.1");
     return config;
