@@ -33,14 +33,14 @@ if [[ "$MODE" == "cluster" ]]; then
   # a cluster of its own: never join (or be joined by) another local cluster
   export CLUSTER_NAME="bench-checkout-$$"
   trap 'scripts/cluster.sh down' EXIT
-  scripts/cluster.sh up 2
+  RATE_LIMITS=off scripts/cluster.sh up 2
   GATEWAYS="http://127.0.0.1:$HTTP_BASE_PORT,http://127.0.0.1:$((HTTP_BASE_PORT + 1))"
   echo "2-node cluster up (state $STATE_DIR); $CHECKOUTS checkouts, $CONCURRENCY in flight, round-robin over both gateways"
 else
   HTTP_PORT=$(free_port)
   BANK_PORT=$(free_port)
   LOG=$(mktemp -t bench-checkout-XXXX.log)
-  java -Xmx1g -jar "$JAR" --ephemeral --http-port "$HTTP_PORT" --bank-port "$BANK_PORT" >"$LOG" 2>&1 &
+  MARKETPLACE_GATEWAY_RATE_LIMITS_ENABLED=false java -Xmx1g -jar "$JAR" --ephemeral --http-port "$HTTP_PORT" --bank-port "$BANK_PORT" >"$LOG" 2>&1 &
   JAR_PID=$!
   trap 'kill -TERM $JAR_PID 2>/dev/null; wait $JAR_PID 2>/dev/null || true' EXIT
   wait_ready "http://127.0.0.1:$HTTP_PORT" "$JAR_PID"

@@ -53,7 +53,7 @@ else
 fi
 
 cat >"$WORK/node.json" <<JSON
-{"gateway": {"required_components": ["catalog"]}, "catalog": {"cursor_secret": "bench-$RANDOM-$RANDOM"}}
+{"gateway": {"required_components": ["catalog"], "rate_limits": {"enabled": false}}, "catalog": {"cursor_secret": "s-$(head -c 24 /dev/urandom | base64 | tr -d '/+=')"}}
 JSON
 java -Xmx512m -jar "$JAR" node --components catalog,gateway --pg-url "$PG_URL" --kafka "$KAFKA" \
   --http-port "$HTTP_PORT" --config "$WORK/node.json" >"$WORK/node.log" 2>&1 &

@@ -10,6 +10,7 @@
 # Environment: JAR (default verticles/app/target/marketplace.jar), STATE_DIR (default .run/cluster),
 # PG_PORT (15432), KAFKA_PORT (19092), HTTP_BASE_PORT (8080), BRIDGE_BASE_PORT (7000), BANK_PORT (8089),
 # COMPONENTS (default: every component but bank), JAVA_OPTS (default -Xmx512m).
+# The bank and cursor secrets are generated once into STATE_DIR/secrets.env and given to every node.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
@@ -59,6 +60,14 @@ up() {
   echo $! > "$STATE_DIR/infra.pid"
   wait_for_line "$STATE_DIR/infra.log" '^kafka=' 120 "$STATE_DIR/infra.pid"
   local pg_url kafka
+  # real shared secrets, made once per state dir (nodes refuse development values); owner-only
+  if [ ! -s "$STATE_DIR/secrets.env" ]; then
+    ( umask 077
+      printf 'MARKETPLACE_BANK_SHARED_SECRET=s-%s\nMARKETPLACE_CATALOG_CURSOR_SECRET=s-%s\n' \
+        "$(head -c 32 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=\n')" \
+        "$(head -c 32 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=\n')" > "$STATE_DIR/secrets.env" )
+  fi
+  set -a; . "$STATE_DIR/secrets.env"; set +a
   pg_url="$(grep '^pg-url=' "$STATE_DIR/infra.log" | head -1 | cut -d= -f2-)"
   kafka="$(grep '^kafka=' "$STATE_DIR/infra.log" | head -1 | cut -d= -f2-)"
 
@@ -67,6 +76,8 @@ up() {
     [ "$i" -eq 1 ] && components="$components,bank"
     echo "starting node $i (gateway :$http_port, TCP bridge :$bridge_port, components $components)"
     # shellcheck disable=SC2086
+    # RATE_LIMITS=off (benchmarks from one address) turns the gateways' limits off
+    [ "${RATE_LIMITS:-on}" = off ] && export MARKETPLACE_GATEWAY_RATE_LIMITS_ENABLED=false
     nohup java $JAVA_OPTS -Dhazelcast.logging.type=slf4j -jar "$JAR" node --cluster --cluster-name "$CLUSTER_NAME" \
       --components "$components" --pg-url "$pg_url" --kafka "$kafka" \
       --cluster-host 127.0.0.1 --cluster-port $((5700 + i)) --cluster-members 127.0.0.1:5701-5710 \

@@ -37,6 +37,7 @@ const TEXTS = {
     ship: 'Отправлено', deliver: 'Доставлено', shipped: 'Отправление передано в доставку.', delivered: 'Отправление доставлено.',
     orderStatusLabel: 'заказ: {s}', openProduct: 'Открыть', notFound: 'Страница не найдена.', tryAgain: 'Повторить',
     networkError: 'Нет связи с сервером. Проверьте подключение и повторите.', sessionExpired: 'Сессия истекла: войдите снова.',
+    kind_brand: 'бренд', kind_category: 'категория', kind_product: 'товар',
     units: '{n} шт.', perBuyer: 'не больше {n} на покупателя', unknownSeller: 'продавец', units_short: 'шт.',
   },
   en: {
@@ -76,6 +77,7 @@ const TEXTS = {
     ship: 'Shipped', deliver: 'Delivered', shipped: 'The shipment is on its way.', delivered: 'The shipment is delivered.',
     orderStatusLabel: 'order: {s}', openProduct: 'Open', notFound: 'Page not found.', tryAgain: 'Try again',
     networkError: 'The server cannot be reached. Check the connection and try again.', sessionExpired: 'Your session expired: sign in again.',
+    kind_brand: 'brand', kind_category: 'category', kind_product: 'product',
     units: '{n} pcs', perBuyer: 'at most {n} per buyer', unknownSeller: 'seller', units_short: 'pcs',
   },
 };

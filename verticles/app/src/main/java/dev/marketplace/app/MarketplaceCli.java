@@ -75,7 +75,10 @@ public final class MarketplaceCli implements Callable<Integer> {
     if (bridgePort != null) {
       overrides.put("bridge", new JsonObject().put("port", bridgePort));
     }
-    JsonObject config = ConfigLoader.load(configFile, System.getenv(), overrides);
+    // the bank's callback secret and the cursor secret: generated once per data dir, never a default;
+    // the in-process bank signs with the same one payment checks
+    JsonObject config = DataDirSecrets.apply(ConfigLoader.load(configFile, System.getenv(), overrides),
+      ephemeral ? null : dataDir.toAbsolutePath().resolve("keys"));
 
     Vertx vertx = Metrics.builder(new VertxOptions()).build();
     lifecycle.onStop(() -> ServerLifecycle.await(vertx.close(), "closing Vert.x"));

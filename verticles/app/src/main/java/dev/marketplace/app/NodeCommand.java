@@ -1,6 +1,7 @@
 package dev.marketplace.app;
 
 import dev.marketplace.platform.config.ConfigLoader;
+import dev.marketplace.platform.security.Secrets;
 import io.vertx.core.Future;
 import dev.marketplace.gateway.Metrics;
 import io.vertx.core.Vertx;
@@ -10,7 +11,9 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
 
 /** One node of a cluster: some components, an existing PostgreSQL and Kafka, Hazelcast membership. */
@@ -55,6 +58,9 @@ final class NodeCommand implements Callable<Integer> {
   @Option(names = "--config", description = "A JSON config file read over the defaults.")
   Path configFile;
 
+  @Option(names = "--dev", description = "Local development: allow missing or known development secrets (bank.shared_secret, catalog.cursor_secret).")
+  boolean dev;
+
   @Override
   public Integer call() {
     for (String component : components) {
@@ -80,6 +86,13 @@ final class NodeCommand implements Callable<Integer> {
       overrides.put("bank", new JsonObject().put("port", bankPort));
     }
     JsonObject config = ConfigLoader.load(configFile, System.getenv(), overrides);
+    List<String> refused = checkSecrets(config, components, dev);
+    if (!refused.isEmpty()) {
+      refused.forEach(problem -> System.err.println("Refusing to start: " + problem));
+      System.err.println("Give each node the same real secrets (config file or MARKETPLACE_BANK_SHARED_SECRET, "
+        + "MARKETPLACE_CATALOG_CURSOR_SECRET), e.g. from `openssl rand -base64 32`; --dev allows development values on a local cluster.");
+      return 2;
+    }
 
     ServerLifecycle lifecycle = new ServerLifecycle();
     try {
@@ -95,6 +108,44 @@ final class NodeCommand implements Callable<Integer> {
       lifecycle.stopNow();
       return 1;
     }
+  }
+
+  /** Which components need which shared secret. */
+  private static final Map<String, List<String>> SECRET_USERS = Map.of(
+    "bank.shared_secret", List.of("payment", "bank"),
+    "catalog.cursor_secret", List.of("catalog"));
+
+  /**
+   * The secrets the node's components need, checked: what is wrong with them, one line each
+   * (empty: may start). With {@code dev} nothing is refused: a missing secret becomes
+   * {@link Secrets#DEVELOPMENT_VALUE} (the same on every dev node), with a warning.
+   */
+  static List<String> checkSecrets(JsonObject config, List<String> components, boolean dev) {
+    List<String> problems = new ArrayList<>();
+    SECRET_USERS.forEach((name, users) -> {
+      if (users.stream().noneMatch(components::contains)) {
+        return;
+      }
+      String[] path = name.split("\\.");
+      String value = Secrets.get(config, path[0], path[1]);
+      Secrets.weakness(value).ifPresent(weakness -> {
+        if (!dev) {
+          problems.add(name + " " + weakness + " (needed by " + String.join(",", users.stream().filter(components::contains).toList()) + ")");
+          return;
+        }
+        System.err.println("WARNING (--dev): " + name + " " + weakness + "; using a development value. Never do this outside a local cluster.");
+        if (value == null || value.isBlank()) {
+          JsonObject section = config.getJsonObject(path[0]);
+          if (section == null) {
+            section = new JsonObject();
+            config.put(path[0], section);
+          }
+          section.put(path[1], Secrets.DEVELOPMENT_VALUE);
+        }
+      });
+    });
+    problems.sort(null);
+    return problems;
   }
 
   private Future<Vertx> buildVertx() {

@@ -50,20 +50,27 @@ final class AuthRepository {
   private static final String LOCKED_FOR =
     "SELECT ceil(extract(epoch FROM max(locked_until) - now()))::int AS seconds"
       + " FROM auth.login_throttle WHERE key = ANY($1) AND locked_until > now()";
-  // one failure more in the key's window (a new window once the old one is over); at the limit the key locks
+  // a key starts over only after a whole quiet window (no failure, and the last lock over for a window)
+  private static final String THROTTLE_RESET =
+    "(t.window_started_at <= now() - ($2::int * interval '1 second')"
+      + " AND (t.locked_until IS NULL OR t.locked_until <= now() - ($2::int * interval '1 second')))";
+  private static final String THROTTLE_FAILURES = "(CASE WHEN " + THROTTLE_RESET + " THEN 1 ELSE t.failures + 1 END)";
+  // one failure more; from the limit on, each failure locks the key, for twice as long as the one
+  // before (base $4 seconds, at most $5): backoff, so patient guessing gets slower and slower
   private static final String RECORD_FAILURE =
     "INSERT INTO auth.login_throttle AS t (key, failures, window_started_at, locked_until)"
       + " VALUES ($1, 1, now(), CASE WHEN 1 >= $3::int THEN now() + ($4::int * interval '1 second') END)"
       + " ON CONFLICT (key) DO UPDATE SET"
-      + "  failures = CASE WHEN t.window_started_at <= now() - ($2::int * interval '1 second') THEN 1 ELSE t.failures + 1 END,"
-      + "  window_started_at = CASE WHEN t.window_started_at <= now() - ($2::int * interval '1 second') THEN now() ELSE t.window_started_at END,"
-      + "  locked_until = CASE WHEN (CASE WHEN t.window_started_at <= now() - ($2::int * interval '1 second') THEN 1 ELSE t.failures + 1 END) >= $3::int"
-      + "    THEN now() + ($4::int * interval '1 second') ELSE t.locked_until END";
+      + "  failures = " + THROTTLE_FAILURES + ","
+      + "  window_started_at = CASE WHEN " + THROTTLE_RESET + " THEN now() ELSE t.window_started_at END,"
+      + "  locked_until = CASE WHEN " + THROTTLE_FAILURES + " >= $3::int"
+      + "    THEN now() + LEAST($4::float8 * power(2, LEAST(" + THROTTLE_FAILURES + " - $3::int, 30)), $5::float8) * interval '1 second'"
+      + "    ELSE t.locked_until END";
   private static final String CLEAR_THROTTLE = "DELETE FROM auth.login_throttle WHERE key = $1";
 
   private static final String PURGE_THROTTLE =
     "DELETE FROM auth.login_throttle WHERE window_started_at < now() - ($1::int * interval '1 second')"
-      + " AND (locked_until IS NULL OR locked_until < now())";
+      + " AND (locked_until IS NULL OR locked_until < now() - ($1::int * interval '1 second'))";
   // spent families are kept a day after revocation so a late reuse still reads as reuse
   private static final String PURGE_FAMILIES =
     "DELETE FROM auth.refresh_families f WHERE (f.revoked_at IS NOT NULL AND f.revoked_at < now() - interval '1 day')"
@@ -177,9 +184,9 @@ final class AuthRepository {
     });
   }
 
-  Future<Void> recordFailure(String key, int windowSeconds, int maxFailures, int lockoutSeconds) {
+  Future<Void> recordFailure(String key, int windowSeconds, int maxFailures, int lockoutSeconds, int maxLockoutSeconds) {
     return pool.preparedQuery(RECORD_FAILURE)
-      .execute(Tuple.of(key, windowSeconds, maxFailures, lockoutSeconds)).mapEmpty();
+      .execute(Tuple.of(key, windowSeconds, maxFailures, lockoutSeconds, maxLockoutSeconds)).mapEmpty();
   }
 
   Future<Void> clearThrottle(String key) {

@@ -94,9 +94,12 @@ final class AuthService {
     String email = email(v, body);
     String password = rawString(v, body, "password", PasswordPolicy.MAX_LENGTH * 4);
     v.throwIfInvalid();
-    String accountKey = "account:" + email;
     String address = msg.headers().get(AuthContract.CLIENT_ADDRESS_HEADER);
-    String addressKey = address == null || address.isBlank() ? null : "address:" + address;
+    boolean knownAddress = address != null && !address.isBlank();
+    // failures lock the (account, address) pair, never the account as such: a stranger guessing
+    // from elsewhere cannot lock the owner out; one address guessing many accounts locks itself
+    String accountKey = knownAddress ? "account:" + email + "|" + address : "account:" + email;
+    String addressKey = knownAddress ? "address:" + address : null;
     List<String> keys = addressKey == null ? List.of(accountKey) : List.of(accountKey, addressKey);
     return repository.lockedForSeconds(keys).compose(lockedFor -> {
       if (lockedFor > 0) {
@@ -116,10 +119,10 @@ final class AuthService {
             return repository.clearThrottle(accountKey).compose(x -> startSession(user.userId(), user.roles()));
           }
           Future<Void> recorded = repository.recordFailure(accountKey, settings.windowSeconds(),
-            settings.accountMaxFailures(), settings.lockoutSeconds());
+            settings.accountMaxFailures(), settings.lockoutSeconds(), settings.maxLockoutSeconds());
           if (addressKey != null) {
             recorded = recorded.compose(x -> repository.recordFailure(addressKey, settings.windowSeconds(),
-              settings.addressMaxFailures(), settings.lockoutSeconds()));
+              settings.addressMaxFailures(), settings.lockoutSeconds(), settings.maxLockoutSeconds()));
           }
           return recorded.compose(x -> Future.failedFuture(ErrorCode.INVALID_CREDENTIALS.failure(INVALID_CREDENTIALS)));
         });

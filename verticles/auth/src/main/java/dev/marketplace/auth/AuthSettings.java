@@ -5,7 +5,7 @@ import io.vertx.core.json.JsonObject;
 
 /** The {@code auth} config section, with defaults. */
 record AuthSettings(String issuer, int accessTtlSeconds, int refreshTtlSeconds,
-                    int accountMaxFailures, int addressMaxFailures, int windowSeconds, int lockoutSeconds,
+                    int accountMaxFailures, int addressMaxFailures, int windowSeconds, int lockoutSeconds, int maxLockoutSeconds,
                     int argonMemoryKib, int argonIterations, int hashWorkers, int maxPendingHashes, long maxHashWaitMs) {
 
   static AuthSettings from(JsonObject section) {
@@ -18,7 +18,8 @@ record AuthSettings(String issuer, int accessTtlSeconds, int refreshTtlSeconds,
       throttle.getInteger("account_max_failures", 5),
       throttle.getInteger("address_max_failures", 30),
       throttle.getInteger("window_seconds", 900),
-      throttle.getInteger("lockout_seconds", 900),
+      throttle.getInteger("lockout_seconds", 60),
+      throttle.getInteger("max_lockout_seconds", 3600),
       argon.getInteger("memory_kib", 19456),
       argon.getInteger("iterations", 2),
       // half the cores: hashing at full tilt on every core starves the event loops (see BENCHMARKS.md, Auth)

@@ -122,20 +122,56 @@ class AuthVerticleTest {
   }
 
   @Test
-  void repeatedFailuresLockTheAccountEvenForTheRightPasswordButNotOtherAccounts() throws Exception {
+  void repeatedFailuresLockTheAccountFromThatAddressOnlySoAStrangerCannotLockTheOwnerOut() throws Exception {
     String email = uniqueEmail();
     String other = uniqueEmail();
     bus.register(email, PASSWORD, null);
     bus.register(other, PASSWORD, null);
     JsonObject wrong = new JsonObject().put("email", email).put("password", "Wrong-Pass-1");
     for (int i = 0; i < 5; i++) {
+      assertThat(bus.failure(AuthContract.LOGIN, wrong, fromAddress("203.0.113.66")).code()).isEqualTo(ErrorCode.INVALID_CREDENTIALS);
+    }
+    JsonObject right = new JsonObject().put("email", email).put("password", PASSWORD);
+    ServiceFailure locked = bus.failure(AuthContract.LOGIN, right, fromAddress("203.0.113.66"));
+    assertThat(locked.code()).isEqualTo(ErrorCode.RATE_LIMITED);
+    assertThat(locked.extra().getInteger("retry_after_seconds")).isBetween(1, 60);
+
+    // the owner, from their own address, signs in as usual; so does everyone else
+    assertThat(bus.ask(AuthContract.LOGIN, right, fromAddress("198.51.100.20")).getString("access_token")).isNotBlank();
+    assertThat(bus.ask(AuthContract.LOGIN, new JsonObject().put("email", other).put("password", PASSWORD), fromAddress("203.0.113.66"))
+      .getString("access_token")).isNotBlank();
+  }
+
+  @Test
+  void failuresSpreadOverAddressesLockNone() throws Exception {
+    String email = uniqueEmail();
+    bus.register(email, PASSWORD, null);
+    JsonObject wrong = new JsonObject().put("email", email).put("password", "Wrong-Pass-1");
+    for (int i = 0; i < 5; i++) {
       assertThat(bus.failure(AuthContract.LOGIN, wrong, fromAddress("10.1.0." + i)).code()).isEqualTo(ErrorCode.INVALID_CREDENTIALS);
     }
-    ServiceFailure locked = bus.failure(AuthContract.LOGIN, new JsonObject().put("email", email).put("password", PASSWORD), fromAddress("10.1.0.99"));
-    assertThat(locked.code()).isEqualTo(ErrorCode.RATE_LIMITED);
-    assertThat(locked.extra().getInteger("retry_after_seconds")).isBetween(1, 900);
+    assertThat(bus.ask(AuthContract.LOGIN, new JsonObject().put("email", email).put("password", PASSWORD), fromAddress("10.1.0.99"))
+      .getString("access_token")).isNotBlank();
+  }
 
-    assertThat(bus.login(other, PASSWORD).getString("access_token")).isNotBlank();
+  @Test
+  void eachFailureAfterTheLimitLocksTwiceAsLongUpToTheCap() throws Exception {
+    var pool = dev.marketplace.platform.pg.PgSupport.pool(vertx, config, 1);
+    try {
+      AuthRepository repository = new AuthRepository(pool);
+      String key = "account:" + uniqueEmail() + "|192.0.2.200";
+      // limit 2, base 10 s, cap 35 s: free, 10, 20, 35, 35
+      int[] expected = {0, 10, 20, 35, 35};
+      for (int failure = 0; failure < expected.length; failure++) {
+        await(pool.preparedQuery("UPDATE auth.login_throttle SET locked_until = now() - interval '1 second' WHERE key = $1")
+          .execute(io.vertx.sqlclient.Tuple.of(key)));
+        await(repository.recordFailure(key, 900, 2, 10, 35));
+        int lockedFor = await(repository.lockedForSeconds(java.util.List.of(key)));
+        assertThat(lockedFor).as("lock after failure %d", failure + 1).isBetween(Math.max(0, expected[failure] - 1), expected[failure]);
+      }
+    } finally {
+      await(pool.close());
+    }
   }
 
   @Test

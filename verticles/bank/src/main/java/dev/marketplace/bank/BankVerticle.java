@@ -3,6 +3,7 @@ package dev.marketplace.bank;
 import dev.marketplace.contracts.Components;
 import dev.marketplace.contracts.bank.BankApi;
 import dev.marketplace.platform.ComponentVerticle;
+import dev.marketplace.platform.security.Secrets;
 import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServer;
@@ -17,6 +18,8 @@ import org.slf4j.LoggerFactory;
 
 import java.time.Instant;
 import java.util.HashMap;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.ThreadLocalRandom;
@@ -26,9 +29,10 @@ import java.util.concurrent.ThreadLocalRandom;
  * part of the platform: the payment component only ever talks HTTP to it ({@link BankApi}), and it
  * keeps its payments in memory (a restarted simulator has forgotten them, as a test double may).
  *
- * <p>Config ({@code bank} section): {@code host}, {@code port}, {@code public_url} (base of the 3DS
- * URLs, default {@code http://127.0.0.1:<port>}), {@code shared_secret}, {@code callback_url}
- * (default {@code http://127.0.0.1:<http.port>/api/v1/payments/callback}), and the misbehaviour
+ * <p>Config ({@code bank} section): {@code host} (default 127.0.0.1), {@code port}, {@code public_url} (base of the 3DS
+ * URLs, default {@code http://127.0.0.1:<port>}), {@code shared_secret} (required, no default), {@code callback_url}
+ * (default {@code http://127.0.0.1:<http.port>/api/v1/payments/callback}; a request never chooses
+ * its own), {@code max_payments} (100000: the oldest are forgotten past that), and the misbehaviour
  * knobs {@code latency_ms}, {@code decline_rate}, {@code error_rate}, {@code timeout_rate}, {@code drop_callbacks}
  * (fractions 0..1; also changeable at run time with {@code PUT /api/simulator}),
  * {@code callback_retry_initial_ms}, {@code callback_retry_max_ms}.
@@ -38,7 +42,8 @@ public class BankVerticle extends ComponentVerticle {
   /** The 3DS page's optional parameter (and hidden form field): the shop page the buyer returns to. */
   static final String RETURN_URL = "return_url";
 
-  private final Map<String, BankPayment> payments = new HashMap<>();
+  /** Oldest first: past {@code bank.max_payments} the oldest are forgotten, so memory stays bounded. */
+  private final LinkedHashMap<String, BankPayment> payments = new LinkedHashMap<>();
   private final Map<String, String> idByReference = new HashMap<>();
   private HttpServer server;
   private WebClient client;
@@ -48,6 +53,7 @@ public class BankVerticle extends ComponentVerticle {
   private String secret;
   private long retryInitialMs;
   private long retryMaxMs;
+  private int maxPayments;
   private boolean stopping;
   /** API calls received (3DS pages excluded), so tests can tell whether the platform called at all. */
   private long apiRequests;
@@ -71,7 +77,9 @@ public class BankVerticle extends ComponentVerticle {
   protected Future<?> startComponent() {
     JsonObject bank = section();
     settings = SimulatorSettings.from(bank);
-    secret = bank.getString("shared_secret", "dev-bank-secret");
+    // no default: whoever knows the secret can sign a CAPTURED for any order
+    secret = Secrets.require(config(), "bank", "shared_secret");
+    maxPayments = bank.getInteger("max_payments", 100_000);
     retryInitialMs = bank.getLong("callback_retry_initial_ms", 200L);
     retryMaxMs = bank.getLong("callback_retry_max_ms", 10_000L);
     int httpPort = config().getJsonObject("http", new JsonObject()).getInteger("port", 8080);
@@ -83,7 +91,8 @@ public class BankVerticle extends ComponentVerticle {
     server = vertx.createHttpServer();
     Router router = router();
     return server.requestHandler(router)
-      .listen(bank.getInteger("port", 8089), bank.getString("host", "0.0.0.0"))
+      // loopback unless told otherwise: its API refunds and its knobs are not for the network
+      .listen(bank.getInteger("port", 8089), bank.getString("host", "127.0.0.1"))
       .onSuccess(s -> {
         String configuredUrl = bank.getString("public_url", "");
         publicUrl = configuredUrl.isBlank() ? "http://127.0.0.1:" + s.actualPort() : configuredUrl.replaceAll("/+$", "");
@@ -147,9 +156,10 @@ public class BankVerticle extends ComponentVerticle {
     }
     String reference = body.getValue("reference") instanceof String s ? s : null;
     JsonObject amount = body.getValue("amount") instanceof JsonObject a ? a : null;
-    if (reference == null || reference.isBlank() || amount == null
+    if (reference == null || reference.isBlank() || reference.length() > 128 || amount == null
       || !(amount.getValue("amount") instanceof Number n) || n.longValue() <= 0
-      || !(amount.getValue("currency") instanceof String)) {
+      || !(amount.getValue("currency") instanceof String currency) || !currency.matches("[A-Z]{3}")
+      || (body.getValue("order_id") != null && !(body.getValue("order_id") instanceof String o && o.length() <= 64))) {
       json(ctx, 400, new JsonObject().put("error", "reference and amount {amount > 0, currency} are required"));
       return;
     }
@@ -158,13 +168,26 @@ public class BankVerticle extends ComponentVerticle {
       json(ctx, 200, payments.get(existing).toJson());
       return;
     }
-    String callbackUrl = body.getValue("callback_url") instanceof String c && !c.isBlank() ? c : defaultCallbackUrl;
+    // the callback always goes to the configured URL: a request naming its own would make the
+    // bank POST wherever a caller likes
     String id = UUID.randomUUID().toString();
     BankPayment payment = new BankPayment(id, reference, body.getString("order_id"),
-      amount.getLong("amount"), amount.getString("currency"), callbackUrl, publicUrl + "/3ds/" + id);
+      amount.getLong("amount"), amount.getString("currency"), defaultCallbackUrl, publicUrl + "/3ds/" + id);
     payments.put(id, payment);
     idByReference.put(reference, id);
+    forgetOldest();
     json(ctx, 201, payment.toJson());
+  }
+
+  /** Keeps at most {@code max_payments}: the oldest go first (and their pending callbacks with them). */
+  private void forgetOldest() {
+    Iterator<BankPayment> oldest = payments.values().iterator();
+    while (payments.size() > maxPayments && oldest.hasNext()) {
+      BankPayment gone = oldest.next();
+      oldest.remove();
+      idByReference.remove(gone.reference);
+      gone.forgotten = true;
+    }
   }
 
   private void status(RoutingContext ctx) {
@@ -288,7 +311,7 @@ public class BankVerticle extends ComponentVerticle {
 
   /** POSTs the signed result; retries with doubling delays (capped) until the platform answers 2xx. */
   private void sendCallback(BankPayment payment, JsonObject event, long delayMs) {
-    if (stopping || settings.dropCallbacks()) {
+    if (stopping || settings.dropCallbacks() || payment.forgotten) {
       return;
     }
     Buffer body = event.toBuffer();
@@ -364,6 +387,8 @@ public class BankVerticle extends ComponentVerticle {
     final String callbackUrl;
     final String confirmUrl;
     String status = BankApi.PENDING;
+    /** Evicted past {@code max_payments}: its callback retries stop. */
+    boolean forgotten;
 
     BankPayment(String id, String reference, String orderId, long amount, String currency, String callbackUrl, String confirmUrl) {
       this.id = id;

@@ -101,6 +101,12 @@ final class RunningShop implements AutoCloseable {
     return response.body().isEmpty() ? new JsonObject() : new JsonObject(response.body());
   }
 
+  void expectStatus(String method, String path, int status) throws Exception {
+    HttpResponse<String> response = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + httpPort + "/api/v1" + path))
+      .timeout(Duration.ofSeconds(20)).method(method, HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
+    assertThat(response.statusCode()).as("%s %s answered %s", method, path, response.body()).isEqualTo(status);
+  }
+
   /** Registers an account and returns its access token. */
   String account(String email, String password, String role) throws Exception {
     call("POST", "/auth/register", new JsonObject().put("email", email).put("password", password).put("name", email.split("@")[0]).put("role", role), null);

@@ -1,5 +1,6 @@
 package dev.marketplace.browser;
 
+import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -173,9 +174,13 @@ class StorefrontJourneyIT {
       browser.await("the limit is set", ExpectedConditions.textToBePresentInElementLocated(By.id("limit-result"), "Лимит: 3"));
       browser.screenshot("stock-and-limit");
 
+      browser.type(By.id("p-price"), "1399");
+      browser.click(By.id("product-save"));
+      browser.await("the new price is saved", ExpectedConditions.textToBePresentInElementLocated(By.id("toast"), "Сохранено"));
+
       browser.click(By.id("tab-products"));
       WebElement row = browser.find(By.cssSelector("#seller-products tr[data-product-id]"));
-      assertThat(row.getText()).contains("Кружка керамическая Гжель").contains("1 299,50");
+      assertThat(row.getText().replace('\u00a0', ' ').replace('\u202f', ' ')).contains("Кружка керамическая Гжель").contains("1 399,00 ₽");
       String productId = row.getAttribute("data-product-id");
       browser.screenshot("my-products");
 
@@ -196,6 +201,79 @@ class StorefrontJourneyIT {
       browser.await("the shipment is delivered", d -> "DELIVERED".equals(d.findElement(shipment).findElement(By.cssSelector("[data-testid=shipment-status]")).getAttribute("data-status")));
       browser.screenshot("shipment-delivered");
       assertThat(shop.call("GET", "/orders/" + orderId, null, buyer).getString("status")).isEqualTo("DELIVERED");
+
+      // sold out of mugs: the seller takes the listing down
+      browser.go(shop.baseUrl() + "#/seller/edit/" + productId);
+      browser.click(By.id("product-delete"));
+      browser.await("a confirmation is asked", ExpectedConditions.alertIsPresent()).accept();
+      browser.find(By.id("tab-products"));
+      browser.await("the listing is gone", ExpectedConditions.textToBePresentInElementLocated(By.id("view"), "Вы ещё не выставили товаров"));
+      shop.expectStatus("GET", "/catalog/products/" + productId, 404);
+    }
+  }
+
+  @Test
+  void buyerAcceptsAChangedPriceIsToldAboutThePurchaseLimitAndCancelsTheOrder() throws Exception {
+    String seller = shop.account(unique("teapot-seller"), PASSWORD, "seller");
+    String teapot = shop.listProduct(seller, "Чайник заварочный Ломоносов", "ИФЗ", 150_000, 5);
+    shop.call("PUT", "/seller/products/" + teapot + "/purchase-limit", new JsonObject().put("per_buyer", 1), seller);
+    shop.awaitInStock(teapot);
+
+    try (Browser browser = Browser.open("buyer", workDir)) {
+      browser.go(shop.baseUrl() + "#/signup");
+      browser.type(By.id("name"), "Борис");
+      browser.type(By.id("email"), unique("boris"));
+      browser.type(By.id("password"), PASSWORD);
+      browser.click(By.id("signup-submit"));
+      browser.find(By.id("sign-out"));
+      browser.go(shop.baseUrl() + "#/product/" + teapot);
+      browser.type(By.id("quantity"), "2");
+      browser.click(By.id("add-to-cart"));
+      browser.await("two in the cart", ExpectedConditions.textToBe(By.id("cart-badge"), "2"));
+
+      // the seller raises the price while the teapots sit in the cart
+      shop.call("PUT", "/seller/products/" + teapot, new JsonObject().put("title", "Чайник заварочный Ломоносов")
+        .put("description", "Для проверки в браузере").put("brand", "ИФЗ").put("category_id", 1)
+        .put("price", new JsonObject().put("amount", 175_000).put("currency", "RUB"))
+        .put("attributes", new JsonObject()), seller);
+      browser.click(By.id("nav-cart"));
+      WebElement changed = browser.find(By.cssSelector("[data-testid=price-changed]"));
+      assertThat(changed.getText().replace('\u00a0', ' ').replace('\u202f', ' ')).isEqualTo("Цена изменилась: было 1 500,00 ₽, стало 1 750,00 ₽");
+      assertThat(browser.find(By.id("checkout")).isEnabled()).as("no checkout before the new price is accepted").isFalse();
+      browser.screenshot("price-changed");
+      browser.click(By.id("accept-prices"));
+      browser.await("the new price is accepted", d -> d.findElements(By.cssSelector("[data-testid=price-changed]")).isEmpty());
+      assertThat(browser.find(By.id("cart-total")).getText().replace('\u00a0', ' ').replace('\u202f', ' ')).contains("3 500,00 ₽");
+
+      // two is more than a buyer may have: the refusal is explained, one goes through
+      browser.click(By.id("checkout"));
+      WebElement problem = browser.find(By.cssSelector("#checkout-status [data-testid=problem]"));
+      assertThat(problem.getAttribute("data-code")).isEqualTo("PURCHASE_LIMIT_EXCEEDED");
+      assertThat(problem.getText()).startsWith("Превышен лимит покупки этого товара.").doesNotContain("{");
+      browser.await("the unused bank window is closed", d -> d.getWindowHandles().size() == 1);
+      browser.screenshot("purchase-limit");
+      browser.type(By.id("qty-" + teapot), "1");
+      browser.find(By.id("qty-" + teapot)).sendKeys(Keys.ENTER);
+      browser.await("one in the cart", ExpectedConditions.textToBe(By.id("cart-badge"), "1"));
+
+      String shopWindow = browser.driver().getWindowHandle();
+      browser.click(By.id("checkout"));
+      browser.await("the bank's window opens", d -> d.getWindowHandles().size() == 2);
+      browser.await("the order awaits payment", ExpectedConditions.attributeToBe(By.id("order-status"), "data-status", "PENDING_PAYMENT"));
+      for (String handle : browser.driver().getWindowHandles()) {
+        if (!handle.equals(shopWindow)) {
+          browser.driver().switchTo().window(handle).close();
+        }
+      }
+      browser.driver().switchTo().window(shopWindow);
+
+      // the buyer changes their mind
+      browser.click(By.id("cancel-order"));
+      browser.await("a confirmation is asked", ExpectedConditions.alertIsPresent()).accept();
+      browser.await("the order is cancelled", ExpectedConditions.attributeToBe(By.id("order-status"), "data-status", "CANCELLED"));
+      assertThat(browser.find(By.id("order-history")).getText()).contains("отменён покупателем");
+      assertThat(browser.all(By.id("cancel-order"))).isEmpty();
+      browser.screenshot("order-cancelled");
     }
   }
 

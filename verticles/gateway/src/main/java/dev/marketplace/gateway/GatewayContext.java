@@ -2,6 +2,7 @@ package dev.marketplace.gateway;
 
 import dev.marketplace.contracts.BusHeaders;
 import dev.marketplace.contracts.ErrorCode;
+import dev.marketplace.gateway.security.ClientAddress;
 import dev.marketplace.platform.bus.Bus;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -33,9 +34,12 @@ public final class GatewayContext {
   private final JsonObject config;
   private final long busTimeoutMs;
 
-  GatewayContext(Vertx vertx, JsonObject config) {
+  private final ClientAddress clientAddress;
+
+  GatewayContext(Vertx vertx, JsonObject config, ClientAddress clientAddress) {
     this.vertx = vertx;
     this.config = config;
+    this.clientAddress = clientAddress;
     this.busTimeoutMs = config.getJsonObject("bus", new JsonObject()).getLong("timeout_ms", 5000L);
   }
 
@@ -46,6 +50,11 @@ public final class GatewayContext {
   /** The full configuration the gateway was deployed with. */
   public JsonObject config() {
     return config;
+  }
+
+  /** The client's address: the peer's, or from {@code X-Forwarded-For} when the peer is a trusted proxy. */
+  public String clientAddress(RoutingContext ctx) {
+    return clientAddress.of(ctx);
   }
 
   /** The default timeout of requests to components ({@code bus.timeout_ms}). */

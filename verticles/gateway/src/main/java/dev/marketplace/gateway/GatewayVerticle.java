@@ -4,7 +4,10 @@ import dev.marketplace.contracts.ErrorCode;
 import dev.marketplace.gateway.routes.AuthRoutes;
 import dev.marketplace.gateway.routes.CartRoutes;
 import dev.marketplace.gateway.routes.CatalogRoutes;
+import dev.marketplace.gateway.security.ClientAddress;
 import dev.marketplace.gateway.security.JwtAuthenticator;
+import dev.marketplace.gateway.security.RateLimitHandler;
+import dev.marketplace.gateway.security.RateLimiter;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
 import io.vertx.core.VerticleBase;
@@ -31,7 +34,8 @@ import java.util.Set;
  * {@code config()}: {@code http.host}, {@code http.port} (0 picks a free port, see
  * {@link #actualPort()}), {@code http.max_body_bytes}, {@code gateway.ready_timeout_ms},
  * {@code gateway.required_components}, {@code gateway.cors_origins} (default {@code ["*"]}),
- * {@code bus.timeout_ms}, {@code pg.url}, {@code kafka.bootstrap_servers}.
+ * {@code bus.timeout_ms}, {@code pg.url}, {@code kafka.bootstrap_servers}, {@code gateway.trusted_proxies}
+ * ({@link ClientAddress}), {@code gateway.rate_limits} ({@link RateLimiter}).
  *
  * <p>Every response carries {@code X-Correlation-Id}; every error is problem+json
  * ({@link ProblemResponses}). The public API comes from {@link RouteModule}s.
@@ -49,6 +53,8 @@ public class GatewayVerticle extends VerticleBase {
   private final List<RouteModule> modules;
   private final Authenticator authenticator;
   private GatewayContext gateway;
+  private ClientAddress clientAddress;
+  private RateLimiter rateLimiter;
   private Readiness readiness;
   private HttpServer server;
   private dev.marketplace.gateway.bridge.EventBusBridges bridges;
@@ -89,7 +95,9 @@ public class GatewayVerticle extends VerticleBase {
   @Override
   public Future<?> start() {
     JsonObject http = config().getJsonObject("http", new JsonObject());
-    gateway = new GatewayContext(vertx, config());
+    clientAddress = ClientAddress.fromConfig(config());
+    rateLimiter = RateLimiter.shared(vertx, config());
+    gateway = new GatewayContext(vertx, config(), clientAddress);
     readiness = new Readiness(vertx, config());
     bridges = new dev.marketplace.gateway.bridge.EventBusBridges(vertx, config(), authenticator);
     Router router = router(http.getLong("max_body_bytes", 65536L));
@@ -117,7 +125,9 @@ public class GatewayVerticle extends VerticleBase {
     router.get("/metrics").handler(metrics());
     router.get("/").handler(this::storefront);
     router.get(STOREFRONT_ASSETS + "/*").handler(storefrontAssets());
+    router.route(GatewayContext.API + "/*").handler(RateLimitHandler.byAddress(rateLimiter, clientAddress));
     router.route(GatewayContext.API + "/*").handler(this::authenticate);
+    router.route(GatewayContext.API + "/*").handler(RateLimitHandler.byUser(rateLimiter));
     for (RouteModule module : modules) {
       module.mount(router, gateway);
     }

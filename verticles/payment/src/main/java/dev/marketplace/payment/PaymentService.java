@@ -235,7 +235,31 @@ final class PaymentService {
       // the bank tells about voids and refunds we asked for; nothing to do
       return Future.succeededFuture(new JsonObject().put("status", "IGNORED"));
     }
-    return applyBankResult(bankId, reference, status).map(intent -> new JsonObject().put("status", intent.status()));
+    UUID orderId = v.requiredUuid("order_id");
+    JsonObject amount = v.requiredMoney("amount", Long.MAX_VALUE);
+    v.throwIfInvalid();
+    // a signed result must still be about this payment: its order, its amount, its currency
+    return repository.pool().withTransaction(tx -> repository.byBankIdForUpdate(tx, bankId, reference)).compose(found -> {
+      if (found.isEmpty()) {
+        return Future.failedFuture(ErrorCode.NOT_FOUND.failure("No such payment."));
+      }
+      Intent intent = found.get();
+      if (!intent.orderId().equals(orderId) || intent.amount() != amount.getLong("amount")
+        || !intent.currency().equals(amount.getString("currency"))
+        || (intent.bankPaymentId() != null && !intent.bankPaymentId().equals(bankId))) {
+        LOG.warn("Refused a signed bank callback for payment {}: it names order {} and {} {}, the payment is order {} and {} {}",
+          intent.paymentId(), orderId, amount.getLong("amount"), amount.getString("currency"),
+          intent.orderId(), intent.amount(), intent.currency());
+        return Future.failedFuture(ErrorCode.CONFLICT.failure(
+          "The callback does not match the payment (order, amount or currency differ); nothing was changed."));
+      }
+      if (!intent.open()) {
+        // the bank retries until it hears 2xx, and a copy may be replayed: harmless, but worth a line
+        LOG.info("Repeated bank callback {} for payment {} (already {}); nothing changes",
+          event.getValue("event_id"), intent.paymentId(), intent.status());
+      }
+      return applyBankResult(bankId, reference, status).map(applied -> new JsonObject().put("status", applied.status()));
+    });
   }
 
   /**

@@ -7,6 +7,7 @@ import dev.marketplace.contracts.payment.PaymentAddresses;
 import dev.marketplace.platform.ComponentVerticle;
 import dev.marketplace.platform.kafka.ConsumeLoop;
 import dev.marketplace.platform.kafka.ConsumedRecord;
+import dev.marketplace.platform.security.Secrets;
 import dev.marketplace.platform.validation.JsonValidator;
 import io.vertx.circuitbreaker.CircuitBreakerState;
 import io.vertx.core.Future;
@@ -29,7 +30,7 @@ import java.util.UUID;
  * payment whose reservation ends within that is asked about at the bank), {@code poll_silent_ms}
  * (30000: ... as is one without a reservation time silent for that long, and any silent for ten
  * times that), {@code poll_recheck_ms} (10000: not asked again sooner), {@code refund_retry_ms} (5000).
- * The callback signature secret is {@code bank.shared_secret}.
+ * The callback signature secret is {@code bank.shared_secret} (required: there is no default).
  */
 public class PaymentVerticle extends ComponentVerticle {
   private static final Logger LOG = LoggerFactory.getLogger(PaymentVerticle.class);
@@ -53,7 +54,8 @@ public class PaymentVerticle extends ComponentVerticle {
   @Override
   protected Future<?> startComponent() {
     JsonObject section = section();
-    String secret = config().getJsonObject("bank", new JsonObject()).getString("shared_secret", "dev-bank-secret");
+    // no default: a secret anyone knows would let anyone mark their own order paid
+    String secret = Secrets.require(config(), "bank", "shared_secret");
     bank = new BankClient(vertx, config());
     repository = new PaymentRepository(pool);
     service = new PaymentService(repository, bank, outbox, relay, secret, new OrdersNotifier(vertx, busTimeoutMs(), repository));

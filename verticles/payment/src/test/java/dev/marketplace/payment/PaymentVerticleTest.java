@@ -105,9 +105,21 @@ class PaymentVerticleTest {
       .put("amount", new JsonObject().put("amount", 2500).put("currency", "RUB")).put("method", "card");
   }
 
-  private JsonObject callback(String bankId, String reference, String status) {
+  /** The bank's signed callback about the payment {@code reference}, naming its order and amount as the bank would. */
+  private JsonObject callback(String bankId, String reference, String status) throws Exception {
+    var rows = await(db.preparedQuery("SELECT order_id, amount, currency FROM payment.intents WHERE payment_id = $1")
+      .execute(Tuple.of(UUID.fromString(reference))));
+    if (!rows.iterator().hasNext()) {
+      return callback(bankId, reference, status, UUID.randomUUID().toString(), 2500, "RUB");
+    }
+    var row = rows.iterator().next();
+    return callback(bankId, reference, status, row.getUUID("order_id").toString(), row.getLong("amount"), row.getString("currency"));
+  }
+
+  private static JsonObject callback(String bankId, String reference, String status, String orderId, long amount, String currency) {
     String body = new JsonObject().put("event_id", UUID.randomUUID().toString()).put("id", bankId).put("reference", reference)
-      .put("status", status).encode();
+      .put("order_id", orderId).put("status", status)
+      .put("amount", new JsonObject().put("amount", amount).put("currency", currency)).encode();
     return new JsonObject().put("body", body).put("signature", BankApi.sign(SECRET, body.getBytes(StandardCharsets.UTF_8)));
   }
 
@@ -159,6 +171,55 @@ class PaymentVerticleTest {
     assertThat(events(orderId, "PaymentDeclined")).isZero();
     assertThat(failureOf(PaymentAddresses.CALLBACK, callback("bank-unknown", UUID.randomUUID().toString(), BankApi.CAPTURED)))
       .isEqualTo(ErrorCode.NOT_FOUND);
+  }
+
+  @Test
+  void aSignedCallbackWhoseOrderAmountOrCurrencyDiffersFromThePaymentIsAConflictAndChangesNothing() throws Exception {
+    String paymentId = UUID.randomUUID().toString();
+    String orderId = UUID.randomUUID().toString();
+    call(PaymentAddresses.START, start(paymentId, orderId));
+    String bankId = "bank-" + paymentId;
+
+    assertThat(failureOf(PaymentAddresses.CALLBACK, callback(bankId, paymentId, BankApi.CAPTURED, orderId, 1, "RUB")))
+      .isEqualTo(ErrorCode.CONFLICT);
+    assertThat(failureOf(PaymentAddresses.CALLBACK, callback(bankId, paymentId, BankApi.CAPTURED, orderId, 2500, "USD")))
+      .isEqualTo(ErrorCode.CONFLICT);
+    assertThat(failureOf(PaymentAddresses.CALLBACK, callback(bankId, paymentId, BankApi.CAPTURED, UUID.randomUUID().toString(), 2500, "RUB")))
+      .isEqualTo(ErrorCode.CONFLICT);
+    assertThat(failureOf(PaymentAddresses.CALLBACK, callback(bankId, paymentId, BankApi.DECLINED, orderId, 2499, "RUB")))
+      .isEqualTo(ErrorCode.CONFLICT);
+    // another payment's bank id with this payment's reference: not this payment's result either
+    assertThat(failureOf(PaymentAddresses.CALLBACK, callback("bank-someone-else", paymentId, BankApi.CAPTURED, orderId, 2500, "RUB")))
+      .isEqualTo(ErrorCode.CONFLICT);
+    // a result without order or amount is not one the bank sends
+    String bare = new JsonObject().put("id", bankId).put("reference", paymentId).put("status", BankApi.CAPTURED).encode();
+    assertThat(failureOf(PaymentAddresses.CALLBACK, new JsonObject().put("body", bare)
+      .put("signature", BankApi.sign(SECRET, bare.getBytes(StandardCharsets.UTF_8))))).isEqualTo(ErrorCode.VALIDATION_FAILED);
+    assertThat(status(orderId)).isEqualTo("PENDING");
+    assertThat(events(orderId, "PaymentCaptured")).isZero();
+    assertThat(events(orderId, "PaymentDeclined")).isZero();
+
+    // the matching one is applied, and its replays change nothing
+    assertThat(call(PaymentAddresses.CALLBACK, callback(bankId, paymentId, BankApi.CAPTURED, orderId, 2500, "RUB")).getString("status"))
+      .isEqualTo("CAPTURED");
+    assertThat(call(PaymentAddresses.CALLBACK, callback(bankId, paymentId, BankApi.CAPTURED, orderId, 2500, "RUB")).getString("status"))
+      .isEqualTo("CAPTURED");
+    assertThat(events(orderId, "PaymentCaptured")).isEqualTo(1);
+  }
+
+  @Test
+  void theComponentRefusesToStartWithoutABankSecret() throws Exception {
+    JsonObject noSecret = config.copy();
+    noSecret.getJsonObject("bank").put("shared_secret", "");
+    Vertx other = Vertx.vertx();
+    try {
+      Throwable failure = other.deployVerticle(new PaymentVerticle(), new DeploymentOptions().setConfig(noSecret))
+        .toCompletionStage().toCompletableFuture().handle((id, err) -> err).get(30, TimeUnit.SECONDS);
+      assertThat(failure).as("deployment must fail").isNotNull();
+      assertThat(failure.getMessage()).contains("bank.shared_secret");
+    } finally {
+      await(other.close());
+    }
   }
 
   @Test

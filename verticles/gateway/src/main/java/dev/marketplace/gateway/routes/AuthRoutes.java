@@ -34,7 +34,7 @@ public final class AuthRoutes implements RouteModule {
   private static void login(RoutingContext ctx, GatewayContext gateway) {
     JsonObject body = GatewayContext.jsonBody(ctx);
     // the throttle counts failures per client address too; the address is ours to say, not the client's
-    var options = gateway.deliveryOptions(ctx).addHeader(AuthContract.CLIENT_ADDRESS_HEADER, ctx.request().remoteAddress().hostAddress());
+    var options = gateway.deliveryOptions(ctx).addHeader(AuthContract.CLIENT_ADDRESS_HEADER, gateway.clientAddress(ctx));
     Bus.request(gateway.vertx(), AuthContract.LOGIN, body, options).onComplete(ar -> {
       if (ar.succeeded()) {
         ctx.response().putHeader("Cache-Control", "no-store");

@@ -3,6 +3,7 @@ package dev.marketplace.platform.testing;
 import dev.marketplace.infra.EmbeddedKafkaBroker;
 import dev.marketplace.infra.EmbeddedPostgresServer;
 import dev.marketplace.platform.config.ConfigLoader;
+import dev.marketplace.platform.security.Secrets;
 import io.vertx.core.json.JsonObject;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -81,12 +82,20 @@ public final class TestInfra {
 
   /**
    * A full component config for one test class: the bundled defaults with {@code pg.url} set to a
-   * fresh database and {@code kafka.bootstrap_servers} to the shared broker. A new object each call.
+   * fresh database and {@code kafka.bootstrap_servers} to the shared broker, random
+   * {@code bank.shared_secret} and {@code catalog.cursor_secret}, and gateway rate limits off
+   * ({@code gateway.rate_limits.enabled: false}), and the cap on a buyer's open checkouts lifted
+   * ({@code checkout.max_open_per_buyer: 1000}). A new object each call.
    */
   public JsonObject config() {
     JsonObject config = ConfigLoader.defaults();
     section(config, "pg").put("url", freshDatabase());
     section(config, "kafka").put("bootstrap_servers", bootstrapServers());
+    // no secret ships with the defaults: each test class gets fresh random ones
+    section(config, "bank").put("shared_secret", Secrets.random());
+    section(config, "catalog").put("cursor_secret", Secrets.random());
+    // tests hammer the gateway from one address; the rate-limit tests turn them back on
+    section(config, "gateway").put("rate_limits", new JsonObject().put("enabled", false));
     // tests check out many times as one buyer; the hoarding tests set checkout.max_open_per_buyer back
     section(config, "checkout").put("max_open_per_buyer", 1_000);
     // tests run side by side: the TCP event bus bridge takes a free port, never the default 7000
