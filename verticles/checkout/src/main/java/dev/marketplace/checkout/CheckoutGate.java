@@ -59,8 +59,6 @@ final class CheckoutGate {
     }
   }
 
-  /** A cart known to need no product check (only the open-checkout cap applies). */
-  private static final JsonObject EMPTY_CART = new JsonObject().put("lines", new JsonArray());
   private final Vertx vertx;
   private final Pool pool;
   private final SoldOutView soldOut;
@@ -186,22 +184,6 @@ final class CheckoutGate {
     refusals.clear();
     vertx.eventBus().send(SalesAddresses.REPORT, new JsonObject().put("counts", counts));
     LOG.debug("Reported {} refusal counts to sales", counts.size());
-  }
-
-  /**
-   * The cart as checkout would read it, for the checks above; null when it cannot be read (the saga's
-   * own first step then answers as it always did).
-   */
-  Future<JsonObject> peekCart(String userId, java.util.UUID cartId) {
-    if (soldOut.isEmpty() && !sales.any()) {
-      // nothing is sold out and no sale runs: no product check can refuse, so no cart read for it
-      return Future.succeededFuture(EMPTY_CART);
-    }
-    JsonObject request = new JsonObject().put("cart_id", cartId.toString()).put("user_id", userId);
-    return Bus.request(vertx, dev.marketplace.contracts.cart.CartAddresses.CHECKOUT_VIEW, request,
-        Bus.options(admitTimeoutMs).addHeader(BusHeaders.USER_ID, userId))
-      .map(cart -> cart.getJsonArray("lines") == null || cart.getJsonArray("lines").isEmpty() ? null : cart)
-      .otherwise((JsonObject) null);
   }
 
   static List<String> productIds(JsonObject cart) {

@@ -60,8 +60,12 @@ final class CheckoutService {
     String ticket = v.optionalString("queue_ticket", 1, 200);
     v.throwIfInvalid();
     String hash = requestHash(cartId, method);
-    return gate.peekCart(userId, cartId)
-      .compose(cart -> gate.pass(userId, key, cart, ticket, () -> repository.insert(UUID.randomUUID(), userId, key, hash, cartId, method, owner)))
+    UUID sagaId = UUID.randomUUID();
+    // the cart is read before the saga row exists (it changes nothing); the row starts from its answer
+    return driver.firstStep(sagaId, userId, cartId)
+      // big sales: sold out, the waiting room and the open-checkout cap decide before any row is written
+      .compose(first -> gate.pass(userId, key, first.state() == SagaState.CART_LOADED ? first.cart() : null, ticket,
+        () -> repository.insert(new SagaRepository.NewSaga(sagaId, userId, key, hash, cartId, method, first))))
       .compose(inserted -> {
       if (inserted.isPresent()) {
         return driver.drive(inserted.get()).compose(saga -> answer(saga.id(), saga.outcome()));

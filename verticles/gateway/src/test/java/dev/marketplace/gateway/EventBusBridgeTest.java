@@ -71,6 +71,15 @@ class EventBusBridgeTest {
         msg.fail(ErrorCode.NOT_FOUND.code(), new JsonObject().put("detail", "No such product.").encode());
       }
     }).completion());
+    // HTTP reads cards as bytes with an ETag (the same JSON as GET)
+    await(vertx.eventBus().<JsonObject>consumer(CatalogAddresses.CARD, msg -> {
+      if (MY_ORDER.equals(msg.body().getString("id"))) {
+        msg.reply(io.vertx.core.buffer.Buffer.buffer(new JsonObject().put("id", MY_ORDER).put("title", "Чайник").encode()),
+          new io.vertx.core.eventbus.DeliveryOptions().addHeader(CatalogAddresses.ETAG_HEADER, "\"v1\""));
+      } else {
+        msg.fail(ErrorCode.NOT_FOUND.code(), new JsonObject().put("detail", "No such product.").encode());
+      }
+    }).completion());
     await(vertx.eventBus().<JsonObject>consumer(OrdersAddresses.LIST, msg -> msg.reply(new JsonObject()
       .put("items", new JsonArray().add(new JsonObject().put("buyer_id", msg.headers().get(BusHeaders.USER_ID))))
       .put("page", msg.body()))).completion());

@@ -8,6 +8,7 @@ import dev.marketplace.contracts.inventory.InventoryAddresses;
 import dev.marketplace.platform.ComponentVerticle;
 import dev.marketplace.platform.bus.Bus;
 import dev.marketplace.platform.bus.Caller;
+import dev.marketplace.platform.jobs.RetentionJob;
 import dev.marketplace.platform.kafka.ConsumeLoop;
 import dev.marketplace.platform.kafka.ConsumedRecord;
 import dev.marketplace.platform.validation.JsonValidator;
@@ -86,6 +87,11 @@ public class InventoryVerticle extends ComponentVerticle {
     ttls = new ReservationTtls(vertx, pool);
     return Future.all(soldOut.start(), ttls.start(settings.getLong("reservation_ttl_refresh_ms", 1000L)))
       .compose(v -> startOrdersConsumer());
+  }
+
+  @Override
+  protected List<RetentionJob.Purge> retentionPurges() {
+    return InventoryRetention.purges(pool, config());
   }
 
   @Override

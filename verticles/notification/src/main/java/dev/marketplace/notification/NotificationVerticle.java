@@ -4,6 +4,7 @@ import dev.marketplace.contracts.Components;
 import dev.marketplace.contracts.Topics;
 import dev.marketplace.contracts.notification.NotificationAddresses;
 import dev.marketplace.platform.ComponentVerticle;
+import dev.marketplace.platform.jobs.RetentionJob;
 import dev.marketplace.platform.kafka.ConsumeLoop;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
@@ -107,6 +108,11 @@ public class NotificationVerticle extends ComponentVerticle {
     }
     smsStub = new SmsGatewayStub();
     return smsStub.start(vertx, stub.getString("host", "127.0.0.1"), stub.getInteger("port")).mapEmpty();
+  }
+
+  @Override
+  protected List<RetentionJob.Purge> retentionPurges() {
+    return InboxRetention.purges(pool, config());
   }
 
   @Override

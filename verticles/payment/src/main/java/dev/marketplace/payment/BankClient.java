@@ -9,6 +9,7 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.HttpRequest;
 import io.vertx.ext.web.client.HttpResponse;
 import io.vertx.ext.web.client.WebClient;
+import io.vertx.ext.web.client.WebClientOptions;
 import io.vertx.core.buffer.Buffer;
 
 /**
@@ -45,7 +46,9 @@ final class BankClient {
       ? "http://127.0.0.1:" + bank.getInteger("port", 8089)
       : configured.replaceAll("/+$", "");
     this.timeoutMs = payment.getLong("bank_timeout_ms", 3_000L);
-    this.client = WebClient.create(vertx);
+    // keep-alive connections enough for the load: every checkout and refund is a call
+    this.client = WebClient.create(vertx, new WebClientOptions().setKeepAlive(true),
+      new io.vertx.core.http.PoolOptions().setHttp1MaxSize(payment.getInteger("bank_pool_size", 64)));
     this.breaker = CircuitBreaker.create("bank", vertx, new CircuitBreakerOptions()
       .setMaxFailures(payment.getInteger("breaker_max_failures", 5))
       .setResetTimeout(payment.getLong("breaker_reset_ms", 10_000L))

@@ -5,6 +5,7 @@ import dev.marketplace.contracts.EventEnvelope;
 import dev.marketplace.contracts.Topics;
 import dev.marketplace.contracts.payment.PaymentAddresses;
 import dev.marketplace.platform.ComponentVerticle;
+import dev.marketplace.platform.jobs.RetentionJob;
 import dev.marketplace.platform.kafka.ConsumeLoop;
 import dev.marketplace.platform.kafka.ConsumedRecord;
 import dev.marketplace.platform.security.Secrets;
@@ -58,7 +59,8 @@ public class PaymentVerticle extends ComponentVerticle {
     String secret = Secrets.require(config(), "bank", "shared_secret");
     bank = new BankClient(vertx, config());
     repository = new PaymentRepository(pool);
-    service = new PaymentService(repository, bank, outbox, relay, secret, new OrdersNotifier(vertx, busTimeoutMs(), repository));
+    service = new PaymentService(repository, bank, outbox, relay, secret, new OrdersNotifier(vertx, busTimeoutMs(), repository),
+      new CheckoutNotifier(vertx, busTimeoutMs()));
     serve(PaymentAddresses.START, msg -> service.start(msg.body()));
     serve(PaymentAddresses.VOID, msg -> service.voidPayment(msg.body()));
     serve(PaymentAddresses.REFUND, msg -> service.refund(msg.body()));
@@ -93,6 +95,11 @@ public class PaymentVerticle extends ComponentVerticle {
     }
     // refund and void are idempotent: a redelivered event changes nothing
     return service.orderCancelled(orderId, event.data().getString("reason"));
+  }
+
+  @Override
+  protected List<RetentionJob.Purge> retentionPurges() {
+    return PaymentRetention.purges(pool, config());
   }
 
   @Override

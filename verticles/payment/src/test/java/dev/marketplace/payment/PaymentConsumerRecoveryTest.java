@@ -181,7 +181,7 @@ class PaymentConsumerRecoveryTest {
       .put("amount", new JsonObject().put("amount", 2500).put("currency", "RUB")).put("method", "card");
     await(Bus.request(vertx, PaymentAddresses.START, start, 10_000));
     String body = new JsonObject().put("event_id", UUID.randomUUID().toString()).put("id", "bank-" + paymentId).put("reference", paymentId)
-      .put("status", BankApi.CAPTURED).put("amount", 2500).put("currency", "RUB").put("order_id", orderId).encode();
+      .put("status", BankApi.CAPTURED).put("amount", new JsonObject().put("amount", 2500).put("currency", "RUB")).put("order_id", orderId).encode();
     JsonObject callback = new JsonObject().put("body", body).put("signature", BankApi.sign(SECRET, body.getBytes(StandardCharsets.UTF_8)));
     assertThat(await(Bus.request(vertx, PaymentAddresses.CALLBACK, callback, 10_000)).getString("status")).isEqualTo("CAPTURED");
     return orderId;

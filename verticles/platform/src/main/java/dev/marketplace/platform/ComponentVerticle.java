@@ -3,6 +3,7 @@ package dev.marketplace.platform;
 import dev.marketplace.contracts.Addresses;
 import dev.marketplace.contracts.DeadLetterAddresses;
 import dev.marketplace.platform.bus.Bus;
+import dev.marketplace.platform.jobs.RetentionJob;
 import dev.marketplace.platform.kafka.ConsumeLoop;
 import dev.marketplace.platform.kafka.DeadLetters;
 import dev.marketplace.platform.outbox.Outbox;
@@ -32,6 +33,7 @@ public abstract class ComponentVerticle extends VerticleBase {
   private final List<MessageConsumer<?>> consumers = new ArrayList<>();
   private final Map<String, ConsumeLoop> loops = new LinkedHashMap<>();
   private DeadLetters deadLetters;
+  private RetentionJob retention;
 
   /** The component's name: its schema, its config section and the prefix of its addresses. */
   protected abstract String name();
@@ -52,6 +54,15 @@ public abstract class ComponentVerticle extends VerticleBase {
   }
 
   protected Future<?> stopComponent() {
+    return Future.succeededFuture();
+  }
+
+  /**
+   * Whether the component can do its work now; a failure (a coded {@code ReplyException}) makes
+   * its ping fail, so {@code /ready} reports it DOWN with that code (for example while catalog
+   * builds its first search index).
+   */
+  protected Future<Void> readiness() {
     return Future.succeededFuture();
   }
 
@@ -97,6 +108,32 @@ public abstract class ComponentVerticle extends VerticleBase {
     return loop.start().map(loop);
   }
 
+  /**
+   * What this component purges when it is old enough (see {@link RetentionJob}); called once
+   * {@link #startComponent()} is done. Replayed dead letters ({@code retention.dead_letters},
+   * 30 days) are purged for every component that consumes.
+   */
+  protected List<RetentionJob.Purge> retentionPurges() {
+    return List.of();
+  }
+
+  /** The retention job ({@code null} when there is nothing to purge). */
+  protected RetentionJob retention() {
+    return retention;
+  }
+
+  private void startRetention() {
+    List<RetentionJob.Purge> purges = new ArrayList<>(retentionPurges());
+    if (deadLetters != null) {
+      purges.add(new RetentionJob.Purge("replayed dead letters",
+        RetentionJob.age(config(), "dead_letters", java.time.Duration.ofDays(30)), deadLetters::purgeReplayed));
+    }
+    if (!purges.isEmpty()) {
+      retention = new RetentionJob(vertx, config(), name(), purges);
+      retention.start();
+    }
+  }
+
   /** This component's dead letters ({@code null} before the first {@link #consume}). */
   protected DeadLetters deadLetters() {
     return deadLetters;
@@ -117,9 +154,10 @@ public abstract class ComponentVerticle extends VerticleBase {
       .compose(v -> startRelay())
       .compose(v -> startComponent())
       .compose(v -> {
+        startRetention();
         // the ping goes last: a component that answers it is fully set up
-        serve(Addresses.ping(name()), msg -> Future.succeededFuture(
-          new JsonObject().put("component", name()).put("node", nodeId())));
+        serve(Addresses.ping(name()), msg -> readiness().map(
+          ok -> new JsonObject().put("component", name()).put("node", nodeId())));
         List<Future<Void>> registrations = new ArrayList<>();
         for (MessageConsumer<?> consumer : consumers) {
           registrations.add(consumer.completion());
@@ -138,6 +176,9 @@ public abstract class ComponentVerticle extends VerticleBase {
 
   @Override
   public final Future<?> stop() {
+    if (retention != null) {
+      retention.stop();
+    }
     List<Future<?>> unregistered = new ArrayList<>();
     for (MessageConsumer<?> consumer : consumers) {
       unregistered.add(consumer.unregister());
