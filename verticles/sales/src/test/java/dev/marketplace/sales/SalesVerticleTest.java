@@ -32,6 +32,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 /** The sales component on real PostgreSQL, with a fake catalog and inventory. */
 class SalesVerticleTest {
   private static Vertx vertx;
+  private static io.vertx.sqlclient.Pool db;
   private static final Set<String> catalog = ConcurrentHashMap.newKeySet();
 
   @BeforeAll
@@ -56,6 +57,7 @@ class SalesVerticleTest {
       msg.reply(new JsonObject().put("items", items));
     });
     await(vertx.deployVerticle(new SalesVerticle(), new DeploymentOptions().setConfig(config)));
+    db = dev.marketplace.platform.pg.PgSupport.pool(vertx, config, 1);
   }
 
   @AfterAll
@@ -185,8 +187,15 @@ class SalesVerticleTest {
     }
     long[] admittedAt = new long[buyers];
     int left = buyers;
-    long deadline = System.currentTimeMillis() + 10_000;
+    long deadline = System.currentTimeMillis() + 20_000;
+    List<double[]> samples = new ArrayList<>();
     while (left > 0 && System.currentTimeMillis() < deadline) {
+      // the horizon as PostgreSQL keeps it, while tickets still wait (what the sale grants)
+      var row = await(db.preparedQuery("SELECT horizon, extract(epoch FROM horizon_at)::float8 AS at FROM sales.sale WHERE id = $1")
+        .execute(io.vertx.sqlclient.Tuple.of(UUID.fromString(sale.getString("id"))))).iterator().next();
+      if (row.getValue("at") != null && row.getDouble("horizon") > 2 && row.getDouble("horizon") < buyers - 2) {
+        samples.add(new double[] {row.getDouble("at"), row.getDouble("horizon")});
+      }
       for (int i = 0; i < buyers; i++) {
         if (admittedAt[i] == 0 && admit("rate-" + i, p, tickets.get(i)).getBoolean("admitted")) {
           admittedAt[i] = System.currentTimeMillis();
@@ -205,8 +214,12 @@ class SalesVerticleTest {
       // seen admitted in ticket order, up to one pass of the polling loop
       assertThat(admittedAt[i]).as("buyer %d after buyer %d", i, i - 1).isGreaterThanOrEqualTo(admittedAt[i - 1] - 150);
     }
-    double measured = admissionRate(admittedAt);
-    assertThat(measured).isBetween(rate * 0.9, rate * 1.1);
+    assertThat(samples.size()).isGreaterThanOrEqualTo(2);
+    double[] first = samples.get(0);
+    double[] last = samples.get(samples.size() - 1);
+    assertThat((last[1] - first[1]) / (last[0] - first[0])).as("admissions granted per second").isBetween(rate * 0.9, rate * 1.1);
+    // as the buyers saw it (polling on a loaded machine: noisier)
+    assertThat(admissionRate(admittedAt)).isBetween(rate * 0.5, rate * 1.5);
 
     JsonObject view = await(as("admin-1", "admin", SalesAddresses.GET, new JsonObject().put("sale_id", sale.getString("id"))));
     assertThat(view.getLong("admitted")).isEqualTo(buyers);
