@@ -83,7 +83,9 @@ curl -fs -o /dev/null -H 'Content-Type: application/json' -d "{\"email\":\"$ADMI
 java -jar "$JAR" admin grant "$ADMIN_EMAIL" --pg-url "$PG_URL" >/dev/null
 
 OUT=$(mktemp -t bench-sale-out-XXXX)
-java -Xmx512m scripts/bench/FlashSaleBench.java --gateway="$BASE" --buyers="$BUYERS" --units="$UNITS" --inflight="$INFLIGHT" \
+BENCH_CLASSES=$(mktemp -d -t bench-sale-classes-XXXX)
+javac -d "$BENCH_CLASSES" scripts/bench/FlashSaleBench.java
+java -Xmx512m -cp "$BENCH_CLASSES" FlashSaleBench --gateway="$BASE" --buyers="$BUYERS" --units="$UNITS" --inflight="$INFLIGHT" \
   --hammer-seconds="$HAMMER_SECONDS" --admit-per-second="$ADMIT_PER_SECOND" \
   --admin-email="$ADMIN_EMAIL" --admin-password="$ADMIN_PASSWORD" | tee "$OUT"
 grep -E '^(no waiting room|waiting room)' "$OUT" | while read -r line; do
