@@ -39,7 +39,7 @@ LOG="$DATA_DIR.log"
 CONFIG="$DATA_DIR.json"
 echo '{"gateway": {"rate_limits": {"enabled": false}}}' > "$CONFIG"
 # shellcheck disable=SC2086
-java ${JAVA_OPTS:--Xmx1g} -jar "$JAR" --data-dir "$DATA_DIR" --http-port "$HTTP_PORT" --bank-port "$BANK_PORT" --config "$CONFIG" >"$LOG" 2>&1 &
+java ${JAVA_OPTS:--Xmx1g} -jar "$JAR" --data-dir "$DATA_DIR" --http-port "$HTTP_PORT" --bank-port "$BANK_PORT" --bridge-port "$(free_port)" --config "$CONFIG" >"$LOG" 2>&1 &
 JAR_PID=$!
 trap 'kill -TERM $JAR_PID 2>/dev/null; wait $JAR_PID 2>/dev/null || true; [[ -n "${KEEP:-}" ]] || rm -rf "$DATA_DIR" "$CONFIG"' EXIT
 for _ in $(seq 1 240); do
