@@ -73,7 +73,7 @@ cat >"$WORK/node.json" <<JSON
 JSON
 echo "== starting catalog + gateway + auth (-Xmx$HEAP); the catalog builds its index from the table"
 java -Xms"$HEAP" -Xmx"$HEAP" -XX:+UseG1GC -jar "$JAR" node --components catalog,gateway,auth --pg-url "$PG_URL" --kafka "$KAFKA" \
-  --http-port "$HTTP_PORT" --config "$WORK/node.json" >"$WORK/node.log" 2>&1 &
+  --http-port "$HTTP_PORT" --bridge-port "${BRIDGE_PORT:-0}" --config "$WORK/node.json" >"$WORK/node.log" 2>&1 &
 NODE_PID=$!
 PIDS+=($NODE_PID)
 for _ in $(seq 1 600); do
