@@ -17,11 +17,16 @@ import static dev.marketplace.gateway.GatewayContext.API;
  * {@code POST /api/v1/checkout} {@code {cart_id, payment_method}} + header {@code Idempotency-Key}:
  * 201 {@code {order_id, status, payment_url, reserved_until}}; the same key answers the same result,
  * the same key with another body is 422, a checkout that cannot go on is 409 with {@code code} and
- * the cancelled {@code order_id}. The saga may take seconds (the bank), so the bus request waits
+ * the cancelled {@code order_id}. During a big sale a buyer not admitted yet gets 202
+ * {@code {status:"QUEUED", queue_ticket, position, retry_after_ms, sale_id}} (+ {@code Retry-After})
+ * and retries with the ticket (body {@code queue_ticket} or header {@code X-Queue-Ticket}).
+ * The saga may take seconds (the bank), so the bus request waits
  * {@code checkout.request_timeout_ms} (default 30 s) rather than the default bus timeout.
  */
 public final class CheckoutRoutes implements RouteModule {
   static final String IDEMPOTENCY_KEY = "Idempotency-Key";
+  /** A waiting-room ticket may come as this header instead of the body's {@code queue_ticket}. */
+  static final String QUEUE_TICKET = "X-Queue-Ticket";
 
   @Override
   public void mount(Router router, GatewayContext gateway) {
@@ -42,10 +47,19 @@ public final class CheckoutRoutes implements RouteModule {
     // idempotent by the key: an attempt that went to a node that died is sent again to another node;
     // a repeat that finds the saga running elsewhere waits for its outcome
     long attemptMs = section.getLong("request_attempt_timeout_ms", 4_000L);
-    RetryingRequest.request(gateway.vertx(), CheckoutAddresses.START, body.copy().put("idempotency_key", key.strip()),
-        gateway.deliveryOptions(ctx, timeoutMs), attemptMs, timeoutMs)
+    JsonObject request = body.copy().put("idempotency_key", key.strip());
+    String ticket = ctx.request().getHeader(QUEUE_TICKET);
+    if (ticket != null && !ticket.isBlank() && !request.containsKey("queue_ticket")) {
+      request.put("queue_ticket", ticket.strip());
+    }
+    RetryingRequest.request(gateway.vertx(), CheckoutAddresses.START, request, gateway.deliveryOptions(ctx, timeoutMs), attemptMs, timeoutMs)
       .onComplete(ar -> {
-        if (ar.succeeded()) {
+        if (ar.succeeded() && "QUEUED".equals(ar.result().getString("status"))) {
+          // a big sale's waiting room: nothing was ordered; come back with the ticket
+          long retryMs = ar.result().getLong("retry_after_ms", 1000L);
+          ctx.response().putHeader("Retry-After", String.valueOf(Math.max(1, (retryMs + 999) / 1000)));
+          GatewayContext.sendJson(ctx, 202, ar.result());
+        } else if (ar.succeeded()) {
           GatewayContext.sendJson(ctx, 201, ar.result());
         } else {
           ProblemResponses.send(ctx, ar.cause());
