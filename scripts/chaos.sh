@@ -93,7 +93,7 @@ stop_load_and_report() { # name pg-url detail
   echo "== $1 ($3)"
   echo "$summary"
   echo "audit:"; echo "$audit"
-  printf '%s\t%s\t%s\t%s\n' "$1" "$3" "$summary" "$(echo "$audit" | grep -m1 -Ei '^(audit|ok|problems|FAIL)' || echo "$audit" | tail -1)" >> "$RESULTS"
+  printf '%s\t%s\t%s\t%s\n' "$1" "$3" "$summary" "$(echo "$audit" | grep -m1 -E '^AUDIT' || echo "$audit" | tail -1)" >> "$RESULTS"
 }
 
 # ---------------------------------------------------------------- the 3-node cluster
