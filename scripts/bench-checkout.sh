@@ -1,15 +1,32 @@
 #!/usr/bin/env bash
-# Checkout throughput: to PENDING_PAYMENT, and through the bank simulator's 3DS page to PAID.
-#   scripts/bench-checkout.sh [checkouts=300] [concurrency=16]             all-in-one fat jar (--ephemeral)
-#   MODE=cluster scripts/bench-checkout.sh [checkouts=300] [concurrency=16] 2-node local cluster (scripts/cluster.sh)
-# Runs scripts/bench/CheckoutBench.java (JDK only) against the public API and prints checkouts/s,
-# p50/p99 of POST /checkout, orders/s to PAID and confirm-to-PAID p50/p99; stops what it started.
-# The all-in-one run uses an ephemeral PostgreSQL (fsync off); the cluster's infra keeps fsync on.
+# Checkout and payment throughput, in one run on one machine (issue 11):
+#   scripts/bench-checkout.sh [checkouts=3000] [inflight=64,256]            all-in-one fat jar on a durable data dir
+#   MODE=cluster scripts/bench-checkout.sh [checkouts] [inflight]          2-node local cluster (scripts/cluster.sh)
+# It prints, against the same PostgreSQL:
+#   - that PostgreSQL is durable (fsync and synchronous_commit as the server reports them);
+#   - pgbench's checkout-shaped transaction (decrement a random SKU of 10,000 + insert an order +
+#     insert an outbox row, one transaction, 32 clients, PGBENCH_SECONDS=15), in tps;
+#   - checkouts to PENDING_PAYMENT and confirm-to-PAID at each in-flight level, with p50/p99 and
+#     the ratio checkouts/s ÷ pgbench tps;
+#   - a flash sale: FLASH_ATTEMPTS=2000 checkouts by FLASH_BUYERS=40 buyers of one SKU with
+#     FLASH_UNITS=500 units, 64 in flight: attempts/s, wins (must equal the units), refusals, 5xx;
+#   - per phase, the CPU of the load generator, the marketplace JVM(s), PostgreSQL and the machine;
+#   - the load average before and after, and `marketplace.jar audit` at the end (must be OK).
+# Env: BUYERS (200), CONFIG (a JSON config file for the marketplace), JAVA_OPTS (-Xmx1g; cluster: -Xmx768m),
+#      PHASES (checkout,flash), KEEP=1 keeps the data dir.
 set -euo pipefail
+# load tests must not be rate limited (gateway.rate_limits.enabled)
+export MARKETPLACE_GATEWAY_RATE_LIMITS_ENABLED=false
 cd "$(dirname "$0")/.."
-CHECKOUTS="${1:-300}"
-CONCURRENCY="${2:-16}"
+CHECKOUTS="${1:-3000}"
+INFLIGHT="${2:-64,256}"
 MODE="${MODE:-all-in-one}"
+BUYERS="${BUYERS:-200}"
+PGBENCH_SECONDS="${PGBENCH_SECONDS:-15}"
+FLASH_ATTEMPTS="${FLASH_ATTEMPTS:-2000}"
+FLASH_UNITS="${FLASH_UNITS:-500}"
+FLASH_BUYERS="${FLASH_BUYERS:-40}"
+PHASES="${PHASES:-checkout,flash}"
 JAR=verticles/app/target/marketplace.jar
 if [[ ! -f "$JAR" ]]; then
   echo "Building $JAR ..."
@@ -18,33 +35,102 @@ fi
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
 wait_ready() { # url pid
   for _ in $(seq 1 180); do
-    if curl -fs "$1/health" >/dev/null 2>&1; then return 0; fi
+    if curl -fs "$1/ready" >/dev/null 2>&1; then return 0; fi
     if [[ -n "${2:-}" ]] && ! kill -0 "$2" 2>/dev/null; then echo "the marketplace died"; exit 1; fi
     sleep 1
   done
   echo "timed out waiting for $1"; exit 1
 }
 echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(java -version 2>&1 | head -1)"
+echo "load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
+CONFIG_ARGS=()
+if [[ -n "${CONFIG:-}" ]]; then CONFIG_ARGS=(--config "$CONFIG"); echo "config: $CONFIG $(tr -d '\n ' < "$CONFIG")"; fi
 
 if [[ "$MODE" == "cluster" ]]; then
   export STATE_DIR="${STATE_DIR:-$(mktemp -d -t bench-cluster-XXXX)}"
   export PG_PORT="$(free_port)" KAFKA_PORT="$(free_port)" BANK_PORT="$(free_port)"
-  export HTTP_BASE_PORT="${HTTP_BASE_PORT:-18080}"
+  export HTTP_BASE_PORT="${HTTP_BASE_PORT:-$(free_port)}"
+  export JAVA_OPTS="${JAVA_OPTS:--Xmx768m}"
   # a cluster of its own: never join (or be joined by) another local cluster
   export CLUSTER_NAME="bench-checkout-$$"
-  trap 'scripts/cluster.sh down' EXIT
+  trap 'scripts/cluster.sh down; [[ -n "${KEEP:-}" ]] || rm -rf "$STATE_DIR"' EXIT
   RATE_LIMITS=off scripts/cluster.sh up 2
+  PG_URL="$(grep '^pg-url=' "$STATE_DIR/infra.log" | head -1 | cut -d= -f2-)"
   GATEWAYS="http://127.0.0.1:$HTTP_BASE_PORT,http://127.0.0.1:$((HTTP_BASE_PORT + 1))"
-  echo "2-node cluster up (state $STATE_DIR); $CHECKOUTS checkouts, $CONCURRENCY in flight, round-robin over both gateways"
+  SERVER_PIDS="$(cat "$STATE_DIR/node-1.pid"),$(cat "$STATE_DIR/node-2.pid"),$(cat "$STATE_DIR/infra.pid")"
+  echo "2-node cluster up (state $STATE_DIR); checkouts round-robin over both gateways"
 else
   HTTP_PORT=$(free_port)
   BANK_PORT=$(free_port)
-  LOG=$(mktemp -t bench-checkout-XXXX.log)
-  MARKETPLACE_GATEWAY_RATE_LIMITS_ENABLED=false java -Xmx1g -jar "$JAR" --ephemeral --http-port "$HTTP_PORT" --bank-port "$BANK_PORT" >"$LOG" 2>&1 &
+  DATA_DIR=$(mktemp -d -t bench-checkout-data-XXXX)
+  LOG="$DATA_DIR.log"
+  # shellcheck disable=SC2086
+  java ${JAVA_OPTS:--Xmx1g} -jar "$JAR" --data-dir "$DATA_DIR" --http-port "$HTTP_PORT" --bank-port "$BANK_PORT" "${CONFIG_ARGS[@]}" >"$LOG" 2>&1 &
   JAR_PID=$!
-  trap 'kill -TERM $JAR_PID 2>/dev/null; wait $JAR_PID 2>/dev/null || true' EXIT
+  trap 'kill -TERM $JAR_PID 2>/dev/null; wait $JAR_PID 2>/dev/null || true; [[ -n "${KEEP:-}" ]] || rm -rf "$DATA_DIR"' EXIT
   wait_ready "http://127.0.0.1:$HTTP_PORT" "$JAR_PID"
+  for _ in $(seq 1 30); do grep -q 'PostgreSQL:' "$LOG" && break; sleep 1; done
+  PG_URL="$(grep -m1 'PostgreSQL:' "$LOG" | awk '{print $2}')"
   GATEWAYS="http://127.0.0.1:$HTTP_PORT"
-  echo "all-in-one up on :$HTTP_PORT (log $LOG); $CHECKOUTS checkouts, $CONCURRENCY in flight"
+  SERVER_PIDS="$JAR_PID"
+  echo "all-in-one up on :$HTTP_PORT, data dir $DATA_DIR (log $LOG)"
 fi
-java scripts/bench/CheckoutBench.java "$GATEWAYS" "$CHECKOUTS" "$CONCURRENCY"
+PSQL=(psql -X -q -t -A -v ON_ERROR_STOP=1 "$PG_URL")
+echo "PostgreSQL $("${PSQL[@]}" -c 'SHOW server_version'): fsync=$("${PSQL[@]}" -c 'SHOW fsync'), synchronous_commit=$("${PSQL[@]}" -c 'SHOW synchronous_commit'), wal_sync_method=$("${PSQL[@]}" -c 'SHOW wal_sync_method') (durable only if both are on)"
+
+# pgbench: the checkout-shaped transaction, in a schema of its own on the same server
+"${PSQL[@]}" <<'SQL'
+SET client_min_messages = warning;
+DROP SCHEMA IF EXISTS pgbench_checkout CASCADE;
+CREATE SCHEMA pgbench_checkout;
+CREATE TABLE pgbench_checkout.stock (sku int PRIMARY KEY, available int NOT NULL CHECK (available >= 0));
+INSERT INTO pgbench_checkout.stock SELECT g, 1000000000 FROM generate_series(1, 10000) g;
+CREATE TABLE pgbench_checkout.orders (id uuid PRIMARY KEY, sku int NOT NULL, quantity int NOT NULL, created_at timestamptz NOT NULL DEFAULT now());
+CREATE TABLE pgbench_checkout.outbox (id bigserial PRIMARY KEY, topic text NOT NULL, payload jsonb NOT NULL, created_at timestamptz NOT NULL DEFAULT now());
+SQL
+PGB_SCRIPT=$(mktemp -t pgbench-checkout-XXXX.sql)
+cat >"$PGB_SCRIPT" <<'SQL'
+\set sku random(1, 10000)
+BEGIN;
+UPDATE pgbench_checkout.stock SET available = available - 1 WHERE sku = :sku AND available >= 1;
+INSERT INTO pgbench_checkout.orders (id, sku, quantity) VALUES (gen_random_uuid(), :sku, 1);
+INSERT INTO pgbench_checkout.outbox (topic, payload) VALUES ('orders.events', jsonb_build_object('type', 'OrderCreated', 'sku', :sku));
+COMMIT;
+SQL
+PGB_OUT=$(pgbench -n -c 32 -j 2 -T "$PGBENCH_SECONDS" -f "$PGB_SCRIPT" "$PG_URL" 2>&1)
+PGB_TPS=$(echo "$PGB_OUT" | grep -m1 -E '^tps' | sed -E 's/tps = ([0-9.]+).*/\1/')
+echo "pgbench checkout-shaped transaction, 32 clients, ${PGBENCH_SECONDS} s: $PGB_TPS tps (load average $(cut -d' ' -f1-3 /proc/loadavg))"
+"${PSQL[@]}" -c "SET client_min_messages = warning; DROP SCHEMA pgbench_checkout CASCADE"
+rm -f "$PGB_SCRIPT"
+
+OUT=$(mktemp -t bench-checkout-out-XXXX)
+java scripts/bench/CheckoutBench.java --gateways="$GATEWAYS" --checkouts="$CHECKOUTS" --inflight="$INFLIGHT" --buyers="$BUYERS" \
+  --flash-attempts="$FLASH_ATTEMPTS" --flash-units="$FLASH_UNITS" --flash-buyers="$FLASH_BUYERS" \
+  --server-pids="$SERVER_PIDS" --phases="$PHASES" | tee "$OUT"
+grep -E '^to PENDING_PAYMENT' "$OUT" | while read -r line; do
+  rate=$(echo "$line" | sed -E 's/.*= ([0-9.]+) checkouts\/s.*/\1/')
+  level=$(echo "$line" | sed -E 's/.*, ([0-9]+) in flight.*/\1/')
+  echo "ratio at $level in flight: $rate checkouts/s / $PGB_TPS pgbench tps = $(python3 -c "print(f'{$rate/$PGB_TPS:.3f}')")"
+done
+rm -f "$OUT"
+# what /metrics says about the saga's steps and the group commits (first gateway's node)
+curl -fs "${GATEWAYS%%,*}/metrics" | python3 -c '
+import sys, re, collections
+s = collections.defaultdict(float)
+for line in sys.stdin:
+    m = re.match(r"(checkout_saga_step_seconds|marketplace_batch_size)_(sum|count)\{(.*)\} (\S+)", line)
+    if m:
+        labels = dict(re.findall(r"(\w+)=\"([^\"]*)\"", m.group(3)))
+        key = (m.group(1), labels.get("step") or labels.get("batch"), labels.get("outcome", ""))
+        s[key + (m.group(2),)] += float(m.group(4))
+for (name, what, outcome, kind) in sorted(k for k in s if k[3] == "count"):
+    n = s[(name, what, outcome, "count")]; total = s[(name, what, outcome, "sum")]
+    if n == 0: continue
+    if name == "marketplace_batch_size":
+        print(f"  group commit {what}: {int(n)} transactions, mean {total / n:.1f} requests each")
+    else:
+        print(f"  saga step {what} ({outcome}): {int(n)} steps, mean {1000 * total / n:.1f} ms")
+' || true
+echo "load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "audit:"
+java -jar "$JAR" audit --pg-url "$PG_URL"

@@ -1,167 +1,346 @@
+import java.lang.management.ManagementFactory;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
  * Checkout load generator for scripts/bench-checkout.sh, JDK only (a single-file source program),
- * driving only the public HTTP API (gateway) and the bank simulator's 3DS page:
+ * driving only the public HTTP API (gateway) and the bank simulator's 3DS page.
  * <ol>
- *   <li>set-up: a seller with PRODUCTS products and plenty of stock; BUYERS buyers, each with the
- *   products in the cart;</li>
- *   <li>phase 1: CHECKOUTS POST /checkout calls, CONCURRENCY in flight (each with its own
- *   Idempotency-Key; a buyer's cart is checked out several times): checkouts/s to PENDING_PAYMENT
- *   and latency p50/p99;</li>
- *   <li>phase 2: every resulting payment is confirmed on the bank's 3DS page and its order polled
- *   (GET /orders/{id}) until PAID: payments/s through the bank to PAID and confirm-to-PAID p50/p99.</li>
+ *   <li>set-up: a seller with PRODUCTS products and plenty of stock; BUYERS buyers, each with one
+ *   product in the cart;</li>
+ *   <li>per in-flight level C (e.g. 64 and 256): CHECKOUTS {@code POST /checkout} calls with C in
+ *   flight (each its own Idempotency-Key): checkouts/s to PENDING_PAYMENT, p50/p99; then every
+ *   resulting payment confirmed on the bank's 3DS page with C orders in flight between the confirm
+ *   and the moment {@code GET /orders/{id}} says PAID: orders/s and confirm-to-PAID p50/p99;</li>
+ *   <li>flash sale: one new SKU with UNITS units, FLASH_BUYERS buyers, ATTEMPTS checkouts with 64 in
+ *   flight: attempts/s, wins (must equal UNITS), refusals, 5xx (must be 0).</li>
  * </ol>
- * java scripts/bench/CheckoutBench.java http://127.0.0.1:8080[,http://127.0.0.1:8081] [checkouts=300] [concurrency=16] [buyers=20] [products=10]
- * (several gateways: set-up and polling use the first, checkouts go round-robin to all)
+ * Each phase also prints the CPU it used: this load generator's own (so one can tell it is not the
+ * bottleneck), the marketplace JVMs' (pids in --server-pids), PostgreSQL's (processes named
+ * postgres) and the whole machine's (other work included, from /proc/stat).
+ *
+ * java scripts/bench/CheckoutBench.java --gateways=http://127.0.0.1:8080[,...] [--checkouts=3000]
+ *   [--inflight=64,256] [--buyers=200] [--products=10] [--flash-attempts=2000] [--flash-units=500]
+ *   [--flash-buyers=40] [--server-pids=123,456] [--phases=checkout,flash]
  */
 public class CheckoutBench {
   private static final String PASSWORD = "Bench-Pass-2024";
   private static final Pattern STRING_FIELD = Pattern.compile("\"%s\"\\s*:\\s*\"([^\"]*)\"");
+  private static final long TICKS_PER_SECOND = 100;
 
-  record Buyer(String token, String cartId) {
+  record Buyer(String token, String cartId, String productId) {
   }
+
+  record Pending(String orderId, String paymentUrl, String token) {
+  }
+
+  static Map<String, String> opts = new HashMap<>();
+  static HttpClient http;
+  static List<Integer> serverPids = new ArrayList<>();
 
   public static void main(String[] args) throws Exception {
-    String[] gateways = (args.length > 0 ? args[0] : "http://127.0.0.1:8080").split(",");
+    for (String a : args) {
+      int eq = a.indexOf('=');
+      opts.put(a.substring(2, eq < 0 ? a.length() : eq), eq < 0 ? "true" : a.substring(eq + 1));
+    }
+    String[] gateways = opt("gateways", "http://127.0.0.1:8080").split(",");
     String base = gateways[0];
-    int checkouts = args.length > 1 ? Integer.parseInt(args[1]) : 300;
-    int concurrency = args.length > 2 ? Integer.parseInt(args[2]) : 16;
-    int buyerCount = args.length > 3 ? Integer.parseInt(args[3]) : 20;
-    int productCount = args.length > 4 ? Integer.parseInt(args[4]) : 10;
-    HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(5)).build();
-
-    String seller = token(http, base, "seller");
-    List<String> products = new ArrayList<>();
-    for (int i = 0; i < productCount; i++) {
-      HttpResponse<String> created = send(http, "POST", base + "/api/v1/seller/products", seller,
-        "{\"title\":\"Bench product " + i + "\",\"description\":\"for the checkout benchmark\",\"brand\":\"Bench\","
-          + "\"category_id\":" + categoryId(http, base) + ",\"price\":{\"amount\":" + (1000 + i) + ",\"currency\":\"RUB\"},\"attributes\":{}}");
-      expect(created, 201, "create product");
-      String id = field(created.body(), "id");
-      expect(send(http, "PUT", base + "/api/v1/seller/products/" + id + "/stock", seller,
-        "{\"warehouse\":\"main\",\"quantity\":1000000}"), 200, "set stock");
-      products.add(id);
+    int checkouts = Integer.parseInt(opt("checkouts", "3000"));
+    int[] levels = Arrays.stream(opt("inflight", "64,256").split(",")).mapToInt(Integer::parseInt).toArray();
+    int buyerCount = Integer.parseInt(opt("buyers", "200"));
+    int productCount = Integer.parseInt(opt("products", "10"));
+    for (String p : opt("server-pids", "").split(",")) {
+      if (!p.isBlank()) {
+        serverPids.add(Integer.parseInt(p.trim()));
+      }
     }
-    List<Buyer> buyers = new ArrayList<>();
-    for (int i = 0; i < buyerCount; i++) {
-      String token = token(http, base, "buyer");
-      expect(send(http, "POST", base + "/api/v1/cart/items", token,
-        "{\"product_id\":\"" + products.get(i % products.size()) + "\",\"quantity\":1}"), -1, "add to cart");
-      HttpResponse<String> cart = send(http, "GET", base + "/api/v1/cart", token, null);
-      expect(cart, 200, "get cart");
-      buyers.add(new Buyer(token, field(cart.body(), "id")));
-    }
-    System.out.printf("set-up: %d products, %d buyers%n", products.size(), buyers.size());
+    List<String> phases = Arrays.asList(opt("phases", "checkout,flash").split(","));
+    http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(5))
+      .executor(Executors.newFixedThreadPool(4)).build();
 
-    run(http, gateways, buyers, Math.min(50, checkouts), concurrency, new ArrayList<>(), new ArrayList<>()); // warm-up
-
-    List<Long> checkoutMs = Collections.synchronizedList(new ArrayList<>());
-    List<String[]> pending = Collections.synchronizedList(new ArrayList<>());
-    long started = System.nanoTime();
-    AtomicInteger failed = run(http, gateways, buyers, checkouts, concurrency, checkoutMs, pending);
-    double seconds = (System.nanoTime() - started) / 1e9;
-    System.out.printf("phase 1, to PENDING_PAYMENT: %d checkouts in %.1f s = %.1f checkouts/s; latency p50 %.1f ms, p99 %.1f ms; %d not 201%n",
-      pending.size(), seconds, pending.size() / seconds, pct(checkoutMs, 50), pct(checkoutMs, 99), failed.get());
-
-    List<Long> paidMs = Collections.synchronizedList(new ArrayList<>());
-    Semaphore inFlight = new Semaphore(concurrency);
-    List<CompletableFuture<Void>> all = new ArrayList<>();
-    AtomicInteger notPaid = new AtomicInteger();
-    started = System.nanoTime();
-    for (String[] p : pending) {
-      inFlight.acquire();
-      all.add(CompletableFuture.runAsync(() -> {
-        try {
-          long t0 = System.nanoTime();
-          HttpResponse<String> confirmed = http.send(HttpRequest.newBuilder(URI.create(p[1] + "/confirm"))
-            .header("Accept", "application/json").POST(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
-          if (confirmed.statusCode() != 200) {
-            notPaid.incrementAndGet();
-            return;
-          }
-          for (int i = 0; i < 600; i++) {
-            HttpResponse<String> order = send(http, "GET", base + "/api/v1/orders/" + p[0], p[2], null);
-            if ("PAID".equals(field(order.body(), "status"))) {
-              paidMs.add((System.nanoTime() - t0) / 1_000_000);
-              return;
-            }
-            Thread.sleep(20);
-          }
-          notPaid.incrementAndGet();
-        } catch (Exception e) {
-          notPaid.incrementAndGet();
-        } finally {
-          inFlight.release();
+    String seller = token(base, "seller");
+    if (phases.contains("checkout")) {
+      List<String> products = new ArrayList<>();
+      for (int i = 0; i < productCount; i++) {
+        products.add(product(base, seller, "Bench product " + i, 1000 + i, 1_000_000));
+      }
+      List<Buyer> buyers = buyers(base, buyerCount, products);
+      System.out.printf("set-up: %d products, %d buyers%n", products.size(), buyers.size());
+      // warm-up: both paths, so the JIT has compiled them before anything is measured
+      List<Pending> warm = checkouts(gateways, buyers, Math.min(300, checkouts), 64, null);
+      if (!phases.contains("nopay")) {
+        pay(base, warm, 64, null);
+      }
+      for (int level : levels) {
+        refill(base, buyers);
+        Cpu before = Cpu.now();
+        List<Long> latency = Collections.synchronizedList(new ArrayList<>());
+        long t0 = System.nanoTime();
+        List<Pending> pending = checkouts(gateways, buyers, checkouts, level, latency);
+        double s = (System.nanoTime() - t0) / 1e9;
+        System.out.printf("to PENDING_PAYMENT, %d in flight: %d checkouts in %.1f s = %.1f checkouts/s; p50 %.1f ms, p99 %.1f ms; %d not 201%n",
+          level, pending.size(), s, pending.size() / s, pct(latency, 50), pct(latency, 99), checkouts - pending.size());
+        System.out.println("  cpu: " + before.until(Cpu.now()));
+        if (phases.contains("nopay")) {
+          continue;
         }
-      }));
+        before = Cpu.now();
+        List<Long> paid = Collections.synchronizedList(new ArrayList<>());
+        t0 = System.nanoTime();
+        int notPaid = pay(base, pending, level, paid);
+        s = (System.nanoTime() - t0) / 1e9;
+        System.out.printf("confirm to PAID, %d in flight: %d orders in %.1f s = %.1f orders/s; p50 %.1f ms, p99 %.1f ms; %d not paid%n",
+          level, paid.size(), s, paid.size() / s, pct(paid, 50), pct(paid, 99), notPaid);
+        System.out.println("  cpu: " + before.until(Cpu.now()) + "; GET /orders polls: " + polls.getAndSet(0));
+      }
     }
-    CompletableFuture.allOf(all.toArray(new CompletableFuture[0])).join();
-    seconds = (System.nanoTime() - started) / 1e9;
-    System.out.printf("phase 2, through the bank to PAID: %d orders in %.1f s = %.1f orders/s; confirm-to-PAID p50 %.1f ms, p99 %.1f ms (polled every 20 ms); %d not paid%n",
-      paidMs.size(), seconds, paidMs.size() / seconds, pct(paidMs, 50), pct(paidMs, 99), notPaid.get());
+    if (phases.contains("flash")) {
+      flash(gateways, base, seller, Integer.parseInt(opt("flash-attempts", "2000")), Integer.parseInt(opt("flash-units", "500")),
+        Integer.parseInt(opt("flash-buyers", "40")), Integer.parseInt(opt("flash-inflight", "64")));
+    }
+    System.exit(0);
   }
 
-  private static AtomicInteger run(HttpClient http, String[] gateways, List<Buyer> buyers, int count, int concurrency,
-                                   List<Long> latencies, List<String[]> pending) throws Exception {
-    Semaphore inFlight = new Semaphore(concurrency);
-    AtomicInteger failed = new AtomicInteger();
-    List<CompletableFuture<Void>> all = new ArrayList<>();
+  static String opt(String name, String dflt) {
+    return opts.getOrDefault(name, dflt);
+  }
+
+  // ------------------------------------------------------------------ phases
+
+  static List<Pending> checkouts(String[] gateways, List<Buyer> buyers, int count, int inFlight, List<Long> latency) throws Exception {
+    Semaphore slots = new Semaphore(inFlight);
+    List<Pending> pending = Collections.synchronizedList(new ArrayList<>());
+    List<CompletableFuture<?>> all = new ArrayList<>();
+    AtomicInteger failures = new AtomicInteger();
     for (int i = 0; i < count; i++) {
       Buyer buyer = buyers.get(i % buyers.size());
       String base = gateways[i % gateways.length];
-      inFlight.acquire();
+      slots.acquire();
       long t0 = System.nanoTime();
-      HttpRequest request = HttpRequest.newBuilder(URI.create(base + "/api/v1/checkout"))
-        .header("Authorization", "Bearer " + buyer.token()).header("Content-Type", "application/json")
-        .header("Idempotency-Key", UUID.randomUUID().toString()).timeout(Duration.ofSeconds(60))
-        .POST(HttpRequest.BodyPublishers.ofString("{\"cart_id\":\"" + buyer.cartId() + "\",\"payment_method\":\"card\"}")).build();
-      all.add(http.sendAsync(request, HttpResponse.BodyHandlers.ofString()).handle((resp, err) -> {
-        inFlight.release();
+      all.add(http.sendAsync(checkoutRequest(base, buyer), HttpResponse.BodyHandlers.ofString()).handle((resp, err) -> {
+        slots.release();
         if (err == null && resp.statusCode() == 201) {
-          latencies.add((System.nanoTime() - t0) / 1_000_000);
-          pending.add(new String[] {field(resp.body(), "order_id"), field(resp.body(), "payment_url"), buyer.token()});
-        } else {
-          if (failed.getAndIncrement() < 3) {
-            System.out.println("checkout failed: " + (err != null ? err : resp.statusCode() + " " + resp.body()));
+          if (latency != null) {
+            latency.add((System.nanoTime() - t0) / 1_000_000);
           }
+          pending.add(new Pending(field(resp.body(), "order_id"), field(resp.body(), "payment_url"), buyer.token()));
+        } else if (failures.getAndIncrement() < 3) {
+          System.out.println("  checkout failed: " + (err != null ? err : resp.statusCode() + " " + resp.body()));
         }
         return null;
       }));
     }
     CompletableFuture.allOf(all.toArray(new CompletableFuture[0])).join();
-    return failed;
+    return pending;
   }
 
-  private static String token(HttpClient http, String base, String role) throws Exception {
+  static HttpRequest checkoutRequest(String base, Buyer buyer) {
+    return HttpRequest.newBuilder(URI.create(base + "/api/v1/checkout"))
+      .header("Authorization", "Bearer " + buyer.token()).header("Content-Type", "application/json")
+      .header("Idempotency-Key", UUID.randomUUID().toString()).timeout(Duration.ofSeconds(60))
+      .POST(HttpRequest.BodyPublishers.ofString("{\"cart_id\":\"" + buyer.cartId() + "\",\"payment_method\":\"card\"}")).build();
+  }
+
+  static final AtomicInteger polls = new AtomicInteger();
+  static final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor();
+
+  /**
+   * Confirms every payment on the bank's 3DS page; at most {@code inFlight} orders between the
+   * confirm and PAID. PAID is learned by polling {@code GET /orders/{id}} (first 20 ms after the
+   * confirm's answer, then 30, 40, ... up to 200 ms apart), so latencies have that granularity. Returns the number not paid.
+   */
+  static int pay(String base, List<Pending> pending, int inFlight, List<Long> paidMs) throws Exception {
+    Semaphore slots = new Semaphore(inFlight);
+    AtomicInteger notPaid = new AtomicInteger();
+    List<CompletableFuture<Void>> all = new ArrayList<>();
+    for (Pending p : pending) {
+      slots.acquire();
+      CompletableFuture<Void> done = new CompletableFuture<>();
+      all.add(done);
+      long t0 = System.nanoTime();
+      HttpRequest confirm = HttpRequest.newBuilder(URI.create(p.paymentUrl() + "/confirm")).timeout(Duration.ofSeconds(60))
+        .header("Accept", "application/json").POST(HttpRequest.BodyPublishers.noBody()).build();
+      http.sendAsync(confirm, HttpResponse.BodyHandlers.ofString()).whenComplete((resp, err) -> {
+        if (err != null || resp.statusCode() != 200) {
+          notPaid.incrementAndGet();
+          slots.release();
+          done.complete(null);
+          return;
+        }
+        poll(base, p, t0, 20, 0, paidMs, notPaid, slots, done);
+      });
+    }
+    CompletableFuture.allOf(all.toArray(new CompletableFuture[0])).join();
+    return notPaid.get();
+  }
+
+  private static void poll(String base, Pending p, long t0, long delayMs, int attempt, List<Long> paidMs, AtomicInteger notPaid,
+                           Semaphore slots, CompletableFuture<Void> done) {
+    timer.schedule(() -> {
+      polls.incrementAndGet();
+      HttpRequest get = HttpRequest.newBuilder(URI.create(base + "/api/v1/orders/" + p.orderId())).timeout(Duration.ofSeconds(60))
+        .header("Authorization", "Bearer " + p.token()).GET().build();
+      http.sendAsync(get, HttpResponse.BodyHandlers.ofString()).whenComplete((resp, err) -> {
+        if (err == null && "PAID".equals(field(resp.body(), "status"))) {
+          if (paidMs != null) {
+            paidMs.add((System.nanoTime() - t0) / 1_000_000);
+          }
+        } else if (attempt < 600) {
+          // 20, 30, 40 ... up to 200 ms apart: polls must not become the load they measure
+          poll(base, p, t0, Math.min(200, 20 + 10L * (attempt + 1)), attempt + 1, paidMs, notPaid, slots, done);
+          return;
+        } else {
+          notPaid.incrementAndGet();
+        }
+        slots.release();
+        done.complete(null);
+      });
+    }, delayMs, TimeUnit.MILLISECONDS);
+  }
+
+  static void flash(String[] gateways, String base, String seller, int attempts, int units, int buyerCount, int inFlight) throws Exception {
+    String sku = product(base, seller, "Flash sale product", 4990, units);
+    List<Buyer> buyers = buyers(base, buyerCount, List.of(sku));
+    Semaphore slots = new Semaphore(inFlight);
+    Map<String, AtomicInteger> outcomes = new ConcurrentHashMap<>();
+    List<CompletableFuture<?>> all = new ArrayList<>();
+    Cpu before = Cpu.now();
+    long t0 = System.nanoTime();
+    for (int i = 0; i < attempts; i++) {
+      Buyer buyer = buyers.get(i % buyers.size());
+      slots.acquire();
+      all.add(http.sendAsync(checkoutRequest(gateways[i % gateways.length], buyer), HttpResponse.BodyHandlers.ofString()).handle((resp, err) -> {
+        slots.release();
+        String key;
+        if (err != null) {
+          key = "error " + err.getClass().getSimpleName();
+        } else if (resp.statusCode() == 201) {
+          key = "won";
+        } else if (resp.statusCode() / 100 == 5) {
+          key = "5xx";
+          if (outcomes.getOrDefault("5xx", new AtomicInteger()).get() < 3) {
+            System.out.println("  flash 5xx: " + resp.statusCode() + " " + resp.body());
+          }
+        } else {
+          key = resp.statusCode() + " " + field(resp.body(), "code");
+        }
+        outcomes.computeIfAbsent(key, k -> new AtomicInteger()).incrementAndGet();
+        return null;
+      }));
+    }
+    CompletableFuture.allOf(all.toArray(new CompletableFuture[0])).join();
+    double s = (System.nanoTime() - t0) / 1e9;
+    int won = outcomes.getOrDefault("won", new AtomicInteger()).get();
+    int fivexx = outcomes.getOrDefault("5xx", new AtomicInteger()).get();
+    Map<String, Integer> refused = new LinkedHashMap<>();
+    outcomes.forEach((k, v) -> {
+      if (!k.equals("won") && !k.equals("5xx")) {
+        refused.put(k, v.get());
+      }
+    });
+    System.out.printf("flash sale: %d attempts by %d buyers on 1 SKU with %d units, %d in flight: %.1f s = %.1f attempts/s; won %d (%s), refused %s, 5xx %d (%s)%n",
+      attempts, buyerCount, units, inFlight, s, attempts / s, won, won == units ? "= units: correct" : "MUST EQUAL " + units,
+      refused, fivexx, fivexx == 0 ? "ok" : "MUST BE 0");
+    System.out.println("  cpu: " + before.until(Cpu.now()));
+  }
+
+  // ------------------------------------------------------------------ set-up
+
+  static String product(String base, String seller, String title, long price, int stock) throws Exception {
+    HttpResponse<String> created = send("POST", base + "/api/v1/seller/products", seller,
+      "{\"title\":\"" + title + "\",\"description\":\"for the checkout benchmark\",\"brand\":\"Bench\","
+        + "\"category_id\":" + categoryId(base) + ",\"price\":{\"amount\":" + price + ",\"currency\":\"RUB\"},\"attributes\":{}}");
+    expect(created, 201, "create product");
+    String id = field(created.body(), "id");
+    expect(send("PUT", base + "/api/v1/seller/products/" + id + "/stock", seller,
+      "{\"warehouse\":\"main\",\"quantity\":" + stock + "}"), 200, "set stock");
+    return id;
+  }
+
+  /** Registers buyers (8 at a time: each registration and login is an Argon2 hash) with one product in the cart. */
+  static List<Buyer> buyers(String base, int count, List<String> products) throws Exception {
+    List<CompletableFuture<Buyer>> futures = new ArrayList<>();
+    var pool = Executors.newFixedThreadPool(8);
+    for (int i = 0; i < count; i++) {
+      String product = products.get(i % products.size());
+      futures.add(CompletableFuture.supplyAsync(() -> {
+        try {
+          String token = token(base, "buyer");
+          expect(send("POST", base + "/api/v1/cart/items", token, "{\"product_id\":\"" + product + "\",\"quantity\":1}"), -1, "add to cart");
+          HttpResponse<String> cart = send("GET", base + "/api/v1/cart", token, null);
+          expect(cart, 200, "get cart");
+          return new Buyer(token, field(cart.body(), "id"), product);
+        } catch (Exception e) {
+          throw new IllegalStateException(e);
+        }
+      }, pool));
+    }
+    List<Buyer> buyers = new ArrayList<>();
+    for (CompletableFuture<Buyer> f : futures) {
+      buyers.add(f.join());
+    }
+    pool.shutdown();
+    return buyers;
+  }
+
+  /** Puts the product back in each cart (a PAID order clears its cart). */
+  static void refill(String base, List<Buyer> buyers) throws Exception {
+    List<CompletableFuture<HttpResponse<String>>> all = new ArrayList<>();
+    Semaphore slots = new Semaphore(16);
+    for (Buyer b : buyers) {
+      slots.acquire();
+      HttpRequest r = HttpRequest.newBuilder(URI.create(base + "/api/v1/cart/items")).timeout(Duration.ofSeconds(60))
+        .header("Authorization", "Bearer " + b.token()).header("Content-Type", "application/json")
+        .POST(HttpRequest.BodyPublishers.ofString("{\"product_id\":\"" + b.productId() + "\",\"quantity\":1}")).build();
+      all.add(http.sendAsync(r, HttpResponse.BodyHandlers.ofString()).whenComplete((x, e) -> slots.release()));
+    }
+    CompletableFuture.allOf(all.toArray(new CompletableFuture[0])).join();
+  }
+
+  static String token(String base, String role) throws Exception {
     String email = "bench-" + UUID.randomUUID() + "@example.com";
-    expect(send(http, "POST", base + "/api/v1/auth/register", null,
+    expect(send("POST", base + "/api/v1/auth/register", null,
       "{\"email\":\"" + email + "\",\"password\":\"" + PASSWORD + "\",\"name\":\"Bench\",\"role\":\"" + role + "\"}"), 201, "register");
-    HttpResponse<String> login = send(http, "POST", base + "/api/v1/auth/login", null,
-      "{\"email\":\"" + email + "\",\"password\":\"" + PASSWORD + "\"}");
-    expect(login, 200, "login");
-    return field(login.body(), "access_token");
+    for (int attempt = 0; ; attempt++) {
+      HttpResponse<String> login = send("POST", base + "/api/v1/auth/login", null,
+        "{\"email\":\"" + email + "\",\"password\":\"" + PASSWORD + "\"}");
+      if (login.statusCode() == 503 && attempt < 20) {
+        Thread.sleep(500);
+        continue;
+      }
+      expect(login, 200, "login");
+      return field(login.body(), "access_token");
+    }
   }
 
   private static String categoryCache;
 
   /** A leaf category of the seeded tree (111, smartphones) when there is one, else the first id. */
-  private static String categoryId(HttpClient http, String base) throws Exception {
+  static synchronized String categoryId(String base) throws Exception {
     if (categoryCache == null) {
-      String body = send(http, "GET", base + "/api/v1/catalog/categories", null, null).body();
+      String body = send("GET", base + "/api/v1/catalog/categories", null, null).body();
       if (body.matches("(?s).*\"id\"\\s*:\\s*111\\b.*")) {
         categoryCache = "111";
         return categoryCache;
@@ -175,7 +354,7 @@ public class CheckoutBench {
     return categoryCache;
   }
 
-  private static HttpResponse<String> send(HttpClient http, String method, String url, String token, String json) throws Exception {
+  static HttpResponse<String> send(String method, String url, String token, String json) throws Exception {
     HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(60));
     if (token != null) {
       b.header("Authorization", "Bearer " + token);
@@ -185,27 +364,104 @@ public class CheckoutBench {
     } else {
       b.method(method, HttpRequest.BodyPublishers.noBody());
     }
-    return http.send(b.build(), HttpResponse.BodyHandlers.ofString());
+    for (int attempt = 0; ; attempt++) {
+      HttpResponse<String> resp = http.send(b.build(), HttpResponse.BodyHandlers.ofString());
+      // registration and login shed load with 503 + Retry-After while Argon2 is busy
+      if (resp.statusCode() == 503 && attempt < 20 && url.contains("/auth/")) {
+        Thread.sleep(500);
+        continue;
+      }
+      return resp;
+    }
   }
 
-  private static void expect(HttpResponse<String> resp, int status, String what) {
+  static void expect(HttpResponse<String> resp, int status, String what) {
     boolean ok = status < 0 ? resp.statusCode() / 100 == 2 : resp.statusCode() == status;
     if (!ok) {
       throw new IllegalStateException(what + " failed: " + resp.statusCode() + " " + resp.body());
     }
   }
 
-  private static String field(String json, String name) {
+  static String field(String json, String name) {
+    if (json == null) {
+      return null;
+    }
     Matcher m = Pattern.compile(String.format(STRING_FIELD.pattern(), name)).matcher(json);
     return m.find() ? m.group(1) : null;
   }
 
-  private static double pct(List<Long> values, int p) {
+  static double pct(List<Long> values, int p) {
     if (values.isEmpty()) {
       return Double.NaN;
     }
     List<Long> sorted = new ArrayList<>(values);
     Collections.sort(sorted);
     return sorted.get(Math.min(sorted.size() - 1, (int) Math.ceil(p / 100.0 * sorted.size()) - 1));
+  }
+
+  // ------------------------------------------------------------------ CPU accounting
+
+  /** CPU ticks so far: this JVM, the marketplace JVMs, PostgreSQL's processes, the whole machine (busy and total). */
+  record Cpu(long nanos, long self, long server, long postgres, long machineBusy, long machineTotal) {
+    static Cpu now() {
+      long self = ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean()).getProcessCpuTime();
+      long server = 0;
+      for (int pid : serverPids) {
+        server += ticks(Path.of("/proc/" + pid + "/stat"));
+      }
+      long postgres = 0;
+      try (var dirs = Files.list(Path.of("/proc"))) {
+        for (Path dir : dirs.filter(d -> d.getFileName().toString().chars().allMatch(Character::isDigit)).toList()) {
+          try {
+            String stat = Files.readString(dir.resolve("stat"));
+            if (stat.contains("(postgres)")) {
+              postgres += ticks(stat);
+            }
+          } catch (Exception ignored) {
+            // the process ended meanwhile
+          }
+        }
+      } catch (Exception ignored) {
+        // no /proc: no figures
+      }
+      long busy = 0;
+      long total = 0;
+      try {
+        String[] cpu = Files.readAllLines(Path.of("/proc/stat")).get(0).trim().split("\\s+");
+        for (int i = 1; i < cpu.length && i <= 8; i++) {
+          long v = Long.parseLong(cpu[i]);
+          total += v;
+          if (i != 4 && i != 5) {
+            busy += v;
+          }
+        }
+      } catch (Exception ignored) {
+        // no /proc
+      }
+      return new Cpu(System.nanoTime(), self, server, postgres, busy, total);
+    }
+
+    private static long ticks(Path stat) {
+      try {
+        return ticks(Files.readString(stat));
+      } catch (Exception e) {
+        return 0;
+      }
+    }
+
+    private static long ticks(String stat) {
+      String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+      return Long.parseLong(f[11]) + Long.parseLong(f[12]);
+    }
+
+    String until(Cpu later) {
+      double wall = (later.nanos - nanos) / 1e9;
+      double cores = Runtime.getRuntime().availableProcessors();
+      double busyCores = later.machineTotal == machineTotal ? 0
+        : cores * (later.machineBusy - machineBusy) / (double) (later.machineTotal - machineTotal);
+      return String.format("load generator %.2f cores, marketplace JVM(s) %.2f, postgres %.2f, machine busy %.2f of %.0f cores",
+        (later.self - self) / 1e9 / wall, (later.server - server) / (double) TICKS_PER_SECOND / wall,
+        (later.postgres - postgres) / (double) TICKS_PER_SECOND / wall, busyCores, cores);
+    }
   }
 }

@@ -12,6 +12,7 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.client.WebClient;
+import io.vertx.ext.web.client.WebClientOptions;
 import io.vertx.ext.web.handler.BodyHandler;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -87,7 +88,9 @@ public class BankVerticle extends ComponentVerticle {
     defaultCallbackUrl = configuredCallback.isBlank()
       ? "http://127.0.0.1:" + httpPort + "/api/v1/payments/callback"
       : configuredCallback;
-    client = WebClient.create(vertx);
+    // callbacks at checkout rates need more than the default 5 keep-alive connections
+    client = WebClient.create(vertx, new WebClientOptions().setKeepAlive(true),
+      new io.vertx.core.http.PoolOptions().setHttp1MaxSize(bank.getInteger("callback_pool_size", 64)));
     server = vertx.createHttpServer();
     Router router = router();
     return server.requestHandler(router)

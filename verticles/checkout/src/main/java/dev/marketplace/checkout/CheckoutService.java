@@ -51,7 +51,11 @@ final class CheckoutService {
     String key = v.requiredString("idempotency_key", 1, 200);
     v.throwIfInvalid();
     String hash = requestHash(cartId, method);
-    return repository.insert(UUID.randomUUID(), userId, key, hash, cartId, method, owner).compose(inserted -> {
+    UUID sagaId = UUID.randomUUID();
+    // the cart is read before the saga row exists (it changes nothing); the row starts from its answer
+    return driver.firstStep(sagaId, userId, cartId)
+      .compose(first -> repository.insert(new SagaRepository.NewSaga(sagaId, userId, key, hash, cartId, method, first)))
+      .compose(inserted -> {
       if (inserted.isPresent()) {
         return driver.drive(inserted.get()).compose(saga -> answer(saga.id(), saga.outcome()));
       }

@@ -12,9 +12,11 @@ import io.vertx.core.json.JsonObject;
  * @param sweepIntervalMs       how often unfinished and expired sagas are looked for ({@code sweep_interval_ms}, 1000)
  * @param expiryGraceMs         after {@code reserved_until}, extra time for a late callback ({@code expiry_grace_ms}, 2000)
  * @param requestWaitMs         how long a call waits for a saga another call runs ({@code request_wait_ms}, 25000)
+ * @param batchMax              the most saga inserts or steps in one statement ({@code batch_max}, 64; 1: no grouping)
+ * @param batchParallelism      such statements running at once per instance ({@code batch_parallelism}, 2)
  */
 record CheckoutSettings(long reservationTtlSeconds, long stepTimeoutMs, long paymentTimeoutMs, long leaseMs,
-                        long sweepIntervalMs, long expiryGraceMs, long requestWaitMs) {
+                        long sweepIntervalMs, long expiryGraceMs, long requestWaitMs, int batchMax, int batchParallelism) {
 
   static CheckoutSettings from(JsonObject section) {
     return new CheckoutSettings(
@@ -24,6 +26,8 @@ record CheckoutSettings(long reservationTtlSeconds, long stepTimeoutMs, long pay
       section.getLong("lease_ms", 30_000L),
       section.getLong("sweep_interval_ms", 1_000L),
       section.getLong("expiry_grace_ms", 2_000L),
-      section.getLong("request_wait_ms", 25_000L));
+      section.getLong("request_wait_ms", 25_000L),
+      section.getInteger("batch_max", 64),
+      section.getInteger("batch_parallelism", 2));
   }
 }

@@ -48,11 +48,12 @@ public class CheckoutVerticle extends ComponentVerticle {
   @Override
   protected Future<?> startComponent() {
     CheckoutSettings settings = CheckoutSettings.from(section());
-    repository = new SagaRepository(pool, settings.leaseMs());
+    repository = new SagaRepository(pool, settings.leaseMs(), owner, settings.batchMax(), settings.batchParallelism());
     driver = new SagaDriver(vertx, repository, owner, settings);
     CheckoutService service = new CheckoutService(vertx, repository, driver, owner, settings);
     serve(CheckoutAddresses.START, service::start);
     serve(CheckoutAddresses.GET, service::get);
+    serve(CheckoutAddresses.PAYMENT_RESULT, this::paymentResult);
     running = true;
     sweepTimer = vertx.setPeriodic(1, settings.sweepIntervalMs(), id -> sweep());
     return startConsumer();
@@ -111,6 +112,22 @@ public class CheckoutVerticle extends ComponentVerticle {
           .onFailure(err -> LOG.warn("Saga {}: driving after {} failed: {}", orderId, event.type(), err.toString()));
       }
       return null;
+    });
+  }
+
+  /** Payment's word right after its commit: recorded, then the saga is driven (the reply does not wait for that). */
+  private Future<JsonObject> paymentResult(io.vertx.core.eventbus.Message<JsonObject> msg) {
+    JsonValidator v = JsonValidator.of(msg.body()).allowOnly("order_id", "result");
+    UUID orderId = v.requiredUuid("order_id");
+    String result = v.optionalEnum("result", java.util.Set.of("CAPTURED", "DECLINED"));
+    if (result == null) {
+      v.error("result", "must be CAPTURED or DECLINED");
+    }
+    v.throwIfInvalid();
+    return repository.recordPaymentResultAndClaim(orderId, result, owner).map(recorded -> {
+      recorded.filter(saga -> owner.equals(saga.leaseOwner())).ifPresent(saga -> driver.drive(saga)
+        .onFailure(err -> LOG.warn("Saga {}: driving after the payment result failed: {}", orderId, err.toString())));
+      return new JsonObject().put("recorded", recorded.isPresent());
     });
   }
 

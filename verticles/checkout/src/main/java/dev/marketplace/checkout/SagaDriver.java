@@ -9,6 +9,7 @@ import dev.marketplace.contracts.ServiceFailure;
 import dev.marketplace.contracts.payment.PaymentAddresses;
 import dev.marketplace.checkout.SagaRepository.Step;
 import dev.marketplace.platform.bus.Bus;
+import dev.marketplace.platform.metrics.Meters;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.DeliveryOptions;
@@ -20,6 +21,7 @@ import org.slf4j.LoggerFactory;
 import java.time.OffsetDateTime;
 import java.time.format.DateTimeParseException;
 import java.util.Set;
+import java.util.UUID;
 
 /**
  * Drives one saga forward, one persisted step at a time, until it waits for the buyer's payment,
@@ -60,7 +62,9 @@ final class SagaDriver {
     if (saga.state().terminal()) {
       return Future.succeededFuture(saga);
     }
+    long started = System.nanoTime();
     return step(saga)
+      .andThen(ar -> Meters.step("checkout_saga_step_seconds", saga.state().name(), ar.succeeded() ? "ok" : "retry", System.nanoTime() - started))
       .compose(next -> next.proceed() ? drive(next.saga()) : Future.succeededFuture(next.saga()))
       .recover(err -> {
         LOG.warn("Saga {} stopped in {}; will retry: {}", saga.id(), saga.state(), err.toString());
@@ -86,21 +90,29 @@ final class SagaDriver {
   // ---- forward
 
   private Future<Next> loadCart(Saga s) {
-    JsonObject request = new JsonObject().put("cart_id", s.cartId().toString()).put("user_id", s.userId());
-    return call(s, CartAddresses.CHECKOUT_VIEW, request, settings.stepTimeoutMs()).transform(ar -> {
+    return firstStep(s.id(), s.userId(), s.cartId()).compose(step -> advance(s, step));
+  }
+
+  /**
+   * The first step of a checkout, before its saga row exists (reading the cart changes nothing):
+   * CART_LOADED with the cart, or CANCELLED with the answer for the buyer. Never fails.
+   */
+  Future<Step> firstStep(UUID sagaId, String userId, UUID cartId) {
+    JsonObject request = new JsonObject().put("cart_id", cartId.toString()).put("user_id", userId);
+    return call(sagaId, userId, CartAddresses.CHECKOUT_VIEW, request, settings.stepTimeoutMs()).transform(ar -> {
       if (ar.succeeded()) {
         JsonArray lines = ar.result().getJsonArray("lines");
         if (lines == null || lines.isEmpty()) {
-          return advance(s, Step.to(SagaState.CANCELLED).outcome(failure(ErrorCode.CART_EMPTY, "The cart is empty.", new JsonObject())));
+          return Future.succeededFuture(Step.to(SagaState.CANCELLED).outcome(failure(ErrorCode.CART_EMPTY, "The cart is empty.", new JsonObject())));
         }
-        return advance(s, Step.to(SagaState.CART_LOADED).cart(ar.result()));
+        return Future.succeededFuture(Step.to(SagaState.CART_LOADED).cart(ar.result()));
       }
       ServiceFailure f = ServiceFailure.from(ar.cause());
       // nothing exists yet: the checkout simply ends
       JsonObject outcome = CART_ANSWERS.contains(f.code())
         ? failure(f.code(), f.detail(), f.extra())
         : failure(ErrorCode.SERVICE_UNAVAILABLE, "The cart could not be read; please try again.", new JsonObject());
-      return advance(s, Step.to(SagaState.CANCELLED).outcome(outcome).detail(new JsonObject().put("error", f.code().name())));
+      return Future.succeededFuture(Step.to(SagaState.CANCELLED).outcome(outcome).detail(new JsonObject().put("error", f.code().name())));
     });
   }
 
@@ -120,7 +132,9 @@ final class SagaDriver {
       .put("order_id", s.orderId())
       .put("buyer_id", s.userId())
       .put("currency", currency(cart))
-      .put("lines", lines);
+      .put("lines", lines)
+      // the saga reads only the total: no reload of the whole order
+      .put("reply", "brief");
     return paymentAvailable(s).compose(available -> available
       ? placeOrder(s, request)
       // the bank is down (its circuit is open): fail fast, before an order or a reservation exists
@@ -217,8 +231,10 @@ final class SagaDriver {
           .put("status", "PENDING_PAYMENT")
           .put("payment_url", url)
           .put("reserved_until", s.reservedUntil() == null ? null : s.reservedUntil().toInstant().toString());
-        return advance(s, Step.to(SagaState.AWAITING_PAYMENT).paymentUrl(url)
-          .outcome(new JsonObject().put("ok", true).put("reply", reply)));
+        Step awaiting = Step.to(SagaState.AWAITING_PAYMENT).paymentUrl(url).outcome(new JsonObject().put("ok", true).put("reply", reply));
+        OffsetDateTime wakeAt = wakeAt(s);
+        // nothing to do until the money or the clock: let go of the lease in the same statement
+        return advance(s, wakeAt.isAfter(OffsetDateTime.now()) ? awaiting.sleepUntil(wakeAt) : awaiting);
       }
       ServiceFailure f = ServiceFailure.from(ar.cause());
       ErrorCode code = f.code() == ErrorCode.PAYMENT_DECLINED ? ErrorCode.PAYMENT_DECLINED : ErrorCode.PAYMENT_UNAVAILABLE;
@@ -238,8 +254,7 @@ final class SagaDriver {
     if ("DECLINED".equals(s.paymentResult())) {
       return startCompensating(s, SagaState.AWAITING_PAYMENT, "PAYMENT_DECLINED", null);
     }
-    OffsetDateTime wakeAt = (s.reservedUntil() == null ? OffsetDateTime.now() : s.reservedUntil())
-      .plusNanos(settings.expiryGraceMs() * 1_000_000L);
+    OffsetDateTime wakeAt = wakeAt(s);
     if (!wakeAt.isAfter(OffsetDateTime.now())) {
       return advance(s, Step.to(SagaState.EXPIRING));
     }
@@ -247,6 +262,11 @@ final class SagaDriver {
       ? Future.succeededFuture(new Next(s, false))
       // a payment result came in while we held the lease: read it and go on
       : repository.byId(s.id()).map(fresh -> new Next(fresh.orElseThrow(), true)));
+  }
+
+  /** When a saga waiting for its payment must look again: the end of the reservation plus the grace for a late callback. */
+  private OffsetDateTime wakeAt(Saga s) {
+    return (s.reservedUntil() == null ? OffsetDateTime.now() : s.reservedUntil()).plusNanos(settings.expiryGraceMs() * 1_000_000L);
   }
 
   private Future<Next> capture(Saga s) {
@@ -343,7 +363,7 @@ final class SagaDriver {
   // ---- helpers
 
   private Future<Void> transition(Saga s, String to, String reason) {
-    JsonObject request = new JsonObject().put("order_id", s.orderId()).put("to", to);
+    JsonObject request = new JsonObject().put("order_id", s.orderId()).put("to", to).put("reply", "brief");
     if (reason != null) {
       request.put("reason", reason);
     }
@@ -356,14 +376,19 @@ final class SagaDriver {
         LOG.info("Saga {}: lease lost before {}; another node drives it", s.id(), step.state());
         return new Next(s, false);
       }
-      return new Next(next.get(), true);
+      // a step that let go of the lease (a saga now waiting) stops here
+      return new Next(next.get(), next.get().leaseOwner() != null);
     });
   }
 
   private Future<JsonObject> call(Saga s, String address, JsonObject body, long timeoutMs) {
+    return call(s.id(), s.userId(), address, body, timeoutMs);
+  }
+
+  private Future<JsonObject> call(UUID sagaId, String userId, String address, JsonObject body, long timeoutMs) {
     DeliveryOptions options = Bus.options(timeoutMs)
-      .addHeader(BusHeaders.USER_ID, s.userId())
-      .addHeader(BusHeaders.CORRELATION_ID, "checkout-" + s.id());
+      .addHeader(BusHeaders.USER_ID, userId)
+      .addHeader(BusHeaders.CORRELATION_ID, "checkout-" + sagaId);
     return Bus.request(vertx, address, body, options);
   }
 

@@ -57,6 +57,7 @@ public class GatewayVerticle extends VerticleBase {
   private RateLimiter rateLimiter;
   private Readiness readiness;
   private HttpServer server;
+  private Router router;
   private dev.marketplace.gateway.bridge.EventBusBridges bridges;
   private io.vertx.core.buffer.Buffer storefrontPage;
 
@@ -88,7 +89,8 @@ public class GatewayVerticle extends VerticleBase {
       new dev.marketplace.gateway.routes.OrderRoutes(),
       new dev.marketplace.gateway.routes.CheckoutRoutes(),
       new dev.marketplace.gateway.routes.PaymentRoutes(),
-      new dev.marketplace.gateway.routes.DeadLetterRoutes());
+      new dev.marketplace.gateway.routes.DeadLetterRoutes(),
+      new dev.marketplace.gateway.docs.ApiDocsRoutes());
   }
 
   @Override
@@ -100,6 +102,7 @@ public class GatewayVerticle extends VerticleBase {
     readiness = new Readiness(vertx, config());
     bridges = new dev.marketplace.gateway.bridge.EventBusBridges(vertx, config(), authenticator);
     Router router = router(http.getLong("max_body_bytes", 65536L));
+    this.router = router;
     return vertx.executeBlocking(GatewayVerticle::loadStorefront)
       .compose(page -> {
         storefrontPage = page;
@@ -137,6 +140,11 @@ public class GatewayVerticle extends VerticleBase {
     // the HTTP server is closed by Vert.x with the verticle; the probe's clients are ours to close
     Future<Void> bridgesClosed = bridges == null ? Future.succeededFuture() : bridges.close();
     return Future.join(bridgesClosed, readiness == null ? Future.succeededFuture() : readiness.close());
+  }
+
+  /** The route table as built (for the test that holds it against openapi.json); null before start. */
+  Router router() {
+    return router;
   }
 
   /** The TCP event bus bridge's port (useful with {@code bridge.port = 0}); -1 when it is off or before start. */

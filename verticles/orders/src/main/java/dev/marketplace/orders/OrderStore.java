@@ -257,6 +257,197 @@ final class OrderStore {
     return caller.isAdmin() || order.buyerId().toString().equals(caller.userId());
   }
 
+  // ------------------------------------------------------------------ group commit (brief replies)
+
+  /** A transition as the state machine's callers ask for it. */
+  record Transition(UUID orderId, OrderStatus to, String reason) {
+  }
+
+  /** The head of an order: what a caller that asked for a brief reply gets instead of the whole order. */
+  static JsonObject brief(UUID id, UUID buyerId, OrderStatus status, String currency, long total) {
+    return new JsonObject().put("id", id.toString()).put("buyer_id", buyerId.toString()).put("status", status.name())
+      .put("currency", currency).put("total", money(total, currency)).put("brief", true);
+  }
+
+  private static JsonObject brief(OrderRow order, OrderStatus status) {
+    return brief(order.id(), order.buyerId(), status, order.currency(), order.total());
+  }
+
+  private static JsonObject briefOf(JsonObject full) {
+    JsonObject total = full.getJsonObject("total");
+    return brief(UUID.fromString(full.getString("id")), UUID.fromString(full.getString("buyer_id")),
+      OrderStatus.parse(full.getString("status")), full.getString("currency"), total.getLong("amount"));
+  }
+
+  /** {@link #create} answered briefly (alone: a batch's fallback). */
+  Future<JsonObject> createBrief(NewOrder order) {
+    return create(order).map(OrderStore::briefOf);
+  }
+
+  /** {@link #transition} answered briefly (alone: a batch's fallback). */
+  Future<JsonObject> transitionBrief(Transition t) {
+    return transition(t.orderId(), t.to(), t.reason()).map(OrderStore::briefOf);
+  }
+
+  /**
+   * Creates many orders in one transaction: one multi-row statement each for the orders, shipments,
+   * lines, history and events, sent pipelined. An order id seen before (or twice in the batch) is
+   * answered alone afterwards (the stored order), so a repeat never changes anything.
+   */
+  Future<List<Object>> createBatch(List<NewOrder> batch) {
+    Object[] outcome = new Object[batch.size()];
+    List<Integer> members = new ArrayList<>();
+    java.util.Set<UUID> ids = new java.util.HashSet<>();
+    for (int i = 0; i < batch.size(); i++) {
+      if (ids.add(batch.get(i).orderId())) {
+        members.add(i);
+      }
+    }
+    long[] totals = new long[batch.size()];
+    for (int i : members) {
+      totals[i] = batch.get(i).lines().stream().mapToLong(l -> l.unitPrice() * l.quantity()).sum();
+    }
+    Tuple head = Tuple.tuple()
+      .addValue(members.stream().map(i -> batch.get(i).orderId()).toArray(UUID[]::new))
+      .addValue(members.stream().map(i -> batch.get(i).buyerId()).toArray(UUID[]::new))
+      .addValue(members.stream().map(i -> batch.get(i).currency()).toArray(String[]::new))
+      .addValue(members.stream().map(i -> totals[i]).toArray(Long[]::new));
+    return pool.withTransaction(conn -> conn.preparedQuery(INSERT_ORDERS_MANY).execute(head).compose(rows -> {
+      java.util.Set<UUID> inserted = new java.util.HashSet<>();
+      rows.forEach(r -> inserted.add(r.getUUID("id")));
+      List<UUID> shipId = new ArrayList<>();
+      List<UUID> shipOrder = new ArrayList<>();
+      List<UUID> shipSeller = new ArrayList<>();
+      List<Long> shipTotal = new ArrayList<>();
+      List<UUID> lineOrder = new ArrayList<>();
+      List<Integer> lineNo = new ArrayList<>();
+      List<UUID> lineProduct = new ArrayList<>();
+      List<UUID> lineSeller = new ArrayList<>();
+      List<UUID> lineShipment = new ArrayList<>();
+      List<String> lineTitle = new ArrayList<>();
+      List<Integer> lineQuantity = new ArrayList<>();
+      List<Long> linePrice = new ArrayList<>();
+      List<UUID> historyOrder = new ArrayList<>();
+      List<EventEnvelope> events = new ArrayList<>();
+      for (int i : members) {
+        NewOrder order = batch.get(i);
+        if (!inserted.contains(order.orderId())) {
+          // it existed before this batch: answered alone, as it is stored
+          continue;
+        }
+        Map<UUID, UUID> shipmentOfSeller = new LinkedHashMap<>();
+        Map<UUID, Long> totalOfSeller = new LinkedHashMap<>();
+        for (NewLine line : order.lines()) {
+          shipmentOfSeller.computeIfAbsent(line.sellerId(), x -> UUID.randomUUID());
+          totalOfSeller.merge(line.sellerId(), line.unitPrice() * line.quantity(), Long::sum);
+        }
+        shipmentOfSeller.forEach((seller, shipment) -> {
+          shipId.add(shipment);
+          shipOrder.add(order.orderId());
+          shipSeller.add(seller);
+          shipTotal.add(totalOfSeller.get(seller));
+        });
+        int n = 1;
+        for (NewLine line : order.lines()) {
+          lineOrder.add(order.orderId());
+          lineNo.add(n++);
+          lineProduct.add(line.productId());
+          lineSeller.add(line.sellerId());
+          lineShipment.add(shipmentOfSeller.get(line.sellerId()));
+          lineTitle.add(line.title());
+          lineQuantity.add(line.quantity());
+          linePrice.add(line.unitPrice());
+        }
+        OrderRow row = new OrderRow(order.orderId(), order.buyerId(), OrderStatus.NEW, order.currency(), totals[i]);
+        historyOrder.add(order.orderId());
+        events.add(EventEnvelope.create(OrderStatus.NEW.eventType(), order.orderId().toString(), eventData(row, OrderStatus.NEW, "ORDER_CREATED")));
+        outcome[i] = brief(row, OrderStatus.NEW);
+      }
+      if (historyOrder.isEmpty()) {
+        return Future.succeededFuture();
+      }
+      // pipelined on the transaction's connection; the server runs them in this order
+      Future<?> shipments = conn.preparedQuery(INSERT_SHIPMENTS_MANY).execute(Tuple.of(shipId.toArray(UUID[]::new),
+        shipOrder.toArray(UUID[]::new), shipSeller.toArray(UUID[]::new), shipTotal.toArray(Long[]::new)));
+      Future<?> lines = conn.preparedQuery(INSERT_LINES_MANY).execute(Tuple.tuple().addValue(lineOrder.toArray(UUID[]::new))
+        .addValue(lineNo.toArray(Integer[]::new)).addValue(lineProduct.toArray(UUID[]::new)).addValue(lineSeller.toArray(UUID[]::new))
+        .addValue(lineShipment.toArray(UUID[]::new)).addValue(lineTitle.toArray(String[]::new))
+        .addValue(lineQuantity.toArray(Integer[]::new)).addValue(linePrice.toArray(Long[]::new)));
+      Future<?> history = conn.preparedQuery(INSERT_HISTORY_MANY).execute(Tuple.of(historyOrder.toArray(UUID[]::new),
+        historyOrder.stream().map(x -> OrderStatus.NEW.name()).toArray(String[]::new),
+        historyOrder.stream().map(x -> "ORDER_CREATED").toArray(String[]::new)));
+      Future<?> outboxed = outbox.appendAll(conn, Topics.ORDERS_EVENTS, events);
+      return Future.all(shipments, lines, history, outboxed);
+    }).map(v -> java.util.Arrays.asList(outcome))).onSuccess(x -> afterChange.run());
+  }
+
+  /**
+   * Applies many transitions (of distinct orders) in one transaction: the orders are locked in id
+   * order, each transition is checked alone (an illegal one fails alone, the others go on), then
+   * one multi-row statement each for shipments, statuses, history and events.
+   */
+  Future<List<Object>> transitionBatch(List<Transition> batch) {
+    Object[] outcome = new Object[batch.size()];
+    List<Integer> members = new ArrayList<>();
+    java.util.Set<UUID> ids = new java.util.TreeSet<>();
+    for (int i = 0; i < batch.size(); i++) {
+      if (ids.add(batch.get(i).orderId())) {
+        members.add(i);
+      }
+    }
+    return pool.withTransaction(conn -> conn.preparedQuery(SELECT_ORDERS_FOR_UPDATE_MANY).execute(Tuple.of(ids.toArray(UUID[]::new)))
+      .compose(rows -> {
+        Map<UUID, OrderRow> found = new java.util.HashMap<>();
+        rows.forEach(r -> found.put(r.getUUID("id"), OrderRow.of(r)));
+        List<UUID> paid = new ArrayList<>();
+        List<UUID> cancelled = new ArrayList<>();
+        List<UUID> changed = new ArrayList<>();
+        List<String> statuses = new ArrayList<>();
+        List<String> reasons = new ArrayList<>();
+        List<EventEnvelope> events = new ArrayList<>();
+        for (int i : members) {
+          Transition t = batch.get(i);
+          OrderRow order = found.get(t.orderId());
+          OrderStatus to = t.to();
+          if (order == null) {
+            outcome[i] = ErrorCode.NOT_FOUND.failure("No such order.");
+          } else if (order.status() == to) {
+            outcome[i] = brief(order, to);
+          } else if (to == OrderStatus.SHIPPED || to == OrderStatus.DELIVERED) {
+            outcome[i] = ErrorCode.ILLEGAL_STATE.failure("An order is " + to + " when all its shipments are.");
+          } else if (!order.status().canMoveTo(to)) {
+            outcome[i] = ErrorCode.ILLEGAL_STATE.failure("An order cannot go from " + order.status() + " to " + to + ".");
+          } else {
+            String reason = t.reason() == null ? defaultReason(to) : t.reason();
+            if (to == OrderStatus.PAID) {
+              paid.add(order.id());
+            } else if (to == OrderStatus.CANCELLED) {
+              cancelled.add(order.id());
+            }
+            changed.add(order.id());
+            statuses.add(to.name());
+            reasons.add(reason);
+            events.add(EventEnvelope.create(to.eventType(), order.id().toString(), eventData(order, to, reason)));
+            outcome[i] = brief(order, to);
+          }
+        }
+        if (changed.isEmpty()) {
+          return Future.succeededFuture();
+        }
+        Future<?> ready = paid.isEmpty() ? Future.succeededFuture()
+          : conn.preparedQuery(SHIPMENTS_READY_MANY).execute(Tuple.of(paid.toArray(UUID[]::new)));
+        Future<?> gone = cancelled.isEmpty() ? Future.succeededFuture()
+          : conn.preparedQuery(SHIPMENTS_CANCELLED_MANY).execute(Tuple.of(cancelled.toArray(UUID[]::new)));
+        UUID[] changedIds = changed.toArray(UUID[]::new);
+        String[] statusArray = statuses.toArray(String[]::new);
+        Future<?> status = conn.preparedQuery(SET_STATUS_MANY).execute(Tuple.of(changedIds, statusArray));
+        Future<?> history = conn.preparedQuery(INSERT_HISTORY_MANY).execute(Tuple.of(changedIds, statusArray, reasons.toArray(String[]::new)));
+        Future<?> outboxed = outbox.appendAll(conn, Topics.ORDERS_EVENTS, events);
+        return Future.all(List.of(ready, gone, status, history, outboxed));
+      })
+      .map(v -> java.util.Arrays.asList(outcome))).onSuccess(x -> afterChange.run());
+  }
+
   // ------------------------------------------------------------------ reads
 
   /** The order for anyone (internal callers). */

@@ -72,6 +72,39 @@ final class OrdersSql {
     "SELECT shipment_id, product_id, seller_id, title, quantity, unit_price, line_total FROM orders.order_line "
       + "WHERE shipment_id = ANY($1::uuid[]) ORDER BY order_id, line_no";
 
+  // ---- group commit (many orders in one statement)
+
+  static final String INSERT_ORDERS_MANY =
+    "INSERT INTO orders.orders (id, buyer_id, status, currency, total) "
+      + "SELECT i, b, 'NEW', c, t FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::bigint[]) WITH ORDINALITY AS x(i, b, c, t, n) "
+      + "ORDER BY n ON CONFLICT (id) DO NOTHING RETURNING id";
+
+  static final String INSERT_SHIPMENTS_MANY =
+    "INSERT INTO orders.shipment (id, order_id, seller_id, status, total) "
+      + "SELECT s, o, sel, 'PENDING', t FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::bigint[]) AS x(s, o, sel, t)";
+
+  static final String INSERT_LINES_MANY =
+    "INSERT INTO orders.order_line (order_id, line_no, product_id, seller_id, shipment_id, title, quantity, unit_price, line_total) "
+      + "SELECT o, n, p, sel, s, t, q, u, q * u FROM unnest($1::uuid[], $2::int[], $3::uuid[], $4::uuid[], $5::uuid[], $6::text[], "
+      + "$7::int[], $8::bigint[]) AS x(o, n, p, sel, s, t, q, u)";
+
+  static final String INSERT_HISTORY_MANY =
+    "INSERT INTO orders.order_history (order_id, status, reason) "
+      + "SELECT o, s, r FROM unnest($1::uuid[], $2::text[], $3::text[]) WITH ORDINALITY AS x(o, s, r, n) ORDER BY n";
+
+  /** Locks the orders in id order (as every batch does, so two batches never deadlock on each other). */
+  static final String SELECT_ORDERS_FOR_UPDATE_MANY =
+    "SELECT id, buyer_id, status, currency, total FROM orders.orders WHERE id = ANY($1::uuid[]) ORDER BY id FOR UPDATE";
+
+  static final String SET_STATUS_MANY =
+    "UPDATE orders.orders o SET status = x.s, updated_at = now() FROM unnest($1::uuid[], $2::text[]) AS x(i, s) WHERE o.id = x.i";
+
+  static final String SHIPMENTS_READY_MANY =
+    "UPDATE orders.shipment SET status = 'READY_TO_SHIP', ready_at = now() WHERE order_id = ANY($1::uuid[]) AND status = 'PENDING'";
+
+  static final String SHIPMENTS_CANCELLED_MANY =
+    "UPDATE orders.shipment SET status = 'CANCELLED' WHERE order_id = ANY($1::uuid[]) AND status IN ('PENDING', 'READY_TO_SHIP')";
+
   private OrdersSql() {
   }
 }

@@ -4,6 +4,7 @@ import dev.marketplace.contracts.Components;
 import dev.marketplace.contracts.orders.OrderStatus;
 import dev.marketplace.contracts.orders.OrdersAddresses;
 import dev.marketplace.platform.ComponentVerticle;
+import dev.marketplace.platform.batch.GroupCommit;
 import dev.marketplace.platform.bus.Caller;
 import dev.marketplace.platform.validation.JsonValidator;
 import io.vertx.core.Future;
@@ -28,6 +29,9 @@ public class OrdersVerticle extends ComponentVerticle {
   private static final Set<String> SHIPMENT_STATUSES = Set.of("READY_TO_SHIP", "SHIPPED", "DELIVERED", "CANCELLED");
 
   private OrderStore store;
+  private GroupCommit<OrderStore.NewOrder, JsonObject> creates;
+  private GroupCommit<OrderStore.Transition, JsonObject> transitions;
+  private static final Set<String> REPLIES = Set.of("order", "brief");
 
   @Override
   protected boolean publishesEvents() {
@@ -42,6 +46,10 @@ public class OrdersVerticle extends ComponentVerticle {
   @Override
   protected Future<?> startComponent() {
     store = new OrderStore(pool, outbox, () -> relay.kick());
+    int batchMax = section().getInteger("batch_max", 64);
+    int parallelism = section().getInteger("batch_parallelism", 2);
+    creates = new GroupCommit<>("orders.create", batchMax, parallelism, store::createBatch, store::createBrief);
+    transitions = new GroupCommit<>("orders.transition", batchMax, parallelism, store::transitionBatch, store::transitionBrief);
     serve(OrdersAddresses.CREATE, this::create);
     serve(OrdersAddresses.TRANSITION, this::transition);
     serve(OrdersAddresses.GET, msg -> store.get(uuid(msg.body(), "order_id")));
@@ -79,7 +87,8 @@ public class OrdersVerticle extends ComponentVerticle {
 
   private Future<JsonObject> create(Message<JsonObject> msg) {
     JsonObject body = msg.body();
-    JsonValidator v = JsonValidator.of(body).allowOnly("order_id", "buyer_id", "currency", "lines");
+    JsonValidator v = JsonValidator.of(body).allowOnly("order_id", "buyer_id", "currency", "lines", "reply");
+    boolean brief = "brief".equals(v.optionalEnum("reply", REPLIES));
     UUID orderId = v.requiredUuid("order_id");
     UUID buyerId = v.requiredUuid("buyer_id");
     String currency = v.requiredString("currency", 3, 3);
@@ -104,7 +113,9 @@ public class OrdersVerticle extends ComponentVerticle {
       }
     }
     v.throwIfInvalid();
-    return store.create(new OrderStore.NewOrder(orderId, buyerId, currency, lines));
+    OrderStore.NewOrder order = new OrderStore.NewOrder(orderId, buyerId, currency, lines);
+    // a brief answer needs no reload of the order: such creates share transactions
+    return brief ? creates.submit(order) : store.create(order);
   }
 
   private static OrderStore.NewLine line(JsonObject line, String field, String currency, JsonValidator v) {
@@ -160,7 +171,8 @@ public class OrdersVerticle extends ComponentVerticle {
   }
 
   private Future<JsonObject> transition(Message<JsonObject> msg) {
-    JsonValidator v = JsonValidator.of(msg.body()).allowOnly("order_id", "to", "reason");
+    JsonValidator v = JsonValidator.of(msg.body()).allowOnly("order_id", "to", "reason", "reply");
+    boolean brief = "brief".equals(v.optionalEnum("reply", REPLIES));
     UUID orderId = v.requiredUuid("order_id");
     String to = v.requiredString("to", 1, 32);
     OrderStatus target = to == null ? null : OrderStatus.parse(to);
@@ -175,7 +187,7 @@ public class OrdersVerticle extends ComponentVerticle {
       v.error("reason", "is required for CANCELLED");
     }
     v.throwIfInvalid();
-    return store.transition(orderId, target, reason);
+    return brief ? transitions.submit(new OrderStore.Transition(orderId, target, reason)) : store.transition(orderId, target, reason);
   }
 
   private Future<JsonObject> list(Message<JsonObject> msg) {

@@ -72,6 +72,28 @@ final class PaymentRepository {
       ORDER BY updated_at LIMIT $2::bigint FOR UPDATE SKIP LOCKED)
     RETURNING *""";
 
+  private static final String INSERT_MANY = """
+    INSERT INTO payment.intents (payment_id, order_id, buyer_id, amount, currency, method, status, reserved_until)
+    SELECT p, o, b, a, c, m, 'CREATED', r
+    FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::bigint[], $5::text[], $6::text[], $7::timestamptz[]) WITH ORDINALITY
+      AS x(p, o, b, a, c, m, r, n)
+    ORDER BY n
+    ON CONFLICT DO NOTHING""";
+  private static final String BY_ORDERS = "SELECT * FROM payment.intents WHERE order_id = ANY($1::uuid[])";
+  private static final String MARK_PENDING_MANY = """
+    UPDATE payment.intents i SET status = 'PENDING', bank_payment_id = x.b, payment_url = x.u, updated_at = now()
+    FROM unnest($1::uuid[], $2::text[], $3::text[]) AS x(p, b, u)
+    WHERE i.payment_id = x.p AND i.status IN ('CREATED', 'FAILED') RETURNING i.*""";
+
+  /** A payment.start as the intents need it. */
+  record NewIntent(UUID paymentId, UUID orderId, String buyerId, long amount, String currency, String method,
+                   OffsetDateTime reservedUntil) {
+  }
+
+  /** The bank's answer to record on a CREATED (or FAILED) intent. */
+  record BankPending(UUID paymentId, String bankPaymentId, String paymentUrl) {
+  }
+
   private final Pool pool;
 
   PaymentRepository(Pool pool) {
@@ -87,6 +109,46 @@ final class PaymentRepository {
     return tx.preparedQuery(INSERT)
       .execute(Tuple.of(paymentId, orderId, buyerId, amount, currency, method).addOffsetDateTime(reservedUntil))
       .mapEmpty();
+  }
+
+  /**
+   * Inserts many intents in one statement (a repeat or a second payment of an order inserts
+   * nothing) and answers, per request in order, the intent its order now has.
+   */
+  Future<List<Object>> insertMany(List<NewIntent> batch) {
+    Tuple args = Tuple.tuple()
+      .addValue(batch.stream().map(NewIntent::paymentId).toArray(UUID[]::new))
+      .addValue(batch.stream().map(NewIntent::orderId).toArray(UUID[]::new))
+      .addValue(batch.stream().map(NewIntent::buyerId).toArray(String[]::new))
+      .addValue(batch.stream().map(NewIntent::amount).toArray(Long[]::new))
+      .addValue(batch.stream().map(NewIntent::currency).toArray(String[]::new))
+      .addValue(batch.stream().map(NewIntent::method).toArray(String[]::new))
+      .addValue(batch.stream().map(NewIntent::reservedUntil).toArray(OffsetDateTime[]::new));
+    UUID[] orders = batch.stream().map(NewIntent::orderId).toArray(UUID[]::new);
+    // one connection, pipelined: the insert commits, then the select sees it
+    return pool.withConnection(conn -> {
+      Future<?> inserted = conn.preparedQuery(INSERT_MANY).execute(args);
+      Future<RowSet<Row>> found = conn.preparedQuery(BY_ORDERS).execute(Tuple.of((Object) orders));
+      return Future.all(inserted, found).map(x -> {
+        java.util.Map<UUID, Intent> byOrder = new java.util.HashMap<>();
+        found.result().forEach(row -> byOrder.put(row.getUUID("order_id"), Intent.of(row)));
+        List<Object> out = new ArrayList<>(batch.size());
+        batch.forEach(r -> out.add(Optional.ofNullable(byOrder.get(r.orderId()))));
+        return out;
+      });
+    });
+  }
+
+  /** Marks many intents PENDING in one statement inside {@code tx}; the intents changed (absent: not CREATED/FAILED any more). */
+  Future<java.util.Map<UUID, Intent>> markPendingMany(SqlClient tx, List<BankPending> batch) {
+    Tuple args = Tuple.of(batch.stream().map(BankPending::paymentId).toArray(UUID[]::new),
+      batch.stream().map(BankPending::bankPaymentId).toArray(String[]::new),
+      batch.stream().map(BankPending::paymentUrl).toArray(String[]::new));
+    return tx.preparedQuery(MARK_PENDING_MANY).execute(args).map(rows -> {
+      java.util.Map<UUID, Intent> changed = new java.util.HashMap<>();
+      rows.forEach(row -> changed.put(row.getUUID("payment_id"), Intent.of(row)));
+      return changed;
+    });
   }
 
   Future<Void> insertTombstone(SqlClient tx, UUID orderId) {

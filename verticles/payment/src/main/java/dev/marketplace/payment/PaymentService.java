@@ -4,6 +4,7 @@ import dev.marketplace.contracts.ErrorCode;
 import dev.marketplace.contracts.EventEnvelope;
 import dev.marketplace.contracts.Topics;
 import dev.marketplace.contracts.bank.BankApi;
+import dev.marketplace.platform.batch.GroupCommit;
 import dev.marketplace.platform.outbox.Outbox;
 import dev.marketplace.platform.outbox.OutboxRelay;
 import dev.marketplace.platform.validation.JsonValidator;
@@ -17,6 +18,7 @@ import org.slf4j.LoggerFactory;
 import java.nio.charset.StandardCharsets;
 import java.time.OffsetDateTime;
 import java.time.format.DateTimeParseException;
+import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
@@ -36,11 +38,19 @@ final class PaymentService {
   private final OutboxRelay relay;
   private final String sharedSecret;
   private final OrdersNotifier orders;
+  private final CheckoutNotifier checkout;
+  private final GroupCommit<PaymentRepository.NewIntent, Optional<Intent>> inserts;
+  private final GroupCommit<PaymentRepository.BankPending, Optional<Intent>> pendings;
 
   PaymentService(PaymentRepository repository, BankClient bank, Outbox outbox, OutboxRelay relay, String sharedSecret,
-                 OrdersNotifier orders) {
+                 OrdersNotifier orders, CheckoutNotifier checkout) {
     this.repository = repository;
     this.orders = orders;
+    this.checkout = checkout;
+    // concurrent payment.starts share their two writes (group commit); 1 turns it off
+    this.inserts = new GroupCommit<>("payment.insert", 64, 2, repository::insertMany,
+      one -> repository.insertMany(List.of(one)).map(all -> (Optional<Intent>) all.get(0)));
+    this.pendings = new GroupCommit<>("payment.pending", 64, 2, this::markPendingBatch, this::markPendingAlone);
     this.bank = bank;
     this.outbox = outbox;
     this.relay = relay;
@@ -58,9 +68,8 @@ final class PaymentService {
     String method = v.requiredString("method", 1, 32);
     OffsetDateTime reservedUntil = optionalInstant(v, body, "reserved_until");
     v.throwIfInvalid();
-    return repository.pool().withTransaction(tx -> repository
-        .insert(tx, paymentId, orderId, buyerId, amount.getLong("amount"), amount.getString("currency"), method, reservedUntil)
-        .compose(x -> repository.byOrder(tx, orderId)))
+    return inserts.submit(new PaymentRepository.NewIntent(paymentId, orderId, buyerId, amount.getLong("amount"),
+        amount.getString("currency"), method, reservedUntil))
       .compose(found -> {
         Intent intent = found.orElseThrow();
         if (!intent.paymentId().equals(paymentId)) {
@@ -94,10 +103,7 @@ final class PaymentService {
       .compose(created -> {
         String bankId = created.getString("id");
         String url = created.getString("confirm_url");
-        return repository.pool().withTransaction(tx -> repository.markPending(tx, intent.paymentId(), bankId, url)
-          .compose(updated -> updated.isEmpty()
-            ? Future.succeededFuture(Optional.<Intent>empty())
-            : appendEvent(tx, updated.get(), "PaymentStarted", Intent.PENDING).map(updated)))
+        return pendings.submit(new PaymentRepository.BankPending(intent.paymentId(), bankId, url))
           .compose(updated -> {
             if (updated.isPresent()) {
               relay.kick();
@@ -114,6 +120,30 @@ final class PaymentService {
             });
           });
       });
+  }
+
+  /** Marks many started payments PENDING with their PaymentStarted events, in one transaction. */
+  private Future<List<Object>> markPendingBatch(List<PaymentRepository.BankPending> batch) {
+    return repository.pool().withTransaction(tx -> repository.markPendingMany(tx, batch).compose(changed -> {
+      List<EventEnvelope> events = new java.util.ArrayList<>();
+      List<Object> out = new java.util.ArrayList<>(batch.size());
+      java.util.Set<UUID> seen = new java.util.HashSet<>();
+      for (PaymentRepository.BankPending p : batch) {
+        Intent updated = seen.add(p.paymentId()) ? changed.get(p.paymentId()) : null;
+        if (updated != null) {
+          events.add(EventEnvelope.create("PaymentStarted", updated.orderId().toString(), updated.eventData(Intent.PENDING)));
+        }
+        out.add(Optional.ofNullable(updated));
+      }
+      return outbox.appendAll(tx, Topics.PAYMENTS_EVENTS, events).map(out);
+    }));
+  }
+
+  private Future<Optional<Intent>> markPendingAlone(PaymentRepository.BankPending p) {
+    return repository.pool().withTransaction(tx -> repository.markPending(tx, p.paymentId(), p.bankPaymentId(), p.paymentUrl())
+      .compose(updated -> updated.isEmpty()
+        ? Future.succeededFuture(Optional.<Intent>empty())
+        : appendEvent(tx, updated.get(), "PaymentStarted", Intent.PENDING).map(updated)));
   }
 
   private static JsonObject startReply(Intent intent) {
@@ -267,6 +297,8 @@ final class PaymentService {
    * and is refunded at once; a result for a settled intent changes nothing.
    */
   Future<Intent> applyBankResult(String bankId, UUID reference, String bankStatus) {
+    // the result this call recorded (null: nothing new), for checkout once it is committed
+    String[] recorded = new String[1];
     return repository.pool().withTransaction(tx -> repository.byBankIdForUpdate(tx, bankId, reference).compose(found -> {
         if (found.isEmpty()) {
           return Future.failedFuture(ErrorCode.NOT_FOUND.failure("No such payment."));
@@ -274,6 +306,7 @@ final class PaymentService {
         Intent intent = found.get();
         if (bankStatus.equals(BankApi.CAPTURED)) {
           if (intent.open()) {
+            recorded[0] = Intent.CAPTURED;
             return repository.setStatus(tx, intent.paymentId(), Intent.CAPTURED, bankId, null)
               .compose(captured -> appendEvent(tx, captured, "PaymentCaptured", Intent.CAPTURED).map(captured));
           }
@@ -283,6 +316,7 @@ final class PaymentService {
               .compose(pending -> appendEvent(tx, pending, "PaymentCaptured", Intent.CAPTURED).map(pending));
           }
         } else if (intent.open()) {
+          recorded[0] = Intent.DECLINED;
           return repository.setStatus(tx, intent.paymentId(), Intent.DECLINED, bankId, null)
             .compose(declined -> appendEvent(tx, declined, "PaymentDeclined", Intent.DECLINED).map(declined));
         }
@@ -290,6 +324,9 @@ final class PaymentService {
       }))
       .compose(intent -> {
         relay.kick();
+        if (recorded[0] != null) {
+          checkout.result(intent.orderId(), recorded[0]);
+        }
         return intent.status().equals(Intent.REFUND_PENDING) ? refundAtBank(intent) : Future.succeededFuture(intent);
       });
   }

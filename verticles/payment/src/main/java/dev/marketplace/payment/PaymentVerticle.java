@@ -63,7 +63,8 @@ public class PaymentVerticle extends ComponentVerticle {
     String secret = Secrets.require(config(), "bank", "shared_secret");
     bank = new BankClient(vertx, config());
     repository = new PaymentRepository(pool);
-    service = new PaymentService(repository, bank, outbox, relay, secret, new OrdersNotifier(vertx, busTimeoutMs(), repository));
+    service = new PaymentService(repository, bank, outbox, relay, secret, new OrdersNotifier(vertx, busTimeoutMs(), repository),
+      new CheckoutNotifier(vertx, busTimeoutMs()));
     serve(PaymentAddresses.START, msg -> service.start(msg.body()));
     serve(PaymentAddresses.VOID, msg -> service.voidPayment(msg.body()));
     serve(PaymentAddresses.REFUND, msg -> service.refund(msg.body()));

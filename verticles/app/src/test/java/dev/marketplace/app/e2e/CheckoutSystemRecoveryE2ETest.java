@@ -87,6 +87,8 @@ class CheckoutSystemRecoveryE2ETest {
     JsonObject configA = nodeB.config.copy();
     configA.getJsonObject("http").put("port", freePort());
     configA.getJsonObject("bank").put("port", freePort());
+    // a Vert.x of its own cannot share B's bridge port
+    configA.getJsonObject("bridge").put("port", freePort());
     nodeA = Vertx.vertx();
     await(nodeA.eventBus().consumer(PaymentAddresses.START, msg -> { }).completion());
     List<String> components = Components.ALL.stream().filter(c -> !c.equals(Components.PAYMENT) && !c.equals(Components.BANK)).toList();

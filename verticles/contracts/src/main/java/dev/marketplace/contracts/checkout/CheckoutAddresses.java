@@ -3,8 +3,9 @@ package dev.marketplace.contracts.checkout;
 /**
  * The checkout saga's operations (see ARCHITECTURE.md "Checkout saga").
  *
- * <p>Payment results reach the saga as {@code PaymentCaptured} / {@code PaymentDeclined} events on
- * {@code payments.events} (consumer group {@code checkout}); a saga that hears nothing acts at
+ * <p>Payment results reach the saga by a bus request from payment ({@link #PAYMENT_RESULT}) and,
+ * durably, as {@code PaymentCaptured} / {@code PaymentDeclined} events on {@code payments.events}
+ * (consumer group {@code checkout}); whichever comes first counts. A saga that hears nothing acts at
  * {@code reserved_until} (+ a grace period): it voids the payment (a capture that won that race is
  * finished as a sale), releases the reservation and cancels the order with RESERVATION_EXPIRED.
  */
@@ -30,6 +31,15 @@ public final class CheckoutAddresses {
 
   /** {@code {order_id}} → the saga as stored: {@code {order_id, state, reserved_until, payment_url, cancel_reason}} (owner or admin). */
   public static final String GET = "checkout.get";
+
+  /**
+   * <em>Internal</em> (payment). {@code {order_id, result: "CAPTURED"|"DECLINED"}} → {@code {recorded}}:
+   * the payment's result, sent right after payment committed it, so the saga goes on at once
+   * instead of after the outbox relay and Kafka. The reply comes when the result is stored on the
+   * saga (not when the saga is done). Idempotent; the {@code payments.events} event that follows
+   * changes nothing then, and stays the way the result arrives if this request is lost.
+   */
+  public static final String PAYMENT_RESULT = "checkout.payment-result";
 
   private CheckoutAddresses() {
   }

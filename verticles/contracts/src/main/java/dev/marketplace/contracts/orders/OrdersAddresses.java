@@ -28,6 +28,9 @@ public final class OrdersAddresses {
    * quantity, unit_price}]}} → order (status NEW). {@code unit_price} is {@code {amount, currency}}
    * in the order's currency (a bare integer of minor units is accepted too). 1..100 lines,
    * quantity 1..10000. Idempotent by {@code order_id}: the same id again answers the stored order.
+   * With {@code reply: "brief"} the answer is only the order's head {@code {id, buyer_id, status,
+   * currency, total, brief: true}} (no reload of lines, shipments, history), and concurrent such
+   * creates share one transaction (group commit; each one still succeeds or fails alone).
    */
   public static final String CREATE = "orders.create";
 
@@ -36,7 +39,8 @@ public final class OrdersAddresses {
    * transitions; ILLEGAL_STATE otherwise (SHIPPED and DELIVERED only come from shipments). Already
    * in {@code to} → the order, unchanged. {@code reason} (UPPER_SNAKE, ≤ 64 characters) is
    * required for CANCELLED: OUT_OF_STOCK, PAYMENT_DECLINED, PAYMENT_TIMEOUT, RESERVATION_EXPIRED,
-   * BUYER_CANCELLED, PRICE_CHANGED, ... NOT_FOUND for an unknown order.
+   * BUYER_CANCELLED, PRICE_CHANGED, ... NOT_FOUND for an unknown order. {@code reply: "brief"}
+   * answers the head only (as for {@link #CREATE}) and lets concurrent transitions share a transaction.
    */
   public static final String TRANSITION = "orders.transition";
 

@@ -52,6 +52,7 @@ public final class OutboxRelay {
   private final String relayId;
   private final long lockKey;
   private final long pollIntervalMs;
+  private final long lingerMs;
   private final int batchSize;
   private final Supplier<Future<Void>> afterPublishHook;
   private final String selectSql;
@@ -66,6 +67,8 @@ public final class OutboxRelay {
   private long timerId = -1;
   private long lastCleanup;
   private long published;
+  /** When the last batch ended (System.nanoTime), for the linger. */
+  private long lastBatchEnd;
 
   public OutboxRelay(Vertx vertx, Pool pool, JsonObject config, String schema) {
     this(vertx, pool, config, schema, Future::succeededFuture);
@@ -87,6 +90,7 @@ public final class OutboxRelay {
     JsonObject outbox = config.getJsonObject("outbox", new JsonObject());
     this.pollIntervalMs = outbox.getLong("poll_interval_ms", 200L);
     this.batchSize = outbox.getInteger("batch_size", 500);
+    this.lingerMs = outbox.getLong("linger_ms", 20L);
     long retentionHours = outbox.getLong("retention_hours", 24L);
     this.afterPublishHook = afterPublishHook;
     this.selectSql = "SELECT id, topic, record_key, payload::text AS payload FROM " + schema
@@ -101,16 +105,29 @@ public final class OutboxRelay {
     return Future.succeededFuture();
   }
 
-  /** Publish soon instead of at the next poll (call after committing a transaction with events). */
+  /**
+   * Publish soon instead of at the next poll (call after committing a transaction with events).
+   * Soon means at least {@code outbox.linger_ms} (20) after the previous batch ended: under load
+   * the events of that time go out together, in one Kafka transaction, instead of one transaction
+   * per committed change; an idle relay publishes at once.
+   */
   public void kick() {
     if (!running) {
       return;
     }
     if (busy) {
       kicked = true;
-    } else {
-      schedule(0);
+    } else if (timerId < 0 || !lingering) {
+      schedule(lingerLeftMs());
+      lingering = true;
     }
+  }
+
+  private boolean lingering;
+
+  private long lingerLeftMs() {
+    long sinceLast = (System.nanoTime() - lastBatchEnd) / 1_000_000;
+    return lastBatchEnd == 0 || sinceLast >= lingerMs ? 0 : lingerMs - sinceLast;
   }
 
   public boolean isLeader() {
@@ -140,6 +157,7 @@ public final class OutboxRelay {
     }
     timerId = vertx.setTimer(Math.max(1, delayMs), id -> {
       timerId = -1;
+      lingering = false;
       tick();
     });
   }
@@ -153,13 +171,20 @@ public final class OutboxRelay {
     Future<Integer> work = isLeader() ? publishBatch() : tryLead().map(0);
     work.onComplete(ar -> {
       busy = false;
+      lastBatchEnd = System.nanoTime();
       if (ar.failed()) {
         LOG.warn("Outbox relay {} failed; resigning and retrying: {}", relayId, ar.cause().toString());
         resign().onComplete(x -> schedule(pollIntervalMs * 5));
         return;
       }
-      boolean more = ar.result() >= batchSize || kicked;
-      schedule(more ? 0 : pollIntervalMs);
+      if (ar.result() >= batchSize) {
+        schedule(0);
+      } else if (kicked) {
+        schedule(lingerMs);
+        lingering = true;
+      } else {
+        schedule(pollIntervalMs);
+      }
     });
   }
 

@@ -1,0 +1,198 @@
+package dev.marketplace.orders;
+
+import dev.marketplace.contracts.ErrorCode;
+import dev.marketplace.contracts.ServiceFailure;
+import dev.marketplace.contracts.orders.OrderStatus;
+import dev.marketplace.platform.bus.Bus;
+import dev.marketplace.platform.outbox.Outbox;
+import dev.marketplace.platform.pg.PgSupport;
+import dev.marketplace.platform.testing.TestInfra;
+import io.vertx.core.DeploymentOptions;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.sqlclient.Pool;
+import io.vertx.sqlclient.SqlConnection;
+import io.vertx.sqlclient.Tuple;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Brief creates and transitions share transactions (group commit): each request still succeeds or
+ * fails alone, a repeat changes nothing, and a batch whose transaction dies leaves nothing behind.
+ */
+class OrdersGroupCommitTest {
+  private static Vertx vertx;
+  private static Pool sql;
+  private static OrderStore store;
+  private static final String SELLER = UUID.randomUUID().toString();
+
+  @BeforeAll
+  static void up() {
+    vertx = Vertx.vertx();
+    JsonObject config = TestInfra.shared().config();
+    // batches of up to 64, one at a time: concurrent requests must queue up and share transactions
+    config.put("orders", new JsonObject().put("batch_max", 64).put("batch_parallelism", 1));
+    await(vertx.deployVerticle(new OrdersVerticle(), new DeploymentOptions().setConfig(config)));
+    sql = PgSupport.pool(vertx, config, 4);
+    store = new OrderStore(sql, new Outbox("orders"), () -> { });
+  }
+
+  @AfterAll
+  static void down() {
+    await(sql.close());
+    await(vertx.close());
+  }
+
+  static <T> T await(Future<T> future) {
+    try {
+      return future.toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+    } catch (Exception e) {
+      throw new AssertionError(e);
+    }
+  }
+
+  private static JsonObject newOrder(String orderId, String buyer) {
+    return new JsonObject().put("order_id", orderId).put("buyer_id", buyer).put("currency", "RUB").put("reply", "brief")
+      .put("lines", new JsonArray().add(new JsonObject().put("product_id", UUID.randomUUID().toString()).put("seller_id", SELLER)
+        .put("title", "Thing").put("quantity", 2).put("unit_price", new JsonObject().put("amount", 1500).put("currency", "RUB"))));
+  }
+
+  private static Future<JsonObject> send(String address, JsonObject body) {
+    return Bus.request(vertx, address, body, 10_000);
+  }
+
+  private static long count(String sql, Object... args) {
+    return await(OrdersGroupCommitTest.sql.preparedQuery(sql).execute(Tuple.from(args))).iterator().next().getLong(0);
+  }
+
+  private static List<Future<JsonObject>> sendAll(List<JsonObject> bodies, String address) {
+    List<Future<JsonObject>> all = new ArrayList<>();
+    bodies.forEach(b -> all.add(send(address, b)));
+    // all of them ended, failed or not
+    await(Future.join(all).transform(ar -> Future.succeededFuture()));
+    return all;
+  }
+
+  @Test
+  void concurrentBriefCreatesShareTransactionsAndConcurrentDuplicatesGiveOneOrder() {
+    String buyer = UUID.randomUUID().toString();
+    String duplicated = UUID.randomUUID().toString();
+    List<JsonObject> bodies = new ArrayList<>();
+    for (int i = 0; i < 40; i++) {
+      bodies.add(newOrder(i % 4 == 0 ? duplicated : UUID.randomUUID().toString(), buyer));
+    }
+
+    List<Future<JsonObject>> replies = sendAll(bodies, "orders.create");
+
+    for (Future<JsonObject> reply : replies) {
+      assertThat(reply.succeeded()).as("every create succeeds: %s", reply.cause()).isTrue();
+      assertThat(reply.result().getString("status")).isEqualTo("NEW");
+      assertThat(reply.result().getJsonObject("total").getLong("amount")).isEqualTo(3000);
+    }
+    // 30 distinct orders + the one created ten times
+    assertThat(count("SELECT count(*) FROM orders.orders WHERE buyer_id = $1", UUID.fromString(buyer))).isEqualTo(31);
+    assertThat(count("SELECT count(*) FROM orders.order_line WHERE order_id = $1", UUID.fromString(duplicated))).isEqualTo(1);
+    assertThat(count("SELECT count(*) FROM orders.order_history WHERE order_id = $1", UUID.fromString(duplicated))).isEqualTo(1);
+    assertThat(count("SELECT count(*) FROM orders.outbox WHERE record_key = $1", duplicated)).isEqualTo(1);
+    // every order has its line, shipment, history entry and event
+    assertThat(count("SELECT count(*) FROM orders.order_line l JOIN orders.orders o ON o.id = l.order_id WHERE o.buyer_id = $1",
+      UUID.fromString(buyer))).isEqualTo(31);
+    assertThat(count("SELECT count(*) FROM orders.shipment s JOIN orders.orders o ON o.id = s.order_id WHERE o.buyer_id = $1",
+      UUID.fromString(buyer))).isEqualTo(31);
+    assertThat(count("SELECT count(*) FROM orders.outbox WHERE payload->'data'->>'buyer_id' = $1 AND payload->>'type' = 'OrderCreated'",
+      buyer)).isEqualTo(31);
+  }
+
+  @Test
+  void anIllegalOrUnknownTransitionInABatchFailsAloneAndTheOthersGoOn() {
+    String buyer = UUID.randomUUID().toString();
+    List<String> ids = new ArrayList<>();
+    List<JsonObject> creates = new ArrayList<>();
+    for (int i = 0; i < 20; i++) {
+      String id = UUID.randomUUID().toString();
+      ids.add(id);
+      creates.add(newOrder(id, buyer));
+    }
+    sendAll(creates, "orders.create");
+    List<JsonObject> moves = new ArrayList<>();
+    for (int i = 0; i < ids.size(); i++) {
+      // every fifth asks for an illegal step (NEW cannot be PAID)
+      moves.add(new JsonObject().put("order_id", ids.get(i)).put("to", i % 5 == 0 ? "PAID" : "RESERVED").put("reply", "brief"));
+    }
+    String unknown = UUID.randomUUID().toString();
+    moves.add(new JsonObject().put("order_id", unknown).put("to", "RESERVED").put("reply", "brief"));
+
+    List<Future<JsonObject>> replies = sendAll(moves, "orders.transition");
+
+    for (int i = 0; i < ids.size(); i++) {
+      Future<JsonObject> reply = replies.get(i);
+      if (i % 5 == 0) {
+        assertThat(ServiceFailure.from(reply.cause()).code()).isEqualTo(ErrorCode.ILLEGAL_STATE);
+        assertThat(count("SELECT count(*) FROM orders.orders WHERE id = $1 AND status = 'NEW'", UUID.fromString(ids.get(i)))).isEqualTo(1);
+      } else {
+        assertThat(reply.result().getString("status")).isEqualTo("RESERVED");
+        assertThat(count("SELECT count(*) FROM orders.order_history WHERE order_id = $1 AND status = 'RESERVED' AND reason = 'STOCK_RESERVED'",
+          UUID.fromString(ids.get(i)))).isEqualTo(1);
+        assertThat(count("SELECT count(*) FROM orders.outbox WHERE record_key = $1 AND payload->>'type' = 'OrderReserved'", ids.get(i)))
+          .isEqualTo(1);
+      }
+    }
+    assertThat(ServiceFailure.from(replies.get(ids.size()).cause()).code()).isEqualTo(ErrorCode.NOT_FOUND);
+
+    // repeated: already there, unchanged, no second history entry or event
+    List<Future<JsonObject>> again = sendAll(moves.subList(1, 2), "orders.transition");
+    assertThat(again.get(0).result().getString("status")).isEqualTo("RESERVED");
+    assertThat(count("SELECT count(*) FROM orders.outbox WHERE record_key = $1 AND payload->>'type' = 'OrderReserved'", ids.get(1)))
+      .isEqualTo(1);
+  }
+
+  @Test
+  void aBatchWhoseTransactionDiesLeavesNothingHalfDone() {
+    String buyer = UUID.randomUUID().toString();
+    List<OrderStore.NewOrder> batch = new ArrayList<>();
+    for (int i = 0; i < 5; i++) {
+      batch.add(new OrderStore.NewOrder(UUID.randomUUID(), UUID.fromString(buyer), "RUB",
+        List.of(new OrderStore.NewLine(UUID.randomUUID(), UUID.fromString(SELLER), "Thing", 1, 100))));
+    }
+    // another session holds the outbox: the batch blocks after writing orders, shipments, lines and history
+    SqlConnection blocker = await(sql.getConnection());
+    await(blocker.query("BEGIN").execute());
+    await(blocker.query("LOCK TABLE orders.outbox IN EXCLUSIVE MODE").execute());
+    Future<List<Object>> running = store.createBatch(batch);
+    long deadline = System.currentTimeMillis() + 10_000;
+    Integer victim = null;
+    while (victim == null && System.currentTimeMillis() < deadline) {
+      var rows = await(sql.query("SELECT pid FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE '%orders.outbox%'").execute());
+      victim = rows.size() == 0 ? null : rows.iterator().next().getInteger("pid");
+    }
+    assertThat(victim).as("the batch waits for the outbox lock").isNotNull();
+    // the node dies: its connection goes away with the transaction open
+    await(sql.preparedQuery("SELECT pg_terminate_backend($1)").execute(Tuple.of(victim)));
+    await(blocker.query("ROLLBACK").execute());
+    await(blocker.close());
+
+    boolean failed = await(running.transform(ar -> Future.succeededFuture(ar.failed())));
+    assertThat(failed).as("the batch failed with its connection").isTrue();
+    assertThat(count("SELECT count(*) FROM orders.orders WHERE buyer_id = $1", UUID.fromString(buyer))).isZero();
+    UUID[] ids = batch.stream().map(OrderStore.NewOrder::orderId).toArray(UUID[]::new);
+    assertThat(count("SELECT count(*) FROM orders.order_line WHERE order_id = ANY($1)", (Object) ids)).isZero();
+    assertThat(count("SELECT count(*) FROM orders.order_history WHERE order_id = ANY($1)", (Object) ids)).isZero();
+    assertThat(count("SELECT count(*) FROM orders.outbox WHERE payload->'data'->>'buyer_id' = $1", buyer)).isZero();
+
+    // the same requests again (a caller that timed out retries): each order once, complete
+    List<Object> retried = await(store.createBatch(batch));
+    assertThat(retried).allSatisfy(r -> assertThat(((JsonObject) r).getString("status")).isEqualTo(OrderStatus.NEW.name()));
+    assertThat(count("SELECT count(*) FROM orders.orders WHERE buyer_id = $1", UUID.fromString(buyer))).isEqualTo(5);
+    assertThat(count("SELECT count(*) FROM orders.outbox WHERE payload->'data'->>'buyer_id' = $1", buyer)).isEqualTo(5);
+  }
+}
