@@ -32,8 +32,9 @@ import java.util.UUID;
  * (4000: the other bank calls), {@code breaker_max_failures} (5), {@code breaker_reset_ms} (10000),
  * {@code poll_interval_ms} (1000: how often the refund jobs run), {@code poll_first_ms} (2000: a
  * PENDING payment without a callback is asked about at the bank that long after it started, then
- * after 2, 4, 8... s), {@code poll_max_interval_ms} (15000: never less often than that),
- * {@code poll_batch} (100 asked at once), {@code refund_retry_ms} (5000).
+ * after 2, 4, 8... s), {@code poll_max_interval_ms} (10000: never less often than that),
+ * {@code poll_batch} (100 claimed at once), {@code poll_concurrency} (200 questions in flight at most),
+ * {@code refund_retry_ms} (5000).
  * The callback signature secret is {@code bank.shared_secret} (required: there is no default).
  */
 public class PaymentVerticle extends ComponentVerticle {
@@ -44,6 +45,7 @@ public class PaymentVerticle extends ComponentVerticle {
   private PaymentRepository repository;
   private long jobTimer = -1;
   private SingleFlightJob bankPolls;
+  private int pollsInFlight;
   private boolean jobRunning;
 
   @Override
@@ -123,10 +125,30 @@ public class PaymentVerticle extends ComponentVerticle {
     return Future.succeededFuture();
   }
 
-  /** Asks the bank about silent payments, a batch at a time: a lost callback is made up for in seconds. */
+  /**
+   * Asks the bank about silent payments, a batch at a time: a lost callback is made up for in
+   * seconds. A pass claims what is due and sends the questions without waiting for the slowest
+   * answer (a claimed payment is not due again for a while); at most {@code poll_concurrency}
+   * questions are in flight.
+   */
   private Future<Integer> pollSilentPayments(JsonObject section, int batch) {
-    return repository.claimSilentPending(section.getLong("poll_first_ms", 2_000L), section.getLong("poll_max_interval_ms", 15_000L), batch)
-      .compose(intents -> Future.join(intents.stream().map(service::pollBank).toList()).transform(x -> Future.succeededFuture(intents.size())));
+    int room = Math.min(batch, section.getInteger("poll_concurrency", 200) - pollsInFlight);
+    if (room <= 0) {
+      return Future.succeededFuture(0);
+    }
+    return repository.claimSilentPending(section.getLong("poll_first_ms", 2_000L), section.getLong("poll_max_interval_ms", 10_000L), room)
+      .map(intents -> {
+        for (Intent intent : intents) {
+          pollsInFlight++;
+          service.pollBank(intent).onComplete(ar -> {
+            pollsInFlight--;
+            if (ar.failed()) {
+              LOG.debug("Asking the bank about payment {} failed; asked again later: {}", intent.paymentId(), ar.cause().toString());
+            }
+          });
+        }
+        return intents.size();
+      });
   }
 
   /** Retries pending refunds and the refund notices orders has not confirmed yet; one run at a time per node. */
