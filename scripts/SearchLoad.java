@@ -19,11 +19,19 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * A closed-loop load generator for GET /api/v1/catalog/products: N workers, each sending one
- * request after the other, a realistic mix of searches drawn from a large space of combinations
- * (so the facet cache rarely helps except on deep pages, as in real traffic).
+ * A closed-loop load generator for the catalog's public routes: N workers, each sending one
+ * request after the other.
+ * <ul>
+ *   <li>{@code search} (default): GET /api/v1/catalog/products, a realistic mix of searches drawn
+ *   from a large space of combinations (text, text + filters, filters, pages 1..10, typos).</li>
+ *   <li>{@code suggest}: GET /api/v1/catalog/suggest with prefixes of 1..8 letters of the same
+ *   terms, some with a typo, as someone typing sends them.</li>
+ *   <li>{@code freshness}: one seller (registered through the API) lists a product, then changes
+ *   its price {@code workers} times (default 100), each time measuring how long until a search
+ *   shows the new price; prints p50/p99/max.</li>
+ * </ul>
  *
- * <pre>java scripts/SearchLoad.java http://127.0.0.1:8080 [seconds=60] [workers=16] [warmupSeconds=10]</pre>
+ * <pre>java scripts/SearchLoad.java http://127.0.0.1:8080 [seconds=60] [workers=16] [warmupSeconds=10] [mode=search]</pre>
  * Every response must be 200; anything else is counted and printed as an error.
  */
 public class SearchLoad {
@@ -53,11 +61,22 @@ public class SearchLoad {
     int seconds = args.length > 1 ? Integer.parseInt(args[1]) : 60;
     int workers = args.length > 2 ? Integer.parseInt(args[2]) : 16;
     int warmup = args.length > 3 ? Integer.parseInt(args[3]) : 10;
+    String mode = args.length > 4 ? args[4] : "search";
     HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(5)).build();
+    if (mode.equals("freshness")) {
+      freshness(client, base, args.length > 2 ? workers : 100);
+      return;
+    }
     List<Thread> threads = new ArrayList<>();
     for (int w = 0; w < workers; w++) {
       int id = w;
-      Thread t = new Thread(() -> work(client, base, new Random(1000 + id)), "load-" + w);
+      Thread t = new Thread(() -> {
+        if (mode.equals("suggest")) {
+          suggestWork(client, base, new Random(2000 + id));
+        } else {
+          work(client, base, new Random(1000 + id));
+        }
+      }, "load-" + w);
       t.start();
       threads.add(t);
     }
@@ -110,6 +129,82 @@ public class SearchLoad {
     }
   }
 
+  static void suggestWork(HttpClient client, String base, Random random) {
+    String letters = "абвгдежзиклмнопрстуфхцчшщыэюя";
+    while (running) {
+      String term = pick(random, TERMS);
+      int length = Math.min(term.length(), 1 + random.nextInt(8));
+      String prefix = term.substring(0, length);
+      if (length >= 5 && random.nextInt(5) == 0) {
+        // a typo in the middle of the prefix
+        int at = 1 + random.nextInt(length - 2);
+        prefix = prefix.substring(0, at) + letters.charAt(random.nextInt(letters.length())) + prefix.substring(at + 1);
+      }
+      try {
+        get(client, base, "/api/v1/catalog/suggest?", "suggest", "q=" + enc(prefix) + "&limit=10");
+      } catch (Exception e) {
+        ERRORS.incrementAndGet();
+        if (ERROR_SAMPLES.size() < 5) {
+          ERROR_SAMPLES.add(e.toString());
+        }
+      }
+    }
+  }
+
+  /** Price change → new price in search results, {@code changes} times. */
+  static void freshness(HttpClient client, String base, int changes) throws Exception {
+    String email = "bench-seller-" + System.nanoTime() + "@example.com";
+    send(client, base, "POST", "/api/v1/auth/register", null,
+      "{\"email\":\"" + email + "\",\"password\":\"bench-password-1\",\"name\":\"Bench\",\"role\":\"seller\"}");
+    String login = send(client, base, "POST", "/api/v1/auth/login", null,
+      "{\"email\":\"" + email + "\",\"password\":\"bench-password-1\"}");
+    Matcher token = Pattern.compile("\"access_token\":\"([^\"]+)\"").matcher(login);
+    if (!token.find()) {
+      throw new IllegalStateException("no token: " + login);
+    }
+    String bearer = token.group(1);
+    String word = "freshness" + Long.toString(System.nanoTime(), 36);
+    String listing = "{\"title\":\"Термос " + word + "\",\"description\":\"\",\"brand\":\"Stanley\",\"category_id\":53,"
+      + "\"price\":{\"amount\":%d,\"currency\":\"RUB\"},\"attributes\":{}}";
+    String created = send(client, base, "POST", "/api/v1/seller/products", bearer, String.format(Locale.ROOT, listing, 100_000));
+    Matcher id = Pattern.compile("\"id\":\"([^\"]+)\"").matcher(created);
+    if (!id.find()) {
+      throw new IllegalStateException("no product: " + created);
+    }
+    List<Long> micros = new ArrayList<>();
+    for (int i = 1; i <= changes; i++) {
+      long price = 100_000 + i * 100L;
+      long t0 = System.nanoTime();
+      send(client, base, "PUT", "/api/v1/seller/products/" + id.group(1), bearer, String.format(Locale.ROOT, listing, price));
+      while (true) {
+        String found = get(client, base, "/api/v1/catalog/products?", "freshness-probe", "q=" + word);
+        if (found != null && found.contains("\"amount\":" + price + ",")) {
+          break;
+        }
+        if (System.nanoTime() - t0 > 30_000_000_000L) {
+          throw new IllegalStateException("price " + price + " not searchable after 30 s");
+        }
+      }
+      micros.add((System.nanoTime() - t0) / 1000);
+    }
+    Collections.sort(micros);
+    System.out.printf(Locale.ROOT, "freshness: %d price changes, change -> new price in search results: p50 %.1f ms, p99 %.1f ms, max %.1f ms%n",
+      micros.size(), pct(micros, 50), pct(micros, 99), micros.get(micros.size() - 1) / 1000.0);
+  }
+
+  static String send(HttpClient client, String base, String method, String path, String bearer, String json) throws Exception {
+    HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofSeconds(30))
+      .header("Content-Type", "application/json").method(method, HttpRequest.BodyPublishers.ofString(json));
+    if (bearer != null) {
+      request.header("Authorization", "Bearer " + bearer);
+    }
+    HttpResponse<String> response = client.send(request.build(), HttpResponse.BodyHandlers.ofString());
+    if (response.statusCode() >= 300) {
+      throw new IllegalStateException(method + " " + path + " answered " + response.statusCode() + ": " + response.body());
+    }
+    return response.body();
+  }
+
   static String filters(Random random, boolean maybeCategory) {
     StringBuilder sb = new StringBuilder();
     if (maybeCategory && random.nextInt(2) == 0) {
@@ -134,7 +229,11 @@ public class SearchLoad {
   }
 
   static String get(HttpClient client, String base, String type, String query) throws Exception {
-    HttpRequest request = HttpRequest.newBuilder(URI.create(base + "/api/v1/catalog/products?" + query + "&limit=20"))
+    return get(client, base, "/api/v1/catalog/products?", type, query + "&limit=20");
+  }
+
+  static String get(HttpClient client, String base, String path, String type, String query) throws Exception {
+    HttpRequest request = HttpRequest.newBuilder(URI.create(base + path + query))
       .timeout(Duration.ofSeconds(30)).GET().build();
     long t0 = System.nanoTime();
     HttpResponse<String> response = client.send(request, HttpResponse.BodyHandlers.ofString());

@@ -1,29 +1,35 @@
 #!/usr/bin/env bash
-# Catalog search benchmark: seeds PRODUCTS generated products into a throwaway embedded
-# PostgreSQL, runs the catalog and the gateway as one node, and drives a realistic mix of
-# searches over HTTP with scripts/SearchLoad.java, printing throughput and p50/p95/p99.
+# Catalog search benchmark (issue 13): seeds PRODUCTS generated products into a durable embedded
+# PostgreSQL (fsync and synchronous_commit on), starts one node running catalog + gateway + auth,
+# whose catalog builds its Lucene index from the table (timed), then measures:
+#   - the mixed search load (scripts/SearchLoad.java) at 8 and at 32 clients: p50/p95/p99 by query type, req/s
+#   - suggestions (SearchLoad suggest) at 8 clients
+#   - product cards with wrk at 32 connections, next to a pgbench point SELECT on the same server
+#   - freshness: a seller's price change -> the new price in search results, 100 changes
+#   - the node's heap (after a full GC) and RSS, and its CPU use during each load
 #
-#   scripts/bench-search.sh                         # 1,000,000 products, 60 s, 16 workers
-#   PRODUCTS=100000 DURATION=30 WORKERS=8 scripts/bench-search.sh
-#   PG_URL=postgresql://postgres@127.0.0.1:45432/postgres KAFKA=127.0.0.1:49092 scripts/bench-search.sh
-#                                                   # reuse a running, already seeded PostgreSQL (no seeding)
+#   scripts/bench-search.sh                                   # 1,000,000 products, 30 s per load
+#   PRODUCTS=100000 DURATION=20 WARMUP=5 scripts/bench-search.sh
 #
-# Needs the fat jar (built here if missing). Not part of `mvn verify`: it takes minutes.
+# Needs the fat jar (built here if missing), wrk and pgbench (PostgreSQL 15's). Not part of
+# `mvn verify`: it takes minutes. The machine is shared: the load average is printed around it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 PRODUCTS=${PRODUCTS:-1000000}
-DURATION=${DURATION:-60}
-WARMUP=${WARMUP:-15}
-WORKERS=${WORKERS:-16}
+DURATION=${DURATION:-30}
+WARMUP=${WARMUP:-10}
 PG_PORT=${PG_PORT:-35432}
 KAFKA_PORT=${KAFKA_PORT:-39092}
 HTTP_PORT=${HTTP_PORT:-38080}
+HEAP=${HEAP:-1g}
 JAR=verticles/app/target/marketplace.jar
+PGBENCH=${PGBENCH:-$(ls /usr/lib/postgresql/*/bin/pgbench 2>/dev/null | tail -1)}
 
 if [[ ! -f "$JAR" ]]; then
   mvn -o -q -pl verticles/app -am package -DskipTests
 fi
+command -v wrk >/dev/null || { echo "wrk is needed (apt-get install wrk)"; exit 1; }
 
 WORK=$(mktemp -d)
 PIDS=()
@@ -34,33 +40,93 @@ cleanup() {
 }
 trap cleanup EXIT
 
+load() { cut -d' ' -f1-3 /proc/loadavg; }
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+# runs "$@" and prints how many cores the node used meanwhile
+with_node_cpu() {
+  local before after t0 t1
+  before=$(cpu_ticks "$NODE_PID"); t0=$(date +%s.%N)
+  "$@"
+  after=$(cpu_ticks "$NODE_PID"); t1=$(date +%s.%N)
+  awk -v b="$before" -v a="$after" -v t0="$t0" -v t1="$t1" -v hz="$(getconf CLK_TCK)" \
+    'BEGIN { printf "   node CPU during this load: %.2f cores of %d; load average now %s\n", (a - b) / hz / (t1 - t0), '"$(nproc)"', "'"$(load)"'" }'
+}
+
 echo "== machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GB", $2/1048576}' /proc/meminfo), $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)"
-echo "== load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "== load average before: $(load)"
 
-if [[ -z "${PG_URL:-}" ]]; then
-  java -Xmx256m -jar "$JAR" infra --ephemeral --pg-port "$PG_PORT" --kafka-port "$KAFKA_PORT" >"$WORK/infra.log" 2>&1 &
-  PIDS+=($!)
-  for _ in $(seq 1 60); do grep -q '^pg-url=' "$WORK/infra.log" && break; sleep 1; done
-  PG_URL=$(grep '^pg-url=' "$WORK/infra.log" | cut -d= -f2-)
-  KAFKA=$(grep '^kafka=' "$WORK/infra.log" | cut -d= -f2-)
-  [[ -n "$PG_URL" ]] || { cat "$WORK/infra.log"; exit 1; }
-  echo "== embedded PostgreSQL $PG_URL (ephemeral: fsync off), Kafka $KAFKA"
+java -Xmx256m -jar "$JAR" infra --data-dir "$WORK/data" --pg-port "$PG_PORT" --kafka-port "$KAFKA_PORT" >"$WORK/infra.log" 2>&1 &
+PIDS+=($!)
+for _ in $(seq 1 120); do grep -q '^pg-url=' "$WORK/infra.log" && break; sleep 1; done
+PG_URL=$(grep '^pg-url=' "$WORK/infra.log" | cut -d= -f2-)
+KAFKA=$(grep '^kafka=' "$WORK/infra.log" | cut -d= -f2-)
+[[ -n "$PG_URL" ]] || { cat "$WORK/infra.log"; exit 1; }
+echo "== embedded PostgreSQL $PG_URL (durable: fsync on, synchronous_commit on), Kafka $KAFKA"
 
-  echo "== seeding $PRODUCTS products"
-  java -Xmx1g -jar "$JAR" seed --products "$PRODUCTS" --pg-url "$PG_URL" --with-availability 2>&1 | grep -v -E 'INFO|DEBUG'
-else
-  echo "== reusing PostgreSQL $PG_URL and Kafka ${KAFKA:?set KAFKA too} (no seeding): $(psql "$PG_URL" -Atc 'SELECT count(*) FROM catalog.products' 2>/dev/null || echo '?') products"
-fi
+echo "== seeding $PRODUCTS products"
+java -Xmx1g -jar "$JAR" seed --products "$PRODUCTS" --pg-url "$PG_URL" --with-availability 2>&1 | grep -v -E 'INFO|DEBUG'
 
 cat >"$WORK/node.json" <<JSON
-{"gateway": {"required_components": ["catalog"], "rate_limits": {"enabled": false}}, "catalog": {"cursor_secret": "s-$(head -c 24 /dev/urandom | base64 | tr -d '/+=')"}}
+{"gateway": {"required_components": ["catalog", "auth"], "rate_limits": {"enabled": false}},
+ "catalog": {"cursor_secret": "bench-$RANDOM-$RANDOM-$RANDOM", "index_dir": "$WORK/index"},
+ "bank": {"shared_secret": "bench-$RANDOM-$RANDOM-$RANDOM"}}
 JSON
-java -Xmx512m -jar "$JAR" node --components catalog,gateway --pg-url "$PG_URL" --kafka "$KAFKA" \
+echo "== starting catalog + gateway + auth (-Xmx$HEAP); the catalog builds its index from the table"
+java -Xms"$HEAP" -Xmx"$HEAP" -XX:+UseG1GC -jar "$JAR" node --components catalog,gateway,auth --pg-url "$PG_URL" --kafka "$KAFKA" \
   --http-port "$HTTP_PORT" --config "$WORK/node.json" >"$WORK/node.log" 2>&1 &
-PIDS+=($!)
-for _ in $(seq 1 60); do curl -sf "http://127.0.0.1:$HTTP_PORT/health" >/dev/null && break; sleep 1; done
-curl -sf "http://127.0.0.1:$HTTP_PORT/health" >/dev/null || { tail -50 "$WORK/node.log"; exit 1; }
+NODE_PID=$!
+PIDS+=($NODE_PID)
+for _ in $(seq 1 600); do
+  curl -sf "http://127.0.0.1:$HTTP_PORT/ready" >/dev/null && break
+  kill -0 "$NODE_PID" 2>/dev/null || { tail -50 "$WORK/node.log"; exit 1; }
+  sleep 1
+done
+curl -sf "http://127.0.0.1:$HTTP_PORT/ready" >/dev/null || { tail -50 "$WORK/node.log"; exit 1; }
+echo "== index build: $(grep -o 'generation [0-9]* built: .*' "$WORK/node.log" | head -1)"
+echo "   index on disk: $(du -sh "$WORK/index" | cut -f1)"
 
-echo "== load: $WORKERS workers, ${WARMUP}s warm-up, ${DURATION}s measured"
-java scripts/SearchLoad.java "http://127.0.0.1:$HTTP_PORT" "$DURATION" "$WORKERS" "$WARMUP"
-echo "== load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
+memory() {
+  jcmd "$NODE_PID" GC.run >/dev/null 2>&1 || true
+  local heap rss
+  heap=$(jcmd "$NODE_PID" GC.heap_info 2>/dev/null | grep -m1 -o 'used [0-9]*K' | grep -o '[0-9]*' || echo 0)
+  rss=$(awk '/VmRSS/ {print $2}' "/proc/$NODE_PID/status")
+  printf "   node heap after a full GC: %d MB (max %s), RSS %d MB\n" $((heap / 1024)) "$HEAP" $((rss / 1024))
+}
+echo "== memory after the build"; memory
+
+for workers in 8 32; do
+  echo "== mixed search load: $workers clients, ${WARMUP}s warm-up, ${DURATION}s measured"
+  with_node_cpu java scripts/SearchLoad.java "http://127.0.0.1:$HTTP_PORT" "$DURATION" "$workers" "$WARMUP" search
+done
+
+echo "== suggestions: 8 clients, ${WARMUP}s warm-up, ${DURATION}s measured"
+with_node_cpu java scripts/SearchLoad.java "http://127.0.0.1:$HTTP_PORT" "$DURATION" 8 "$WARMUP" suggest
+
+echo "== product cards: wrk, 2 threads, 32 connections, 300 products, ${DURATION}s"
+curl -sf "http://127.0.0.1:$HTTP_PORT/api/v1/catalog/products?limit=100&sort=new" | grep -o '"id":"[0-9a-f-]\{36\}","seller_id"' | cut -d'"' -f4 >"$WORK/ids"
+curl -sf "http://127.0.0.1:$HTTP_PORT/api/v1/catalog/products?limit=100&sort=price_asc" | grep -o '"id":"[0-9a-f-]\{36\}","seller_id"' | cut -d'"' -f4 >>"$WORK/ids"
+curl -sf "http://127.0.0.1:$HTTP_PORT/api/v1/catalog/products?limit=100&sort=popular" | grep -o '"id":"[0-9a-f-]\{36\}","seller_id"' | cut -d'"' -f4 >>"$WORK/ids"
+{
+  echo "ids = {"; sed 's/.*/"&",/' "$WORK/ids"; echo "}"
+  cat <<'LUA'
+request = function()
+  return wrk.format("GET", "/api/v1/catalog/products/" .. ids[math.random(#ids)])
+end
+LUA
+} >"$WORK/cards.lua"
+wrk -t2 -c32 -d5s -s "$WORK/cards.lua" "http://127.0.0.1:$HTTP_PORT" >/dev/null
+with_node_cpu wrk -t2 -c32 -d"${DURATION}s" --latency -s "$WORK/cards.lua" "http://127.0.0.1:$HTTP_PORT"
+echo "   one card with If-None-Match: $(curl -s -o /dev/null -w '%{http_code}' -H "If-None-Match: $(curl -sI "http://127.0.0.1:$HTTP_PORT/api/v1/catalog/products/$(head -1 "$WORK/ids")" | awk -F': ' 'tolower($1)=="etag" {print $2}' | tr -d '\r')" "http://127.0.0.1:$HTTP_PORT/api/v1/catalog/products/$(head -1 "$WORK/ids")")"
+
+if [[ -x "$PGBENCH" ]]; then
+  echo "== baseline: pgbench point SELECT (-S), 32 clients, ${DURATION}s, on the same PostgreSQL"
+  PGPORT=${PG_URL##*:}; PGPORT=${PGPORT%%/*}
+  "$PGBENCH" -h 127.0.0.1 -p "$PGPORT" -U postgres -i -s 10 -q postgres >/dev/null 2>&1
+  "$PGBENCH" -h 127.0.0.1 -p "$PGPORT" -U postgres -S -c 32 -j 2 -T "$DURATION" postgres 2>/dev/null | grep -E 'tps|latency average'
+fi
+
+echo "== freshness: 100 price changes through the API, each until search shows the new price"
+java scripts/SearchLoad.java "http://127.0.0.1:$HTTP_PORT" 0 100 0 freshness
+
+echo "== memory at the end"; memory
+echo "== load average after: $(load)"

@@ -78,9 +78,22 @@ public final class ClusterSupport {
     return expanded;
   }
 
-  /** A clustered Vert.x whose event bus binds the same host as Hazelcast. */
+  /** A clustered Vert.x whose event bus binds the same host as Hazelcast (no TLS: loopback only). */
   public static Future<Vertx> clusteredVertx(VertxOptions options, Config hazelcast, String host) {
+    return clusteredVertx(options, hazelcast, host, java.util.Optional.empty());
+  }
+
+  /**
+   * A clustered Vert.x whose event bus binds the same host as Hazelcast, over TLS with the shared
+   * cluster key when {@code tls} is given ({@link ClusterTls}: mutual authentication, and a
+   * Hazelcast cluster name bound to the certificate).
+   */
+  static Future<Vertx> clusteredVertx(VertxOptions options, Config hazelcast, String host, java.util.Optional<ClusterTls> tls) {
     options.getEventBusOptions().setHost(host).setPort(0);
+    tls.ifPresent(t -> {
+      t.apply(options.getEventBusOptions());
+      hazelcast.setClusterName(t.clusterName(hazelcast.getClusterName()));
+    });
     HazelcastClusterManager manager = new HazelcastClusterManager(hazelcast);
     return Metrics.builder(options).withClusterManager(manager).buildClustered();
   }

@@ -20,7 +20,7 @@ import java.util.concurrent.Callable;
  */
 @Command(name = "marketplace", mixinStandardHelpOptions = true, version = "marketplace 0.1.0",
   description = "Runs the marketplace: everything in one JVM (no command), one cluster node, or the embedded infrastructure.",
-  subcommands = {NodeCommand.class, InfraCommand.class, AdminCommand.class, SeedCommand.class, BankCommand.class, AuditCommand.class, CommandLine.HelpCommand.class})
+  subcommands = {NodeCommand.class, InfraCommand.class, AdminCommand.class, SeedCommand.class, ReindexCommand.class, BankCommand.class, AuditCommand.class, CommandLine.HelpCommand.class})
 public final class MarketplaceCli implements Callable<Integer> {
 
   @Option(names = "--http-port", description = "Port of the storefront gateway (default ${DEFAULT-VALUE}).", defaultValue = "8080")
@@ -71,7 +71,9 @@ public final class MarketplaceCli implements Callable<Integer> {
       // the token signing key lives with the data; a throwaway run keeps it in its throwaway database
       .put("auth", new JsonObject().put("key_dir", ephemeral ? "" : dataDir.toAbsolutePath().resolve("keys").toString()))
       // a first start shows a small catalog (seeded only while the catalog is empty)
-      .put("catalog", new JsonObject().put("seed_sample_products", 300));
+      // the search index is kept with the data (a throwaway run rebuilds it in a temp dir)
+      .put("catalog", new JsonObject().put("seed_sample_products", 300)
+        .put("index_dir", ephemeral ? "" : dataDir.toAbsolutePath().resolve("index").toString()));
     if (bridgePort != null) {
       overrides.put("bridge", new JsonObject().put("port", bridgePort));
     }

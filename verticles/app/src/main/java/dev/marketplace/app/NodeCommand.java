@@ -94,9 +94,16 @@ final class NodeCommand implements Callable<Integer> {
       return 2;
     }
 
+    java.util.Optional<ClusterTls> tls;
+    try {
+      tls = cluster ? ClusterTls.required(config, clusterHost) : java.util.Optional.empty();
+    } catch (IllegalArgumentException e) {
+      System.err.println("Refusing to start: " + e.getMessage());
+      return 2;
+    }
     ServerLifecycle lifecycle = new ServerLifecycle();
     try {
-      Vertx vertx = ServerLifecycle.await(buildVertx(), "joining the cluster");
+      Vertx vertx = ServerLifecycle.await(buildVertx(tls), "joining the cluster");
       lifecycle.onStop(() -> ServerLifecycle.await(vertx.close(), "leaving the cluster"));
       ServerLifecycle.await(Marketplace.deploy(vertx, config, components), "deploying " + components);
       System.out.printf("Node %s is up with %s%n", ClusterSupport.nodeId(vertx), String.join(",", components));
@@ -148,12 +155,15 @@ final class NodeCommand implements Callable<Integer> {
     return problems;
   }
 
-  private Future<Vertx> buildVertx() {
+  private Future<Vertx> buildVertx(java.util.Optional<ClusterTls> tls) {
     if (!cluster) {
       return Future.succeededFuture(Metrics.builder(new VertxOptions()).build());
     }
+    if (tls.isPresent()) {
+      System.out.println("Clustered event bus over TLS (shared cluster certificate, client authentication required)");
+    }
     return ClusterSupport.clusteredVertx(new VertxOptions(),
-      ClusterSupport.hazelcastConfig(clusterHost, clusterPort, clusterMembers, clusterName), clusterHost);
+      ClusterSupport.hazelcastConfig(clusterHost, clusterPort, clusterMembers, clusterName), clusterHost, tls);
   }
 
 }

@@ -9,6 +9,7 @@ import io.vertx.sqlclient.SqlClient;
 import io.vertx.sqlclient.Tuple;
 
 import java.time.OffsetDateTime;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
@@ -44,6 +45,9 @@ final class AuthRepository {
   private static final String REVOKE_FAMILY =
     "UPDATE auth.refresh_families SET revoked_at = now(), revoked_reason = $3"
       + " WHERE id = $1 AND user_id = $2 AND revoked_at IS NULL";
+  private static final String REVOKED_SINCE =
+    "SELECT id, revoked_at FROM auth.refresh_families WHERE revoked_at IS NOT NULL"
+      + " AND revoked_at > now() - ($1::int * interval '1 second') LIMIT 100000";
   private static final String FAMILY_OF_TOKEN =
     "SELECT family_id FROM auth.refresh_tokens WHERE token_hash = $1";
 
@@ -165,6 +169,15 @@ final class AuthRepository {
 
   Future<Void> revokeFamily(SqlClient conn, UUID familyId, UUID userId, String reason) {
     return conn.preparedQuery(REVOKE_FAMILY).execute(Tuple.of(familyId, userId, reason)).mapEmpty();
+  }
+
+  /** Sessions revoked within the last {@code seconds}: id → when. */
+  Future<List<Row>> revokedWithin(int seconds) {
+    return pool.preparedQuery(REVOKED_SINCE).execute(Tuple.of(seconds)).map(rows -> {
+      List<Row> list = new ArrayList<>();
+      rows.forEach(list::add);
+      return list;
+    });
   }
 
   Future<Optional<UUID>> familyOfToken(byte[] tokenHash) {

@@ -47,8 +47,10 @@ final class AuthService {
   private final AuthSettings settings;
   private final String dummyHash;
   private final SecureRandom random = new SecureRandom();
+  private final Vertx vertx;
 
   AuthService(Vertx vertx, AuthRepository repository, PasswordHashing hashing, SigningKey key, AuthSettings settings, String dummyHash) {
+    this.vertx = vertx;
     this.repository = repository;
     this.hashing = hashing;
     this.key = key;
@@ -148,14 +150,18 @@ final class AuthService {
       if (token.spent()) {
         // a spent token came back: someone holds a copy. End the session for everyone.
         return repository.revokeFamily(conn, token.familyId(), token.userId(), "reuse")
-          .map(x -> RefreshOutcome.reused());
+          .map(x -> RefreshOutcome.reused(token));
       }
       return repository.rotate(conn, presentedHash, sha256(next), token.familyId(), settings.refreshTtlSeconds())
         .map(x -> RefreshOutcome.rotated(token));
     })).compose(outcome -> switch (outcome.kind()) {
       case INVALID -> Future.failedFuture(tokenInvalid());
-      case REUSED -> Future.failedFuture(ErrorCode.TOKEN_REUSED.failure(
-        "This refresh token was already used; the session is revoked. Please sign in again."));
+      case REUSED -> {
+        // the thief's access tokens die now too, on every node
+        announceRevoked(outcome.token().familyId());
+        yield Future.failedFuture(ErrorCode.TOKEN_REUSED.failure(
+          "This refresh token was already used; the session is revoked. Please sign in again."));
+      }
       case ROTATED -> Future.succeededFuture(tokens(outcome.token().userId(), outcome.token().roles(), outcome.token().familyId(), next));
     });
   }
@@ -176,8 +182,34 @@ final class AuthService {
     // only the caller's own family is touched (the UPDATE is scoped by user id)
     return family.compose(id -> id.isEmpty()
         ? Future.succeededFuture()
-        : repository.pool().withConnection(conn -> repository.revokeFamily(conn, id.get(), userId, "logout")))
+        : repository.pool().withConnection(conn -> repository.revokeFamily(conn, id.get(), userId, "logout"))
+          // after the commit: the session's access tokens are refused from now on, on every node
+          .onSuccess(x -> announceRevoked(id.get())))
       .map(x -> new JsonObject());
+  }
+
+  /** How long a revoked session's access tokens must still be refused: their whole lifetime, and a margin. */
+  private int denyForSeconds() {
+    return settings.accessTtlSeconds() + 60;
+  }
+
+  /** Tells every gateway (clustered bus publish) that this session's access tokens are void. */
+  private void announceRevoked(UUID sessionId) {
+    vertx.eventBus().publish(AuthContract.SESSION_REVOKED, new JsonObject()
+      .put("session_id", sessionId.toString())
+      .put("revoked_at", java.time.Instant.now().toString())
+      .put("deny_for_seconds", denyForSeconds()));
+  }
+
+  /** {@link AuthContract#REVOKED_SESSIONS}: the deny-list as PostgreSQL has it, for a gateway catching up. */
+  Future<JsonObject> revokedSessions(Message<JsonObject> msg) {
+    return repository.revokedWithin(denyForSeconds()).map(rows -> {
+      JsonArray sessions = new JsonArray();
+      rows.forEach(row -> sessions.add(new JsonObject()
+        .put("session_id", row.getUUID("id").toString())
+        .put("revoked_at", row.getOffsetDateTime("revoked_at").toInstant().toString())));
+      return new JsonObject().put("sessions", sessions).put("deny_for_seconds", denyForSeconds());
+    });
   }
 
   Future<JsonObject> me(Message<JsonObject> msg) {
@@ -243,7 +275,8 @@ final class AuthService {
 
   private JsonObject tokens(UUID userId, List<String> roles, UUID familyId, String refreshToken) {
     String access = signer.generateToken(
-      new JsonObject().put("sub", userId.toString()).put("roles", new JsonArray(new ArrayList<>(roles))).put("sid", familyId.toString()),
+      new JsonObject().put("sub", userId.toString()).put("roles", new JsonArray(new ArrayList<>(roles))).put("sid", familyId.toString())
+        .put("aud", settings.audience()),
       new JWTOptions()
         .setAlgorithm(SigningKey.ALGORITHM)
         .setIssuer(settings.issuer())
@@ -315,8 +348,8 @@ final class AuthService {
       return new RefreshOutcome(Kind.INVALID, null);
     }
 
-    static RefreshOutcome reused() {
-      return new RefreshOutcome(Kind.REUSED, null);
+    static RefreshOutcome reused(AuthRepository.StoredRefreshToken token) {
+      return new RefreshOutcome(Kind.REUSED, token);
     }
 
     static RefreshOutcome rotated(AuthRepository.StoredRefreshToken token) {

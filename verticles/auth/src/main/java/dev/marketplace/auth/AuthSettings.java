@@ -4,7 +4,7 @@ import dev.marketplace.contracts.auth.AuthContract;
 import io.vertx.core.json.JsonObject;
 
 /** The {@code auth} config section, with defaults. */
-record AuthSettings(String issuer, int accessTtlSeconds, int refreshTtlSeconds,
+record AuthSettings(String issuer, String audience, int accessTtlSeconds, int refreshTtlSeconds,
                     int accountMaxFailures, int addressMaxFailures, int windowSeconds, int lockoutSeconds, int maxLockoutSeconds,
                     int argonMemoryKib, int argonIterations, int hashWorkers, int maxPendingHashes, long maxHashWaitMs) {
 
@@ -13,6 +13,7 @@ record AuthSettings(String issuer, int accessTtlSeconds, int refreshTtlSeconds,
     JsonObject argon = section.getJsonObject("argon2", new JsonObject());
     return new AuthSettings(
       section.getString("issuer", AuthContract.DEFAULT_ISSUER),
+      section.getString("audience", AuthContract.DEFAULT_AUDIENCE),
       section.getInteger("access_ttl_seconds", 900),
       section.getInteger("refresh_ttl_seconds", 30 * 24 * 3600),
       throttle.getInteger("account_max_failures", 5),

@@ -43,6 +43,7 @@ public class AuthVerticle extends ComponentVerticle {
         serve(AuthContract.ME, service::me);
         serve(AuthContract.JWKS, service::jwks);
         serve(AuthContract.USER_CONTACT, service::userContact);
+        serve(AuthContract.REVOKED_SESSIONS, service::revokedSessions);
         purgeTimer = vertx.setPeriodic(PURGE_INTERVAL_MS, id -> repository.purge(settings.windowSeconds())
           .onFailure(err -> LOG.warn("Purging expired sessions and throttle entries failed: {}", err.toString())));
         LOG.info("Auth signs access tokens with key {}", key.kid());

@@ -205,6 +205,48 @@ class AuthVerticleTest {
   }
 
   @Test
+  void accessTokensNameTheApiAsTheirAudience() throws Exception {
+    String email = uniqueEmail();
+    bus.register(email, PASSWORD, null);
+    JsonObject claims = jwtPart(bus.login(email, PASSWORD).getString("access_token"), 1);
+    assertThat(claims.getString("aud")).isEqualTo(AuthContract.DEFAULT_AUDIENCE);
+  }
+
+  @Test
+  void logoutAndRefreshTokenReuseAnnounceTheRevokedSessionAndAuthListsIt() throws Exception {
+    java.util.List<JsonObject> announced = new java.util.concurrent.CopyOnWriteArrayList<>();
+    var listener = vertx.eventBus().<JsonObject>consumer(AuthContract.SESSION_REVOKED, msg -> announced.add(msg.body()));
+    await(listener.completion());
+    try {
+      String email = uniqueEmail();
+      String userId = bus.register(email, PASSWORD, null);
+      JsonObject loggedOut = bus.login(email, PASSWORD);
+      String loggedOutSid = jwtPart(loggedOut.getString("access_token"), 1).getString("sid");
+      bus.ask(AuthContract.LOGOUT, new JsonObject().put("session_id", loggedOutSid), asUser(userId));
+
+      JsonObject stolen = bus.login(email, PASSWORD);
+      String stolenSid = jwtPart(stolen.getString("access_token"), 1).getString("sid");
+      bus.ask(AuthContract.REFRESH, new JsonObject().put("refresh_token", stolen.getString("refresh_token")));
+      assertThat(bus.failure(AuthContract.REFRESH, new JsonObject().put("refresh_token", stolen.getString("refresh_token"))).code())
+        .isEqualTo(ErrorCode.TOKEN_REUSED);
+
+      long deadline = System.currentTimeMillis() + 5_000;
+      while (announced.size() < 2 && System.currentTimeMillis() < deadline) {
+        Thread.sleep(20);
+      }
+      assertThat(announced).extracting(m -> m.getString("session_id")).containsExactly(loggedOutSid, stolenSid);
+      // the whole lifetime of an access token (900 s) and a margin
+      assertThat(announced.get(0).getInteger("deny_for_seconds")).isEqualTo(960);
+      JsonObject listed = bus.ask(AuthContract.REVOKED_SESSIONS, new JsonObject());
+      assertThat(listed.getJsonArray("sessions").stream().map(o -> ((JsonObject) o).getString("session_id")))
+        .contains(loggedOutSid, stolenSid);
+      assertThat(listed.getInteger("deny_for_seconds")).isEqualTo(960);
+    } finally {
+      await(listener.unregister());
+    }
+  }
+
+  @Test
   void refreshRefusesUnknownMalformedAndMissingTokens() throws Exception {
     assertThat(bus.failure(AuthContract.REFRESH, new JsonObject().put("refresh_token", "A".repeat(43))).code()).isEqualTo(ErrorCode.TOKEN_INVALID);
     assertThat(bus.failure(AuthContract.REFRESH, new JsonObject().put("refresh_token", "not a token")).code()).isEqualTo(ErrorCode.TOKEN_INVALID);

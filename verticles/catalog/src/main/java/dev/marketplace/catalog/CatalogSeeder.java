@@ -6,7 +6,6 @@ import org.postgresql.copy.CopyManager;
 import java.io.IOException;
 import java.io.StringReader;
 import java.nio.charset.StandardCharsets;
-import java.sql.Array;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.PreparedStatement;
@@ -138,7 +137,6 @@ public final class CatalogSeeder {
       ps.setArray(1, connection.createArrayOf("text", brands.toArray()));
       ps.executeUpdate();
     }
-    Set<String> words = new HashSet<>();
     String[] sellers = new String[SELLERS];
     for (int i = 0; i < SELLERS; i++) {
       sellers[i] = UUID.nameUUIDFromBytes(("seed-seller-" + i).getBytes(StandardCharsets.UTF_8)).toString();
@@ -147,7 +145,7 @@ public final class CatalogSeeder {
     // faster than maintaining them row by row (the definitions come from the catalog itself)
     List<String> deferredIndexes = count >= 50_000 && !hasProducts(connection) ? dropSecondaryIndexes(connection) : List.of();
     try {
-      copyRows(connection, count, random, sellers, availability, words);
+      copyRows(connection, count, random, sellers, availability);
     } finally {
       try (Statement st = connection.createStatement()) {
         st.execute("SET maintenance_work_mem = '256MB'");
@@ -155,12 +153,6 @@ public final class CatalogSeeder {
           st.execute(definition);
         }
       }
-    }
-    try (PreparedStatement ps = connection.prepareStatement(
-      "INSERT INTO catalog.search_words (word) SELECT unnest(?::text[]) ON CONFLICT DO NOTHING")) {
-      Array array = connection.createArrayOf("text", words.toArray());
-      ps.setArray(1, array);
-      ps.executeUpdate();
     }
   }
 
@@ -183,8 +175,7 @@ public final class CatalogSeeder {
     return definitions;
   }
 
-  private static void copyRows(Connection connection, int count, Random random, String[] sellers, boolean availability,
-                               Set<String> words) throws SQLException, IOException {
+  private static void copyRows(Connection connection, int count, Random random, String[] sellers, boolean availability) throws SQLException, IOException {
     CopyManager copy = connection.unwrap(PGConnection.class).getCopyAPI();
     String copySql = "COPY catalog.products (id, seller_id, title, description, brand, category_id, price_amount, currency,"
       + " attributes, rating, review_count, popularity, available, created_at, updated_at) FROM STDIN";
@@ -197,15 +188,14 @@ public final class CatalogSeeder {
         // rows go in category order, as a catalog clustered by category keeps them: the matches of
         // a query (mostly one kind of product) then share heap pages instead of one page each
         Kind kind = KINDS.get((int) ((long) (done + i) * KINDS.size() / count));
-        row(chunk, random, kind, sellers, now, availability, words);
+        row(chunk, random, kind, sellers, now, availability);
       }
       copy.copyIn(copySql, new StringReader(chunk.toString()));
       done += rows;
     }
   }
 
-  private static void row(StringBuilder out, Random random, Kind kind, String[] sellers, Instant now, boolean availability,
-                          Set<String> words) {
+  private static void row(StringBuilder out, Random random, Kind kind, String[] sellers, Instant now, boolean availability) {
     String brand = pick(random, kind.brands());
     String model = model(random);
     boolean english = random.nextInt(10) < 3;
@@ -237,11 +227,6 @@ public final class CatalogSeeder {
     field(out, attributes).append('\t');
     out.append(rating).append('\t').append(reviews).append('\t').append(popularity).append('\t').append(available).append('\t');
     out.append(created).append('\t').append(created).append('\n');
-    for (String word : (title + " " + brand).toLowerCase(Locale.ROOT).split("[^\\p{L}\\p{N}]+")) {
-      if (word.length() >= 3 && word.length() <= 40 && !word.chars().allMatch(Character::isDigit)) {
-        words.add(word);
-      }
-    }
   }
 
   private static String model(Random random) {

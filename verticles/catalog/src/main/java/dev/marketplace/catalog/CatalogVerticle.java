@@ -1,40 +1,57 @@
 package dev.marketplace.catalog;
 
 import dev.marketplace.contracts.Components;
+import dev.marketplace.contracts.ErrorCode;
+import dev.marketplace.contracts.ServiceFailure;
 import dev.marketplace.contracts.catalog.CatalogAddresses;
 import dev.marketplace.platform.ComponentVerticle;
+import dev.marketplace.contracts.Topics;
 import dev.marketplace.platform.bus.Caller;
+import dev.marketplace.platform.kafka.ConsumeLoop;
 import dev.marketplace.platform.pg.PgSupport;
 import io.vertx.core.Future;
+import io.vertx.core.WorkerExecutor;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.eventbus.MessageConsumer;
+import io.vertx.core.eventbus.ReplyException;
 import io.vertx.core.json.JsonObject;
-import io.vertx.pgclient.PgBuilder;
 import io.vertx.pgclient.PgConnectOptions;
-import io.vertx.sqlclient.Pool;
-import io.vertx.sqlclient.PoolOptions;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.security.SecureRandom;
+import java.util.List;
 
 /**
- * The catalog component: categories, sellers' listings, search, and catalog's copy of stock.
+ * The catalog component: categories, sellers' listings, search (a Lucene index of its own, see
+ * {@link SearchIndex}), suggestions, product cards from memory, and catalog's copy of stock.
  *
  * <p>Config ({@code catalog} section): {@code cursor_secret} (signs search cursors; every node
  * must share it: without one a random secret is generated and cursors do not survive a restart
- * or work across nodes), {@code facet_cache_ms} (how long facets of one query are reused,
- * default 3000; 0 turns the cache off), {@code facet_row_limit} (facets count at most
- * that many matches, default 10000, then say {@code exact:false}; 0 counts every match), {@code search_pool_size} (connections of the search pool, default 8),
- * {@code search_timeout_ms} (PostgreSQL statement timeout of searches, default 3000), {@code consume_stock} (default true: follow
- * {@code inventory.events} in consumer group {@code consumer_group}, default "catalog"),
- * {@code seed_sample_products} (on start, seed that many generated
- * products when the catalog is empty; default 0).
+ * or work across nodes); {@code index_dir} (where this instance keeps its index; each instance
+ * needs its own; empty: a temporary directory, rebuilt on every start); {@code wait_for_index}
+ * (default true: with no index yet, the component is started only once its first index is built,
+ * a minute or two at a million products; false: start at once, answer searches
+ * SERVICE_UNAVAILABLE and report not ready until then); {@code index_poll_ms} (default 100), {@code
+ * index_commit_interval_ms} (5000), {@code index_ram_buffer_mb} (64), {@code index_apply_wait_ms}
+ * (2000: how long a seller's change waits for this instance's index before it is answered); {@code search_threads}
+ * (the search worker pool, default 2 per core); {@code card_cache_size} (default 100,000);
+ * {@code consume_stock} (default true: follow {@code inventory.events} in consumer group
+ * {@code consumer_group}, default "catalog"); {@code seed_sample_products} (on start, seed that
+ * many generated products when the catalog is empty; default 0).
  */
 public class CatalogVerticle extends ComponentVerticle {
   private static final Logger LOG = LoggerFactory.getLogger(CatalogVerticle.class);
 
-  private StockEventsConsumer stockConsumer;
-  private Pool searchPool;
+  private SearchIndex index;
+  private WorkerExecutor searchWorkers;
+  private Path temporaryIndexDir;
+  private MessageConsumer<JsonObject> cardConsumer;
 
   @Override
   protected boolean publishesEvents() {
@@ -46,51 +63,102 @@ public class CatalogVerticle extends ComponentVerticle {
     return Components.CATALOG;
   }
 
+  /** Not ready while the first index is being built (no search could be answered). */
+  @Override
+  protected Future<Void> readiness() {
+    return index != null && index.ready() ? Future.succeededFuture()
+      : Future.failedFuture(ErrorCode.SERVICE_UNAVAILABLE.failure("The search index is being built."));
+  }
+
   @Override
   protected Future<?> startComponent() {
     JsonObject section = section();
     return seedSampleProducts(section.getInteger("seed_sample_products", 0))
       .compose(v -> Categories.load(pool))
       .compose(categories -> {
-        searchPool = searchPool(section);
-        SearchService search = new SearchService(searchPool, new CursorCodec(cursorSecret(section)), categories,
-          section.getLong("facet_cache_ms", 3000L), section.getInteger("facet_row_limit", 10_000));
-        ProductService products = new ProductService(pool, outbox, relay, categories);
+        Path indexDir;
+        try {
+          indexDir = indexDir(section);
+        } catch (IOException e) {
+          return Future.failedFuture(e);
+        }
+        int threads = section.getInteger("search_threads", 2 * Runtime.getRuntime().availableProcessors());
+        searchWorkers = vertx.createSharedWorkerExecutor("catalog-search", threads);
+        ProductCards[] cards = new ProductCards[1];
+        index = new SearchIndex(vertx, pool, categories, indexDir, section, ids -> cards[0].invalidate(ids));
+        ProductService products = new ProductService(pool, outbox, relay, categories, index::applied);
+        cards[0] = new ProductCards(index, searchWorkers, section.getLong("card_cache_size", 100_000L), products::fromDatabase);
+        products.useCards(cards[0]);
+        ProductSearch productSearch = new ProductSearch(categories);
+        SearchService search = new SearchService(index, productSearch, new CursorCodec(cursorSecret(section)), searchWorkers);
+        Suggestions suggestions = new Suggestions(categories);
         serve(CatalogAddresses.CATEGORIES, msg -> products.categories());
         serve(CatalogAddresses.SEARCH, msg -> search.search(msg.body()));
+        serve(CatalogAddresses.SUGGEST, msg -> {
+          Suggestions.Input input = Suggestions.parse(msg.body());
+          return searchWorkers.executeBlocking(() -> index.withSearcher(s -> suggestions.suggest(s, input)), false);
+        });
         serve(CatalogAddresses.GET, msg -> products.get(msg.body()));
         serve(CatalogAddresses.CREATE, msg -> products.create(Caller.of(msg), msg.body()));
         serve(CatalogAddresses.UPDATE, msg -> products.update(Caller.of(msg), msg.body()));
         serve(CatalogAddresses.DELETE, msg -> products.delete(Caller.of(msg), msg.body()));
         serve(CatalogAddresses.SNAPSHOT, msg -> products.snapshot(msg.body()));
-        if (!section.getBoolean("consume_stock", true)) {
-          return Future.succeededFuture();
+        serve(CatalogAddresses.INDEX_STATUS, msg -> Future.succeededFuture(index.status().put("node", nodeId())));
+        // cards travel as ready JSON bytes with their ETag in a header: no copy or re-encoding per request
+        cardConsumer = vertx.eventBus().consumer(CatalogAddresses.CARD, msg -> {
+          Future<ProductCards.Card> card;
+          try {
+            card = products.card(msg.body() == null ? new JsonObject() : msg.body());
+          } catch (RuntimeException e) {
+            card = Future.failedFuture(e);
+          }
+          card.onComplete(ar -> {
+            if (ar.succeeded()) {
+              msg.reply(ar.result().json(), new DeliveryOptions().addHeader(CatalogAddresses.ETAG_HEADER, ar.result().etag()));
+            } else if (ar.cause() instanceof ReplyException re && ErrorCode.fromCode(re.failureCode()) != null) {
+              msg.fail(re.failureCode(), re.getMessage());
+            } else {
+              LOG.error("Reading a product card failed", ar.cause());
+              msg.fail(ErrorCode.INTERNAL.code(),
+                ServiceFailure.of(ErrorCode.INTERNAL, "An internal error occurred.").toReplyException().getMessage());
+            }
+          });
+        });
+        Future<Void> indexStarted = index.start(section.getBoolean("wait_for_index", true));
+        Future<?> stock = Future.succeededFuture();
+        if (section.getBoolean("consume_stock", true)) {
+          StockEventsConsumer stockEvents = new StockEventsConsumer(pool);
+          stock = consume(ConsumeLoop.builder(vertx, config(), section.getString("consumer_group", StockEventsConsumer.GROUP),
+            List.of(Topics.INVENTORY_EVENTS)).handler(stockEvents::apply));
         }
-        stockConsumer = new StockEventsConsumer(vertx, config(), pool,
-          section.getString("consumer_group", StockEventsConsumer.GROUP));
-        return stockConsumer.start();
+        return Future.all(indexStarted, stock, cardConsumer.completion());
       });
   }
 
   @Override
   protected Future<?> stopComponent() {
-    return (stockConsumer == null ? Future.succeededFuture() : stockConsumer.stop())
-      .transform(x -> searchPool == null ? Future.succeededFuture() : searchPool.close());
+    return (cardConsumer == null ? Future.succeededFuture() : cardConsumer.unregister())
+      .transform(x -> index == null ? Future.succeededFuture() : index.stop())
+      .transform(x -> searchWorkers == null ? Future.succeededFuture() : searchWorkers.close())
+      .transform(x -> {
+        if (temporaryIndexDir == null) {
+          return Future.succeededFuture();
+        }
+        return vertx.executeBlocking(() -> {
+          IndexGeneration.deleteTree(temporaryIndexDir);
+          return null;
+        }, false);
+      });
   }
 
-  /**
-   * Search has a pool of its own with JIT off: at a million products the planner's cost estimates
-   * cross jit_above_cost, and compiling a query takes longer than running it.
-   */
-  private Pool searchPool(JsonObject section) {
-    // a search that cannot finish in time fails alone instead of holding a connection others wait for
-    PgConnectOptions options = PgSupport.connectOptions(config()).addProperty("jit", "off")
-      .addProperty("statement_timeout", String.valueOf(section.getInteger("search_timeout_ms", 3000)));
-    return PgBuilder.pool()
-      .with(new PoolOptions().setMaxSize(section.getInteger("search_pool_size", 8)).setMaxWaitQueueSize(10_000))
-      .connectingTo(options)
-      .using(vertx)
-      .build();
+  private Path indexDir(JsonObject section) throws IOException {
+    String configured = section.getString("index_dir", "");
+    if (configured != null && !configured.isBlank()) {
+      return Path.of(configured).toAbsolutePath();
+    }
+    temporaryIndexDir = Files.createTempDirectory("catalog-index-");
+    LOG.info("catalog.index_dir is not set: the search index lives in {} and is rebuilt on every start", temporaryIndexDir);
+    return temporaryIndexDir;
   }
 
   private byte[] cursorSecret(JsonObject section) {

@@ -18,24 +18,31 @@ import java.util.Map;
  */
 final class Categories {
   private final Map<Integer, String> names;
+  private final Map<Integer, String> englishNames;
   private final Map<Integer, Integer[]> subtrees;
+  private final Map<Integer, int[]> ancestors;
   private final JsonArray tree;
 
-  private Categories(Map<Integer, String> names, Map<Integer, Integer[]> subtrees, JsonArray tree) {
+  private Categories(Map<Integer, String> names, Map<Integer, String> englishNames, Map<Integer, Integer[]> subtrees,
+                     Map<Integer, int[]> ancestors, JsonArray tree) {
     this.names = names;
+    this.englishNames = englishNames;
     this.subtrees = subtrees;
+    this.ancestors = ancestors;
     this.tree = tree;
   }
 
   static Future<Categories> load(Pool pool) {
     return pool.query("SELECT id, parent_id, slug, name, name_en, path FROM catalog.categories ORDER BY path").execute().map(rows -> {
       Map<Integer, String> names = new HashMap<>();
+      Map<Integer, String> englishNames = new HashMap<>();
       Map<Integer, String> paths = new HashMap<>();
       Map<Integer, JsonObject> nodes = new LinkedHashMap<>();
       JsonArray roots = new JsonArray();
       for (Row row : rows) {
         int id = row.getInteger("id");
         names.put(id, row.getString("name"));
+        englishNames.put(id, row.getString("name_en"));
         paths.put(id, row.getString("path"));
         JsonObject node = new JsonObject().put("id", id).put("slug", row.getString("slug"))
           .put("name", row.getString("name")).put("name_en", row.getString("name_en")).put("children", new JsonArray());
@@ -51,7 +58,11 @@ final class Categories {
       Map<Integer, Integer[]> subtrees = new HashMap<>();
       paths.forEach((id, path) -> subtrees.put(id, paths.entrySet().stream()
         .filter(e -> e.getValue().startsWith(path)).map(Map.Entry::getKey).sorted().toArray(Integer[]::new)));
-      return new Categories(names, subtrees, roots);
+      Map<Integer, int[]> ancestors = new HashMap<>();
+      // '/1/11/111/' → [1, 11, 111]: the category and every category above it
+      paths.forEach((id, path) -> ancestors.put(id, java.util.Arrays.stream(path.split("/"))
+        .filter(part -> !part.isEmpty()).mapToInt(Integer::parseInt).toArray()));
+      return new Categories(names, englishNames, subtrees, ancestors, roots);
     });
   }
 
@@ -66,6 +77,15 @@ final class Categories {
 
   String name(int id) {
     return names.get(id);
+  }
+
+  String englishName(int id) {
+    return englishNames.get(id);
+  }
+
+  /** The category and its ancestors, root first; empty for an unknown id. */
+  int[] selfAndAncestors(int id) {
+    return ancestors.getOrDefault(id, new int[0]);
   }
 
   List<Integer> ids() {

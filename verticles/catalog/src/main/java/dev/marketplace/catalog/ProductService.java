@@ -43,10 +43,6 @@ final class ProductService {
     + " WHERE id = $1 AND deleted_at IS NULL AND (seller_id = $2 OR $10) RETURNING id";
   private static final String DELETE_PRODUCT = "UPDATE catalog.products SET deleted_at = now(), updated_at = now()"
     + " WHERE id = $1 AND deleted_at IS NULL AND (seller_id = $2 OR $3) RETURNING seller_id";
-  /** Words of a title and brand for typo correction (see search_words in the migration). */
-  static final String INSERT_WORDS = "INSERT INTO catalog.search_words (word)"
-    + " SELECT DISTINCT w FROM unnest(tsvector_to_array(to_tsvector('simple', $1))) AS w"
-    + " WHERE length(w) BETWEEN 3 AND 40 AND w !~ '^[0-9]+$' ON CONFLICT DO NOTHING";
   private static final String SNAPSHOT = "SELECT id, title, seller_id, price_amount, currency, deleted_at IS NOT NULL AS deleted"
     + " FROM catalog.products WHERE id = ANY($1::uuid[])";
 
@@ -54,26 +50,43 @@ final class ProductService {
   private final Outbox outbox;
   private final OutboxRelay relay;
   private final Categories categories;
+  private ProductCards cards;
+  private final java.util.function.Supplier<Future<Void>> changed;
 
-  ProductService(Pool pool, Outbox outbox, OutboxRelay relay, Categories categories) {
+  /**
+   * {@code changed} runs after each committed change and completes once this instance's search
+   * index has applied it: a seller finds their change in search as soon as the reply arrives.
+   */
+  ProductService(Pool pool, Outbox outbox, OutboxRelay relay, Categories categories, java.util.function.Supplier<Future<Void>> changed) {
     this.pool = pool;
     this.outbox = outbox;
     this.relay = relay;
     this.categories = categories;
+    this.changed = changed;
+  }
+
+  /** The cards this service reads and writes through (they read misses back through {@link #fromDatabase}). */
+  void useCards(ProductCards cards) {
+    this.cards = cards;
   }
 
   Future<JsonObject> categories() {
     return Future.succeededFuture(categories.treeJson());
   }
 
+  /** The product card from memory (the search index's copy, as fresh as search). */
   Future<JsonObject> get(JsonObject body) {
-    UUID id = idOf(body);
-    return pool.preparedQuery(SELECT_PRODUCT).execute(Tuple.of(id)).map(rows -> {
-      if (rows.size() == 0) {
-        throw Caller.notFound();
-      }
-      return ProductJson.from(rows.iterator().next());
-    });
+    return card(body).map(card -> new JsonObject(card.json()));
+  }
+
+  Future<ProductCards.Card> card(JsonObject body) {
+    return cards.card(idOf(body).toString());
+  }
+
+  /** A live product straight from the table, or {@code null}. */
+  Future<JsonObject> fromDatabase(String id) {
+    return pool.preparedQuery(SELECT_PRODUCT).execute(Tuple.of(UUID.fromString(id)))
+      .map(rows -> rows.size() == 0 ? null : ProductJson.from(rows.iterator().next()));
   }
 
   Future<JsonObject> create(Caller caller, JsonObject body) {
@@ -84,7 +97,11 @@ final class ProductService {
     return pool.withTransaction(tx -> tx.preparedQuery(INSERT_BRAND).execute(Tuple.of(listing.brand()))
         .compose(v -> tx.preparedQuery(INSERT_PRODUCT).execute(listing.tuple(id, sellerId)))
         .compose(v -> afterChange(tx, id, listing, CatalogAddresses.PRODUCT_CREATED)))
-      .onSuccess(v -> relay.kick());
+      .onSuccess(product -> {
+        cards.written(product);
+        relay.kick();
+      })
+      .compose(product -> changed.get().map(product));
   }
 
   Future<JsonObject> update(Caller caller, JsonObject body) {
@@ -102,7 +119,11 @@ final class ProductService {
           }
           return afterChange(tx, id, listing, CatalogAddresses.PRODUCT_UPDATED);
         }))
-      .onSuccess(v -> relay.kick());
+      .onSuccess(product -> {
+        cards.written(product);
+        relay.kick();
+      })
+      .compose(product -> changed.get().map(product));
   }
 
   Future<JsonObject> delete(Caller caller, JsonObject body) {
@@ -118,7 +139,11 @@ final class ProductService {
           return outbox.append(tx, Topics.CATALOG_EVENTS, EventEnvelope.create(CatalogAddresses.PRODUCT_DELETED, id.toString(), data))
             .map(v -> new JsonObject().put("id", id.toString()).put("deleted", true));
         }))
-      .onSuccess(v -> relay.kick());
+      .onSuccess(v -> {
+        cards.deleted(id.toString());
+        relay.kick();
+      })
+      .compose(reply -> changed.get().map(reply));
   }
 
   Future<JsonObject> snapshot(JsonObject body) {
@@ -157,10 +182,9 @@ final class ProductService {
     });
   }
 
-  /** Words for typo correction, the product as it now is, and its event. */
+  /** The product as it now is, and its event. */
   private Future<JsonObject> afterChange(SqlConnection tx, UUID id, Listing listing, String eventType) {
-    return tx.preparedQuery(INSERT_WORDS).execute(Tuple.of(listing.title() + " " + listing.brand()))
-      .compose(v -> tx.preparedQuery(SELECT_PRODUCT).execute(Tuple.of(id)))
+    return tx.preparedQuery(SELECT_PRODUCT).execute(Tuple.of(id))
       .compose(rows -> {
         JsonObject product = ProductJson.from(rows.iterator().next());
         return outbox.append(tx, Topics.CATALOG_EVENTS, EventEnvelope.create(eventType, id.toString(), product))

@@ -39,12 +39,44 @@ final class CatalogFixture implements AutoCloseable {
 
   static CatalogFixture start(Consumer<JsonObject> tweak) throws Exception {
     JsonObject config = TestInfra.shared().config();
-    config.getJsonObject("catalog").put("facet_cache_ms", 0).put("consume_stock", false).put("cursor_secret", "test-secret");
+    config.getJsonObject("catalog").put("consume_stock", false).put("cursor_secret", "test-secret")
+      .put("wait_for_index", true).put("index_poll_ms", 50);
     config.getJsonObject("outbox").put("poll_interval_ms", 50);
     tweak.accept(config);
+    return on(config);
+  }
+
+  /** Another catalog instance with this exact config (the same database). */
+  static CatalogFixture on(JsonObject config) throws Exception {
     Vertx vertx = Vertx.vertx();
     await(vertx.deployVerticle(new CatalogVerticle(), new DeploymentOptions().setConfig(config)));
     return new CatalogFixture(vertx, config, PgSupport.pool(vertx, config, 2));
+  }
+
+  /** Only a pool on the database of {@code config}: no catalog instance runs. */
+  static CatalogFixture sqlOnly(JsonObject config) {
+    Vertx vertx = Vertx.vertx();
+    return new CatalogFixture(vertx, config, PgSupport.pool(vertx, config, 2));
+  }
+
+  /** Waits until this instance's index has applied every change committed so far. */
+  void awaitIndexed() throws Exception {
+    long next = query("SELECT pg_snapshot_xmax(pg_current_snapshot())::text::bigint AS x").get(0).getLong("x");
+    long deadline = System.currentTimeMillis() + 15_000;
+    while (true) {
+      JsonObject status = request(CatalogAddresses.INDEX_STATUS, new JsonObject(), null, null);
+      if (status.getLong("horizon", 0L) >= next && "ready".equals(status.getString("state"))) {
+        return;
+      }
+      if (System.currentTimeMillis() > deadline) {
+        fail("the index did not catch up: " + status.encode() + ", waiting for " + next);
+      }
+      Thread.sleep(20);
+    }
+  }
+
+  JsonObject indexStatus() throws Exception {
+    return request(CatalogAddresses.INDEX_STATUS, new JsonObject(), null, null);
   }
 
   static <T> T await(Future<T> future) throws Exception {

@@ -107,12 +107,23 @@ final class SagaRepository {
    * statement; no row when the result was known already or the saga is over.
    */
   private static final String RECORD_PAYMENT_RESULT_AND_CLAIM = """
-    UPDATE checkout.sagas SET payment_result = $2, next_attempt_at = now(),
-      lease_owner = CASE WHEN lease_owner IS NULL OR lease_until < now() THEN $3 ELSE lease_owner END,
-      lease_until = CASE WHEN lease_owner IS NULL OR lease_until < now() THEN now() + $4::bigint * interval '1 millisecond'
-                         ELSE lease_until END
-    WHERE id = $1 AND payment_result IS NULL AND state NOT IN ('PAID', 'CANCELLED')
-    RETURNING *""";
+    WITH saga AS (
+      UPDATE checkout.sagas s SET payment_result = $2, next_attempt_at = now(),
+        lease_owner = CASE WHEN s.lease_owner IS NULL OR s.lease_until < now() THEN $3 ELSE s.lease_owner END,
+        lease_until = CASE WHEN s.lease_owner IS NULL OR s.lease_until < now() THEN now() + $4::bigint * interval '1 millisecond'
+                           ELSE s.lease_until END,
+        -- claimed while waiting, a capture is the next step at once: the bookkeeping goes into this statement
+        state = CASE WHEN (s.lease_owner IS NULL OR s.lease_until < now()) AND s.state = 'AWAITING_PAYMENT' AND $2 = 'CAPTURED'
+                     THEN 'CAPTURING' ELSE s.state END,
+        attempts = CASE WHEN s.lease_owner IS NULL OR s.lease_until < now() THEN 0 ELSE s.attempts END,
+        updated_at = now()
+      FROM checkout.sagas prev
+      WHERE s.id = $1 AND prev.id = s.id AND s.payment_result IS NULL AND s.state NOT IN ('PAID', 'CANCELLED')
+      RETURNING s.*, prev.state AS state_before),
+    logged AS (
+      INSERT INTO checkout.saga_log (saga_id, state, node)
+      SELECT id, state, lease_owner FROM saga WHERE state = 'CAPTURING' AND state_before = 'AWAITING_PAYMENT')
+    SELECT * FROM saga""";
   private static final String OUTCOME = "SELECT outcome FROM checkout.sagas WHERE id = $1";
 
   private final Pool pool;

@@ -88,7 +88,10 @@ class AuthRoutesTest {
     assertThat(resp.statusCode()).isEqualTo(204);
     assertThat(lastLogout.get().body().getString("session_id")).isEqualTo("3f0e8b9e-3a57-4f6e-9d7a-0d7e3b1c2a11");
     assertThat(lastLogout.get().headers().get(BusHeaders.USER_ID)).isEqualTo(USER);
+    // the session's access tokens end with it, on this node before the answer
+    assertProblem(await(g.client.post("/api/v1/auth/logout").bearerTokenAuthentication(token).send()), 401, "TOKEN_INVALID");
 
+    token = tokens.sign(TestTokens.claims(USER, "buyer").put("sid", "5b7c9d2e-1f3a-4b6c-8d9e-0a1b2c3d4e5f"));
     HttpResponse<Buffer> smuggled = await(g.client.post("/api/v1/auth/logout").bearerTokenAuthentication(token)
       .sendJsonObject(new JsonObject().put("session_id", "someone-elses")));
     assertThat(assertProblem(smuggled, 400, "VALIDATION_FAILED").getJsonArray("errors").getJsonObject(0).getString("field")).isEqualTo("session_id");

@@ -42,7 +42,15 @@ class CatalogRoutesTest {
   @BeforeEach
   void setUp() throws Exception {
     vertx = Vertx.vertx();
-    for (String address : List.of(CatalogAddresses.CATEGORIES, CatalogAddresses.SEARCH, CatalogAddresses.GET,
+    vertx.eventBus().<JsonObject>consumer(CatalogAddresses.CARD, msg -> {
+      if (!OWNED.equals(msg.body().getString("id"))) {
+        msg.fail(ErrorCode.NOT_FOUND.code(), ServiceFailure.of(ErrorCode.NOT_FOUND, "No such resource.").toReplyException().getMessage());
+        return;
+      }
+      msg.reply(Buffer.buffer(new JsonObject().put("id", OWNED).put("received", msg.body()).encode()),
+        new io.vertx.core.eventbus.DeliveryOptions().addHeader(CatalogAddresses.ETAG_HEADER, "\"card-v1\""));
+    }).completion().toCompletionStage().toCompletableFuture().get(5, TimeUnit.SECONDS);
+    for (String address : List.of(CatalogAddresses.CATEGORIES, CatalogAddresses.SEARCH, CatalogAddresses.SUGGEST, CatalogAddresses.GET,
       CatalogAddresses.CREATE, CatalogAddresses.UPDATE, CatalogAddresses.DELETE)) {
       vertx.eventBus().<JsonObject>consumer(address, msg -> {
         JsonObject body = msg.body();
@@ -93,6 +101,33 @@ class CatalogRoutesTest {
     HttpResponse<Buffer> resp = await(gateway.client.get("/api/v1/catalog/products?q=" + "x".repeat(10_240)).send());
     assertThat(resp.statusCode()).isEqualTo(200);
     assertThat(resp.bodyAsJsonObject().getJsonObject("received").getString("q")).hasSize(10_240);
+  }
+
+  @Test
+  void suggestRelaysTheQueryParametersToTheCatalog() throws Exception {
+    HttpResponse<Buffer> resp = await(gateway.client.get("/api/v1/catalog/suggest?q=%D1%87%D0%B0%D0%B9&limit=5").send());
+    assertThat(resp.statusCode()).isEqualTo(200);
+    assertThat(resp.bodyAsJsonObject().getString("address")).isEqualTo(CatalogAddresses.SUGGEST);
+    assertThat(resp.bodyAsJsonObject().getJsonObject("received")).isEqualTo(new JsonObject().put("q", "чай").put("limit", "5"));
+    assertProblem(await(gateway.client.get("/api/v1/catalog/suggest?q=bad").send()), 400, "VALIDATION_FAILED");
+  }
+
+  @Test
+  void aProductCardCarriesItsETagAndAnUnchangedOneIs304() throws Exception {
+    HttpResponse<Buffer> card = await(gateway.client.get("/api/v1/catalog/products/" + OWNED).send());
+    assertThat(card.statusCode()).isEqualTo(200);
+    assertThat(card.getHeader("ETag")).isEqualTo("\"card-v1\"");
+    assertThat(card.getHeader("Cache-Control")).isEqualTo("public, no-cache");
+    assertThat(card.getHeader("Content-Type")).isEqualTo("application/json");
+    HttpResponse<Buffer> same = await(gateway.client.get("/api/v1/catalog/products/" + OWNED)
+      .putHeader("If-None-Match", "\"other\", W/\"card-v1\"").send());
+    assertThat(same.statusCode()).isEqualTo(304);
+    assertThat(same.body()).isNull();
+    assertThat(same.getHeader("ETag")).isEqualTo("\"card-v1\"");
+    HttpResponse<Buffer> changed = await(gateway.client.get("/api/v1/catalog/products/" + OWNED)
+      .putHeader("If-None-Match", "\"card-v0\"").send());
+    assertThat(changed.statusCode()).isEqualTo(200);
+    assertThat(changed.bodyAsJsonObject().getString("id")).isEqualTo(OWNED);
   }
 
   @Test

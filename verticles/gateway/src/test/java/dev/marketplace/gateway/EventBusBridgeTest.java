@@ -55,6 +55,10 @@ class EventBusBridgeTest {
   }
 
   private void up(Consumer<JsonObject> bridgeConfig) throws Exception {
+    up(bridgeConfig, gateway -> { });
+  }
+
+  private void up(Consumer<JsonObject> bridgeConfig, Consumer<JsonObject> gatewayConfig) throws Exception {
     if (vertx != null) {
       down();
     }
@@ -67,6 +71,15 @@ class EventBusBridgeTest {
     await(vertx.eventBus().<JsonObject>consumer(CatalogAddresses.GET, msg -> {
       if (MY_ORDER.equals(msg.body().getString("id"))) {
         msg.reply(new JsonObject().put("id", MY_ORDER).put("title", "Чайник"));
+      } else {
+        msg.fail(ErrorCode.NOT_FOUND.code(), new JsonObject().put("detail", "No such product.").encode());
+      }
+    }).completion());
+    // HTTP reads cards as bytes with an ETag (the same JSON as GET)
+    await(vertx.eventBus().<JsonObject>consumer(CatalogAddresses.CARD, msg -> {
+      if (MY_ORDER.equals(msg.body().getString("id"))) {
+        msg.reply(io.vertx.core.buffer.Buffer.buffer(new JsonObject().put("id", MY_ORDER).put("title", "Чайник").encode()),
+          new io.vertx.core.eventbus.DeliveryOptions().addHeader(CatalogAddresses.ETAG_HEADER, "\"v1\""));
       } else {
         msg.fail(ErrorCode.NOT_FOUND.code(), new JsonObject().put("detail", "No such product.").encode());
       }
@@ -88,6 +101,7 @@ class EventBusBridgeTest {
     JsonObject config = GatewayFixture.config();
     JsonObject bridge = GatewayFixture.section(config, "bridge");
     bridgeConfig.accept(bridge);
+    gatewayConfig.accept(GatewayFixture.section(config, "gateway"));
     gateway = new GatewayVerticle(List.of(), new JwtAuthenticator());
     await(vertx.deployVerticle(gateway, new DeploymentOptions().setConfig(config)));
     http = WebClient.create(vertx, new WebClientOptions().setDefaultHost("127.0.0.1").setDefaultPort(gateway.actualPort()));
@@ -293,7 +307,8 @@ class EventBusBridgeTest {
 
   @Test
   void aFloodingClientIsRateLimitedWhileOthersAreAnswered() throws Exception {
-    up(bridge -> bridge.put("messages_per_second", 20).put("burst", 20));
+    up(bridge -> bridge.put("messages_per_second", 20).put("burst", 20),
+      gateway -> gateway.put("rate_limits", new JsonObject().put("enabled", true)));
     TcpTestClient flooder = tcp();
     TcpTestClient calm = tcp();
     int sent = 300;
@@ -318,6 +333,21 @@ class EventBusBridgeTest {
     }
     assertThat(answered).isBetween(1, 60);
     assertThat(limited).isEqualTo(sent - answered);
+  }
+
+  @Test
+  void bridgeRequestsSpendTheSameRateLimitsAsTheHttpRoutes() throws Exception {
+    up(bridge -> { }, gateway -> gateway.put("rate_limits", new JsonObject().put("enabled", true).put("groups", new JsonObject()
+      .put("search", new JsonObject().put("per_address", new JsonObject().put("capacity", 3).put("per_minute", 1))))));
+    for (int i = 0; i < 3; i++) {
+      assertThat(httpJson("/api/v1/catalog/products?q=x", null).getInteger("status")).isEqualTo(200);
+    }
+    assertThat(httpJson("/api/v1/catalog/products?q=x", null).getInteger("status")).isEqualTo(429);
+    JsonObject limited = tcp().request("bridge.catalog.search", new JsonObject().put("q", "x"), null);
+    assertFailure(limited, 429, "RATE_LIMITED");
+    assertThat(limited.getJsonObject("body").getLong("retry_after_seconds")).isPositive();
+    // orders are another group: still answered
+    assertThat(tcp().request("bridge.orders.list", new JsonObject(), auth(token(ME))).getString("type")).isEqualTo("message");
   }
 
   @Test

@@ -19,6 +19,7 @@ import java.util.Base64;
 /** An ES256 key pair of its own, and tokens made by hand: well-formed ones and forgeries. */
 final class TestTokens {
   static final String ISSUER = "marketplace-auth";
+  static final String AUDIENCE = "marketplace-api";
   private static final Base64.Encoder B64 = Base64.getUrlEncoder().withoutPadding();
 
   final KeyPair keys;
@@ -55,7 +56,7 @@ final class TestTokens {
   static JsonObject claims(String userId, String... roles) {
     long now = Instant.now().getEpochSecond();
     return new JsonObject().put("sub", userId).put("roles", new JsonArray(java.util.List.of((Object[]) roles)))
-      .put("sid", "3f0e8b9e-3a57-4f6e-9d7a-0d7e3b1c2a11").put("iss", ISSUER).put("iat", now).put("exp", now + 900);
+      .put("sid", "3f0e8b9e-3a57-4f6e-9d7a-0d7e3b1c2a11").put("iss", ISSUER).put("aud", AUDIENCE).put("iat", now).put("exp", now + 900);
   }
 
   String sign(JsonObject claims) {

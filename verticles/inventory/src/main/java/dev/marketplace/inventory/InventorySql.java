@@ -185,6 +185,26 @@ final class InventorySql {
   static final String HELD_TO_FREE = moveBuckets("held = b.held - s.quantity");
   static final String SOLD_TO_FREE = moveBuckets("sold = b.sold - s.quantity");
 
+  // ---- batched commits (group commit of inventory.commit)
+
+  static final String LOCK_RESERVATIONS_MANY =
+    "SELECT id, status FROM inventory.reservation WHERE id = ANY($1::uuid[]) ORDER BY id FOR UPDATE";
+
+  /** HELD → sold for the allocations of many reservations ($1), bucket rows locked in (product, bucket) order. */
+  static final String HELD_TO_SOLD_MANY =
+    "UPDATE inventory.stock_bucket b SET held = b.held - s.quantity, sold = b.sold + s.quantity FROM ("
+      + "SELECT b2.product_id, b2.bucket, x.quantity FROM inventory.stock_bucket b2 "
+      + "JOIN (SELECT product_id, bucket, sum(quantity)::int AS quantity FROM inventory.reservation_allocation "
+      + "WHERE reservation_id = ANY($1::uuid[]) GROUP BY product_id, bucket) x ON x.product_id = b2.product_id AND x.bucket = b2.bucket "
+      + "ORDER BY b2.product_id, b2.bucket FOR UPDATE OF b2) s "
+      + "WHERE b.product_id = s.product_id AND b.bucket = s.bucket";
+
+  static final String SET_COMMITTED_MANY =
+    "UPDATE inventory.reservation SET status = 'COMMITTED', updated_at = now() WHERE id = ANY($1::uuid[])";
+
+  static final String RESERVATIONS_STOCK_EVENTS =
+    stockChangedEvents("(SELECT array_agg(DISTINCT product_id) FROM inventory.reservation_line WHERE reservation_id = ANY($1::uuid[]))");
+
   static final String SET_STATUS =
     "UPDATE inventory.reservation SET status = $2, reason = coalesce($3, reason), updated_at = now() WHERE id = $1";
 

@@ -43,6 +43,7 @@ public class InventoryVerticle extends ComponentVerticle {
 
   private Reservations reservations;
   private ReserveBatcher batcher;
+  private dev.marketplace.platform.batch.GroupCommit<UUID, JsonObject> commits;
   private StockLevels stock;
   private long expiryTimer = -1;
   private boolean expiring;
@@ -70,7 +71,10 @@ public class InventoryVerticle extends ComponentVerticle {
     batcher = new ReserveBatcher(reservations, settings.getInteger("reserve_batch_max", 128), batchParallelism);
 
     serve(InventoryAddresses.RESERVE, this::reserve);
-    serve(InventoryAddresses.COMMIT, msg -> reservations.commit(reservationId(msg.body(), "reservation_id")));
+    // concurrent commits (orders being paid) share a transaction; 1 turns that off
+    commits = new dev.marketplace.platform.batch.GroupCommit<>("inventory.commit", settings.getInteger("commit_batch_max", 64), 2,
+      reservations::commitBatch, reservations::commit);
+    serve(InventoryAddresses.COMMIT, msg -> commits.submit(reservationId(msg.body(), "reservation_id")));
     serve(InventoryAddresses.RELEASE, this::release);
     serve(InventoryAddresses.AVAILABILITY, this::availability);
     serve(InventoryAddresses.SET_STOCK, this::setStock);

@@ -518,6 +518,46 @@ final class Reservations {
     })).onSuccess(reply -> afterChange.run());
   }
 
+  /**
+   * Commits many reservations in one transaction (group commit): locked in id order, then one
+   * statement moves the units of every HELD one to sold, one sets their status, one writes the
+   * StockChanged events. Per request, in order: the reply, or NOT_FOUND / ILLEGAL_STATE for that one alone.
+   */
+  Future<List<Object>> commitBatch(List<UUID> reservationIds) {
+    UUID[] ids = new java.util.TreeSet<>(reservationIds).toArray(UUID[]::new);
+    return pool.withTransaction(conn -> conn.preparedQuery(LOCK_RESERVATIONS_MANY).execute(Tuple.of((Object) ids)).compose(rows -> {
+      Map<UUID, String> status = new HashMap<>();
+      rows.forEach(r -> status.put(r.getUUID("id"), r.getString("status")));
+      List<UUID> held = new ArrayList<>();
+      status.forEach((id, st) -> {
+        if (st.equals("HELD")) {
+          held.add(id);
+        }
+      });
+      List<Object> out = new ArrayList<>(reservationIds.size());
+      for (UUID id : reservationIds) {
+        String st = status.get(id);
+        if (st == null) {
+          out.add(ErrorCode.NOT_FOUND.failure("No such reservation."));
+        } else if (st.equals("HELD") || st.equals("COMMITTED")) {
+          out.add(reply(id, "COMMITTED", null));
+        } else {
+          out.add(ErrorCode.ILLEGAL_STATE.failure(
+            "This reservation was released (" + st.toLowerCase() + ") and cannot be committed."));
+        }
+      }
+      if (held.isEmpty()) {
+        return Future.succeededFuture(out);
+      }
+      Tuple heldIds = Tuple.of((Object) held.toArray(UUID[]::new));
+      // pipelined; the server runs them in this order
+      Future<?> moved = conn.preparedQuery(HELD_TO_SOLD_MANY).execute(heldIds);
+      Future<?> marked = conn.preparedQuery(SET_COMMITTED_MANY).execute(heldIds);
+      Future<?> events = conn.preparedQuery(RESERVATIONS_STOCK_EVENTS).execute(heldIds);
+      return Future.all(moved, marked, events).map(out);
+    })).onSuccess(x -> afterChange.run());
+  }
+
   Future<JsonObject> release(UUID reservationId, String reason) {
     return pool.withTransaction(conn -> releaseLocked(conn, reservationId, reason, true))
       .onSuccess(reply -> afterChange.run());

@@ -57,6 +57,15 @@ public abstract class ComponentVerticle extends VerticleBase {
     return Future.succeededFuture();
   }
 
+  /**
+   * Whether the component can do its work now; a failure (a coded {@code ReplyException}) makes
+   * its ping fail, so {@code /ready} reports it DOWN with that code (for example while catalog
+   * builds its first search index).
+   */
+  protected Future<Void> readiness() {
+    return Future.succeededFuture();
+  }
+
   /** This component's config section. */
   protected JsonObject section() {
     return config().getJsonObject(name(), new JsonObject());
@@ -147,8 +156,8 @@ public abstract class ComponentVerticle extends VerticleBase {
       .compose(v -> {
         startRetention();
         // the ping goes last: a component that answers it is fully set up
-        serve(Addresses.ping(name()), msg -> Future.succeededFuture(
-          new JsonObject().put("component", name()).put("node", nodeId())));
+        serve(Addresses.ping(name()), msg -> readiness().map(
+          ok -> new JsonObject().put("component", name()).put("node", nodeId())));
         List<Future<Void>> registrations = new ArrayList<>();
         for (MessageConsumer<?> consumer : consumers) {
           registrations.add(consumer.completion());

@@ -8,8 +8,10 @@ package dev.marketplace.contracts.auth;
  * <p>Access tokens are ES256 JWTs: header {@code {alg:"ES256", typ:"JWT", kid}}, claims
  * {@code sub} (user id), {@code roles} (array of buyer/seller/admin), {@code sid} (the refresh
  * token family, i.e. the login session), {@code iat}, {@code exp}, {@code iss}
- * ({@code auth.issuer}, default {@value #DEFAULT_ISSUER}). Verify them with the keys of
- * {@link #JWKS}, the algorithm pinned to ES256.
+ * ({@code auth.issuer}, default {@value #DEFAULT_ISSUER}), {@code aud} ({@code auth.audience},
+ * default {@value #DEFAULT_AUDIENCE}: the public API; a verifier refuses any other). Verify them
+ * with the keys of {@link #JWKS}, the algorithm pinned to ES256, and refuse a token whose
+ * {@code sid} is revoked ({@link #SESSION_REVOKED}, {@link #REVOKED_SESSIONS}).
  */
 public final class AuthContract {
 
@@ -60,6 +62,24 @@ public final class AuthContract {
    * language}} (language defaults to {@code "ru"}). Errors: NOT_FOUND, VALIDATION_FAILED.
    */
   public static final String USER_CONTACT = "auth.user.contact";
+
+  /**
+   * Published (no reply) when a session ends early: logout, or reuse of a spent refresh token.
+   * Body {@code {session_id, revoked_at, deny_for_seconds}}: access tokens with that {@code sid}
+   * must be refused for {@code deny_for_seconds} (their whole remaining lifetime) from now on, on
+   * every node. Published after the revocation is committed.
+   */
+  public static final String SESSION_REVOKED = "auth.session.revoked";
+
+  /**
+   * Internal: {@code {}} → {@code {sessions:[{session_id, revoked_at}], deny_for_seconds}}: the
+   * sessions revoked within the last access-token lifetime, so a node that missed a
+   * {@link #SESSION_REVOKED} (it started later, or was cut off) catches up.
+   */
+  public static final String REVOKED_SESSIONS = "auth.sessions.revoked";
+
+  /** The {@code aud} of access tokens unless {@code auth.audience} says otherwise. */
+  public static final String DEFAULT_AUDIENCE = "marketplace-api";
 
   /** Bus header with the HTTP client's address, set by the gateway on {@link #LOGIN} (login throttling). */
   public static final String CLIENT_ADDRESS_HEADER = "x-client-address";

@@ -18,33 +18,66 @@ public final class CatalogAddresses {
   /**
    * Search. Body: the query parameters as strings, exactly as a client sent them (every one
    * optional): {@code q, category, brand, price_min, price_max, in_stock, sort, limit, cursor}.
-   * Reply: {@code {items:[product...], facets:{brand:[{value, count}], category:[{value, name, count}], exact},
-   * next_cursor, corrected_query?}}.
+   * Reply: {@code {items:[product...], facets:{brand:[{value, count}], category:[{value, name, count}],
+   * price:[{min, max, count}], exact:true}, next_cursor, corrected_query?}}. Answered by the
+   * catalog instance's own Lucene index, a read model of the products that follows every change
+   * (own edits, stock from {@code inventory.events}) within about a second; every instance answers alike.
    * <ul>
-   *   <li>{@code q}: full-text over title (weighted highest), brand and description, Russian and
-   *   English; at most 200 characters. When it finds nothing, each word is replaced by the closest
-   *   known word (trigram similarity) and the search runs again; the reply then names the
-   *   {@code corrected_query}.</li>
+   *   <li>{@code q}: every word must match (Russian and English stemming, ё = е, any case) in title
+   *   (weighted highest), brand, description or attributes; at most 200 characters. When it finds
+   *   nothing, words the index does not know are replaced by the closest words of its vocabulary and
+   *   the search runs again (the reply then names the {@code corrected_query}); failing that, words
+   *   may differ by one or two letters.</li>
    *   <li>{@code category}: a category id; matches it and all its subcategories.
    *   {@code brand}: exact brand name. {@code price_min}/{@code price_max}: minor units, inclusive.
    *   {@code in_stock=true}: only products with available &gt; 0 ({@code false}: no filter).</li>
    *   <li>{@code sort}: relevance (default with q), popular (default without), price_asc,
    *   price_desc, new. {@code limit}: 1..100, default 20.</li>
-   *   <li>{@code cursor}: the previous reply's {@code next_cursor}, opaque and signed; valid only
-   *   with the same q, filters and sort. Keyset pagination: items added meanwhile never make a
-   *   page repeat or skip an item. {@code next_cursor} is null on the last page.</li>
-   *   <li>Facets count the products matching q and every filter (not only the page): the 30 biggest
-   *   brands and every category. When more than {@code catalog.facet_row_limit} products match
-   *   (default 10,000) they count a sample of that size and {@code exact} is false. Facets of one
-   *   query and filters may be reused for up to {@code catalog.facet_cache_ms}.</li>
+   *   <li>{@code cursor}: the previous reply's {@code next_cursor}, opaque and signed with
+   *   {@code catalog.cursor_secret} (valid on any instance sharing it); valid only with the same q,
+   *   filters and sort. Keyset pagination: items added meanwhile never make a page repeat or skip
+   *   an item. {@code next_cursor} is null on the last page.</li>
+   *   <li>Facets count every product matching q and the filters, exactly: the 30 biggest brands,
+   *   every category (by the product's own category), and five price ranges ({@code max}
+   *   exclusive, null for the last). {@code exact} is always true (kept for older clients).</li>
    * </ul>
    * Fails VALIDATION_FAILED with {@code errors:[{field, message}]} for any bad parameter,
-   * including a cursor that was not issued by the catalog or belongs to another query.
+   * including a cursor that was not issued by the catalog or belongs to another query;
+   * SERVICE_UNAVAILABLE while the instance builds its first index.
    */
   public static final String SEARCH = "catalog.products.search";
 
-  /** {@code {id}} → product. NOT_FOUND for unknown or deleted products. Anyone. */
+  /**
+   * {@code {id}} → product. NOT_FOUND for unknown or deleted products. Anyone. Served from the
+   * catalog's memory (as fresh as search: stock at most about a second behind).
+   */
   public static final String GET = "catalog.products.get";
+
+  /**
+   * <em>For the gateway.</em> {@code {id}} → the product as JSON bytes (a {@code Buffer}, the same
+   * JSON as {@link #GET}) with reply header {@link #ETAG_HEADER}: a strong ETag of exactly those
+   * bytes. Failures as {@link #GET}.
+   */
+  public static final String CARD = "catalog.products.card";
+
+  /** The reply header of {@link #CARD} that carries the card's ETag (quoted, as HTTP sends it). */
+  public static final String ETAG_HEADER = "etag";
+
+  /**
+   * Suggestions while typing: {@code {q, limit?}} (q 1..100 characters, limit 1..20, default 10;
+   * strings as the client sent them) → {@code {suggestions:[{text, kind, id?}]}}, kind
+   * {@code query} (a completed search), {@code brand}, {@code category} (with its id) or
+   * {@code product} (with its id). Prefix and typo tolerant, popularity weighted.
+   * VALIDATION_FAILED for bad parameters; SERVICE_UNAVAILABLE while the first index is built.
+   */
+  public static final String SUGGEST = "catalog.suggest";
+
+  /**
+   * <em>Internal.</em> {@code {}} → {@code {state:"building"|"ready"|"rebuilding", generation?,
+   * products?, build?:{generation, indexed}, last_build_ms?, node}}: this instance's search index.
+   * Sent to one instance (point-to-point): use it for one node's state, not the cluster's.
+   */
+  public static final String INDEX_STATUS = "catalog.index.status";
 
   /**
    * A seller lists a product. Caller: role seller (or admin). Body

@@ -7,6 +7,7 @@ import dev.marketplace.contracts.catalog.CatalogAddresses;
 import dev.marketplace.contracts.orders.OrdersAddresses;
 import dev.marketplace.gateway.Authenticator;
 import dev.marketplace.gateway.Identity;
+import dev.marketplace.gateway.security.RateLimiter;
 import dev.marketplace.platform.bus.Bus;
 import dev.marketplace.platform.validation.JsonValidator;
 import io.vertx.core.Future;
@@ -32,11 +33,18 @@ final class BridgeApi {
   private final Vertx vertx;
   private final Authenticator authenticator;
   private final long timeoutMs;
+  private final RateLimiter limits;
 
-  BridgeApi(Vertx vertx, Authenticator authenticator, long timeoutMs) {
+  BridgeApi(Vertx vertx, Authenticator authenticator, long timeoutMs, RateLimiter limits) {
     this.vertx = vertx;
     this.authenticator = authenticator;
     this.timeoutMs = timeoutMs;
+    this.limits = limits;
+  }
+
+  /** The rate-limit group of the HTTP route an address mirrors. */
+  static RateLimiter.Group group(String address) {
+    return address.startsWith("bridge.catalog.") ? RateLimiter.Group.SEARCH : RateLimiter.Group.DEFAULT;
   }
 
   /** @param body the frame's body (null when it had none); {@code authorization} the frame header, if any */
@@ -44,10 +52,10 @@ final class BridgeApi {
     JsonObject in = body == null ? new JsonObject() : body;
     // a validation failure thrown inside compose fails the future with its coded failure
     return switch (address) {
-      case BridgeAddresses.CATALOG_SEARCH -> anyone(authorization, caller -> search(in, caller));
-      case BridgeAddresses.CATALOG_PRODUCT -> anyone(authorization, caller -> product(in, caller));
-      case BridgeAddresses.ORDERS_LIST -> user(authorization, caller -> ordersList(in, caller));
-      case BridgeAddresses.ORDERS_GET -> user(authorization, caller -> ordersGet(in, caller));
+      case BridgeAddresses.CATALOG_SEARCH -> anyone(address, authorization, caller -> search(in, caller));
+      case BridgeAddresses.CATALOG_PRODUCT -> anyone(address, authorization, caller -> product(in, caller));
+      case BridgeAddresses.ORDERS_LIST -> user(address, authorization, caller -> ordersList(in, caller));
+      case BridgeAddresses.ORDERS_GET -> user(address, authorization, caller -> ordersGet(in, caller));
       default -> Future.failedFuture(ErrorCode.FORBIDDEN.failure("This address is not open to bridge clients."));
     };
   }
@@ -111,14 +119,25 @@ final class BridgeApi {
     return request(OrdersAddresses.VIEW, new JsonObject().put("order_id", id.toString()), caller);
   }
 
-  private Future<JsonObject> anyone(String authorization, java.util.function.Function<Optional<Identity>, Future<JsonObject>> then) {
-    return authenticator.authenticate(authorization).compose(then::apply);
+  private Future<JsonObject> anyone(String address, String authorization, java.util.function.Function<Optional<Identity>, Future<JsonObject>> then) {
+    return authenticator.authenticate(authorization).compose(caller -> perUser(address, caller)).compose(then::apply);
   }
 
-  private Future<JsonObject> user(String authorization, java.util.function.Function<Optional<Identity>, Future<JsonObject>> then) {
+  private Future<JsonObject> user(String address, String authorization, java.util.function.Function<Optional<Identity>, Future<JsonObject>> then) {
     return authenticator.authenticate(authorization).compose(caller -> caller.isEmpty()
       ? Future.failedFuture(ErrorCode.UNAUTHORIZED.failure("Authentication is required."))
-      : then.apply(caller));
+      : perUser(address, caller).compose(then::apply));
+  }
+
+  /** A signed-in caller also spends from their own bucket, as over HTTP. */
+  private Future<Optional<Identity>> perUser(String address, Optional<Identity> caller) {
+    if (caller.isPresent()) {
+      RateLimiter.Decision decision = limits.tryUser(group(address), caller.get().userId());
+      if (!decision.allowed()) {
+        return Future.failedFuture(BridgeCore.rateLimited(decision).toReplyException());
+      }
+    }
+    return Future.succeededFuture(caller);
   }
 
   private Future<JsonObject> request(String address, JsonObject body, Optional<Identity> caller) {

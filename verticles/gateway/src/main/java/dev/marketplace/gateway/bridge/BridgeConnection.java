@@ -8,14 +8,13 @@ import java.util.UUID;
 
 /**
  * One client of a bridge (a TCP socket or a SockJS session) and what the bridge keeps about it:
- * its message budget, its requests in flight and the addresses it listens on. The subclass knows
+ * its requests in flight and the addresses it listens on. The subclass knows
  * how its transport spells the standard frames (TCP: {@code message}, SockJS: {@code rec}).
  * Touched on the gateway verticle's event loop only.
  */
 abstract class BridgeConnection {
   final String id = UUID.randomUUID().toString();
   final Set<String> registrations = new LinkedHashSet<>();
-  TokenBucket budget;
   int inFlight;
   private boolean closed;
 

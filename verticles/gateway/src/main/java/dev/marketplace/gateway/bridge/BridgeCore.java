@@ -3,6 +3,7 @@ package dev.marketplace.gateway.bridge;
 import dev.marketplace.contracts.ErrorCode;
 import dev.marketplace.contracts.ServiceFailure;
 import dev.marketplace.gateway.Authenticator;
+import dev.marketplace.gateway.security.RateLimiter;
 import dev.marketplace.platform.http.HttpStatusMapping;
 import dev.marketplace.platform.http.Problem;
 import io.vertx.core.buffer.Buffer;
@@ -29,8 +30,11 @@ import java.util.Set;
  *   (403): no frame ever reaches the event bus, so no internal address is reachable or observable.</li>
  *   <li>A frame that is not a JSON object of the protocol, or longer than {@code bridge.max_frame_bytes},
  *   closes its connection (and only that one).</li>
- *   <li>Each connection has a message budget, a cap on requests in flight and on registrations;
- *   each client host a cap on connections: beyond them, 429 {@code RATE_LIMITED}.</li>
+ *   <li>Each connection has a budget of frames ({@code bridge.messages_per_second}, {@code bridge.burst}),
+ *   a cap on requests in flight and on registrations; each client host a cap on connections; and a
+ *   request takes a token from the gateway's own HTTP rate limits ({@link RateLimiter}: the same
+ *   per-address and per-user buckets as the route it mirrors). Beyond any of them: 429 {@code RATE_LIMITED}.
+ *   {@code gateway.rate_limits.enabled: false} turns the budgets off, as it does for HTTP.</li>
  * </ul>
  * One instance per gateway verticle instance, used on its event loop only.
  */
@@ -45,11 +49,23 @@ final class BridgeCore {
   private final BridgeApi api;
   private final UserEvents userEvents;
   private final Authenticator authenticator;
+  private final RateLimiter frames;
+  private final RateLimiter requests;
   private final Map<String, Integer> connectionsPerHost = new HashMap<>();
   private final Set<BridgeConnection> open = new java.util.HashSet<>();
 
-  BridgeCore(BridgeSettings settings, BridgeApi api, UserEvents userEvents, Authenticator authenticator) {
+  /**
+   * @param requests the gateway's HTTP rate limiter (shared by the node's gateways); the frame budget
+   *     per connection is a limiter of its own, on or off with it
+   */
+  BridgeCore(BridgeSettings settings, BridgeApi api, UserEvents userEvents, Authenticator authenticator, RateLimiter requests) {
     this.settings = settings;
+    this.requests = requests;
+    long perMinute = Math.max(1, Math.round(settings.messagesPerSecond() * 60));
+    JsonObject budget = new JsonObject().put("enabled", requests.enabled()).put("groups", new JsonObject()
+      .put(RateLimiter.Group.DEFAULT.configName(), new JsonObject()
+        .put("per_address", new JsonObject().put("capacity", settings.burst()).put("per_minute", perMinute))));
+    this.frames = RateLimiter.fromConfig(new JsonObject().put("gateway", new JsonObject().put("rate_limits", budget)));
     this.api = api;
     this.userEvents = userEvents;
     this.authenticator = authenticator;
@@ -59,7 +75,6 @@ final class BridgeCore {
   boolean opened(BridgeConnection connection) {
     String host = connection.remoteHost();
     int count = connectionsPerHost.merge(host, 1, Integer::sum);
-    connection.budget = new TokenBucket(settings.messagesPerSecond(), settings.burst());
     open.add(connection);
     if (count > settings.maxConnectionsPerHost()) {
       connection.error(null, 429, ErrorCode.RATE_LIMITED.name());
@@ -112,7 +127,7 @@ final class BridgeCore {
       return;
     }
     if ("ping".equals(type)) {
-      if (connection.budget.tryTake()) {
+      if (frameAllowed(connection).allowed()) {
         connection.pong();
       }
       return;
@@ -134,8 +149,9 @@ final class BridgeCore {
     }
     String replyAddress = (String) replyValue;
     String authorization = authorization((JsonObject) headers);
-    if (!connection.budget.tryTake()) {
-      refuse(connection, address, replyAddress, rateLimited(connection));
+    RateLimiter.Decision budget = frameAllowed(connection);
+    if (!budget.allowed()) {
+      refuse(connection, address, replyAddress, rateLimited(budget));
       return;
     }
     switch (type) {
@@ -160,7 +176,13 @@ final class BridgeCore {
       return;
     }
     if (connection.inFlight >= settings.maxInFlight()) {
-      refuse(connection, address, replyAddress, rateLimited(connection));
+      refuse(connection, address, replyAddress, rateLimited(new RateLimiter.Decision(false, 1, "connection")));
+      return;
+    }
+    // the same per-address bucket as the HTTP route the address mirrors (per user: in BridgeApi)
+    RateLimiter.Decision asHttp = requests.tryAddress(BridgeApi.group(address), connection.remoteHost());
+    if (!asHttp.allowed()) {
+      refuse(connection, address, replyAddress, rateLimited(asHttp));
       return;
     }
     connection.inFlight++;
@@ -227,9 +249,13 @@ final class BridgeCore {
     }
   }
 
-  private static ServiceFailure rateLimited(BridgeConnection connection) {
-    return new ServiceFailure(ErrorCode.RATE_LIMITED, "Too many messages on this connection; slow down.",
-      new JsonObject().put("retry_after_seconds", connection.budget.retryAfterSeconds()));
+  private RateLimiter.Decision frameAllowed(BridgeConnection connection) {
+    return frames.tryAddress(RateLimiter.Group.DEFAULT, connection.id);
+  }
+
+  static ServiceFailure rateLimited(RateLimiter.Decision decision) {
+    return new ServiceFailure(ErrorCode.RATE_LIMITED, "Too many requests; slow down.",
+      new JsonObject().put("retry_after_seconds", Math.max(1, decision.retryAfterSeconds())));
   }
 
   /** An address not open to clients: the standard bridges' {@code access_denied}, as a 403. */

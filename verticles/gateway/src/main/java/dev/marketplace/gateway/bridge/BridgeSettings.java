@@ -11,8 +11,9 @@ import io.vertx.core.json.JsonObject;
  * @param host                 {@code bridge.host}: the TCP bridge's interface
  * @param port                 {@code bridge.port}: the TCP bridge's port (0: a free one)
  * @param maxFrameBytes        {@code bridge.max_frame_bytes}: a longer frame closes its connection
- * @param messagesPerSecond    {@code bridge.messages_per_second}: refill rate of a connection's budget
- * @param burst                {@code bridge.burst}: the budget's size
+ * @param messagesPerSecond    {@code bridge.messages_per_second}: refill rate of a connection's frame budget
+ * @param burst                {@code bridge.burst}: the frame budget's size (requests also spend from the
+ *                             gateway's HTTP rate limits, {@code gateway.rate_limits})
  * @param maxInFlight          {@code bridge.max_in_flight}: requests of one connection awaiting replies
  * @param maxRegistrations     {@code bridge.max_registrations}: addresses one connection listens on
  * @param maxConnectionsPerHost {@code bridge.max_connections_per_host}: open connections from one client address

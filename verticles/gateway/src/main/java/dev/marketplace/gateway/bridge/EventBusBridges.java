@@ -1,6 +1,7 @@
 package dev.marketplace.gateway.bridge;
 
 import dev.marketplace.gateway.Authenticator;
+import dev.marketplace.gateway.security.RateLimiter;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
@@ -34,7 +35,9 @@ public final class EventBusBridges {
     this.settings = BridgeSettings.from(config);
     long timeoutMs = config.getJsonObject("bus", new JsonObject()).getLong("timeout_ms", 5000L);
     this.userEvents = new UserEvents(vertx, config);
-    this.core = new BridgeCore(settings, new BridgeApi(vertx, authenticator, timeoutMs), userEvents, authenticator);
+    // requests spend from the same buckets as the HTTP routes they mirror (per client address, per user)
+    RateLimiter limits = RateLimiter.shared(vertx, config);
+    this.core = new BridgeCore(settings, new BridgeApi(vertx, authenticator, timeoutMs, limits), userEvents, authenticator, limits);
   }
 
   /**

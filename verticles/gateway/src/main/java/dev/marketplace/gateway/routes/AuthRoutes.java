@@ -6,6 +6,7 @@ import dev.marketplace.gateway.GatewayContext;
 import dev.marketplace.gateway.ProblemResponses;
 import dev.marketplace.gateway.RouteModule;
 import dev.marketplace.gateway.security.JwtAuthenticator;
+import dev.marketplace.gateway.security.SessionRevocations;
 import dev.marketplace.platform.bus.Bus;
 import dev.marketplace.platform.validation.JsonValidator;
 import io.vertx.core.json.JsonObject;
@@ -65,6 +66,10 @@ public final class AuthRoutes implements RouteModule {
     JwtAuthenticator.sessionId(ctx).ifPresent(sid -> request.put("session_id", sid));
     gateway.request(ctx, AuthContract.LOGOUT, request).onComplete(ar -> {
       if (ar.succeeded()) {
+        // this node refuses the session's tokens before it answers; auth's publication tells the others
+        long ttlSeconds = gateway.config().getJsonObject("auth", new JsonObject()).getLong("access_ttl_seconds", 900L);
+        JwtAuthenticator.sessionId(ctx).filter(sid -> !body.containsKey("refresh_token")).ifPresent(sid -> SessionRevocations.shared(gateway.vertx())
+          .revoke(sid, System.currentTimeMillis() + (ttlSeconds + 60) * 1000));
         ctx.response().setStatusCode(204).end();
       } else {
         ProblemResponses.send(ctx, ar.cause());

@@ -6,6 +6,9 @@ import dev.marketplace.gateway.GatewayContext;
 import dev.marketplace.gateway.ProblemResponses;
 import dev.marketplace.gateway.RouteModule;
 import io.vertx.core.MultiMap;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
@@ -27,6 +30,7 @@ public final class CatalogRoutes implements RouteModule {
   public void mount(Router router, GatewayContext gateway) {
     router.get(API + "/catalog/categories").handler(Access.anyone()).handler(ctx -> categories(ctx, gateway));
     router.get(API + "/catalog/products").handler(Access.anyone()).handler(ctx -> search(ctx, gateway));
+    router.get(API + "/catalog/suggest").handler(Access.anyone()).handler(ctx -> suggest(ctx, gateway));
     router.get(API + "/catalog/products/:id").handler(Access.anyone()).handler(ctx -> product(ctx, gateway));
     router.post(API + "/seller/products").handler(Access.role("seller")).handler(ctx -> create(ctx, gateway));
     router.put(API + "/seller/products/:id").handler(Access.role("seller")).handler(ctx -> update(ctx, gateway));
@@ -39,19 +43,62 @@ public final class CatalogRoutes implements RouteModule {
     gateway.relay(ctx, CatalogAddresses.CATEGORIES, new JsonObject(), 200);
   }
 
-  /** Query parameters go to the catalog as they came; a repeated one as a list (refused there). */
   private static void search(RoutingContext ctx, GatewayContext gateway) {
+    gateway.relay(ctx, CatalogAddresses.SEARCH, queryParams(ctx), 200);
+  }
+
+  private static void suggest(RoutingContext ctx, GatewayContext gateway) {
+    gateway.relay(ctx, CatalogAddresses.SUGGEST, queryParams(ctx), 200);
+  }
+
+  /** Query parameters go to the catalog as they came; a repeated one as a list (refused there). */
+  private static JsonObject queryParams(RoutingContext ctx) {
     MultiMap params = ctx.queryParams();
     JsonObject body = new JsonObject();
     for (String name : params.names()) {
       List<String> values = params.getAll(name);
       body.put(name, values.size() == 1 ? values.get(0) : new JsonArray(List.copyOf(values)));
     }
-    gateway.relay(ctx, CatalogAddresses.SEARCH, body, 200);
+    return body;
   }
 
+  /**
+   * A product card: the catalog's JSON bytes as they are, with a strong ETag; a request whose
+   * {@code If-None-Match} names it gets 304 without a body. Caches may keep a card but must ask
+   * again each time ({@code no-cache}): stock on a card is at most a second old.
+   */
   private static void product(RoutingContext ctx, GatewayContext gateway) {
-    gateway.relay(ctx, CatalogAddresses.GET, new JsonObject().put("id", ctx.pathParam("id")), 200);
+    JsonObject body = new JsonObject().put("id", ctx.pathParam("id"));
+    gateway.vertx().eventBus().<Buffer>request(CatalogAddresses.CARD, body, gateway.deliveryOptions(ctx)).onComplete(ar -> {
+      if (ar.failed()) {
+        ProblemResponses.send(ctx, ar.cause());
+        return;
+      }
+      String etag = ar.result().headers().get(CatalogAddresses.ETAG_HEADER);
+      HttpServerResponse response = ctx.response()
+        .putHeader(HttpHeaders.CACHE_CONTROL, "public, no-cache")
+        .putHeader(HttpHeaders.ETAG, etag);
+      if (matches(ctx.request().getHeader(HttpHeaders.IF_NONE_MATCH), etag)) {
+        response.setStatusCode(304).end();
+        return;
+      }
+      response.setStatusCode(200).putHeader(HttpHeaders.CONTENT_TYPE, GatewayContext.JSON).end(ar.result().body());
+    });
+  }
+
+  /** RFC 9110 If-None-Match: {@code *} or a list of entity tags, compared weakly. */
+  static boolean matches(String ifNoneMatch, String etag) {
+    if (ifNoneMatch == null || etag == null) {
+      return false;
+    }
+    String strong = etag.startsWith("W/") ? etag.substring(2) : etag;
+    for (String candidate : ifNoneMatch.split(",")) {
+      String tag = candidate.strip();
+      if (tag.equals("*") || (tag.startsWith("W/") ? tag.substring(2) : tag).equals(strong)) {
+        return true;
+      }
+    }
+    return false;
   }
 
   private static void create(RoutingContext ctx, GatewayContext gateway) {

@@ -6,6 +6,8 @@ import dev.marketplace.gateway.GatewayContext;
 import dev.marketplace.gateway.Identity;
 import dev.marketplace.gateway.ProblemResponses;
 import dev.marketplace.gateway.RouteModule;
+import dev.marketplace.gateway.security.JwtAuthenticator;
+import dev.marketplace.gateway.security.SessionRevocations;
 import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.json.JsonObject;
@@ -63,8 +65,16 @@ public final class NotificationRoutes implements RouteModule {
    * {@code text/event-stream}: a {@code : connected} comment once the subscription is in place
    * (across the cluster), then {@code event: notification} messages with the notification as JSON,
    * and a heartbeat comment now and then. Closing the connection ends the subscription; a server
-   * shutting down ends the stream.
+   * shutting down ends the stream, and so do the token's expiry and its session's revocation
+   * (after an {@code event: end} with {@code data: {"reason": "token_expired" | "session_revoked"}}).
    */
+  /** Tells the client why (an {@code end} event) and ends the stream; a reconnect needs a live token. */
+  private static void endStream(HttpServerResponse response, String reason) {
+    if (!response.closed() && !response.ended()) {
+      response.end("event: end\ndata: {\"reason\":\"" + reason + "\"}\n\n");
+    }
+  }
+
   private void stream(RoutingContext ctx) {
     String userId = Identity.of(ctx).orElseThrow().userId();
     HttpServerResponse response = ctx.response();
@@ -91,8 +101,34 @@ public final class NotificationRoutes implements RouteModule {
           response.write(": heartbeat\n\n");
         }
       });
+      // the stream lives no longer than its access token: it ends at the token's expiry, or at
+      // once when the token's session is revoked (logout, refresh-token reuse) on any node
+      Runnable[] stop = new Runnable[1];
+      long expiry = JwtAuthenticator.expiresAtMs(ctx)
+        .map(at -> gateway.vertx().setTimer(Math.max(1, at - System.currentTimeMillis()), id -> stop[0].run()))
+        .orElse(-1L);
+      SessionRevocations.Watcher watcher = JwtAuthenticator.sessionId(ctx)
+        .map(sid -> SessionRevocations.shared(gateway.vertx()).watch(gateway.vertx(), sid, () -> endStream(response, "session_revoked")))
+        .orElse(null);
+      stop[0] = () -> endStream(response, "token_expired");
       response.closeHandler(v -> {
         gateway.vertx().cancelTimer(heartbeat);
+        if (expiry >= 0) {
+          gateway.vertx().cancelTimer(expiry);
+        }
+        if (watcher != null) {
+          watcher.cancel();
+        }
+        consumer.unregister();
+      });
+      response.endHandler(v -> {
+        gateway.vertx().cancelTimer(heartbeat);
+        if (expiry >= 0) {
+          gateway.vertx().cancelTimer(expiry);
+        }
+        if (watcher != null) {
+          watcher.cancel();
+        }
         consumer.unregister();
       });
       // a stream never ends by itself: when the server shuts down, end it rather than hold the

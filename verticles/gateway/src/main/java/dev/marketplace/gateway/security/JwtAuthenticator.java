@@ -7,6 +7,7 @@ import dev.marketplace.gateway.Identity;
 import dev.marketplace.platform.bus.Bus;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.eventbus.ReplyException;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.json.JsonArray;
@@ -38,20 +39,34 @@ import java.util.Set;
  * at start, cached, and fetched again when a token names an unknown {@code kid} (at most once per
  * {@code gateway.jwks_refetch_interval_ms}, default 10 s, so forged kids cannot flood auth).
  *
- * <p>One instance per gateway verticle instance; all its state is touched on that verticle's
- * event loop only.
+ * <p>Besides the signature: {@code aud} must be (or contain) {@code auth.audience} (default
+ * {@value AuthContract#DEFAULT_AUDIENCE}), and the token's session ({@code sid}) must not be on
+ * the node's deny-list ({@link SessionRevocations}): logout and refresh-token reuse end a
+ * session's access tokens at once. The deny-list learns from auth's {@value AuthContract#SESSION_REVOKED}
+ * publications (clustered bus) and catches up from {@value AuthContract#REVOKED_SESSIONS} (auth's
+ * PostgreSQL) at start and every {@code gateway.revocation_sync_ms} (default 30 s). Tokens already
+ * verified are kept in the node's {@link VerifiedTokens} cache until they expire.
+ *
+ * <p>One instance per gateway verticle instance; its own state is touched on that verticle's
+ * event loop only (the deny-list and the cache are per node and thread-safe). Reusable by anything
+ * that faces clients with access tokens (a bridge): {@link #verify(String)}.
  */
 public final class JwtAuthenticator implements Authenticator {
   private static final Logger LOG = LoggerFactory.getLogger(JwtAuthenticator.class);
   private static final String SESSION_KEY = "marketplace.session-id";
+  private static final String EXPIRES_KEY = "marketplace.token-expires-at";
   private static final String ALGORITHM = "ES256";
   private static final int MAX_TOKEN_LENGTH = 4096;
   private static final long RETRY_AFTER_FAILURE_MS = 1000;
   private static final int LEEWAY_SECONDS = 5;
+  private static final String REVOKED = "The access token's session has ended (signed out or revoked); sign in again.";
   private static final Set<String> KNOWN_ROLES = Set.of(AuthContract.BUYER, AuthContract.SELLER, AuthContract.ADMIN);
 
   private Vertx vertx;
   private String issuer;
+  private String audience;
+  private SessionRevocations revocations;
+  private VerifiedTokens verified;
   private long busTimeoutMs;
   private long refetchIntervalMs;
 
@@ -66,6 +81,16 @@ public final class JwtAuthenticator implements Authenticator {
     return Optional.ofNullable(ctx.get(SESSION_KEY));
   }
 
+  /** When the request's access token expires (epoch ms), if it carried one. */
+  public static Optional<Long> expiresAtMs(RoutingContext ctx) {
+    return Optional.ofNullable(ctx.get(EXPIRES_KEY));
+  }
+
+  /** The node's deny-list this authenticator checks (after {@link #start}). */
+  public SessionRevocations revocations() {
+    return revocations;
+  }
+
   @Override
   public Future<Void> start(Vertx vertx, JsonObject config) {
     this.vertx = vertx;
@@ -73,34 +98,70 @@ public final class JwtAuthenticator implements Authenticator {
     JsonObject gateway = config.getJsonObject("gateway", new JsonObject());
     this.busTimeoutMs = config.getJsonObject("bus", new JsonObject()).getLong("timeout_ms", 5000L);
     this.refetchIntervalMs = gateway.getLong("jwks_refetch_interval_ms", 10_000L);
+    this.audience = config.getJsonObject("auth", new JsonObject()).getString("audience", AuthContract.DEFAULT_AUDIENCE);
+    this.revocations = SessionRevocations.shared(vertx);
+    this.verified = VerifiedTokens.shared(vertx, gateway.getLong("token_cache_size", 100_000L));
+    MessageConsumer<JsonObject> revoked = vertx.eventBus().consumer(AuthContract.SESSION_REVOKED,
+      msg -> learnRevoked(msg.body(), System.currentTimeMillis()));
+    long syncMs = gateway.getLong("revocation_sync_ms", 30_000L);
+    vertx.setPeriodic(syncMs, syncMs, id -> syncRevocations());
     // auth may live on a node that is not up yet: start anyway, the first token fetches again
-    return fetchKeys().recover(err -> {
-      LOG.warn("Could not fetch the token keys from auth at start ({}); will retry on the first token", err.toString());
-      return Future.succeededFuture();
-    });
+    return revoked.completion()
+      .compose(v -> Future.join(
+        fetchKeys().recover(err -> {
+          LOG.warn("Could not fetch the token keys from auth at start ({}); will retry on the first token", err.toString());
+          return Future.succeededFuture();
+        }),
+        syncRevocations()))
+      .mapEmpty();
   }
 
-  @Override
-  public Future<Optional<Identity>> authenticate(RoutingContext ctx) {
-    return verify(ctx.request().getHeader(HttpHeaders.AUTHORIZATION), sid -> ctx.put(SESSION_KEY, sid));
-  }
-
-  /** The event bus bridges' way in: the same checks on an {@code Authorization} value. */
-  @Override
-  public Future<Optional<Identity>> authenticate(String authorization) {
-    return verify(authorization, sid -> { });
-  }
-
-  private Future<Optional<Identity>> verify(String authorization, java.util.function.Consumer<String> session) {
-    if (authorization == null) {
-      return Future.succeededFuture(Optional.empty());
+  /** An {@code auth.session.revoked} body: deny from {@code base} (now, or when it was revoked) for its lifetime. */
+  private void learnRevoked(JsonObject body, long baseMs) {
+    if (body != null && body.getValue("session_id") instanceof String sid && body.getValue("deny_for_seconds") instanceof Number seconds) {
+      revocations.revoke(sid, baseMs + seconds.longValue() * 1000);
     }
-    if (authorization.length() < 7 || !authorization.regionMatches(true, 0, "Bearer ", 0, 7)) {
-      return invalid("The Authorization header must be 'Bearer <access token>'.");
-    }
-    String token = authorization.substring(7).trim();
-    if (token.isEmpty() || token.length() > MAX_TOKEN_LENGTH) {
+  }
+
+  /** Catches up with auth's list of sessions revoked lately; never fails (the next run tries again). */
+  private Future<Void> syncRevocations() {
+    return Bus.request(vertx, AuthContract.REVOKED_SESSIONS, new JsonObject(), busTimeoutMs)
+      .map(reply -> {
+        long seconds = reply.getLong("deny_for_seconds", 0L);
+        for (Object o : reply.getJsonArray("sessions", new JsonArray())) {
+          if (o instanceof JsonObject session && session.getValue("revoked_at") instanceof String at) {
+            long base;
+            try {
+              base = java.time.Instant.parse(at).toEpochMilli();
+            } catch (java.time.format.DateTimeParseException e) {
+              continue;
+            }
+            learnRevoked(new JsonObject().put("session_id", session.getValue("session_id")).put("deny_for_seconds", seconds), base);
+          }
+        }
+        return (Void) null;
+      })
+      .recover(err -> {
+        LOG.debug("Could not read the revoked sessions from auth: {}", err.toString());
+        return Future.succeededFuture();
+      });
+  }
+
+  /**
+   * Verifies a bare access token (no HTTP request: a bridge, a stream). Same checks as
+   * {@link #authenticate}; fails with TOKEN_INVALID.
+   */
+  public Future<VerifiedTokens.Entry> verify(String token) {
+    if (token == null || token.isEmpty() || token.length() > MAX_TOKEN_LENGTH) {
       return invalid("The access token is not valid.");
+    }
+    String cacheKey = VerifiedTokens.keyOf(token);
+    VerifiedTokens.Entry cached = verified.get(cacheKey);
+    if (cached != null) {
+      if (revocations.isRevoked(cached.sessionId())) {
+        return invalid(REVOKED);
+      }
+      return Future.succeededFuture(cached);
     }
     String[] parts = token.split("\\.", -1);
     if (parts.length != 3 || parts[2].isEmpty()) {
@@ -114,9 +175,9 @@ public final class JwtAuthenticator implements Authenticator {
     Future<Void> keysReady = kids.contains(kid) ? Future.succeededFuture() : refetchForUnknownKid();
     return keysReady.compose(v -> {
       if (!kids.contains(kid)) {
-        return invalid("The access token is not valid.");
+        return JwtAuthenticator.<VerifiedTokens.Entry>invalid("The access token is not valid.");
       }
-      return verifier.authenticate(new TokenCredentials(token)).compose(user -> identity(session, user));
+      return verifier.authenticate(new TokenCredentials(token)).compose(this::entry);
     }).recover(err -> {
       if (err instanceof ReplyException) {
         return Future.failedFuture(err);
@@ -124,16 +185,54 @@ public final class JwtAuthenticator implements Authenticator {
       // whatever the verifier objected to (signature, expiry, issuer, garbage), thrown or returned
       return invalid(err.getMessage() != null && err.getMessage().contains("expired")
         ? "The access token has expired." : "The access token is not valid.");
-    });
+    }).onSuccess(entry -> verified.put(cacheKey, entry));
   }
 
-  private Future<Optional<Identity>> identity(java.util.function.Consumer<String> session, User user) {
+
+  @Override
+  public Future<Optional<Identity>> authenticate(RoutingContext ctx) {
+    return bearer(ctx.request().getHeader(HttpHeaders.AUTHORIZATION)).map(found -> found.map(entry -> {
+      if (entry.sessionId() != null) {
+        ctx.put(SESSION_KEY, entry.sessionId());
+      }
+      ctx.put(EXPIRES_KEY, entry.expiresAtMs());
+      return entry.identity();
+    }));
+  }
+
+  /** The event bus bridges' way in: the same checks on an {@code Authorization} value. */
+  @Override
+  public Future<Optional<Identity>> authenticate(String authorization) {
+    return bearer(authorization).map(found -> found.map(VerifiedTokens.Entry::identity));
+  }
+
+  /**
+   * An {@code Authorization} value: empty without one, the verified token's entry (identity,
+   * session, expiry) with a good one, TOKEN_INVALID otherwise. A bridge that keeps a connection
+   * open can close it at the entry's expiry and watch its session ({@link SessionRevocations#watch}).
+   */
+  public Future<Optional<VerifiedTokens.Entry>> bearer(String authorization) {
+    if (authorization == null) {
+      return Future.succeededFuture(Optional.empty());
+    }
+    if (authorization.length() < 7 || !authorization.regionMatches(true, 0, "Bearer ", 0, 7)) {
+      return invalid("The Authorization header must be 'Bearer <access token>'.");
+    }
+    return verify(authorization.substring(7).trim()).map(Optional::of);
+  }
+
+  private Future<VerifiedTokens.Entry> entry(User user) {
     JsonObject claims = user.attributes().getJsonObject("accessToken", new JsonObject());
     // exp is required here: the library only checks it when it is present
-    if (!(claims.getValue("exp") instanceof Number) || !issuer.equals(claims.getValue("iss"))
+    if (!(claims.getValue("exp") instanceof Number exp) || !issuer.equals(claims.getValue("iss"))
       || !(claims.getValue("sub") instanceof String sub) || sub.isBlank()
       || !(claims.getValue("roles") instanceof JsonArray roles)) {
       return invalid("The access token is not valid.");
+    }
+    // a token for another audience (another service of ours, a partner) is not for this API
+    Object aud = claims.getValue("aud");
+    if (!(audience.equals(aud) || (aud instanceof JsonArray list && list.contains(audience)))) {
+      return invalid("The access token is not valid for this API (audience).");
     }
     Set<String> roleSet = new LinkedHashSet<>();
     for (Object role : roles) {
@@ -142,10 +241,12 @@ public final class JwtAuthenticator implements Authenticator {
       }
       roleSet.add(r);
     }
-    if (claims.getValue("sid") instanceof String sid) {
-      session.accept(sid);
+    String sid = claims.getValue("sid") instanceof String s ? s : null;
+    if (revocations.isRevoked(sid)) {
+      return invalid(REVOKED);
     }
-    return Future.succeededFuture(Optional.of(new Identity(sub, roleSet)));
+    long expiresAtMs = (exp.longValue() + LEEWAY_SECONDS) * 1000;
+    return Future.succeededFuture(new VerifiedTokens.Entry(new Identity(sub, roleSet), sid, expiresAtMs));
   }
 
   private Future<Void> refetchForUnknownKid() {
@@ -194,6 +295,10 @@ public final class JwtAuthenticator implements Authenticator {
       throw new IllegalStateException("auth published no ES256 key");
     }
     verifier = JWTAuth.create(vertx, options);
+    if (!ids.equals(kids)) {
+      // tokens verified under keys that auth no longer publishes must be checked again
+      verified.clear();
+    }
     kids = Set.copyOf(ids);
     LOG.info("Verifying access tokens with keys {}", kids);
   }

@@ -1,0 +1,122 @@
+package dev.marketplace.catalog;
+
+import io.vertx.core.json.JsonObject;
+import org.apache.lucene.analysis.Analyzer;
+import org.apache.lucene.analysis.miscellaneous.PerFieldAnalyzerWrapper;
+import org.apache.lucene.document.Document;
+import org.apache.lucene.document.Field;
+import org.apache.lucene.document.FieldType;
+import org.apache.lucene.document.LongPoint;
+import org.apache.lucene.document.NumericDocValuesField;
+import org.apache.lucene.document.SortedDocValuesField;
+import org.apache.lucene.document.StoredField;
+import org.apache.lucene.document.StringField;
+import org.apache.lucene.document.TextField;
+import org.apache.lucene.index.IndexOptions;
+import org.apache.lucene.index.Term;
+import org.apache.lucene.util.BytesRef;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * A product as a Lucene document: what is searched (stemmed text fields, weighted at query time),
+ * filtered (terms and points), sorted and counted (doc values), and the product's JSON as every
+ * reply shows it (stored), so search pages and product cards never go back to PostgreSQL.
+ */
+final class ProductDocuments {
+  static final String ID = "id";
+  static final String TITLE = "title";
+  static final String BRAND_TEXT = "brand_text";
+  static final String DESCRIPTION = "description";
+  static final String ATTRIBUTES = "attributes";
+  /** Whole words of title and brand: the vocabulary of "did you mean" and suggestions. */
+  static final String WORDS = "words";
+  /** The exact brand (filter, facet). */
+  static final String BRAND = "brand";
+  /** {@code lower-case brand \u001f brand}: brand suggestions by (fuzzy) prefix. */
+  static final String BRAND_KEY = "brand_key";
+  static final char BRAND_KEY_SEPARATOR = '\u001f';
+  /** The category and every category above it (a filter on a category includes its subcategories). */
+  static final String CATEGORY = "category";
+  static final String CATEGORY_ID = "category_id";
+  static final String PRICE = "price";
+  static final String POPULARITY = "popularity";
+  /** Creation time in microseconds since the epoch. */
+  static final String CREATED = "created";
+  static final String IN_STOCK = "in_stock";
+  static final String SOURCE = "source";
+
+  /** Query-time weights: a title match counts most, then brand, description, attributes. */
+  static final Map<String, Float> TEXT_FIELDS = Map.of(TITLE, 4f, BRAND_TEXT, 3f, DESCRIPTION, 1.5f, ATTRIBUTES, 1f);
+
+  private static final FieldType WORDS_TYPE = new FieldType();
+
+  static {
+    WORDS_TYPE.setIndexOptions(IndexOptions.DOCS);
+    WORDS_TYPE.setTokenized(true);
+    WORDS_TYPE.setOmitNorms(true);
+    WORDS_TYPE.freeze();
+  }
+
+  private ProductDocuments() {
+  }
+
+  static Analyzer analyzer() {
+    return new PerFieldAnalyzerWrapper(ProductAnalyzers.text(), Map.of(WORDS, ProductAnalyzers.words()));
+  }
+
+  static Term idTerm(String id) {
+    return new Term(ID, id);
+  }
+
+  /** The document of a live product, from its JSON (as {@link ProductJson#from} makes it). */
+  static Document of(JsonObject product, Categories categories) {
+    Document doc = new Document();
+    String id = product.getString("id");
+    doc.add(new StringField(ID, id, Field.Store.NO));
+    doc.add(new SortedDocValuesField(ID, new BytesRef(id)));
+    String title = product.getString("title");
+    String brand = product.getString("brand");
+    doc.add(new TextField(TITLE, title, Field.Store.NO));
+    doc.add(new TextField(BRAND_TEXT, brand, Field.Store.NO));
+    doc.add(new TextField(DESCRIPTION, product.getString("description", ""), Field.Store.NO));
+    JsonObject attributes = product.getJsonObject("attributes", new JsonObject());
+    if (!attributes.isEmpty()) {
+      StringBuilder text = new StringBuilder();
+      attributes.forEach(e -> text.append(e.getValue()).append(' '));
+      doc.add(new TextField(ATTRIBUTES, text.toString(), Field.Store.NO));
+    }
+    doc.add(new Field(WORDS, title + " " + brand, WORDS_TYPE));
+    doc.add(new StringField(BRAND, brand, Field.Store.NO));
+    doc.add(new SortedDocValuesField(BRAND, new BytesRef(brand)));
+    doc.add(new StringField(BRAND_KEY, ProductAnalyzers.normalizeWord(brand) + BRAND_KEY_SEPARATOR + brand, Field.Store.NO));
+    int categoryId = product.getJsonObject("category").getInteger("id");
+    for (int ancestor : categories.selfAndAncestors(categoryId)) {
+      doc.add(new StringField(CATEGORY, Integer.toString(ancestor), Field.Store.NO));
+    }
+    doc.add(new NumericDocValuesField(CATEGORY_ID, categoryId));
+    long price = product.getJsonObject("price").getLong("amount");
+    doc.add(new LongPoint(PRICE, price));
+    doc.add(new NumericDocValuesField(PRICE, price));
+    doc.add(new NumericDocValuesField(POPULARITY, product.getInteger("popularity", 0)));
+    doc.add(new NumericDocValuesField(CREATED, micros(product.getString("created_at"))));
+    if (product.getInteger("available", 0) > 0) {
+      doc.add(new StringField(IN_STOCK, "1", Field.Store.NO));
+    }
+    doc.add(new StoredField(SOURCE, product.encode().getBytes(StandardCharsets.UTF_8)));
+    return doc;
+  }
+
+  static long micros(String isoInstant) {
+    Instant at = Instant.parse(isoInstant);
+    return ChronoUnit.MICROS.between(Instant.EPOCH, at);
+  }
+
+  static String lower(String s) {
+    return s.toLowerCase(Locale.ROOT);
+  }
+}
