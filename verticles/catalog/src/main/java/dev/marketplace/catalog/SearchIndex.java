@@ -105,10 +105,11 @@ final class SearchIndex {
 
   /**
    * Opens the newest usable index under the index directory and catches it up, or starts a build
-   * when there is none. Completes once an existing index is current; with none, at once (searches
-   * fail SERVICE_UNAVAILABLE until the build is done) unless {@code waitForBuild}.
+   * when there is none. Completes once an existing index is current; with none, once the build is
+   * done or after {@code waitForBuildMs}, whichever comes first (searches fail SERVICE_UNAVAILABLE
+   * until the build is done).
    */
-  Future<Void> start(boolean waitForBuild) {
+  Future<Void> start(long waitForBuildMs) {
     return pool.query(STATE).execute().compose(rows -> {
       databaseId = rows.iterator().next().getUUID("database_id").toString();
       return writes.executeBlocking(() -> IndexGeneration.openLatest(indexDir, databaseId, ramBufferMb), false);
@@ -119,18 +120,22 @@ final class SearchIndex {
           liveDocs(opened));
       }
       Future<Void> first = runPass();
-      if (opened == null && waitForBuild) {
-        return first.compose(v -> untilReady());
+      if (opened == null && waitForBuildMs > 0) {
+        return first.compose(v -> untilReady(waitForBuildMs));
       }
       return first;
     });
   }
 
   /** A poll of the serving state, not a chain of futures (a long build would make one thousands deep). */
-  private Future<Void> untilReady() {
+  private Future<Void> untilReady(long maxWaitMs) {
     Promise<Void> ready = Promise.promise();
+    long until = System.currentTimeMillis() + maxWaitMs;
     vertx.setPeriodic(20, timerId -> {
-      if (current != null || stopped) {
+      if (current != null || stopped || System.currentTimeMillis() > until) {
+        if (current == null && !stopped) {
+          LOG.info("The first search index is still being built: starting without it (not ready, searches answer 503 until then)");
+        }
         vertx.cancelTimer(timerId);
         ready.tryComplete();
       }
