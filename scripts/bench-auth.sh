@@ -17,7 +17,7 @@ free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",
 HTTP_PORT=$(free_port)
 BANK_PORT=$(free_port)
 LOG=$(mktemp -t bench-auth-XXXX.log)
-MARKETPLACE_GATEWAY_RATE_LIMITS_ENABLED=false java -Xmx1g -jar "$JAR" --ephemeral --http-port "$HTTP_PORT" --bank-port "$BANK_PORT" >"$LOG" 2>&1 &
+MARKETPLACE_GATEWAY_RATE_LIMITS_ENABLED=false java -Xmx1g -jar "$JAR" --ephemeral --http-port "$HTTP_PORT" --bank-port "$BANK_PORT" --bridge-port "${BRIDGE_PORT:-0}" >"$LOG" 2>&1 &
 JAR_PID=$!
 trap 'kill -TERM $JAR_PID 2>/dev/null; wait $JAR_PID 2>/dev/null || true' EXIT
 for _ in $(seq 1 120); do

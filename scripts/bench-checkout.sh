@@ -50,6 +50,8 @@ if [[ "$MODE" == "cluster" ]]; then
   export STATE_DIR="${STATE_DIR:-$(mktemp -d -t bench-cluster-XXXX)}"
   export PG_PORT="$(free_port)" KAFKA_PORT="$(free_port)" BANK_PORT="$(free_port)"
   export HTTP_BASE_PORT="${HTTP_BASE_PORT:-$(free_port)}"
+  # the nodes' TCP bridges too: never the default 7000 another run on this machine may hold
+  export BRIDGE_BASE_PORT="${BRIDGE_BASE_PORT:-$(free_port)}"
   export JAVA_OPTS="${JAVA_OPTS:--Xmx768m}"
   # a cluster of its own: never join (or be joined by) another local cluster
   export CLUSTER_NAME="bench-checkout-$$"
@@ -62,10 +64,11 @@ if [[ "$MODE" == "cluster" ]]; then
 else
   HTTP_PORT=$(free_port)
   BANK_PORT=$(free_port)
+  BRIDGE_PORT=$(free_port)
   DATA_DIR=$(mktemp -d -t bench-checkout-data-XXXX)
   LOG="$DATA_DIR.log"
   # shellcheck disable=SC2086
-  java ${JAVA_OPTS:--Xmx1g} -jar "$JAR" --data-dir "$DATA_DIR" --http-port "$HTTP_PORT" --bank-port "$BANK_PORT" "${CONFIG_ARGS[@]}" >"$LOG" 2>&1 &
+  java ${JAVA_OPTS:--Xmx1g} -jar "$JAR" --data-dir "$DATA_DIR" --http-port "$HTTP_PORT" --bank-port "$BANK_PORT" --bridge-port "$BRIDGE_PORT" "${CONFIG_ARGS[@]}" >"$LOG" 2>&1 &
   JAR_PID=$!
   trap 'kill -TERM $JAR_PID 2>/dev/null; wait $JAR_PID 2>/dev/null || true; [[ -n "${KEEP:-}" ]] || rm -rf "$DATA_DIR"' EXIT
   wait_ready "http://127.0.0.1:$HTTP_PORT" "$JAR_PID"

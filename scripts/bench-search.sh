@@ -68,12 +68,12 @@ java -Xmx1g -jar "$JAR" seed --products "$PRODUCTS" --pg-url "$PG_URL" --with-av
 
 cat >"$WORK/node.json" <<JSON
 {"gateway": {"required_components": ["catalog", "auth"], "rate_limits": {"enabled": false}},
- "catalog": {"cursor_secret": "bench-$RANDOM-$RANDOM-$RANDOM", "index_dir": "$WORK/index"},
+ "catalog": {"cursor_secret": "bench-$RANDOM-$RANDOM-$RANDOM", "index_dir": "$WORK/index", "wait_for_index_ms": 0},
  "bank": {"shared_secret": "bench-$RANDOM-$RANDOM-$RANDOM"}}
 JSON
 echo "== starting catalog + gateway + auth (-Xmx$HEAP); the catalog builds its index from the table"
 java -Xms"$HEAP" -Xmx"$HEAP" -XX:+UseG1GC -jar "$JAR" node --components catalog,gateway,auth --pg-url "$PG_URL" --kafka "$KAFKA" \
-  --http-port "$HTTP_PORT" --config "$WORK/node.json" >"$WORK/node.log" 2>&1 &
+  --http-port "$HTTP_PORT" --bridge-port "${BRIDGE_PORT:-0}" --config "$WORK/node.json" >"$WORK/node.log" 2>&1 &
 NODE_PID=$!
 PIDS+=($NODE_PID)
 for _ in $(seq 1 600); do
@@ -82,7 +82,8 @@ for _ in $(seq 1 600); do
   sleep 1
 done
 curl -sf "http://127.0.0.1:$HTTP_PORT/ready" >/dev/null || { tail -50 "$WORK/node.log"; exit 1; }
-echo "== index build: $(grep -o 'generation [0-9]* built: .*' "$WORK/node.log" | head -1)"
+for _ in $(seq 1 600); do grep -q "generation [0-9]* built" "$WORK/node.log" && break; sleep 1; done
+echo "== index build: $(grep -o "generation [0-9]* built: .*" "$WORK/node.log" | head -1)"
 echo "   index on disk: $(du -sh "$WORK/index" | cut -f1)"
 
 memory() {

@@ -21,7 +21,7 @@ KAFKA_PORT="${KAFKA_PORT:-19092}"
 HTTP_BASE_PORT="${HTTP_BASE_PORT:-8080}"
 BRIDGE_BASE_PORT="${BRIDGE_BASE_PORT:-7000}"
 BANK_PORT="${BANK_PORT:-8089}"
-COMPONENTS="${COMPONENTS:-auth,catalog,cart,inventory,orders,payment,notification,checkout,gateway}"
+COMPONENTS="${COMPONENTS:-auth,catalog,cart,inventory,orders,payment,notification,checkout,sales,gateway}"
 JAVA_OPTS="${JAVA_OPTS:--Xmx512m}"
 CLUSTER_NAME="${CLUSTER_NAME:-marketplace-local}"
 

@@ -11,6 +11,7 @@ import dev.marketplace.inventory.InventoryVerticle;
 import dev.marketplace.notification.NotificationVerticle;
 import dev.marketplace.orders.OrdersVerticle;
 import dev.marketplace.payment.PaymentVerticle;
+import dev.marketplace.sales.SalesVerticle;
 import io.vertx.core.Deployable;
 
 import java.util.LinkedHashMap;
@@ -30,6 +31,7 @@ final class ComponentRegistry {
     VERTICLES.put(Components.PAYMENT, PaymentVerticle::new);
     VERTICLES.put(Components.NOTIFICATION, NotificationVerticle::new);
     VERTICLES.put(Components.CHECKOUT, CheckoutVerticle::new);
+    VERTICLES.put(Components.SALES, SalesVerticle::new);
     VERTICLES.put(Components.BANK, BankVerticle::new);
     VERTICLES.put(Components.GATEWAY, GatewayVerticle::new);
   }

@@ -63,7 +63,8 @@ final class Browser implements AutoCloseable {
     options.setBinary(System.getProperty("browser-tests.chromium", "/usr/bin/chromium"));
     options.addArguments("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
       "--disable-background-networking", "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage",
-      "--disable-popup-blocking", "--window-size=1280,900", "--lang=ru-RU",
+      "--disable-popup-blocking", "--disable-background-timer-throttling", "--disable-renderer-backgrounding",
+      "--disable-backgrounding-occluded-windows", "--window-size=1280,900", "--lang=ru-RU",
       "--user-data-dir=" + Files.createTempDirectory(profileDir, "chromium-").toAbsolutePath());
     ChromeDriverService service = new ChromeDriverService.Builder()
       .usingDriverExecutable(new File(System.getProperty("browser-tests.chromedriver", "/usr/bin/chromedriver")))

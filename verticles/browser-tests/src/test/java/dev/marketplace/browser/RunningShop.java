@@ -40,13 +40,15 @@ final class RunningShop implements AutoCloseable {
     assertThat(jar).as("the app module packages marketplace.jar before these tests run").exists();
     int httpPort = freePort();
     int bankPort = freePort();
+    int bridgePort = freePort();
     Path config = workDir.resolve("browser-tests.json");
     Files.writeString(config, new JsonObject()
       .put("gateway", new JsonObject().put("rate_limits", new JsonObject().put("enabled", false))).encodePrettily());
     Path log = workDir.resolve("marketplace.log");
     String java = ProcessHandle.current().info().command().orElse("java");
     Process process = new ProcessBuilder(java, "-Xmx640m", "-jar", jar.toString(), "--ephemeral",
-      "--http-port", String.valueOf(httpPort), "--bank-port", String.valueOf(bankPort), "--config", config.toString())
+      "--http-port", String.valueOf(httpPort), "--bank-port", String.valueOf(bankPort), "--bridge-port", String.valueOf(bridgePort),
+      "--config", config.toString())
       .directory(workDir.toFile())
       .redirectErrorStream(true).redirectOutput(log.toFile()).start();
     RunningShop shop = new RunningShop(process, log, httpPort, bankPort);
@@ -99,6 +101,12 @@ final class RunningShop implements AutoCloseable {
     HttpResponse<String> response = http.send(request.build(), HttpResponse.BodyHandlers.ofString());
     assertThat(response.statusCode()).as("%s %s answered %s", method, path, response.body()).isBetween(200, 299);
     return response.body().isEmpty() ? new JsonObject() : new JsonObject(response.body());
+  }
+
+  /** The status of a GET outside the API (e.g. {@code /eventbus/info}, which only a gateway with the bridge has). */
+  int statusOf(String path) throws Exception {
+    return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + httpPort + path)).timeout(Duration.ofSeconds(20)).GET().build(),
+      HttpResponse.BodyHandlers.discarding()).statusCode();
   }
 
   void expectStatus(String method, String path, int status) throws Exception {

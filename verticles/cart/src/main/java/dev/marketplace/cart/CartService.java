@@ -4,6 +4,7 @@ import dev.marketplace.contracts.ErrorCode;
 import dev.marketplace.contracts.Money;
 import dev.marketplace.contracts.cart.CartAddresses;
 import dev.marketplace.platform.bus.Caller;
+import dev.marketplace.platform.stock.SoldOutView;
 import dev.marketplace.platform.validation.JsonValidator;
 import io.vertx.core.Future;
 import io.vertx.core.eventbus.Message;
@@ -33,8 +34,15 @@ final class CartService {
   private final Pool pool;
   private final Neighbours neighbours;
   private final CartSettings settings;
+  private final SoldOutView soldOut;
 
   CartService(Pool pool, Neighbours neighbours, CartSettings settings) {
+    this(pool, neighbours, settings, new SoldOutView(0));
+  }
+
+  /** With {@code soldOut}: an addition of a product inventory says is sold out is refused from memory. */
+  CartService(Pool pool, Neighbours neighbours, CartSettings settings, SoldOutView soldOut) {
+    this.soldOut = soldOut;
     this.pool = pool;
     this.neighbours = neighbours;
     this.settings = settings;
@@ -91,6 +99,11 @@ final class CartService {
     Owner owner = Owner.of(msg);
     if (!owner.isUser() && owner.guestId() != null && !GuestCartIds.wellFormed(owner.guestId())) {
       return Future.failedFuture(noSuchCart());
+    }
+    if (soldOut.isSoldOut(productId.toString())) {
+      // big sales: answered from the node's sold-out set, no database write, no bus hop
+      return Future.failedFuture(ErrorCode.OUT_OF_STOCK.failure("The product is sold out.",
+        new JsonObject().put("product_ids", new JsonArray().add(productId.toString()))));
     }
     return neighbours.products(msg, List.of(productId)).compose(products -> {
       CatalogProduct product = products.get(productId);

@@ -3,6 +3,7 @@ package dev.marketplace.cart;
 import dev.marketplace.contracts.Components;
 import dev.marketplace.contracts.cart.CartAddresses;
 import dev.marketplace.platform.ComponentVerticle;
+import dev.marketplace.platform.stock.SoldOutView;
 import io.vertx.core.Future;
 
 /**
@@ -12,6 +13,7 @@ import io.vertx.core.Future;
  */
 public class CartVerticle extends ComponentVerticle {
   private GuestCartExpiryJob expiryJob;
+  private SoldOutView soldOut;
 
   @Override
   protected String name() {
@@ -22,7 +24,8 @@ public class CartVerticle extends ComponentVerticle {
   protected Future<?> startComponent() {
     CartSettings settings = CartSettings.from(section());
     Neighbours neighbours = new Neighbours(vertx, busTimeoutMs(), settings.availabilityTimeoutMs());
-    CartService service = new CartService(pool, neighbours, settings);
+    soldOut = new SoldOutView(section().getLong("sold_out_stale_ms", 3000L));
+    CartService service = new CartService(pool, neighbours, settings, soldOut);
     serve(CartAddresses.GET, service::get);
     serve(CartAddresses.ADD_ITEM, service::addItem);
     serve(CartAddresses.UPDATE_ITEM, service::updateItem);
@@ -33,7 +36,7 @@ public class CartVerticle extends ComponentVerticle {
     serve(CartAddresses.CLEAR, service::clear);
     expiryJob = new GuestCartExpiryJob(vertx, pool, settings);
     expiryJob.start();
-    return Future.succeededFuture();
+    return soldOut.start(vertx);
   }
 
   @Override
@@ -41,6 +44,6 @@ public class CartVerticle extends ComponentVerticle {
     if (expiryJob != null) {
       expiryJob.stop();
     }
-    return Future.succeededFuture();
+    return soldOut == null ? Future.succeededFuture() : soldOut.stop();
   }
 }

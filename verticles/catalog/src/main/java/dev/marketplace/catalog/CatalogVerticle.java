@@ -34,10 +34,10 @@ import java.util.List;
  * <p>Config ({@code catalog} section): {@code cursor_secret} (signs search cursors; every node
  * must share it: without one a random secret is generated and cursors do not survive a restart
  * or work across nodes); {@code index_dir} (where this instance keeps its index; each instance
- * needs its own; empty: a temporary directory, rebuilt on every start); {@code wait_for_index}
- * (default true: with no index yet, the component is started only once its first index is built,
- * a minute or two at a million products; false: start at once, answer searches
- * SERVICE_UNAVAILABLE and report not ready until then); {@code index_poll_ms} (default 100), {@code
+ * needs its own; empty: a temporary directory, rebuilt on every start); {@code wait_for_index_ms}
+ * (default 30000: with no index yet, starting waits that long for the first build; past it, or
+ * with 0, the component starts, reports not ready and answers searches SERVICE_UNAVAILABLE until
+ * the build is done: a minute or two at a million products); {@code index_poll_ms} (default 100), {@code
  * index_commit_interval_ms} (5000), {@code index_ram_buffer_mb} (64), {@code index_apply_wait_ms}
  * (2000: how long a seller's change waits for this instance's index before it is answered); {@code search_threads}
  * (the search worker pool, default 2 per core); {@code card_cache_size} (default 100,000);
@@ -124,7 +124,7 @@ public class CatalogVerticle extends ComponentVerticle {
             }
           });
         });
-        Future<Void> indexStarted = index.start(section.getBoolean("wait_for_index", true));
+        Future<Void> indexStarted = index.start(section.getLong("wait_for_index_ms", 30_000L));
         Future<?> stock = Future.succeededFuture();
         if (section.getBoolean("consume_stock", true)) {
           StockEventsConsumer stockEvents = new StockEventsConsumer(pool);

@@ -102,8 +102,13 @@ final class ProductDocuments {
     long price = product.getJsonObject("price").getLong("amount");
     doc.add(new LongPoint(PRICE, price));
     doc.add(new NumericDocValuesField(PRICE, price));
-    doc.add(new NumericDocValuesField(POPULARITY, product.getInteger("popularity", 0)));
-    doc.add(new NumericDocValuesField(CREATED, micros(product.getString("created_at"))));
+    // points next to the doc values of a sort key let a sorted search skip non-competitive blocks
+    long popularity = product.getInteger("popularity", 0);
+    doc.add(new LongPoint(POPULARITY, popularity));
+    doc.add(new NumericDocValuesField(POPULARITY, popularity));
+    long created = micros(product.getString("created_at"));
+    doc.add(new LongPoint(CREATED, created));
+    doc.add(new NumericDocValuesField(CREATED, created));
     if (product.getInteger("available", 0) > 0) {
       doc.add(new StringField(IN_STOCK, "1", Field.Store.NO));
     }

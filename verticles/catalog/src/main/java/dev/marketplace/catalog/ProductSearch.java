@@ -1,5 +1,7 @@
 package dev.marketplace.catalog;
 
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
 import dev.marketplace.catalog.SearchRequest.Sort;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonArray;
@@ -52,6 +54,11 @@ final class ProductSearch {
   private final Analyzer text = ProductAnalyzers.text();
   private final Analyzer words = ProductAnalyzers.words();
   private final DirectSpellChecker spelling = new DirectSpellChecker();
+  /** Facets by index reader (a refresh or a new generation makes new keys), query and filters. */
+  private final Cache<FacetKey, JsonObject> facetCache = Caffeine.newBuilder().maximumSize(20_000).build();
+
+  private record FacetKey(Object reader, String query, boolean fuzzy) {
+  }
 
   /** A page: items, the sort key of the last one, whether more follow, and the facets of every match. */
   record Page(JsonArray items, FieldDoc last, boolean more, JsonObject facets) {
@@ -91,10 +98,20 @@ final class ProductSearch {
       query.add(new TermQuery(new Term(ProductDocuments.IN_STOCK, "1")), Occur.FILTER);
     }
     org.apache.lucene.search.Sort sort = sort(request.sort());
-    TopFieldCollectorManager top = new TopFieldCollectorManager(sort, request.limit() + 1, after, 1000);
-    Object[] results = searcher.search(query.build(), new MultiCollectorManager(top, FacetCounts.manager(categories)));
-    TopFieldDocs docs = (TopFieldDocs) results[0];
-    FacetCounts facets = (FacetCounts) results[1];
+    TopFieldCollectorManager top = new TopFieldCollectorManager(sort, request.limit() + 1, after, request.limit() + 1);
+    // facets of the same matches on the same reader are the same: later pages reuse the first page's
+    FacetKey facetKey = new FacetKey(searcher.getIndexReader().getReaderCacheHelper().getKey(), request.facetKey(), fuzzy);
+    JsonObject facets = facetCache.getIfPresent(facetKey);
+    TopFieldDocs docs;
+    if (facets != null) {
+      // the page alone: the sort may skip blocks that cannot compete
+      docs = searcher.search(query.build(), top);
+    } else {
+      Object[] results = searcher.search(query.build(), new MultiCollectorManager(top, FacetCounts.manager(categories)));
+      docs = (TopFieldDocs) results[0];
+      facets = ((FacetCounts) results[1]).toJson();
+      facetCache.put(facetKey, facets);
+    }
     StoredFields stored = searcher.storedFields();
     JsonArray items = new JsonArray();
     int shown = Math.min(docs.scoreDocs.length, request.limit());
@@ -103,7 +120,7 @@ final class ProductSearch {
       items.add(new JsonObject(Buffer.buffer(java.util.Arrays.copyOfRange(source.bytes, source.offset, source.offset + source.length))));
     }
     FieldDoc last = shown == 0 ? null : (FieldDoc) docs.scoreDocs[shown - 1];
-    return new Page(items, last, docs.scoreDocs.length > request.limit(), facets.toJson());
+    return new Page(items, last, docs.scoreDocs.length > request.limit(), facets);
   }
 
   /** The sort and its tie-breakers; the product id last, so every key is unique. */

@@ -105,10 +105,11 @@ final class SearchIndex {
 
   /**
    * Opens the newest usable index under the index directory and catches it up, or starts a build
-   * when there is none. Completes once an existing index is current; with none, at once (searches
-   * fail SERVICE_UNAVAILABLE until the build is done) unless {@code waitForBuild}.
+   * when there is none. Completes once an existing index is current; with none, once the build is
+   * done or after {@code waitForBuildMs}, whichever comes first (searches fail SERVICE_UNAVAILABLE
+   * until the build is done).
    */
-  Future<Void> start(boolean waitForBuild) {
+  Future<Void> start(long waitForBuildMs) {
     return pool.query(STATE).execute().compose(rows -> {
       databaseId = rows.iterator().next().getUUID("database_id").toString();
       return writes.executeBlocking(() -> IndexGeneration.openLatest(indexDir, databaseId, ramBufferMb), false);
@@ -119,18 +120,27 @@ final class SearchIndex {
           liveDocs(opened));
       }
       Future<Void> first = runPass();
-      if (opened == null && waitForBuild) {
-        return first.compose(v -> untilReady());
+      if (opened == null && waitForBuildMs > 0) {
+        return first.compose(v -> untilReady(waitForBuildMs));
       }
       return first;
     });
   }
 
-  private Future<Void> untilReady() {
-    if (current != null || stopped) {
-      return Future.succeededFuture();
-    }
-    return vertx.timer(20).compose(t -> untilReady());
+  /** A poll of the serving state, not a chain of futures (a long build would make one thousands deep). */
+  private Future<Void> untilReady(long maxWaitMs) {
+    Promise<Void> ready = Promise.promise();
+    long until = System.currentTimeMillis() + maxWaitMs;
+    vertx.setPeriodic(20, timerId -> {
+      if (current != null || stopped || System.currentTimeMillis() > until) {
+        if (current == null && !stopped) {
+          LOG.info("The first search index is still being built: starting without it (not ready, searches answer 503 until then)");
+        }
+        vertx.cancelTimer(timerId);
+        ready.tryComplete();
+      }
+    });
+    return ready.future();
   }
 
   boolean ready() {
@@ -291,12 +301,19 @@ final class SearchIndex {
   }
 
   private Future<Void> page(IndexGeneration target, Future<RowSet<Row>> query) {
-    return query.compose(rows -> {
-      if (rows.size() == 0) {
-        return Future.succeededFuture();
-      }
+    Promise<Void> done = Promise.promise();
+    nextPage(target, query, done);
+    return done.future();
+  }
+
+  /** One page of changes, then the next: a loop of callbacks, so a long backlog builds no deep future chain. */
+  private void nextPage(IndexGeneration target, Future<RowSet<Row>> query, Promise<Void> done) {
+    query.compose(rows -> {
       List<Row> list = new ArrayList<>(rows.size());
       rows.forEach(list::add);
+      if (list.isEmpty()) {
+        return Future.succeededFuture(list);
+      }
       return writes.executeBlocking(() -> {
         Set<String> changed = new HashSet<>();
         for (Row row : list) {
@@ -310,17 +327,20 @@ final class SearchIndex {
         }
         target.refresh();
         return changed;
-      }, false).compose(changed -> {
+      }, false).map(changed -> {
         if (target == current) {
           onChanged.accept(changed);
         }
-        if (list.size() < pageSize) {
-          return Future.succeededFuture();
-        }
-        Row last = list.get(list.size() - 1);
-        return page(target, pool.preparedQuery(CHANGES_AFTER)
-          .execute(Tuple.of(last.getLong("change_txid"), last.getUUID("id"), pageSize)));
+        return list;
       });
+    }).onFailure(done::tryFail).onSuccess(list -> {
+      if (list.size() < pageSize || stopped) {
+        done.tryComplete();
+        return;
+      }
+      Row last = list.get(list.size() - 1);
+      nextPage(target, pool.preparedQuery(CHANGES_AFTER)
+        .execute(Tuple.of(last.getLong("change_txid"), last.getUUID("id"), pageSize)), done);
     });
   }
 
@@ -338,7 +358,7 @@ final class SearchIndex {
           .compose(rows -> {
             gen.advance(rows.iterator().next().getLong("horizon"));
             return pool.withTransaction(conn -> conn.prepare(ALL_LIVE)
-              .compose(statement -> scan(statement.cursor(), gen, Future.succeededFuture())));
+              .compose(statement -> scan(statement.cursor(), gen)));
           })
           .compose(v -> writes.executeBlocking(() -> {
             gen.refresh();
@@ -369,11 +389,18 @@ final class SearchIndex {
   }
 
   /** Reads the table in chunks; a chunk is indexed while the next one is read. */
-  private Future<Void> scan(Cursor cursor, IndexGeneration gen, Future<Void> inFlight) {
+  private Future<Void> scan(Cursor cursor, IndexGeneration gen) {
+    Promise<Void> done = Promise.promise();
+    nextChunk(cursor, gen, Future.succeededFuture(), done);
+    return done.future();
+  }
+
+  private void nextChunk(Cursor cursor, IndexGeneration gen, Future<Void> inFlight, Promise<Void> done) {
     if (stopped) {
-      return Future.failedFuture("stopping");
+      done.tryFail("stopping");
+      return;
     }
-    return cursor.read(BUILD_CHUNK).compose(rows -> {
+    cursor.read(BUILD_CHUNK).onFailure(done::tryFail).onSuccess(rows -> {
       List<Row> list = new ArrayList<>(rows.size());
       rows.forEach(list::add);
       Future<Void> mine = writes.executeBlocking(() -> {
@@ -384,9 +411,10 @@ final class SearchIndex {
         return null;
       }, false);
       if (!cursor.hasMore()) {
-        return Future.all(inFlight, mine).compose(v -> cursor.close());
+        Future.all(inFlight, mine).compose(v -> cursor.close()).onComplete(done);
+        return;
       }
-      return inFlight.compose(v -> scan(cursor, gen, mine));
+      inFlight.onFailure(done::tryFail).onSuccess(v -> nextChunk(cursor, gen, mine, done));
     });
   }
 

@@ -40,7 +40,7 @@ final class CatalogFixture implements AutoCloseable {
   static CatalogFixture start(Consumer<JsonObject> tweak) throws Exception {
     JsonObject config = TestInfra.shared().config();
     config.getJsonObject("catalog").put("consume_stock", false).put("cursor_secret", "test-secret")
-      .put("wait_for_index", true).put("index_poll_ms", 50);
+      .put("wait_for_index_ms", 300_000).put("index_poll_ms", 50);
     config.getJsonObject("outbox").put("poll_interval_ms", 50);
     tweak.accept(config);
     return on(config);

@@ -31,6 +31,13 @@ final class CheckoutService {
   private final SagaDriver driver;
   private final String owner;
   private final CheckoutSettings settings;
+  private CheckoutGate gate;
+
+  /** Big sales: the gate a new checkout passes before its saga row is written. */
+  CheckoutService gate(CheckoutGate value) {
+    this.gate = value;
+    return this;
+  }
 
   CheckoutService(Vertx vertx, SagaRepository repository, SagaDriver driver, String owner, CheckoutSettings settings) {
     this.vertx = vertx;
@@ -42,19 +49,23 @@ final class CheckoutService {
 
   Future<JsonObject> start(Message<JsonObject> message) {
     String userId = Caller.of(message).requireUser();
-    JsonValidator v = JsonValidator.of(message.body()).allowOnly("cart_id", "payment_method", "idempotency_key");
+    JsonValidator v = JsonValidator.of(message.body()).allowOnly("cart_id", "payment_method", "idempotency_key", "queue_ticket");
     UUID cartId = v.requiredUuid("cart_id");
     String method = v.requiredString("payment_method", 1, 32);
     if (method != null && !METHOD.matcher(method).matches()) {
       v.error("payment_method", "must be a lowercase method name such as card");
     }
     String key = v.requiredString("idempotency_key", 1, 200);
+    // a waiting-room ticket is not part of the request's identity: the same key retried with it is the same checkout
+    String ticket = v.optionalString("queue_ticket", 1, 200);
     v.throwIfInvalid();
     String hash = requestHash(cartId, method);
     UUID sagaId = UUID.randomUUID();
     // the cart is read before the saga row exists (it changes nothing); the row starts from its answer
     return driver.firstStep(sagaId, userId, cartId)
-      .compose(first -> repository.insert(new SagaRepository.NewSaga(sagaId, userId, key, hash, cartId, method, first)))
+      // big sales: sold out, the waiting room and the open-checkout cap decide before any row is written
+      .compose(first -> gate.pass(userId, key, first.state() == SagaState.CART_LOADED ? first.cart() : null, ticket,
+        () -> repository.insert(new SagaRepository.NewSaga(sagaId, userId, key, hash, cartId, method, first))))
       .compose(inserted -> {
       if (inserted.isPresent()) {
         return driver.drive(inserted.get()).compose(saga -> answer(saga.id(), saga.outcome()));
@@ -67,7 +78,9 @@ final class CheckoutService {
         }
         return answer(saga.id(), saga.outcome());
       });
-    });
+    }).recover(err -> err instanceof CheckoutGate.Queued queued
+      ? Future.succeededFuture(queued.reply())
+      : Future.failedFuture(err));
   }
 
   Future<JsonObject> get(Message<JsonObject> message) {

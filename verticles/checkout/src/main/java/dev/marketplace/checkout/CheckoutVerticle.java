@@ -8,6 +8,7 @@ import dev.marketplace.platform.ComponentVerticle;
 import dev.marketplace.platform.jobs.RetentionJob;
 import dev.marketplace.platform.kafka.ConsumeLoop;
 import dev.marketplace.platform.kafka.ConsumedRecord;
+import dev.marketplace.platform.stock.SoldOutView;
 import dev.marketplace.platform.validation.JsonValidator;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
@@ -36,6 +37,9 @@ public class CheckoutVerticle extends ComponentVerticle {
   private final String owner = "checkout-" + UUID.randomUUID();
   private SagaRepository repository;
   private SagaDriver driver;
+  private SoldOutView soldOut;
+  private SaleProducts saleProducts;
+  private CheckoutGate gate;
   private boolean running;
   private boolean sweeping;
   private long sweepTimer = -1;
@@ -50,13 +54,18 @@ public class CheckoutVerticle extends ComponentVerticle {
     CheckoutSettings settings = CheckoutSettings.from(section());
     repository = new SagaRepository(pool, settings.leaseMs(), owner, settings.batchMax(), settings.batchParallelism());
     driver = new SagaDriver(vertx, repository, owner, settings);
-    CheckoutService service = new CheckoutService(vertx, repository, driver, owner, settings);
+    soldOut = new SoldOutView(section().getLong("sold_out_stale_ms", 3_000L));
+    saleProducts = new SaleProducts(section().getLong("sales_stale_ms", 3_000L));
+    gate = new CheckoutGate(vertx, pool, soldOut, saleProducts, section().getInteger("max_open_per_buyer", 3),
+      settings.stepTimeoutMs());
+    gate.startReporting(1_000);
+    CheckoutService service = new CheckoutService(vertx, repository, driver, owner, settings).gate(gate);
     serve(CheckoutAddresses.START, service::start);
     serve(CheckoutAddresses.GET, service::get);
     serve(CheckoutAddresses.PAYMENT_RESULT, this::paymentResult);
     running = true;
     sweepTimer = vertx.setPeriodic(1, settings.sweepIntervalMs(), id -> sweep());
-    return startConsumer();
+    return Future.all(soldOut.start(vertx), saleProducts.start(vertx)).compose(v -> startConsumer());
   }
 
   @Override
@@ -69,6 +78,9 @@ public class CheckoutVerticle extends ComponentVerticle {
     running = false;
     if (sweepTimer >= 0) {
       vertx.cancelTimer(sweepTimer);
+    }
+    if (gate != null) {
+      gate.stop();
     }
     return Future.succeededFuture();
   }

@@ -34,6 +34,12 @@ public enum ErrorCode {
   PAYMENT_UNAVAILABLE(1504),
   PAYMENT_DECLINED(1505),
   PURCHASE_LIMIT_EXCEEDED(1506),
+  /** A buyer already holds stock in {@code checkout.max_open_per_buyer} unpaid checkouts. */
+  TOO_MANY_OPEN_CHECKOUTS(1507),
+  /** A waiting-room ticket that is not the caller's, not for this sale, or forged. */
+  QUEUE_TICKET_INVALID(1508),
+  /** A waiting-room ticket past its expiry: ask again without it for a new place. */
+  QUEUE_TICKET_EXPIRED(1509),
   RATE_LIMITED(1601),
   SERVICE_UNAVAILABLE(1701),
   TIMEOUT(1702),

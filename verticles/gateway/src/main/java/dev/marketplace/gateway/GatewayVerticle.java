@@ -90,7 +90,8 @@ public class GatewayVerticle extends VerticleBase {
       new dev.marketplace.gateway.routes.CheckoutRoutes(),
       new dev.marketplace.gateway.routes.PaymentRoutes(),
       new dev.marketplace.gateway.routes.DeadLetterRoutes(),
-      new dev.marketplace.gateway.docs.ApiDocsRoutes());
+      new dev.marketplace.gateway.docs.ApiDocsRoutes(),
+      new dev.marketplace.gateway.routes.SalesRoutes());
   }
 
   @Override

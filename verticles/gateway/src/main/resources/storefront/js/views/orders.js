@@ -2,8 +2,9 @@
 import { get, post } from '../api.js';
 import { h, clear, problemBox, loadingBox, toast } from '../dom.js';
 import { t, money, dateTime, statusText, reasonText } from '../i18n.js';
-import { session, onNotification } from '../session.js';
+import { session, onNotification, refreshCartCount } from '../session.js';
 import { paymentUrl, bankUrl } from './cart.js';
+import { userEvents } from '../bridge.js';
 
 const CANCELLABLE = new Set(['NEW', 'RESERVED', 'PENDING_PAYMENT', 'PAID']);
 const SETTLED = new Set(['CANCELLED', 'REFUNDED', 'DELIVERED']);
@@ -92,8 +93,12 @@ export async function orderView(view, { args, isCurrent, navigate }) {
 
   const refresh = async () => {
     try {
+      const before = JSON.stringify(order);
       order = await get('/orders/' + encodeURIComponent(id));
-      if (!stopped && isCurrent()) draw();
+      // checkout empties the cart once the order is paid (a moment after): the badge follows
+      if (session().cartCount > 0 && order.status !== 'PENDING_PAYMENT') refreshCartCount();
+      // redraw only on a change, so focus and reading position survive the polling
+      if (!stopped && isCurrent() && JSON.stringify(order) !== before) draw();
     } catch { /* the next push or poll tries again */ }
   };
   // polling backs the stream up: a push can be missed while the stream reconnects
@@ -102,7 +107,13 @@ export async function orderView(view, { args, isCurrent, navigate }) {
     if (stopped || SETTLED.has(order?.status)) return;
     timer = setTimeout(async () => { await refresh(); schedule(); }, POLL_MS);
   };
-  const unsubscribe = onNotification(n => { if (!n.order_id || n.order_id === id) refresh(); });
+  const unsubscribeNotifications = onNotification(n => { if (!n.order_id || n.order_id === id) refresh(); });
+  // the event bus bridge says when the order's status changes; the notification stream and
+  // polling cover gateways without it
+  const closeBridge = userEvents(session().me.user_id, event => {
+    if (event.order_id === id) refresh();
+  }, connected => { live.dataset.bridge = String(connected); });
+  const unsubscribe = () => { unsubscribeNotifications(); closeBridge(); };
 
   try {
     order = await get('/orders/' + encodeURIComponent(id));

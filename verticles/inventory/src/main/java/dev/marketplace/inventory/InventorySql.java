@@ -59,7 +59,7 @@ final class InventorySql {
 
   /** Units free per product (no lock): a quick refusal when a product is sold out. */
   static final String AVAILABLE =
-    "SELECT product_id, sum(on_hand - held - sold)::int AS available FROM inventory.stock_bucket "
+    "SELECT product_id, sum(on_hand - held - sold)::int AS available, sum(sold)::int AS sold FROM inventory.stock_bucket "
       + "WHERE product_id = ANY($1::uuid[]) GROUP BY product_id";
 
   /** Slow path: every bucket of a product, locked in bucket order. */

@@ -45,6 +45,8 @@ public class InventoryVerticle extends ComponentVerticle {
   private ReserveBatcher batcher;
   private dev.marketplace.platform.batch.GroupCommit<UUID, JsonObject> commits;
   private StockLevels stock;
+  private SoldOutTracker soldOut;
+  private ReservationTtls ttls;
   private long expiryTimer = -1;
   private boolean expiring;
   private int defaultTtlSeconds;
@@ -79,10 +81,16 @@ public class InventoryVerticle extends ComponentVerticle {
     serve(InventoryAddresses.AVAILABILITY, this::availability);
     serve(InventoryAddresses.SET_STOCK, this::setStock);
     serve(InventoryAddresses.SET_PURCHASE_LIMIT, this::setPurchaseLimit);
+    serve(InventoryAddresses.SET_RESERVATION_TTL, this::setReservationTtl);
 
     int batch = settings.getInteger("expiry_batch", 200);
     expiryTimer = vertx.setPeriodic(settings.getLong("expiry_interval_ms", 1000L), id -> expire(batch));
-    return startOrdersConsumer();
+    // big sales: the sold-out set every node refuses from, and per-product reservation TTLs
+    JsonObject soldOutSettings = settings.getJsonObject("sold_out", new JsonObject());
+    soldOut = new SoldOutTracker(vertx, pool, soldOutSettings.getLong("interval_ms", 200L), soldOutSettings.getLong("snapshot_ms", 500L));
+    ttls = new ReservationTtls(vertx, pool);
+    return Future.all(soldOut.start(), ttls.start(settings.getLong("reservation_ttl_refresh_ms", 1000L)))
+      .compose(v -> startOrdersConsumer());
   }
 
   @Override
@@ -94,6 +102,12 @@ public class InventoryVerticle extends ComponentVerticle {
   protected Future<?> stopComponent() {
     if (expiryTimer >= 0) {
       vertx.cancelTimer(expiryTimer);
+    }
+    if (soldOut != null) {
+      soldOut.stop();
+    }
+    if (ttls != null) {
+      ttls.stop();
     }
     return Future.succeededFuture();
   }
@@ -108,7 +122,7 @@ public class InventoryVerticle extends ComponentVerticle {
     Long ttl = v.optionalLong("ttl_seconds", 1, 86_400);
     List<Reservations.Line> lines = lines(msg.body(), v);
     v.throwIfInvalid();
-    int ttlSeconds = ttl == null ? defaultTtlSeconds : ttl.intValue();
+    int ttlSeconds = ttls.ttlFor(lines.stream().map(Reservations.Line::productId).toList(), ttl == null ? defaultTtlSeconds : ttl.intValue());
     return batcher.reserve(new Reservations.ReserveRequest(reservationId, orderId, buyerId, lines, ttlSeconds));
   }
 
@@ -208,6 +222,24 @@ public class InventoryVerticle extends ComponentVerticle {
     v.throwIfInvalid();
     return requireOwnProduct(msg, caller, productId)
       .compose(x -> stock.setPurchaseLimit(productId, perBuyer == null ? null : perBuyer.intValue()));
+  }
+
+  private Future<JsonObject> setReservationTtl(Message<JsonObject> msg) {
+    Caller caller = Caller.of(msg);
+    caller.requireRole("seller");
+    JsonValidator v = JsonValidator.of(msg.body()).allowOnly("product_id", "ttl_seconds");
+    UUID productId = v.requiredUuid("product_id");
+    if (!msg.body().containsKey("ttl_seconds")) {
+      v.error("ttl_seconds", "is required (null removes the cap)");
+    }
+    Long ttl = v.optionalLong("ttl_seconds", 60, 86_400);
+    v.throwIfInvalid();
+    return requireOwnProduct(msg, caller, productId).compose(x -> ttls.set(productId, ttl == null ? null : ttl.intValue()));
+  }
+
+  /** The sold-out set as this instance knows it (tests). */
+  java.util.Set<String> soldOutNow() {
+    return soldOut.current();
   }
 
   /** Asks catalog who sells the product; another seller's, a deleted or an unknown product is NOT_FOUND. */

@@ -86,10 +86,15 @@ final class StockLevels {
   Future<JsonObject> availability(List<UUID> productIds) {
     return pool.preparedQuery(AVAILABLE).execute(Tuple.of(productIds.toArray(UUID[]::new))).map(rows -> {
       Map<UUID, Integer> free = new HashMap<>();
-      rows.forEach(row -> free.put(row.getUUID("product_id"), row.getInteger("available")));
+      Map<UUID, Integer> sold = new HashMap<>();
+      rows.forEach(row -> {
+        free.put(row.getUUID("product_id"), row.getInteger("available"));
+        sold.put(row.getUUID("product_id"), row.getInteger("sold"));
+      });
       JsonArray items = new JsonArray();
       for (UUID id : productIds) {
-        items.add(new JsonObject().put("product_id", id.toString()).put("available", free.getOrDefault(id, 0)));
+        items.add(new JsonObject().put("product_id", id.toString()).put("available", free.getOrDefault(id, 0))
+          .put("sold", sold.getOrDefault(id, 0)));
       }
       return new JsonObject().put("items", items);
     });

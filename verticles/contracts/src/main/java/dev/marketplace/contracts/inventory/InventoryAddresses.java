@@ -51,7 +51,7 @@ public final class InventoryAddresses {
   public static final String RELEASE = "inventory.release";
 
   /**
-   * <em>Internal.</em> {@code {product_ids:[...]}} (at most 500) → {@code {items:[{product_id, available}]}},
+   * <em>Internal.</em> {@code {product_ids:[...]}} (at most 500) → {@code {items:[{product_id, available, sold}]}},
    * one item per asked id in the order asked; unknown products have {@code available: 0}.
    */
   public static final String AVAILABILITY = "inventory.availability";
@@ -72,6 +72,26 @@ public final class InventoryAddresses {
    * remove the limit. Ownership as for {@link #SET_STOCK}.
    */
   public static final String SET_PURCHASE_LIMIT = "inventory.purchase-limit.set";
+
+  /**
+   * Seller (own products) or admin: {@code {product_id, ttl_seconds}} → {@code {product_id, ttl_seconds}}.
+   * The longest a reservation of the product is held (60..86400 s, for example 300 during a sale), or
+   * {@code null} to go back to the caller's TTL. A reservation of several products is held for the
+   * shortest of their TTLs. Every inventory node applies a change within a second. Ownership as for
+   * {@link #SET_STOCK}.
+   */
+  public static final String SET_RESERVATION_TTL = "inventory.reservation-ttl.set";
+
+  /**
+   * <em>Published</em> (no reply) by inventory: the products whose available stock is 0.
+   * {@code {full: true, sold_out: [product_id...], at}} every {@code inventory.sold_out.snapshot_ms}
+   * (500) is the whole set and replaces what a listener knew; {@code {full: false, added: [...],
+   * removed: [...], at}} is a change, sent within {@code inventory.sold_out.interval_ms} (200) of the
+   * commit that made it. A listener that hears no snapshot for a few seconds must forget the set
+   * (platform {@code SoldOutView} does): the flag is a shortcut for refusals, never a grant; only
+   * {@link #RESERVE} grants stock.
+   */
+  public static final String SOLD_OUT = "inventory.sold-out";
 
   /** The consumer group inventory reads {@code orders.events} with. */
   public static final String ORDERS_EVENTS_GROUP = "inventory";

@@ -16,11 +16,16 @@ import static dev.marketplace.gateway.GatewayContext.API;
  * {@code POST /api/v1/checkout} {@code {cart_id, payment_method}} + header {@code Idempotency-Key}:
  * 201 {@code {order_id, status, payment_url, reserved_until}}; the same key answers the same result,
  * the same key with another body is 422, a checkout that cannot go on is 409 with {@code code} and
- * the cancelled {@code order_id}. The saga may take seconds (the bank), so the bus request waits
+ * the cancelled {@code order_id}. During a big sale a buyer not admitted yet gets 202
+ * {@code {status:"QUEUED", queue_ticket, position, retry_after_ms, sale_id}} (+ {@code Retry-After})
+ * and retries with the ticket (body {@code queue_ticket} or header {@code X-Queue-Ticket}).
+ * The saga may take seconds (the bank), so the bus request waits
  * {@code checkout.request_timeout_ms} (default 30 s) rather than the default bus timeout.
  */
 public final class CheckoutRoutes implements RouteModule {
   static final String IDEMPOTENCY_KEY = "Idempotency-Key";
+  /** A waiting-room ticket may come as this header instead of the body's {@code queue_ticket}. */
+  static final String QUEUE_TICKET = "X-Queue-Ticket";
 
   @Override
   public void mount(Router router, GatewayContext gateway) {
@@ -37,10 +42,19 @@ public final class CheckoutRoutes implements RouteModule {
       return;
     }
     long timeoutMs = gateway.config().getJsonObject("checkout", new JsonObject()).getLong("request_timeout_ms", 30_000L);
-    gateway.vertx().eventBus().<JsonObject>request(CheckoutAddresses.START, body.copy().put("idempotency_key", key.strip()),
-        gateway.deliveryOptions(ctx, timeoutMs))
+    JsonObject request = body.copy().put("idempotency_key", key.strip());
+    String ticket = ctx.request().getHeader(QUEUE_TICKET);
+    if (ticket != null && !ticket.isBlank() && !request.containsKey("queue_ticket")) {
+      request.put("queue_ticket", ticket.strip());
+    }
+    gateway.vertx().eventBus().<JsonObject>request(CheckoutAddresses.START, request, gateway.deliveryOptions(ctx, timeoutMs))
       .onComplete(ar -> {
-        if (ar.succeeded()) {
+        if (ar.succeeded() && "QUEUED".equals(ar.result().body().getString("status"))) {
+          // a big sale's waiting room: nothing was ordered; come back with the ticket
+          long retryMs = ar.result().body().getLong("retry_after_ms", 1000L);
+          ctx.response().putHeader("Retry-After", String.valueOf(Math.max(1, (retryMs + 999) / 1000)));
+          GatewayContext.sendJson(ctx, 202, ar.result().body());
+        } else if (ar.succeeded()) {
           GatewayContext.sendJson(ctx, 201, ar.result().body());
         } else {
           ProblemResponses.send(ctx, ar.cause());

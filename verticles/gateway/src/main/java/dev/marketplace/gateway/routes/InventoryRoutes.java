@@ -22,6 +22,7 @@ public final class InventoryRoutes implements RouteModule {
   public void mount(Router router, GatewayContext gateway) {
     router.put(API + "/seller/products/:id/stock").handler(Access.role("seller")).handler(ctx -> setStock(ctx, gateway));
     router.put(API + "/seller/products/:id/purchase-limit").handler(Access.role("seller")).handler(ctx -> setLimit(ctx, gateway));
+    router.put(API + "/seller/products/:id/reservation-ttl").handler(Access.role("seller")).handler(ctx -> setReservationTtl(ctx, gateway));
   }
 
   /** {@code {warehouse, quantity}} → 200 {@code {product_id, warehouse, quantity, on_hand, reserved, sold, available}}. */
@@ -44,6 +45,17 @@ public final class InventoryRoutes implements RouteModule {
     JsonObject body = GatewayContext.jsonBody(ctx);
     JsonValidator.of(body).allowOnly("per_buyer").throwIfInvalid();
     gateway.relay(ctx, InventoryAddresses.SET_PURCHASE_LIMIT, body.copy().put("product_id", productId.toString()), 200);
+  }
+
+  /** {@code {ttl_seconds}} (60..86400, or null to remove the cap) → 200 {@code {product_id, ttl_seconds}}. */
+  private static void setReservationTtl(RoutingContext ctx, GatewayContext gateway) {
+    UUID productId = pathId(ctx);
+    if (productId == null) {
+      return;
+    }
+    JsonObject body = GatewayContext.jsonBody(ctx);
+    JsonValidator.of(body).allowOnly("ttl_seconds").throwIfInvalid();
+    gateway.relay(ctx, InventoryAddresses.SET_RESERVATION_TTL, body.copy().put("product_id", productId.toString()), 200);
   }
 
   /** The {@code :id} path parameter as a UUID; anything else names no product (404, already sent). */

@@ -31,6 +31,9 @@ public final class HttpStatusMapping {
     STATUS.put(ErrorCode.PAYMENT_UNAVAILABLE, 409);
     STATUS.put(ErrorCode.PAYMENT_DECLINED, 409);
     STATUS.put(ErrorCode.PURCHASE_LIMIT_EXCEEDED, 409);
+    STATUS.put(ErrorCode.TOO_MANY_OPEN_CHECKOUTS, 409);
+    STATUS.put(ErrorCode.QUEUE_TICKET_INVALID, 403);
+    STATUS.put(ErrorCode.QUEUE_TICKET_EXPIRED, 409);
     STATUS.put(ErrorCode.RATE_LIMITED, 429);
     STATUS.put(ErrorCode.SERVICE_UNAVAILABLE, 503);
     STATUS.put(ErrorCode.TIMEOUT, 504);

@@ -84,7 +84,8 @@ public final class TestInfra {
    * A full component config for one test class: the bundled defaults with {@code pg.url} set to a
    * fresh database and {@code kafka.bootstrap_servers} to the shared broker, random
    * {@code bank.shared_secret} and {@code catalog.cursor_secret}, and gateway rate limits off
-   * ({@code gateway.rate_limits.enabled: false}). A new object each call.
+   * ({@code gateway.rate_limits.enabled: false}), and the cap on a buyer's open checkouts lifted
+   * ({@code checkout.max_open_per_buyer: 1000}). A new object each call.
    */
   public JsonObject config() {
     JsonObject config = ConfigLoader.defaults();
@@ -95,6 +96,8 @@ public final class TestInfra {
     section(config, "catalog").put("cursor_secret", Secrets.random());
     // tests hammer the gateway from one address; the rate-limit tests turn them back on
     section(config, "gateway").put("rate_limits", new JsonObject().put("enabled", false));
+    // tests check out many times as one buyer; the hoarding tests set checkout.max_open_per_buyer back
+    section(config, "checkout").put("max_open_per_buyer", 1_000);
     // tests run side by side: the TCP event bus bridge takes a free port, never the default 7000
     section(config, "bridge").put("port", 0).put("host", "127.0.0.1");
     return config;

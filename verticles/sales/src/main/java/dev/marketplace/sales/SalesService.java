@@ -1,0 +1,343 @@
+package dev.marketplace.sales;
+
+import dev.marketplace.contracts.ErrorCode;
+import dev.marketplace.contracts.catalog.CatalogAddresses;
+import dev.marketplace.contracts.inventory.InventoryAddresses;
+import dev.marketplace.contracts.sales.SalesAddresses;
+import dev.marketplace.platform.bus.Bus;
+import dev.marketplace.platform.bus.Caller;
+import dev.marketplace.platform.stock.SoldOutView;
+import dev.marketplace.platform.validation.JsonValidator;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.eventbus.Message;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+
+/**
+ * The sales operations ({@link SalesAddresses}) and the waiting room. Each node keeps the running
+ * sales and their horizons as its last tick read them; an admission is a comparison of the ticket's
+ * number with that horizon, so a queued buyer's retry costs no statement at all.
+ */
+final class SalesService {
+  private static final Logger LOG = LoggerFactory.getLogger(SalesService.class);
+  private static final int MAX_PRODUCTS = 50;
+  /** Never sooner: a queued buyer asks at most five times a second (the gateway limits attempts per buyer too). */
+  private static final long MIN_RETRY_MS = 200;
+
+  private final Vertx vertx;
+  private final SaleStore store;
+  private final Tickets tickets;
+  private final SoldOutView soldOut;
+  private final SalesSettings settings;
+  private final long busTimeoutMs;
+  private volatile List<Sale> running = List.of();
+  private final Map<UUID, Map<String, Long>> refusals = new HashMap<>();
+  private final Set<String> markedAdmitted = new HashSet<>();
+
+  SalesService(Vertx vertx, SaleStore store, Tickets tickets, SoldOutView soldOut, SalesSettings settings, long busTimeoutMs) {
+    this.vertx = vertx;
+    this.store = store;
+    this.tickets = tickets;
+    this.soldOut = soldOut;
+    this.settings = settings;
+    this.busTimeoutMs = busTimeoutMs;
+  }
+
+  List<Sale> running() {
+    return running;
+  }
+
+  // ---- the tick: horizons, the sales every checkout node must know
+
+  Future<Void> tick() {
+    return store.advance().map(sales -> {
+      running = sales;
+      return null;
+    });
+  }
+
+  void broadcast() {
+    Instant now = Instant.now();
+    JsonArray list = new JsonArray();
+    for (Sale sale : running) {
+      if (!sale.ended(now)) {
+        list.add(new JsonObject().put("id", sale.id().toString()).put("product_ids", new JsonArray(new ArrayList<>(sale.productIds())))
+          .put("starts_at", sale.startsAt().toString()).put("ends_at", sale.endsAt() == null ? null : sale.endsAt().toString()));
+      }
+    }
+    vertx.eventBus().publish(SalesAddresses.ACTIVE, new JsonObject().put("sales", list).put("at", now.toString()));
+  }
+
+  // ---- sales.create
+
+  Future<JsonObject> create(Message<JsonObject> msg) {
+    Caller caller = Caller.of(msg);
+    caller.requireRole("admin");
+    JsonObject body = msg.body();
+    JsonValidator v = JsonValidator.of(body).allowOnly("product_ids", "starts_at", "ends_at", "admit_per_second");
+    List<UUID> products = productIds(body, v);
+    Instant now = Instant.now();
+    OffsetDateTime startsAt = instant(body, "starts_at", true, v);
+    OffsetDateTime endsAt = instant(body, "ends_at", false, v);
+    Long rate = v.requiredLong("admit_per_second", 1, 100_000);
+    if (endsAt != null && !endsAt.toInstant().isAfter(now)) {
+      v.error("ends_at", "must be in the future");
+    } else if (endsAt != null && startsAt != null && !endsAt.isAfter(startsAt)) {
+      v.error("ends_at", "must be after starts_at");
+    }
+    v.throwIfInvalid();
+    JsonObject ask = new JsonObject().put("product_ids", new JsonArray(products.stream().map(UUID::toString).toList()));
+    return Bus.request(vertx, CatalogAddresses.SNAPSHOT, ask, Bus.propagate(msg, busTimeoutMs)).compose(snapshot -> {
+      Set<String> onSale = new HashSet<>();
+      for (Object o : snapshot.getJsonArray("products", new JsonArray())) {
+        JsonObject product = (JsonObject) o;
+        if (!product.getBoolean("deleted", false)) {
+          onSale.add(product.getString("id"));
+        }
+      }
+      JsonValidator unknown = JsonValidator.of(new JsonObject());
+      for (int i = 0; i < products.size(); i++) {
+        if (!onSale.contains(products.get(i).toString())) {
+          unknown.error("product_ids[" + i + "]", "names no product that is for sale");
+        }
+      }
+      unknown.throwIfInvalid();
+      UUID[] ids = products.toArray(UUID[]::new);
+      return store.overlapping(ids, startsAt, endsAt).compose(clash -> {
+        if (clash.isPresent()) {
+          return Future.failedFuture(ErrorCode.CONFLICT.failure("A product is already on another sale at that time.",
+            new JsonObject().put("sale_id", clash.get().toString())));
+        }
+        return store.create(UUID.randomUUID(), ids, startsAt, endsAt, rate.intValue(), caller.userId());
+      });
+    }).compose(sale -> tick().map(x -> {
+      broadcast();
+      LOG.info("Sale {} declared on {} products from {} at {}/s", sale.id(), sale.productIds().size(), sale.startsAt(), sale.admitPerSecond());
+      return sale.toJson(Instant.now(), false);
+    }));
+  }
+
+  private static List<UUID> productIds(JsonObject body, JsonValidator v) {
+    Object value = body.getValue("product_ids");
+    List<UUID> ids = new ArrayList<>();
+    if (!(value instanceof JsonArray array) || array.isEmpty() || array.size() > MAX_PRODUCTS) {
+      v.error("product_ids", "must be an array of 1 to " + MAX_PRODUCTS + " product ids");
+      return ids;
+    }
+    Set<UUID> seen = new LinkedHashSet<>();
+    for (int i = 0; i < array.size(); i++) {
+      UUID id = JsonValidator.parseUuid(array.getValue(i));
+      if (id == null) {
+        v.error("product_ids[" + i + "]", "must be a UUID");
+      } else if (!seen.add(id)) {
+        v.error("product_ids[" + i + "]", "appears twice");
+      } else {
+        ids.add(id);
+      }
+    }
+    return ids;
+  }
+
+  private static OffsetDateTime instant(JsonObject body, String field, boolean required, JsonValidator v) {
+    Object value = body.getValue(field);
+    if (value == null) {
+      if (required) {
+        v.error(field, "is required (an ISO-8601 instant)");
+      }
+      return null;
+    }
+    if (!(value instanceof String text)) {
+      v.error(field, "must be an ISO-8601 instant");
+      return null;
+    }
+    try {
+      return OffsetDateTime.parse(text).withOffsetSameInstant(ZoneOffset.UTC);
+    } catch (DateTimeParseException e) {
+      v.error(field, "must be an ISO-8601 instant such as 2026-12-01T10:00:00Z");
+      return null;
+    }
+  }
+
+  // ---- sales.get
+
+  Future<JsonObject> get(Message<JsonObject> msg) {
+    Caller.of(msg).requireRole("admin");
+    JsonValidator v = JsonValidator.of(msg.body()).allowOnly("sale_id");
+    UUID id = v.requiredUuid("sale_id");
+    v.throwIfInvalid();
+    return store.byId(id).compose(found -> {
+      Sale sale = found.orElseThrow(Caller::notFound);
+      return store.stats(id).compose(stats -> availability(sale).map(stock -> {
+        Instant now = Instant.now();
+        JsonObject view = sale.toJson(now, allSoldOut(sale)).mergeIn(stats)
+          .put("horizon", (long) Math.floor(currentHorizon(sale)))
+          .put("sold", stock.getLong("sold")).put("available", stock.getLong("available"));
+        return view;
+      }));
+    });
+  }
+
+  /** The sale's horizon as this node's last tick read it (the stored one for a sale no longer running). */
+  private double currentHorizon(Sale sale) {
+    for (Sale s : running) {
+      if (s.id().equals(sale.id())) {
+        return s.horizon();
+      }
+    }
+    return sale.horizon();
+  }
+
+  private Future<JsonObject> availability(Sale sale) {
+    JsonObject ask = new JsonObject().put("product_ids", new JsonArray(new ArrayList<>(sale.productIds())));
+    return Bus.request(vertx, InventoryAddresses.AVAILABILITY, ask, busTimeoutMs).map(reply -> {
+      long sold = 0;
+      long available = 0;
+      for (Object o : reply.getJsonArray("items", new JsonArray())) {
+        JsonObject item = (JsonObject) o;
+        sold += item.getLong("sold", 0L);
+        available += item.getLong("available", 0L);
+      }
+      return new JsonObject().put("sold", sold).put("available", available);
+    }).otherwise(err -> new JsonObject().put("sold", (Long) null).put("available", (Long) null));
+  }
+
+  private boolean allSoldOut(Sale sale) {
+    return soldOut.soldOutAmong(sale.productIds()).size() == sale.productIds().size();
+  }
+
+  // ---- sales.admit
+
+  Future<JsonObject> admit(Message<JsonObject> msg) {
+    JsonValidator v = JsonValidator.of(msg.body()).allowOnly("buyer_id", "product_ids", "queue_ticket");
+    String buyer = v.requiredString("buyer_id", 1, 100);
+    String ticket = v.optionalString("queue_ticket", 1, 200);
+    List<String> products = new ArrayList<>();
+    for (Object o : msg.body().getJsonArray("product_ids", new JsonArray())) {
+      products.add(String.valueOf(o));
+    }
+    v.throwIfInvalid();
+    Instant now = Instant.now();
+    Sale sale = saleOf(products, now);
+    if (sale == null) {
+      return Future.succeededFuture(new JsonObject().put("admitted", true));
+    }
+    if (allSoldOut(sale)) {
+      count(sale.id(), "SOLD_OUT");
+      return Future.failedFuture(ErrorCode.OUT_OF_STOCK.failure("The sale is sold out.",
+        new JsonObject().put("sale_id", sale.id().toString()).put("product_ids", new JsonArray(new ArrayList<>(sale.productIds())))));
+    }
+    if (ticket != null) {
+      Tickets.Ticket t = tickets.verify(ticket, buyer);
+      if (t == null || !t.saleId().equals(sale.id())) {
+        count(sale.id(), ErrorCode.QUEUE_TICKET_INVALID.name());
+        return Future.failedFuture(ErrorCode.QUEUE_TICKET_INVALID.failure("This queue ticket is not yours or not for this sale."));
+      }
+      if (t.issuedAt() + settings.ticketTtlSeconds() <= now.getEpochSecond()) {
+        count(sale.id(), ErrorCode.QUEUE_TICKET_EXPIRED.name());
+        return Future.failedFuture(ErrorCode.QUEUE_TICKET_EXPIRED.failure(
+          "This queue ticket has expired; check out again without it to queue anew.", new JsonObject().put("sale_id", sale.id().toString())));
+      }
+      return Future.succeededFuture(decide(sale, t.number(), ticket, now));
+    }
+    return store.ticket(sale, buyer, settings.ticketTtlSeconds())
+      .map(issued -> decide(sale, issued[0], tickets.issue(sale.id(), issued[0], issued[1], buyer), now));
+  }
+
+  private Sale saleOf(List<String> products, Instant now) {
+    for (Sale sale : running) {
+      if (sale.ended(now)) {
+        continue;
+      }
+      for (String p : products) {
+        if (sale.productIds().contains(p)) {
+          return sale;
+        }
+      }
+    }
+    return null;
+  }
+
+  private JsonObject decide(Sale sale, long number, String ticket, Instant now) {
+    double horizon = sale.started(now) ? sale.horizon() : 0;
+    JsonObject reply = new JsonObject().put("sale_id", sale.id().toString()).put("queue_ticket", ticket);
+    if (number <= horizon) {
+      markAdmitted(sale.id(), number);
+      return reply.put("admitted", true);
+    }
+    long position = number - (long) Math.floor(horizon);
+    long wait = (long) Math.ceil(position * 1000.0 / sale.admitPerSecond());
+    if (!sale.started(now)) {
+      wait += sale.startsAt().toEpochMilli() - now.toEpochMilli();
+    }
+    long retry = Math.max(MIN_RETRY_MS, Math.min(settings.maxRetryAfterMs(), wait));
+    return reply.put("admitted", false).put("position", position).put("retry_after_ms", retry);
+  }
+
+  private void markAdmitted(UUID saleId, long number) {
+    if (markedAdmitted.size() > 200_000) {
+      markedAdmitted.clear();
+    }
+    if (markedAdmitted.add(saleId + ":" + number)) {
+      store.markAdmitted(saleId, number).onFailure(err -> {
+        markedAdmitted.remove(saleId + ":" + number);
+        LOG.warn("Recording admission {} of sale {} failed: {}", number, saleId, err.toString());
+      });
+    }
+  }
+
+  // ---- refusal counts
+
+  void count(UUID saleId, String reason) {
+    refusals.computeIfAbsent(saleId, s -> new HashMap<>()).merge(reason, 1L, Long::sum);
+  }
+
+  /** {@link SalesAddresses#REPORT} from a checkout node. */
+  void report(JsonObject body) {
+    if (body == null) {
+      return;
+    }
+    for (Object o : body.getJsonArray("counts", new JsonArray())) {
+      if (o instanceof JsonObject c) {
+        UUID sale = JsonValidator.parseUuid(c.getValue("sale_id"));
+        String reason = c.getString("reason");
+        Long n = c.getLong("n");
+        if (sale != null && reason != null && reason.matches("[A-Z_]{1,40}") && n != null && n > 0) {
+          refusals.computeIfAbsent(sale, s -> new HashMap<>()).merge(reason, n, Long::sum);
+        }
+      }
+    }
+  }
+
+  Future<Void> flush() {
+    if (refusals.isEmpty()) {
+      return Future.succeededFuture();
+    }
+    Map<UUID, Map<String, Long>> batch = new HashMap<>(refusals);
+    refusals.clear();
+    return store.addRefusals(batch).onFailure(err -> {
+      // keep them for the next round
+      batch.forEach((sale, reasons) -> reasons.forEach((reason, n) ->
+        refusals.computeIfAbsent(sale, s -> new HashMap<>()).merge(reason, n, Long::sum)));
+    });
+  }
+
+  Future<JsonObject> stats(Sale sale) {
+    return store.stats(sale.id());
+  }
+}
