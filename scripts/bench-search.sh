@@ -117,7 +117,9 @@ LUA
 } >"$WORK/cards.lua"
 wrk -t2 -c32 -d5s -s "$WORK/cards.lua" "http://127.0.0.1:$HTTP_PORT" >/dev/null
 with_node_cpu wrk -t2 -c32 -d"${DURATION}s" --latency -s "$WORK/cards.lua" "http://127.0.0.1:$HTTP_PORT"
-echo "   one card with If-None-Match: $(curl -s -o /dev/null -w '%{http_code}' -H "If-None-Match: $(curl -sI "http://127.0.0.1:$HTTP_PORT/api/v1/catalog/products/$(head -1 "$WORK/ids")" | awk -F': ' 'tolower($1)=="etag" {print $2}' | tr -d '\r')" "http://127.0.0.1:$HTTP_PORT/api/v1/catalog/products/$(head -1 "$WORK/ids")")"
+FIRST="http://127.0.0.1:$HTTP_PORT/api/v1/catalog/products/$(head -1 "$WORK/ids")"
+ETAG=$(curl -s -D - -o /dev/null "$FIRST" | awk -F': ' 'tolower($1)=="etag" {print $2}' | tr -d '\r')
+echo "   the same card again with If-None-Match $ETAG: HTTP $(curl -s -o /dev/null -w '%{http_code}' -H "If-None-Match: $ETAG" "$FIRST")"
 
 if [[ -x "$PGBENCH" ]]; then
   echo "== baseline: pgbench point SELECT (-S), 32 clients, ${DURATION}s, on the same PostgreSQL"

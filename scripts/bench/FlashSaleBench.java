@@ -337,7 +337,18 @@ public class FlashSaleBench {
     return categoryCache;
   }
 
+  /** Sends; set-up calls shed by an overloaded auth (503, "too many sign-ins at once") are retried. */
   private static HttpResponse<String> send(String method, String url, String token, String json) throws Exception {
+    for (int attempt = 0; ; attempt++) {
+      HttpResponse<String> resp = sendOnce(method, url, token, json);
+      if (resp.statusCode() != 503 || attempt >= 50 || !url.contains("/auth/")) {
+        return resp;
+      }
+      Thread.sleep(500);
+    }
+  }
+
+  private static HttpResponse<String> sendOnce(String method, String url, String token, String json) throws Exception {
     HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(60));
     if (token != null) {
       b.header("Authorization", "Bearer " + token);

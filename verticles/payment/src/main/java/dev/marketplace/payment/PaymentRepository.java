@@ -51,16 +51,19 @@ final class PaymentRepository {
     RETURNING *""";
   private static final String REFUND_NOTICE_DONE =
     "UPDATE payment.intents SET refund_notice_due = false, refund_notice_at = now() WHERE order_id = $1 AND refund_notice_due";
-  /** Claims PENDING intents nobody heard about lately, so two nodes do not poll the same one. */
+  /**
+   * Claims PENDING intents that are due to be asked about at the bank: first $1 ms after they
+   * became PENDING, then after $1, 2×$1, 4×$1... ms, at most $2 ms apart; the claim moves
+   * next_poll_at on, so two nodes do not ask about the same one.
+   */
   private static final String CLAIM_SILENT_PENDING = """
-    UPDATE payment.intents SET checked_at = now() WHERE payment_id IN (
+    UPDATE payment.intents SET checked_at = now(), poll_count = poll_count + 1,
+      next_poll_at = now() + LEAST($2::bigint, $1::bigint * (1::bigint << LEAST(poll_count, 20))) * interval '1 millisecond'
+    WHERE payment_id IN (
       SELECT payment_id FROM payment.intents
       WHERE status = 'PENDING' AND bank_payment_id IS NOT NULL
-        AND (checked_at IS NULL OR checked_at < now() - $1::bigint * interval '1 millisecond')
-        AND (reserved_until < now() + $3::bigint * interval '1 millisecond'
-          OR (reserved_until IS NULL AND created_at < now() - $2::bigint * interval '1 millisecond')
-          OR created_at < now() - $2::bigint * interval '1 millisecond' * 10)
-      ORDER BY checked_at NULLS FIRST LIMIT $4::bigint FOR UPDATE SKIP LOCKED)
+        AND (next_poll_at <= now() OR (next_poll_at IS NULL AND updated_at <= now() - $1::bigint * interval '1 millisecond'))
+      ORDER BY next_poll_at NULLS FIRST LIMIT $3::bigint FOR UPDATE SKIP LOCKED)
     RETURNING *""";
   private static final String CLAIM_REFUND_PENDING = """
     UPDATE payment.intents SET updated_at = now() WHERE payment_id IN (
@@ -181,8 +184,8 @@ final class PaymentRepository {
     return tx.preparedQuery(FINISH_REFUND).execute(Tuple.of(paymentId)).map(PaymentRepository::first);
   }
 
-  Future<List<Intent>> claimSilentPending(long recheckMs, long silentMs, long leadMs, long limit) {
-    return pool.preparedQuery(CLAIM_SILENT_PENDING).execute(Tuple.of(recheckMs, silentMs, leadMs, limit)).map(PaymentRepository::all);
+  Future<List<Intent>> claimSilentPending(long firstMs, long maxIntervalMs, long limit) {
+    return pool.preparedQuery(CLAIM_SILENT_PENDING).execute(Tuple.of(firstMs, maxIntervalMs, limit)).map(PaymentRepository::all);
   }
 
   Future<List<Intent>> claimRefundPending(long retryMs, long limit) {

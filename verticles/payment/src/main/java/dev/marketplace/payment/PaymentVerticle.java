@@ -6,6 +6,7 @@ import dev.marketplace.contracts.Topics;
 import dev.marketplace.contracts.payment.PaymentAddresses;
 import dev.marketplace.platform.ComponentVerticle;
 import dev.marketplace.platform.jobs.RetentionJob;
+import dev.marketplace.platform.jobs.SingleFlightJob;
 import dev.marketplace.platform.kafka.ConsumeLoop;
 import dev.marketplace.platform.kafka.ConsumedRecord;
 import dev.marketplace.platform.security.Secrets;
@@ -26,11 +27,14 @@ import java.util.UUID;
  * payment voided), and once refunded the order is moved to REFUNDED ({@link OrdersNotifier}).
  *
  * <p>Config ({@code payment} section): {@code bank_url} (default {@code http://127.0.0.1:<bank.port>}),
- * {@code bank_timeout_ms} (3000), {@code breaker_max_failures} (5), {@code breaker_reset_ms} (10000),
- * {@code poll_interval_ms} (1000: how often the jobs run), {@code poll_lead_ms} (60000: a PENDING
- * payment whose reservation ends within that is asked about at the bank), {@code poll_silent_ms}
- * (30000: ... as is one without a reservation time silent for that long, and any silent for ten
- * times that), {@code poll_recheck_ms} (10000: not asked again sooner), {@code refund_retry_ms} (5000).
+ * {@code bank_timeout_ms} (2000: one attempt), {@code start_budget_ms} (6500: a payment's creation,
+ * retries included; keep it below checkout's {@code payment_timeout_ms}), {@code bank_retry_budget_ms}
+ * (4000: the other bank calls), {@code breaker_max_failures} (5), {@code breaker_reset_ms} (10000),
+ * {@code poll_interval_ms} (1000: how often the refund jobs run), {@code poll_first_ms} (2000: a
+ * PENDING payment without a callback is asked about at the bank that long after it started, then
+ * after 2, 4, 8... s), {@code poll_max_interval_ms} (10000: never less often than that),
+ * {@code poll_batch} (100 claimed at once), {@code poll_concurrency} (200 questions in flight at most),
+ * {@code refund_retry_ms} (5000).
  * The callback signature secret is {@code bank.shared_secret} (required: there is no default).
  */
 public class PaymentVerticle extends ComponentVerticle {
@@ -40,6 +44,8 @@ public class PaymentVerticle extends ComponentVerticle {
   private PaymentService service;
   private PaymentRepository repository;
   private long jobTimer = -1;
+  private SingleFlightJob bankPolls;
+  private int pollsInFlight;
   private boolean jobRunning;
 
   @Override
@@ -70,6 +76,9 @@ public class PaymentVerticle extends ComponentVerticle {
       .put("available", bank.state() != CircuitBreakerState.OPEN).put("circuit", bank.state().name())));
     long interval = section.getLong("poll_interval_ms", 1_000L);
     jobTimer = vertx.setPeriodic(interval, id -> runJobs(section));
+    int pollBatch = section.getInteger("poll_batch", 100);
+    bankPolls = new SingleFlightJob(vertx, "bank status polls", Math.min(interval, 500L), pollBatch, () -> pollSilentPayments(section, pollBatch));
+    bankPolls.start();
     return startOrdersConsumer();
   }
 
@@ -107,6 +116,9 @@ public class PaymentVerticle extends ComponentVerticle {
     if (jobTimer >= 0) {
       vertx.cancelTimer(jobTimer);
     }
+    if (bankPolls != null) {
+      bankPolls.stop();
+    }
     if (bank != null) {
       bank.close();
     }
@@ -114,20 +126,38 @@ public class PaymentVerticle extends ComponentVerticle {
   }
 
   /**
-   * Asks the bank about silent payments, retries pending refunds and the refund notices orders has
-   * not confirmed yet; one run at a time per node.
+   * Asks the bank about silent payments, a batch at a time: a lost callback is made up for in
+   * seconds. A pass claims what is due and sends the questions without waiting for the slowest
+   * answer (a claimed payment is not due again for a while); at most {@code poll_concurrency}
+   * questions are in flight.
    */
+  private Future<Integer> pollSilentPayments(JsonObject section, int batch) {
+    int room = Math.min(batch, section.getInteger("poll_concurrency", 200) - pollsInFlight);
+    if (room <= 0) {
+      return Future.succeededFuture(0);
+    }
+    return repository.claimSilentPending(section.getLong("poll_first_ms", 2_000L), section.getLong("poll_max_interval_ms", 10_000L), room)
+      .map(intents -> {
+        for (Intent intent : intents) {
+          pollsInFlight++;
+          service.pollBank(intent).onComplete(ar -> {
+            pollsInFlight--;
+            if (ar.failed()) {
+              LOG.debug("Asking the bank about payment {} failed; asked again later: {}", intent.paymentId(), ar.cause().toString());
+            }
+          });
+        }
+        return intents.size();
+      });
+  }
+
+  /** Retries pending refunds and the refund notices orders has not confirmed yet; one run at a time per node. */
   private void runJobs(JsonObject section) {
     if (jobRunning) {
       return;
     }
     jobRunning = true;
-    Future<List<Intent>> silent = repository.claimSilentPending(
-      section.getLong("poll_recheck_ms", 10_000L), section.getLong("poll_silent_ms", 30_000L),
-      section.getLong("poll_lead_ms", 60_000L), 50);
-    silent
-      .compose(intents -> Future.join(intents.stream().map(service::pollBank).toList()))
-      .transform(x -> repository.claimRefundPending(section.getLong("refund_retry_ms", 5_000L), 50))
+    repository.claimRefundPending(section.getLong("refund_retry_ms", 5_000L), 50)
       .compose(intents -> Future.join(intents.stream().map(service::refundAtBank).toList()))
       .transform(x -> repository.claimRefundNotices(section.getLong("refund_retry_ms", 5_000L), 50))
       .compose(intents -> Future.join(intents.stream().map(service::retryRefundNotice).toList()))

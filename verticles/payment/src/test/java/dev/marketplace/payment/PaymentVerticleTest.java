@@ -77,7 +77,7 @@ class PaymentVerticleTest {
     config = TestInfra.shared().config();
     config.getJsonObject("bank").put("shared_secret", SECRET);
     config.getJsonObject("payment").put("bank_url", "http://127.0.0.1:" + bank.actualPort())
-      .put("bank_timeout_ms", 500).put("breaker_max_failures", 2).put("breaker_reset_ms", 60_000);
+      .put("bank_timeout_ms", 500).put("start_budget_ms", 800).put("breaker_max_failures", 2).put("breaker_reset_ms", 60_000);
     await(vertx.deployVerticle(new PaymentVerticle(), new DeploymentOptions().setConfig(config)));
     db = PgSupport.pool(vertx, config, 2);
   }
@@ -269,7 +269,8 @@ class PaymentVerticleTest {
     assertThat(failureOf(PaymentAddresses.START, start(UUID.randomUUID().toString(), orderId))).isEqualTo(ErrorCode.PAYMENT_UNAVAILABLE);
 
     assertThat(bankCalls.get()).isEqualTo(callsWhenOpened);
-    assertThat(callsWhenOpened).isEqualTo(2);
+    // each failed start tried the bank again within its budget before it counted as one failure
+    assertThat(callsWhenOpened).isGreaterThan(2);
     // a failed start may be voided like any other
     assertThat(call(PaymentAddresses.VOID, new JsonObject().put("order_id", orderId)).getString("status")).isEqualTo("VOIDED");
   }

@@ -56,7 +56,7 @@ class CheckoutSystemRecoveryE2ETest {
       config.getJsonObject("checkout").put("lease_ms", 1500).put("payment_timeout_ms", 30_000).put("step_timeout_ms", 3000)
         .put("sweep_interval_ms", 200);
       config.getJsonObject("payment").put("bank_timeout_ms", 1000).put("breaker_max_failures", 3).put("breaker_reset_ms", 1000)
-        .put("poll_interval_ms", 200).put("poll_lead_ms", 3_600_000).put("poll_silent_ms", 1000).put("poll_recheck_ms", 500)
+        .put("poll_interval_ms", 200).put("poll_first_ms", 500).put("poll_max_interval_ms", 1000)
         .put("refund_retry_ms", 300);
       config.getJsonObject("bank").put("callback_retry_initial_ms", 100).put("callback_retry_max_ms", 1000);
     });

@@ -32,7 +32,7 @@ class CheckoutLoadBench {
     FakeWorld world = new FakeWorld();
     JsonObject config = CheckoutNode.testConfig();
     config.getJsonObject("payment").put("bank_timeout_ms", 3000).put("breaker_max_failures", 50)
-      .put("poll_lead_ms", 60_000).put("poll_silent_ms", 30_000).put("poll_recheck_ms", 10_000);
+      .put("poll_first_ms", 2_000).put("poll_max_interval_ms", 10_000);
     config.getJsonObject("checkout").put("sweep_interval_ms", 1000);
     try (CheckoutNode node = CheckoutNode.start(config, world, true)) {
       List<String> products = new ArrayList<>();
