@@ -34,8 +34,10 @@ final class TcpTestClient implements AutoCloseable {
   }
 
   static TcpTestClient connect(Vertx vertx, int port) throws Exception {
-    NetSocket socket = vertx.createNetClient().connect(port, "127.0.0.1").toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
-    return new TcpTestClient(socket);
+    // the handlers are set on the socket's event loop as the connection completes: a frame the server
+    // sends at once (a refusal) must not arrive before anyone listens
+    return vertx.createNetClient().connect(port, "127.0.0.1").map(TcpTestClient::new)
+      .toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
   }
 
   void write(JsonObject frame) {
