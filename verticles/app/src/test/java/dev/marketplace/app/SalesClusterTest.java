@@ -93,9 +93,14 @@ class SalesClusterTest {
       for (int i = Math.min(buyers - 1, front + 2); i >= front; i--) {
         boolean admitted = admit(via, "b" + i, product, tickets.get(i)).getBoolean("admitted");
         if (laterAdmitted && !admitted) {
-          Thread.sleep(250);
-          assertThat(admit(via, "b" + i, product, tickets.get(i)).getBoolean("admitted"))
-            .as("ticket %d admitted while %d was not, a tick later", i + 1, i).isTrue();
+          // a few ticks of grace: each node reads the shared horizon on its own ticker, and a busy
+          // CI machine can delay a node's tick well past its 100 ms
+          boolean caughtUp = false;
+          for (int wait = 0; wait < 8 && !caughtUp; wait++) {
+            Thread.sleep(250);
+            caughtUp = admit(via, "b" + i, product, tickets.get(i)).getBoolean("admitted");
+          }
+          assertThat(caughtUp).as("ticket %d admitted while %d was not, within 2 s", i + 1, i).isTrue();
           admitted = true;
         }
         if (admitted) {
