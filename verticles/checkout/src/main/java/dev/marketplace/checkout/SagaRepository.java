@@ -86,6 +86,10 @@ final class SagaRepository {
     UPDATE checkout.sagas SET lease_owner = NULL, lease_until = NULL, attempts = attempts + 1,
       next_attempt_at = now() + LEAST(60000, 500 * power(2, LEAST(attempts, 7)))::bigint * interval '1 millisecond'
     WHERE id = $1 AND lease_owner = $2""";
+  /** The owner keeps the leases of the sagas it is driving (a step may take longer than the lease). */
+  private static final String RENEW = """
+    UPDATE checkout.sagas SET lease_until = now() + $3::bigint * interval '1 millisecond'
+    WHERE id = ANY($1::uuid[]) AND lease_owner = $2""";
   private static final String CLAIM_ONE = """
     UPDATE checkout.sagas SET lease_owner = $2, lease_until = now() + $3::bigint * interval '1 millisecond'
     WHERE id = $1 AND state NOT IN ('PAID', 'CANCELLED') AND (lease_owner IS NULL OR lease_until < now())
@@ -337,6 +341,14 @@ final class SagaRepository {
 
   Future<Void> releaseForRetry(Saga saga, String owner) {
     return pool.preparedQuery(RELEASE_RETRY).execute(Tuple.of(saga.id(), owner)).mapEmpty();
+  }
+
+  /** Extends {@code owner}'s leases of these sagas; how many it still held. */
+  Future<Integer> renew(java.util.Collection<UUID> ids, String owner) {
+    if (ids.isEmpty()) {
+      return Future.succeededFuture(0);
+    }
+    return pool.preparedQuery(RENEW).execute(Tuple.of(ids.toArray(new UUID[0]), owner, leaseMs)).map(RowSet::rowCount);
   }
 
   Future<Optional<Saga>> claim(UUID id, String owner) {
