@@ -414,10 +414,13 @@ final class SagaDriver {
       .addHeader(BusHeaders.CORRELATION_ID, "checkout-" + sagaId);
     // every step is idempotent by an id in its body (order, reservation, payment, cart) or a read:
     // an attempt lost with a dead node is sent again, to another node, within the step's timeout.
-    // payment.start (idempotent by payment_id; the bank's create by reference) gets half its budget per
-    // attempt: a slow bank is not a dead node, but a start lost with a dead node is tried once more.
-    long attemptMs = PaymentAddresses.START.equals(address) ? Math.max(ATTEMPT_TIMEOUT_MS, timeoutMs / 2) : ATTEMPT_TIMEOUT_MS;
-    return RetryingRequest.request(vertx, address, body, options, attemptMs, timeoutMs);
+    if (PaymentAddresses.START.equals(address)) {
+      // payment answers within its own bank budget (below payment_timeout_ms) however slow the bank:
+      // one whole attempt, so a slow bank is not asked twice at once. No answer by then means the
+      // node died with it: one more attempt (idempotent by payment_id, the bank's create by reference)
+      return RetryingRequest.request(vertx, address, body, options, timeoutMs, timeoutMs + timeoutMs / 2);
+    }
+    return RetryingRequest.request(vertx, address, body, options, ATTEMPT_TIMEOUT_MS, timeoutMs);
   }
 
   private JsonObject technicalFailure(Saga s, Throwable cause, boolean orderExists) {

@@ -128,7 +128,7 @@ final class SagaRepository {
       INSERT INTO checkout.saga_log (saga_id, state, node)
       SELECT id, state, lease_owner FROM saga WHERE state = 'CAPTURING' AND state_before = 'AWAITING_PAYMENT')
     SELECT * FROM saga""";
-  private static final String OUTCOME = "SELECT outcome FROM checkout.sagas WHERE id = $1";
+  private static final String OUTCOME = "SELECT outcome, state FROM checkout.sagas WHERE id = $1";
 
   private final Pool pool;
   private final long leaseMs;
@@ -226,10 +226,18 @@ final class SagaRepository {
     return pool.preparedQuery(BY_ID).execute(Tuple.of(id)).map(SagaRepository::first);
   }
 
-  Future<JsonObject> outcome(UUID id) {
+  /** A saga's answer for the buyer (null: none yet) and whether the saga has ended. */
+  record Outcome(JsonObject outcome, boolean ended) {
+  }
+
+  Future<Outcome> outcome(UUID id) {
     return pool.preparedQuery(OUTCOME).execute(Tuple.of(id)).map(rows -> {
       var it = rows.iterator();
-      return it.hasNext() ? (JsonObject) it.next().getJson("outcome") : null;
+      if (!it.hasNext()) {
+        return new Outcome(null, false);
+      }
+      Row row = it.next();
+      return new Outcome((JsonObject) row.getJson("outcome"), SagaState.valueOf(row.getString("state")).terminal());
     });
   }
 
