@@ -440,7 +440,7 @@ final class OrderStore {
           : conn.preparedQuery(SHIPMENTS_CANCELLED_MANY).execute(Tuple.of(cancelled.toArray(UUID[]::new)));
         UUID[] changedIds = changed.toArray(UUID[]::new);
         String[] statusArray = statuses.toArray(String[]::new);
-        Future<?> status = conn.preparedQuery(SET_STATUS_MANY).execute(Tuple.of(changedIds, statusArray));
+        Future<?> status = conn.preparedQuery(SET_STATUS_MANY).execute(Tuple.tuple().addValue(changedIds).addValue(statusArray));
         Future<?> history = conn.preparedQuery(INSERT_HISTORY_MANY).execute(Tuple.of(changedIds, statusArray, reasons.toArray(String[]::new)));
         Future<?> outboxed = outbox.appendAll(conn, Topics.ORDERS_EVENTS, events);
         return Future.all(List.of(ready, gone, status, history, outboxed));
