@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
-"""Where the CPU went in a JFR recording: execution samples by thread group and by the first frame
-(from the top of the stack) that falls in a known area, with the hottest top frames.
+"""Where the CPU went in a JFR recording: execution samples by the first frame (from the top of the
+stack) that falls in a known area, by thread group, the hottest methods by self time, and by
+inclusive time (every method on a sampled stack counts once) for the classes of some prefixes.
 
-  scripts/jfr-summary.py recording.jfr [--top 15]
+  scripts/jfr-summary.py recording.jfr [top=25] [filter=dev.marketplace.,org.apache.lucene.]
 
 Record with e.g. `jcmd <pid> JFR.start settings=profile duration=20s filename=x.jfr` during a
 benchmark phase (or `-XX:StartFlightRecording=settings=profile,filename=x.jfr` on the command line).
@@ -61,14 +62,17 @@ def thread_of(name):
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("recording")
-    parser.add_argument("--top", type=int, default=15)
+    parser.add_argument("top", nargs="?", type=int, default=25)
+    parser.add_argument("filter", nargs="?", default="dev.marketplace.,org.apache.lucene.",
+                        help="class prefixes for the inclusive table, comma-separated")
     args = parser.parse_args()
+    prefixes = tuple(args.filter.split(","))
     out = subprocess.run(["jfr", "print", "--json", "--stack-depth", "64", "--events", "jdk.ExecutionSample", args.recording],
                          check=True, capture_output=True, text=True).stdout
     events = json.loads(out)["recording"]["events"]
     if not events:
         sys.exit("no execution samples in the recording")
-    areas, threads, tops, ours = collections.Counter(), collections.Counter(), collections.Counter(), collections.Counter()
+    areas, threads, tops, inclusive = collections.Counter(), collections.Counter(), collections.Counter(), collections.Counter()
     for event in events:
         values = event["values"]
         frames = (values.get("stackTrace") or {}).get("frames") or []
@@ -78,22 +82,21 @@ def main():
         if frames:
             top = frames[0]["method"]
             tops[top["type"]["name"].replace("/", ".") + "." + top["name"]] += 1
-        for frame in frames:
-            name = frame["method"]["type"]["name"].replace("/", ".")
-            if name.startswith("dev.marketplace."):
-                ours[name + "." + frame["method"]["name"]] += 1
-                break
+        methods = {frame["method"]["type"]["name"].replace("/", ".") + "." + frame["method"]["name"] for frame in frames}
+        for method in methods:
+            if method.startswith(prefixes):
+                inclusive[method] += 1
     n = len(events)
     print(f"{n} execution samples in {args.recording}")
     for title, counter in (("by area (first known frame from the top)", areas), ("by thread", threads)):
         print(f"\n{title}:")
         for key, count in counter.most_common():
             print(f"  {100 * count / n:5.1f} %  {count:6d}  {key}")
-    print(f"\nhottest top frames (top {args.top}):")
+    print(f"\nself time, top {args.top}:")
     for key, count in tops.most_common(args.top):
         print(f"  {100 * count / n:5.1f} %  {key}")
-    print(f"\nmarketplace frames nearest the top, where a sample has one (top {args.top}):")
-    for key, count in ours.most_common(args.top):
+    print(f"\ninclusive time ({', '.join(prefixes)}), top {args.top}:")
+    for key, count in inclusive.most_common(args.top):
         print(f"  {100 * count / n:5.1f} %  {key}")
 
 
