@@ -20,7 +20,9 @@ def frames_of(event):
     out = []
     for frame in stack.get("frames", []):
         method = frame.get("method", {})
-        cls = method.get("type", {}).get("name", "?")
+        cls = method.get("type", {}).get("name", "?").replace("/", ".")
+        # lambdas: the enclosing class and the lambda's number are enough
+        cls = re.sub(r"\$\$Lambda\$(\d+)\+0x[0-9a-f]+(/\d+)?", r"$$Lambda$\1", cls)
         out.append(cls + "." + method.get("name", "?"))
     return out
 
@@ -43,6 +45,7 @@ def main():
         return
     self_counts = collections.Counter()
     inclusive = collections.Counter()
+    callers = collections.defaultdict(collections.Counter)
     threads = collections.Counter()
     for event in events:
         frames = frames_of(event)
@@ -51,6 +54,9 @@ def main():
         if not frames:
             continue
         self_counts[frames[0]] += 1
+        # the nearest caller of ours (or Lucene's) below the sampled frame: who is paying
+        mine = next((f for f in frames[1:] if f.startswith(prefixes)), "-")
+        callers[frames[0]][mine] += 1
         for method in set(frames):
             if method.startswith(prefixes):
                 inclusive[method] += 1
@@ -60,7 +66,8 @@ def main():
         print(f"  {100.0 * n / total:5.1f} %  {name}")
     print(f"\nself time, top {top}:")
     for method, n in self_counts.most_common(top):
-        print(f"  {100.0 * n / total:5.1f} %  {method}")
+        via = ", ".join(f"{c} {100.0 * k / n:.0f}%" for c, k in callers[method].most_common(2))
+        print(f"  {100.0 * n / total:5.1f} %  {method}   <- {via}")
     print(f"\ninclusive time ({', '.join(prefixes)}), top {top}:")
     for method, n in inclusive.most_common(top):
         print(f"  {100.0 * n / total:5.1f} %  {method}")
