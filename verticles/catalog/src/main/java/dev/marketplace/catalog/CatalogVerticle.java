@@ -39,7 +39,7 @@ import java.util.List;
  * with 0, the component starts, reports not ready and answers searches SERVICE_UNAVAILABLE until
  * the build is done: a minute or two at a million products); {@code index_poll_ms} (default 100), {@code
  * index_commit_interval_ms} (5000), {@code index_ram_buffer_mb} (64), {@code index_build_ram_buffer_mb}
- * (256, while a build runs), {@code index_build_threads} (threads indexing a build, default one per
+ * (while a build runs: 256, at most a quarter of the heap), {@code index_build_threads} (threads indexing a build, default one per
  * core), {@code index_apply_wait_ms}
  * (2000: how long a seller's change waits for this instance's index before it is answered); {@code search_threads}
  * (the search worker pool, default 2 per core); {@code card_cache_size} (default 100,000);

@@ -105,7 +105,9 @@ final class SearchIndex {
     this.commitIntervalMs = section.getLong("index_commit_interval_ms", 5_000L);
     this.pageSize = section.getInteger("index_page_size", 2_000);
     this.ramBufferMb = section.getDouble("index_ram_buffer_mb", 64.0);
-    this.buildRamBufferMb = section.getDouble("index_build_ram_buffer_mb", 256.0);
+    // a quarter of the heap at most: a small heap must not fill up with a build's buffer
+    double quarterHeapMb = Runtime.getRuntime().maxMemory() / 4.0 / (1024 * 1024);
+    this.buildRamBufferMb = section.getDouble("index_build_ram_buffer_mb", Math.max(ramBufferMb, Math.min(256.0, quarterHeapMb)));
     this.buildThreads = Math.max(1, section.getInteger("index_build_threads", Runtime.getRuntime().availableProcessors()));
     this.applyWaitMs = section.getLong("index_apply_wait_ms", 2_000L);
     String id = UUID.randomUUID().toString();
