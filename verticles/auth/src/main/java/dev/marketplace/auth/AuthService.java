@@ -236,7 +236,7 @@ final class AuthService {
       }
     }
     v.throwIfInvalid();
-    return repository.setPhone(userId, phone).compose(found -> found ? profile(userId) : Future.failedFuture(Caller.notFound()));
+    return repository.setPhone(userId, phone).compose(found -> found ? profile(userId) : Future.<JsonObject>failedFuture(Caller.notFound()));
   }
 
   private static final Pattern E164 = Pattern.compile("\\+[1-9][0-9]{7,14}");

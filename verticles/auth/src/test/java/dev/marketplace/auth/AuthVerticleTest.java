@@ -12,7 +12,6 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
-import java.util.List;
 import java.util.UUID;
 
 import static dev.marketplace.auth.AuthBus.asUser;
@@ -289,45 +288,6 @@ class AuthVerticleTest {
     assertThat(bus.failure(AuthContract.USER_CONTACT, new JsonObject().put("user_id", UUID.randomUUID().toString())).code()).isEqualTo(ErrorCode.NOT_FOUND);
     assertThat(bus.failure(AuthContract.USER_CONTACT, new JsonObject().put("user_id", "nope")).code()).isEqualTo(ErrorCode.VALIDATION_FAILED);
     assertThat(bus.failure(AuthContract.ME, new JsonObject()).code()).isEqualTo(ErrorCode.UNAUTHORIZED);
-  }
-
-  @Test
-  void aPhoneSetOnTheProfileIsNormalisedShownAndGivenToNotificationsAndNullRemovesIt() throws Exception {
-    String userId = bus.register(uniqueEmail(), PASSWORD, null);
-    assertThat(bus.ask(AuthContract.ME, new JsonObject(), asUser(userId)).containsKey("phone")).isFalse();
-
-    JsonObject updated = bus.ask(AuthContract.ME_UPDATE, new JsonObject().put("phone", " +7 (912) 345-67.89 "), asUser(userId));
-
-    assertThat(updated.getString("phone")).isEqualTo("+79123456789");
-    assertThat(updated.getString("user_id")).isEqualTo(userId);
-    assertThat(bus.ask(AuthContract.ME, new JsonObject(), asUser(userId)).getString("phone")).isEqualTo("+79123456789");
-    assertThat(bus.ask(AuthContract.USER_CONTACT, new JsonObject().put("user_id", userId)).getString("phone")).isEqualTo("+79123456789");
-    // the same again changes nothing; an empty body is no change at all
-    assertThat(bus.ask(AuthContract.ME_UPDATE, new JsonObject().put("phone", "+79123456789"), asUser(userId))).isEqualTo(updated);
-    assertThat(bus.ask(AuthContract.ME_UPDATE, new JsonObject(), asUser(userId))).isEqualTo(updated);
-
-    JsonObject removed = bus.ask(AuthContract.ME_UPDATE, new JsonObject().putNull("phone"), asUser(userId));
-    assertThat(removed.containsKey("phone")).isFalse();
-    assertThat(bus.ask(AuthContract.USER_CONTACT, new JsonObject().put("user_id", userId)).containsKey("phone")).isFalse();
-  }
-
-  @Test
-  void aMalformedPhoneUnknownFieldsAndAMissingCallerAreRefusedAndChangeNothing() throws Exception {
-    String userId = bus.register(uniqueEmail(), PASSWORD, null);
-    bus.ask(AuthContract.ME_UPDATE, new JsonObject().put("phone", "+4915112345678"), asUser(userId));
-    for (Object bad : List.of("89123456789", "+0123456789", "+7912", "+7912345678901234", "+7 912 abc", "", 79123456789L, new JsonObject())) {
-      ServiceFailure failure = bus.failure(AuthContract.ME_UPDATE, new JsonObject().put("phone", bad), asUser(userId));
-      assertThat(failure.code()).as(String.valueOf(bad)).isEqualTo(ErrorCode.VALIDATION_FAILED);
-      assertThat(failure.extra().getJsonArray("errors").getJsonObject(0).getString("field")).isEqualTo("phone");
-    }
-    ServiceFailure unknown = bus.failure(AuthContract.ME_UPDATE, new JsonObject().put("phone", "+79123456789").put("email", "x@example.com"),
-      asUser(userId));
-    assertThat(unknown.code()).isEqualTo(ErrorCode.VALIDATION_FAILED);
-    assertThat(unknown.extra().getJsonArray("errors").stream().map(e -> ((JsonObject) e).getString("field"))).contains("email");
-    assertThat(bus.failure(AuthContract.ME_UPDATE, new JsonObject().put("phone", "+79123456789")).code()).isEqualTo(ErrorCode.UNAUTHORIZED);
-    assertThat(bus.failure(AuthContract.ME_UPDATE, new JsonObject().put("phone", "+79123456789"), asUser(UUID.randomUUID().toString())).code())
-      .isEqualTo(ErrorCode.NOT_FOUND);
-    assertThat(bus.ask(AuthContract.ME, new JsonObject(), asUser(userId)).getString("phone")).isEqualTo("+4915112345678");
   }
 
   @Test
