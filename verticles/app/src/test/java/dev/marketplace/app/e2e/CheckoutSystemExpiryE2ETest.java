@@ -106,7 +106,7 @@ class CheckoutSystemExpiryE2ETest {
     assertThat(history.getJsonObject(history.size() - 1).getString("reason")).isEqualTo("RESERVATION_EXPIRED");
     eventually("the unit is released", () -> db.stock(product).equals(List.of(1L, 0L, 0L)));
     assertThat(db.intentStatus(orderId)).contains("VOIDED");
-    assertThat(db.sagaState(orderId)).isEqualTo("CANCELLED");
+    eventually("the saga is CANCELLED", () -> "CANCELLED".equals(db.sagaState(orderId)));
     String bankId = body.getString("payment_url").replaceAll(".*/", "");
     eventually("the bank voided it too", () -> "VOIDED".equals(bankPayment(bankId).getString("status")));
     // the buyer comes back too late: the bank refuses, nothing is charged
