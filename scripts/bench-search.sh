@@ -10,6 +10,7 @@
 #
 #   scripts/bench-search.sh                                   # 1,000,000 products, 30 s per load
 #   PRODUCTS=100000 DURATION=20 WARMUP=5 scripts/bench-search.sh
+#   JFR_DIR=/tmp/jfr PRODUCTS=150000 scripts/bench-search.sh      # also a JFR profile of each load (search-8.jfr, ...)
 #
 # Needs the fat jar (built here if missing), wrk and pgbench (PostgreSQL 15's). Not part of
 # `mvn verify`: it takes minutes. The machine is shared: the load average is printed around it.
@@ -42,12 +43,20 @@ trap cleanup EXIT
 
 load() { cut -d' ' -f1-3 /proc/loadavg; }
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
-# runs "$@" and prints how many cores the node used meanwhile
+# runs "$@" and prints how many cores the node used meanwhile; with JFR_DIR, records a profile of the node meanwhile
+PHASE=load
 with_node_cpu() {
   local before after t0 t1
+  if [[ -n "${JFR_DIR:-}" ]]; then
+    mkdir -p "$JFR_DIR"
+    jcmd "$NODE_PID" JFR.start name="$PHASE" settings=profile filename="$JFR_DIR/$PHASE.jfr" >/dev/null
+  fi
   before=$(cpu_ticks "$NODE_PID"); t0=$(date +%s.%N)
   "$@"
   after=$(cpu_ticks "$NODE_PID"); t1=$(date +%s.%N)
+  if [[ -n "${JFR_DIR:-}" ]]; then
+    jcmd "$NODE_PID" JFR.stop name="$PHASE" >/dev/null && echo "   JFR profile of this load: $JFR_DIR/$PHASE.jfr"
+  fi
   awk -v b="$before" -v a="$after" -v t0="$t0" -v t1="$t1" -v hz="$(getconf CLK_TCK)" \
     'BEGIN { printf "   node CPU during this load: %.2f cores of %d; load average now %s\n", (a - b) / hz / (t1 - t0), '"$(nproc)"', "'"$(load)"'" }'
 }
@@ -72,7 +81,8 @@ cat >"$WORK/node.json" <<JSON
  "bank": {"shared_secret": "bench-$RANDOM-$RANDOM-$RANDOM"}}
 JSON
 echo "== starting catalog + gateway + auth (-Xmx$HEAP); the catalog builds its index from the table"
-java -Xms"$HEAP" -Xmx"$HEAP" -XX:+UseG1GC -jar "$JAR" node --components catalog,gateway,auth --pg-url "$PG_URL" --kafka "$KAFKA" \
+[[ -z "${JFR_DIR:-}" ]] || mkdir -p "$JFR_DIR"
+java -Xms"$HEAP" -Xmx"$HEAP" -XX:+UseG1GC ${JFR_DIR:+-XX:StartFlightRecording=name=build,settings=profile,filename=$JFR_DIR/build.jfr} -jar "$JAR" node --components catalog,gateway,auth --pg-url "$PG_URL" --kafka "$KAFKA" \
   --http-port "$HTTP_PORT" --bridge-port "${BRIDGE_PORT:-0}" --config "$WORK/node.json" >"$WORK/node.log" 2>&1 &
 NODE_PID=$!
 PIDS+=($NODE_PID)
@@ -84,6 +94,7 @@ done
 curl -sf "http://127.0.0.1:$HTTP_PORT/ready" >/dev/null || { tail -50 "$WORK/node.log"; exit 1; }
 for _ in $(seq 1 600); do grep -q "generation [0-9]* built" "$WORK/node.log" && break; sleep 1; done
 echo "== index build: $(grep -o "generation [0-9]* built: .*" "$WORK/node.log" | head -1)"
+[[ -z "${JFR_DIR:-}" ]] || { jcmd "$NODE_PID" JFR.stop name=build >/dev/null && echo "   JFR profile of the start and build: $JFR_DIR/build.jfr"; }
 echo "   index on disk: $(du -sh "$WORK/index" | cut -f1)"
 
 memory() {
@@ -97,10 +108,12 @@ echo "== memory after the build"; memory
 
 for workers in 8 32; do
   echo "== mixed search load: $workers clients, ${WARMUP}s warm-up, ${DURATION}s measured"
+  PHASE=search-$workers
   with_node_cpu java scripts/SearchLoad.java "http://127.0.0.1:$HTTP_PORT" "$DURATION" "$workers" "$WARMUP" search
 done
 
 echo "== suggestions: 8 clients, ${WARMUP}s warm-up, ${DURATION}s measured"
+PHASE=suggest-8
 with_node_cpu java scripts/SearchLoad.java "http://127.0.0.1:$HTTP_PORT" "$DURATION" 8 "$WARMUP" suggest
 
 echo "== product cards: wrk, 2 threads, 32 connections, 300 products, ${DURATION}s"
@@ -116,6 +129,7 @@ end
 LUA
 } >"$WORK/cards.lua"
 wrk -t2 -c32 -d5s -s "$WORK/cards.lua" "http://127.0.0.1:$HTTP_PORT" >/dev/null
+PHASE=cards-32
 with_node_cpu wrk -t2 -c32 -d"${DURATION}s" --latency -s "$WORK/cards.lua" "http://127.0.0.1:$HTTP_PORT"
 FIRST="http://127.0.0.1:$HTTP_PORT/api/v1/catalog/products/$(head -1 "$WORK/ids")"
 ETAG=$(curl -s -D - -o /dev/null "$FIRST" | awk -F': ' 'tolower($1)=="etag" {print $2}' | tr -d '\r')

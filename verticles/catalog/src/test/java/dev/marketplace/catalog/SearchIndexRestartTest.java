@@ -1,16 +1,27 @@
 package dev.marketplace.catalog;
 
+import dev.marketplace.contracts.EventEnvelope;
+import dev.marketplace.contracts.Topics;
+import dev.marketplace.contracts.catalog.CatalogAddresses;
+import dev.marketplace.platform.kafka.KafkaSupport;
 import io.vertx.core.json.JsonObject;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
 import org.junit.jupiter.api.Test;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Instant;
+import java.util.HashMap;
 import java.util.List;
 import java.util.UUID;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-/** The index survives a restart (no rebuild) and catches up on every change made while it was down. */
+/**
+ * The index survives a restart (no rebuild) and catches up on every change made while it was down:
+ * changes to the table, and {@code inventory.events} published to the real broker meanwhile.
+ */
 class SearchIndexRestartTest {
 
   @Test
@@ -49,6 +60,62 @@ class SearchIndexRestartTest {
       assertThat(found).extracting(o -> o.getString("id")).contains(kept).doesNotContain(deleted);
     } finally {
       IndexGeneration.deleteTree(dir);
+    }
+  }
+
+  @Test
+  void stockEventsPublishedWhileNoInstanceRunsReachSearchAfterTheRestart() throws Exception {
+    Path dir = Files.createTempDirectory("search-restart-stock-");
+    String group = "catalog-restart-" + UUID.randomUUID();
+    JsonObject config;
+    String id;
+    List<UUID> events = new java.util.ArrayList<>();
+    try (CatalogFixture first = CatalogFixture.start(c -> c.getJsonObject("catalog").put("index_dir", dir.toString())
+      .put("consume_stock", true).put("consumer_group", group))) {
+      config = first.config;
+      id = first.create(CatalogFixture.newUser(), "Фонарь bilbylamp", "", "Lumen", 53, 2_000_00).getString("id");
+      try (KafkaProducer<String, String> producer = new KafkaProducer<>(new HashMap<>(KafkaSupport.producerConfig(config)))) {
+        events.add(publish(producer, id, 5, Instant.now().minusSeconds(60)));
+      }
+      // consumed (so the group has an offset to resume from) and shown
+      awaitStock(first, id, 5);
+    }
+    try (KafkaProducer<String, String> producer = new KafkaProducer<>(new HashMap<>(KafkaSupport.producerConfig(config)))) {
+      events.add(publish(producer, id, 0, Instant.now().minusSeconds(30)));
+      events.add(publish(producer, id, 8, Instant.now()));
+    }
+    try (CatalogFixture second = CatalogFixture.on(config)) {
+      assertThat(second.indexStatus().containsKey("last_build_ms")).as("opened, not rebuilt").isFalse();
+      awaitStock(second, id, 8);
+      // each of them applied once (the topic is shared with other tests: only these count)
+      assertThat(second.query("SELECT count(*) AS n FROM catalog.processed_events WHERE event_id = ANY($1)",
+        (Object) events.toArray(new UUID[0])).get(0).getLong("n")).isEqualTo(3L);
+    } finally {
+      IndexGeneration.deleteTree(dir);
+    }
+  }
+
+  private static UUID publish(KafkaProducer<String, String> producer, String productId, int available, Instant at) throws Exception {
+    JsonObject data = new JsonObject().put("product_id", productId).put("on_hand", available).put("reserved", 0)
+      .put("sold", 0).put("available", available);
+    EventEnvelope event = new EventEnvelope(UUID.randomUUID(), CatalogAddresses.STOCK_CHANGED, at, productId, data);
+    producer.send(new ProducerRecord<>(Topics.INVENTORY_EVENTS, productId, event.toJson().encode())).get();
+    return event.eventId();
+  }
+
+  /** Search (in_stock) and the card show {@code available} within 20 s. */
+  private static void awaitStock(CatalogFixture catalog, String id, int available) throws Exception {
+    long deadline = System.currentTimeMillis() + 20_000;
+    while (true) {
+      JsonObject card = catalog.request(CatalogAddresses.GET, new JsonObject().put("id", id), null, null);
+      List<?> inStock = catalog.search(new JsonObject().put("q", "bilbylamp").put("in_stock", "true")).getJsonArray("items").getList();
+      if (card.getInteger("available") == available && inStock.size() == (available > 0 ? 1 : 0)) {
+        return;
+      }
+      if (System.currentTimeMillis() > deadline) {
+        throw new AssertionError("stock " + available + " not shown: card " + card.encode() + ", in stock " + inStock.size());
+      }
+      Thread.sleep(50);
     }
   }
 }

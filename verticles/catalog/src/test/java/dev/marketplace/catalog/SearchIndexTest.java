@@ -75,10 +75,11 @@ class SearchIndexTest {
     IndexGeneration.deleteTree(indexDir);
   }
 
+  /** Every live product (also those other tests of this class add: the reference holds whatever their order). */
   private List<Product> table() throws Exception {
     List<Product> products = new ArrayList<>();
     for (Row row : catalog.query("SELECT id, title, brand, category_id, price_amount, popularity, available, created_at"
-      + " FROM catalog.products WHERE deleted_at IS NULL AND seller_id = 'seed'")) {
+      + " FROM catalog.products WHERE deleted_at IS NULL")) {
       products.add(new Product(row.getUUID("id").toString(), row.getString("title"), row.getString("brand"),
         row.getInteger("category_id"), row.getLong("price_amount"), row.getInteger("popularity"), row.getInteger("available"),
         row.getOffsetDateTime("created_at")));
@@ -263,9 +264,56 @@ class SearchIndexTest {
           assertThat(ids(other.search(next))).as(params.encode() + " page 2").isEqualTo(ids(catalog.search(next)));
         }
       }
+
+      // a seller's change through one instance reaches the other's search and cards through its own feed
+      String seller = CatalogFixture.newUser();
+      String id = catalog.create(seller, "Фляга numbatflask", "", "Omega", 53, 700_00).getString("id");
+      JsonObject query = new JsonObject().put("q", "numbatflask");
+      eventually("the other instance finds the new product", () -> prices(other.search(query)).equals(List.of(700_00L)));
+      eventually("the other instance's card", () -> card(other, id).getJsonObject("price").getLong("amount") == 700_00L);
+      JsonObject change = new JsonObject().put("id", id).put("product", new JsonObject().put("title", "Фляга numbatflask")
+        .put("brand", "Omega").put("category_id", 53).put("price", new JsonObject().put("amount", 650_00).put("currency", "RUB")));
+      catalog.request(CatalogAddresses.UPDATE, change, seller, "seller");
+      eventually("the other instance finds the new price", () -> prices(other.search(query)).equals(List.of(650_00L)));
+      eventually("the other instance's card shows the new price",
+        () -> card(other, id).getJsonObject("price").getLong("amount") == 650_00L);
+      // stock lands in the table (as the inventory.events consumer of either instance writes it)
+      catalog.execute("UPDATE catalog.products SET available = 6 WHERE id = $1", UUID.fromString(id));
+      eventually("the other instance shows the stock", () -> other.search(query.copy().put("in_stock", "true"))
+        .getJsonArray("items").size() == 1 && card(other, id).getInteger("available") == 6);
+      catalog.request(CatalogAddresses.DELETE, new JsonObject().put("id", id), seller, "seller");
+      eventually("the other instance forgets the deleted product", () -> other.search(query).getJsonArray("items").isEmpty());
+      eventually("the other instance's card of the deleted product is gone", () ->
+        other.failure(CatalogAddresses.GET, new JsonObject().put("id", id), null, null).code() == ErrorCode.NOT_FOUND);
     } finally {
       IndexGeneration.deleteTree(otherDir);
     }
+  }
+
+  @FunctionalInterface
+  private interface Check {
+    boolean holds() throws Exception;
+  }
+
+  /** Waits (up to 10 s) for {@code check}; how soon is measured by scripts/bench-search.sh, not asserted here. */
+  private static void eventually(String what, Check check) throws Exception {
+    long deadline = System.currentTimeMillis() + 10_000;
+    while (!check.holds()) {
+      if (System.currentTimeMillis() > deadline) {
+        throw new AssertionError(what + ": not within 10 s");
+      }
+      Thread.sleep(20);
+    }
+  }
+
+  private static JsonObject card(CatalogFixture instance, String id) throws Exception {
+    return instance.request(CatalogAddresses.GET, new JsonObject().put("id", id), null, null);
+  }
+
+  private static List<Long> prices(JsonObject page) {
+    List<Long> prices = new ArrayList<>();
+    page.getJsonArray("items").forEach(o -> prices.add(((JsonObject) o).getJsonObject("price").getLong("amount")));
+    return prices;
   }
 
   @Test
@@ -275,6 +323,10 @@ class SearchIndexTest {
     long generation = catalog.indexStatus().getLong("generation");
     long requested = CatalogFixture.await(SearchReindex.request(catalog.sql));
     assertThat(requested).isGreaterThan(generation);
+    // changes while the new index is built: in its scan or in its feed, either way in the index that takes over
+    String seller = CatalogFixture.newUser();
+    String added = catalog.create(seller, "Фляга rebuildcheck", "", "Omega", 53, 800_00).getString("id");
+    catalog.execute("UPDATE catalog.products SET price_amount = 810000, available = 3 WHERE id = $1", UUID.fromString(added));
     long deadline = System.currentTimeMillis() + 20_000;
     boolean sawRebuilding = false;
     while (catalog.indexStatus().getLong("generation") < requested) {
@@ -286,6 +338,10 @@ class SearchIndexTest {
     }
     assertThat(sawRebuilding || catalog.indexStatus().containsKey("last_build_ms")).isTrue();
     assertThat(ids(catalog.search(params))).isEqualTo(before);
+    catalog.awaitIndexed();
+    JsonObject rebuilt = catalog.search(new JsonObject().put("q", "rebuildcheck").put("in_stock", "true"));
+    assertThat(ids(rebuilt)).containsExactly(added);
+    assertThat(prices(rebuilt)).containsExactly(8_100_00L);
     try (var dirs = Files.list(indexDir)) {
       assertThat(dirs.map(p -> p.getFileName().toString()).toList()).contains(Long.toString(requested));
     }
