@@ -130,7 +130,7 @@ class AuthProfileTest {
         });
         return userId;
       });
-    }).compose(userId -> Future.all(
+    })).compose(userId -> Future.all(
         refusal(updateMe(vertx, userId, new JsonObject().put("phone", "+79123456789").put("email", "x@example.com"))),
         refusal(updateMe(vertx, null, new JsonObject().put("phone", "+79123456789"))),
         refusal(updateMe(vertx, UUID.randomUUID().toString(), new JsonObject().put("phone", "+79123456789"))))

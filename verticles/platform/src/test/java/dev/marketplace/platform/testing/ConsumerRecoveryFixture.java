@@ -8,7 +8,7 @@ import dev.marketplace.platform.kafka.KafkaSupport;
 import dev.marketplace.platform.pg.PgSupport;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
-import io.vertx.core.Verticle;
+import io.vertx.core.Deployable;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.json.JsonArray;
@@ -89,7 +89,7 @@ public final class ConsumerRecoveryFixture implements AutoCloseable {
   }
 
   /** Deploys the component under test with {@link #config()}. */
-  public void deploy(Verticle verticle) throws Exception {
+  public void deploy(Deployable verticle) throws Exception {
     await(vertx.deployVerticle(verticle, new DeploymentOptions().setConfig(config)));
   }
 
