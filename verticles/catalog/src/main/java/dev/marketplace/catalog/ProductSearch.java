@@ -21,7 +21,6 @@ import org.apache.lucene.search.MultiCollectorManager;
 import org.apache.lucene.search.Query;
 import org.apache.lucene.search.ScoreDoc;
 import org.apache.lucene.search.SortField;
-import org.apache.lucene.index.StoredFields;
 import org.apache.lucene.search.TermQuery;
 import org.apache.lucene.search.TopFieldCollectorManager;
 import org.apache.lucene.search.TopFieldDocs;
@@ -35,7 +34,6 @@ import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 
 /**
  * One search over an index searcher (blocking): the text query, the filters, the sort with its
@@ -47,7 +45,6 @@ import java.util.Set;
  * word counts. The fuzzy variant lets each word differ by one or two edits (by length).
  */
 final class ProductSearch {
-  private static final Set<String> SOURCE_ONLY = Set.of(ProductDocuments.SOURCE);
   private static final float TIE_BREAKER = 0.1f;
 
   private final Categories categories;
@@ -112,12 +109,14 @@ final class ProductSearch {
       facets = ((FacetCounts) results[1]).toJson();
       facetCache.put(facetKey, facets);
     }
-    StoredFields stored = searcher.storedFields();
-    JsonArray items = new JsonArray();
     int shown = Math.min(docs.scoreDocs.length, request.limit());
+    int[] hits = new int[shown];
     for (int i = 0; i < shown; i++) {
-      BytesRef source = stored.document(docs.scoreDocs[i].doc, SOURCE_ONLY).getBinaryValue(ProductDocuments.SOURCE);
-      items.add(new JsonObject(Buffer.buffer(java.util.Arrays.copyOfRange(source.bytes, source.offset, source.offset + source.length))));
+      hits[i] = docs.scoreDocs[i].doc;
+    }
+    JsonArray items = new JsonArray(new ArrayList<>(shown));
+    for (byte[] source : ProductDocuments.sources(searcher.getIndexReader(), hits)) {
+      items.add(new JsonObject(Buffer.buffer(source)));
     }
     FieldDoc last = shown == 0 ? null : (FieldDoc) docs.scoreDocs[shown - 1];
     return new Page(items, last, docs.scoreDocs.length > request.limit(), facets);
@@ -125,14 +124,14 @@ final class ProductSearch {
 
   /** The sort and its tie-breakers; the product id last, so every key is unique. */
   static org.apache.lucene.search.Sort sort(Sort sort) {
-    SortField id = new SortField(ProductDocuments.ID, SortField.Type.STRING, sort != Sort.PRICE_ASC);
+    SortField[] id = ProductDocuments.idSort(sort != Sort.PRICE_ASC);
     return switch (sort) {
       case RELEVANCE -> new org.apache.lucene.search.Sort(SortField.FIELD_SCORE,
-        new SortField(ProductDocuments.POPULARITY, SortField.Type.LONG, true), id);
-      case POPULAR -> new org.apache.lucene.search.Sort(new SortField(ProductDocuments.POPULARITY, SortField.Type.LONG, true), id);
-      case PRICE_ASC -> new org.apache.lucene.search.Sort(new SortField(ProductDocuments.PRICE, SortField.Type.LONG, false), id);
-      case PRICE_DESC -> new org.apache.lucene.search.Sort(new SortField(ProductDocuments.PRICE, SortField.Type.LONG, true), id);
-      case NEW -> new org.apache.lucene.search.Sort(new SortField(ProductDocuments.CREATED, SortField.Type.LONG, true), id);
+        new SortField(ProductDocuments.POPULARITY, SortField.Type.LONG, true), id[0], id[1]);
+      case POPULAR -> new org.apache.lucene.search.Sort(new SortField(ProductDocuments.POPULARITY, SortField.Type.LONG, true), id[0], id[1]);
+      case PRICE_ASC -> new org.apache.lucene.search.Sort(new SortField(ProductDocuments.PRICE, SortField.Type.LONG, false), id[0], id[1]);
+      case PRICE_DESC -> new org.apache.lucene.search.Sort(new SortField(ProductDocuments.PRICE, SortField.Type.LONG, true), id[0], id[1]);
+      case NEW -> new org.apache.lucene.search.Sort(new SortField(ProductDocuments.CREATED, SortField.Type.LONG, true), id[0], id[1]);
     };
   }
 
@@ -190,6 +189,16 @@ final class ProductSearch {
     return changed ? String.join(" ", corrected) : null;
   }
 
+  /** Whether some word of {@code q} (other than numbers and words under 3 letters) is in no product at all. */
+  boolean hasUnknownWord(IndexReader reader, String q) throws IOException {
+    for (String word : ProductAnalyzers.terms(words, ProductDocuments.WORDS, q)) {
+      if (word.length() >= 3 && !word.chars().allMatch(Character::isDigit) && !known(reader, word)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
   /** Whether the word, or its stem, is in a title, brand, description or attributes. */
   private boolean known(IndexReader reader, String word) throws IOException {
     if (reader.docFreq(new Term(ProductDocuments.WORDS, word)) > 0) {
@@ -206,10 +215,10 @@ final class ProductSearch {
     return ProductAnalyzers.terms(text, ProductDocuments.TITLE, word).isEmpty();
   }
 
-  /** The cursor key of a hit: its sort values without the trailing id. */
+  /** The cursor key of a hit: its sort values without the trailing id keys. */
   static JsonArray keyOf(FieldDoc doc) {
     JsonArray key = new JsonArray();
-    for (int i = 0; i < doc.fields.length - 1; i++) {
+    for (int i = 0; i < doc.fields.length - 2; i++) {
       Object value = doc.fields[i];
       key.add(value instanceof Float f ? (Object) f.doubleValue() : value);
     }
@@ -217,7 +226,7 @@ final class ProductSearch {
   }
 
   static String idOf(FieldDoc doc) {
-    return ((BytesRef) doc.fields[doc.fields.length - 1]).utf8ToString();
+    return ProductDocuments.id((Long) doc.fields[doc.fields.length - 2], (Long) doc.fields[doc.fields.length - 1]);
   }
 
   /** The {@code searchAfter} position of a cursor's key; throws IllegalArgumentException when it does not fit the sort. */
@@ -226,7 +235,7 @@ final class ProductSearch {
     if (key == null || key.size() != expected || id == null) {
       throw new IllegalArgumentException("a key of the wrong shape");
     }
-    Object[] fields = new Object[expected + 1];
+    Object[] fields = new Object[expected + 2];
     for (int i = 0; i < expected; i++) {
       Object value = key.getValue(i);
       if (!(value instanceof Number n)) {
@@ -234,7 +243,9 @@ final class ProductSearch {
       }
       fields[i] = sort == Sort.RELEVANCE && i == 0 ? (Object) n.floatValue() : (Object) n.longValue();
     }
-    fields[expected] = new BytesRef(id);
+    long[] idKeys = ProductDocuments.idKeys(id);
+    fields[expected] = idKeys[0];
+    fields[expected + 1] = idKeys[1];
     // doc MAX_VALUE: a hit with the very same key (the same product) counts as already shown
     return new FieldDoc(Integer.MAX_VALUE, Float.NaN, fields);
   }

@@ -440,7 +440,7 @@ final class OrderStore {
           : conn.preparedQuery(SHIPMENTS_CANCELLED_MANY).execute(Tuple.of(cancelled.toArray(UUID[]::new)));
         UUID[] changedIds = changed.toArray(UUID[]::new);
         String[] statusArray = statuses.toArray(String[]::new);
-        Future<?> status = conn.preparedQuery(SET_STATUS_MANY).execute(Tuple.of(changedIds, statusArray));
+        Future<?> status = conn.preparedQuery(SET_STATUS_MANY).execute(Tuple.tuple().addValue(changedIds).addValue(statusArray));
         Future<?> history = conn.preparedQuery(INSERT_HISTORY_MANY).execute(Tuple.of(changedIds, statusArray, reasons.toArray(String[]::new)));
         Future<?> outboxed = outbox.appendAll(conn, Topics.ORDERS_EVENTS, events);
         return Future.all(List.of(ready, gone, status, history, outboxed));
@@ -465,20 +465,19 @@ final class OrderStore {
       : Future.succeededFuture(order));
   }
 
+  /** A page of the buyer's orders, newest first, in one query (the orders with their lines, shipments and history). */
   Future<JsonObject> list(UUID buyerId, int limit, Cursor cursor) {
-    return pool.preparedQuery(BUYER_ORDERS).execute(Tuple.of(buyerId, cursor.at(), cursor.id(), limit + 1)).compose(rows -> {
+    return pool.preparedQuery(BUYER_ORDERS_PAGE).execute(Tuple.of(buyerId, cursor.at(), cursor.id(), limit + 1)).map(rows -> {
       List<Row> page = new ArrayList<>();
       rows.forEach(page::add);
       String next = page.size() > limit
         ? Cursor.encode(page.get(limit - 1).getOffsetDateTime("created_at"), page.get(limit - 1).getUUID("id"))
         : null;
-      List<Future<JsonObject>> orders = new ArrayList<>();
+      JsonArray items = new JsonArray();
       for (Row row : page.subList(0, Math.min(limit, page.size()))) {
-        orders.add(load(pool, row.getUUID("id")));
+        items.add(pageOrderJson(row));
       }
-      return Future.all(orders).map(all -> new JsonObject()
-        .put("items", new JsonArray(all.<JsonObject>list()))
-        .put("next_cursor", next));
+      return new JsonObject().put("items", items).put("next_cursor", next);
     });
   }
 
@@ -538,42 +537,114 @@ final class OrderStore {
         return null;
       }
       Row o = order.result().iterator().next();
-      String currency = o.getString("currency");
-      JsonArray allLines = new JsonArray();
-      Map<UUID, JsonArray> linesOfShipment = new LinkedHashMap<>();
+      List<LineRow> lineRows = new ArrayList<>();
       for (Row l : lines.result()) {
-        JsonObject line = lineJson(l, currency);
-        allLines.add(line);
-        linesOfShipment.computeIfAbsent(l.getUUID("shipment_id"), k -> new JsonArray()).add(line);
+        lineRows.add(new LineRow(l.getUUID("product_id"), l.getUUID("seller_id"), l.getUUID("shipment_id"), l.getString("title"),
+          l.getInteger("quantity"), l.getLong("unit_price"), l.getLong("line_total")));
       }
-      JsonArray shipmentsJson = new JsonArray();
-      for (Row s : shipments.result()) {
-        shipmentsJson.add(new JsonObject()
-          .put("id", s.getUUID("id").toString())
-          .put("seller_id", s.getUUID("seller_id").toString())
-          .put("status", s.getString("status"))
-          .put("total", money(s.getLong("total"), currency))
-          .put("lines", linesOfShipment.getOrDefault(s.getUUID("id"), new JsonArray()))
-          .put("shipped_at", instant(s.getOffsetDateTime("shipped_at")))
-          .put("delivered_at", instant(s.getOffsetDateTime("delivered_at"))));
+      List<ShipmentRow> shipmentRows = new ArrayList<>();
+      for (Row sh : shipments.result()) {
+        shipmentRows.add(new ShipmentRow(sh.getUUID("id"), sh.getUUID("seller_id"), sh.getString("status"), sh.getLong("total"),
+          sh.getOffsetDateTime("shipped_at"), sh.getOffsetDateTime("delivered_at")));
       }
-      JsonArray historyJson = new JsonArray();
+      List<HistoryRow> historyRows = new ArrayList<>();
       for (Row h : history.result()) {
-        historyJson.add(new JsonObject().put("status", h.getString("status"))
-          .put("at", instant(h.getOffsetDateTime("at"))).put("reason", h.getString("reason")));
+        historyRows.add(new HistoryRow(h.getString("status"), h.getString("reason"), h.getOffsetDateTime("at")));
       }
-      return new JsonObject()
-        .put("id", o.getUUID("id").toString())
-        .put("buyer_id", o.getUUID("buyer_id").toString())
-        .put("status", o.getString("status"))
-        .put("currency", currency)
-        .put("lines", allLines)
-        .put("total", money(o.getLong("total"), currency))
-        .put("shipments", shipmentsJson)
-        .put("history", historyJson)
-        .put("created_at", instant(o.getOffsetDateTime("created_at")))
-        .put("updated_at", instant(o.getOffsetDateTime("updated_at")));
+      return orderJson(o, lineRows, shipmentRows, historyRows);
     });
+  }
+
+  private record LineRow(UUID productId, UUID sellerId, UUID shipmentId, String title, int quantity, long unitPrice, long lineTotal) {
+  }
+
+  private record ShipmentRow(UUID id, UUID sellerId, String status, long total, OffsetDateTime shippedAt, OffsetDateTime deliveredAt) {
+  }
+
+  private record HistoryRow(String status, String reason, OffsetDateTime at) {
+  }
+
+  /** The order JSON from its head row ({@code orders.orders} columns) and its lines, shipments and history in order. */
+  private static JsonObject orderJson(Row o, List<LineRow> lines, List<ShipmentRow> shipments, List<HistoryRow> history) {
+    String currency = o.getString("currency");
+    JsonArray allLines = new JsonArray();
+    Map<UUID, JsonArray> linesOfShipment = new LinkedHashMap<>();
+    for (LineRow l : lines) {
+      JsonObject line = new JsonObject()
+        .put("product_id", l.productId().toString())
+        .put("seller_id", l.sellerId().toString())
+        .put("title", l.title())
+        .put("quantity", l.quantity())
+        .put("unit_price", money(l.unitPrice(), currency))
+        .put("line_total", money(l.lineTotal(), currency));
+      allLines.add(line);
+      linesOfShipment.computeIfAbsent(l.shipmentId(), k -> new JsonArray()).add(line);
+    }
+    JsonArray shipmentsJson = new JsonArray();
+    for (ShipmentRow sh : shipments) {
+      shipmentsJson.add(new JsonObject()
+        .put("id", sh.id().toString())
+        .put("seller_id", sh.sellerId().toString())
+        .put("status", sh.status())
+        .put("total", money(sh.total(), currency))
+        .put("lines", linesOfShipment.getOrDefault(sh.id(), new JsonArray()))
+        .put("shipped_at", instant(sh.shippedAt()))
+        .put("delivered_at", instant(sh.deliveredAt())));
+    }
+    JsonArray historyJson = new JsonArray();
+    for (HistoryRow h : history) {
+      historyJson.add(new JsonObject().put("status", h.status()).put("at", instant(h.at())).put("reason", h.reason()));
+    }
+    return new JsonObject()
+      .put("id", o.getUUID("id").toString())
+      .put("buyer_id", o.getUUID("buyer_id").toString())
+      .put("status", o.getString("status"))
+      .put("currency", currency)
+      .put("lines", allLines)
+      .put("total", money(o.getLong("total"), currency))
+      .put("shipments", shipmentsJson)
+      .put("history", historyJson)
+      .put("created_at", instant(o.getOffsetDateTime("created_at")))
+      .put("updated_at", instant(o.getOffsetDateTime("updated_at")));
+  }
+
+  /** An order of a {@link OrdersSql#BUYER_ORDERS_PAGE} row: its head, and its lines, shipments and history as arrays. */
+  private static JsonObject pageOrderJson(Row r) {
+    List<LineRow> lines = new ArrayList<>();
+    UUID[] products = r.getArrayOfUUIDs("l_product");
+    if (products != null) {
+      UUID[] sellers = r.getArrayOfUUIDs("l_seller");
+      UUID[] shipments = r.getArrayOfUUIDs("l_shipment");
+      String[] titles = r.getArrayOfStrings("l_title");
+      Integer[] quantities = r.getArrayOfIntegers("l_quantity");
+      Long[] prices = r.getArrayOfLongs("l_unit_price");
+      Long[] totals = r.getArrayOfLongs("l_line_total");
+      for (int i = 0; i < products.length; i++) {
+        lines.add(new LineRow(products[i], sellers[i], shipments[i], titles[i], quantities[i], prices[i], totals[i]));
+      }
+    }
+    List<ShipmentRow> shipments = new ArrayList<>();
+    UUID[] ids = r.getArrayOfUUIDs("s_id");
+    if (ids != null) {
+      UUID[] sellers = r.getArrayOfUUIDs("s_seller");
+      String[] statuses = r.getArrayOfStrings("s_status");
+      Long[] totals = r.getArrayOfLongs("s_total");
+      OffsetDateTime[] shipped = r.getArrayOfOffsetDateTimes("s_shipped_at");
+      OffsetDateTime[] delivered = r.getArrayOfOffsetDateTimes("s_delivered_at");
+      for (int i = 0; i < ids.length; i++) {
+        shipments.add(new ShipmentRow(ids[i], sellers[i], statuses[i], totals[i], shipped[i], delivered[i]));
+      }
+    }
+    List<HistoryRow> history = new ArrayList<>();
+    String[] statuses = r.getArrayOfStrings("h_status");
+    if (statuses != null) {
+      String[] reasons = r.getArrayOfStrings("h_reason");
+      OffsetDateTime[] ats = r.getArrayOfOffsetDateTimes("h_at");
+      for (int i = 0; i < statuses.length; i++) {
+        history.add(new HistoryRow(statuses[i], reasons[i], ats[i]));
+      }
+    }
+    return orderJson(r, lines, shipments, history);
   }
 
   private static JsonObject lineJson(Row l, String currency) {

@@ -58,9 +58,27 @@ final class OrdersSql {
   static final String SHIPMENTS_NOT_IN =
     "SELECT count(*) AS n FROM orders.shipment WHERE order_id = $1 AND NOT (status = ANY($2::text[]))";
 
-  static final String BUYER_ORDERS =
-    "SELECT id, created_at FROM orders.orders WHERE buyer_id = $1 AND (created_at, id) < ($2, $3) "
-      + "ORDER BY created_at DESC, id DESC LIMIT $4";
+  /**
+   * A page of a buyer's orders ($4 rows before the keyset position ($2, $3)) with, per order, its
+   * lines (by line_no), shipments (by seller) and history (in order) as arrays: one query per page.
+   */
+  static final String BUYER_ORDERS_PAGE =
+    "SELECT o.id, o.buyer_id, o.status, o.currency, o.total, o.created_at, o.updated_at, "
+      + "l.l_product, l.l_seller, l.l_shipment, l.l_title, l.l_quantity, l.l_unit_price, l.l_line_total, "
+      + "s.s_id, s.s_seller, s.s_status, s.s_total, s.s_shipped_at, s.s_delivered_at, h.h_status, h.h_reason, h.h_at "
+      + "FROM (SELECT id, buyer_id, status, currency, total, created_at, updated_at FROM orders.orders "
+      + "WHERE buyer_id = $1 AND (created_at, id) < ($2, $3) ORDER BY created_at DESC, id DESC LIMIT $4) o "
+      + "LEFT JOIN LATERAL (SELECT array_agg(product_id ORDER BY line_no) AS l_product, array_agg(seller_id ORDER BY line_no) AS l_seller, "
+      + "array_agg(shipment_id ORDER BY line_no) AS l_shipment, array_agg(title ORDER BY line_no) AS l_title, "
+      + "array_agg(quantity ORDER BY line_no) AS l_quantity, array_agg(unit_price ORDER BY line_no) AS l_unit_price, "
+      + "array_agg(line_total ORDER BY line_no) AS l_line_total FROM orders.order_line WHERE order_id = o.id) l ON true "
+      + "LEFT JOIN LATERAL (SELECT array_agg(id ORDER BY seller_id) AS s_id, array_agg(seller_id ORDER BY seller_id) AS s_seller, "
+      + "array_agg(status ORDER BY seller_id) AS s_status, array_agg(total ORDER BY seller_id) AS s_total, "
+      + "array_agg(shipped_at ORDER BY seller_id) AS s_shipped_at, array_agg(delivered_at ORDER BY seller_id) AS s_delivered_at "
+      + "FROM orders.shipment WHERE order_id = o.id) s ON true "
+      + "LEFT JOIN LATERAL (SELECT array_agg(status ORDER BY id) AS h_status, array_agg(reason ORDER BY id) AS h_reason, "
+      + "array_agg(at ORDER BY id) AS h_at FROM orders.order_history WHERE order_id = o.id) h ON true "
+      + "ORDER BY o.created_at DESC, o.id DESC";
 
   static final String SELLER_SHIPMENTS =
     "SELECT s.id, s.order_id, s.seller_id, s.status, s.total, s.ready_at, o.status AS order_status, o.currency "

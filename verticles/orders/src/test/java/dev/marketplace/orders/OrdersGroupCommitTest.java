@@ -111,6 +111,14 @@ class OrdersGroupCommitTest {
       UUID.fromString(buyer))).isEqualTo(31);
     assertThat(count("SELECT count(*) FROM orders.outbox WHERE payload->'data'->>'buyer_id' = $1 AND payload->>'type' = 'OrderCreated'",
       buyer)).isEqualTo(31);
+    // and they did share transactions (rows written by one transaction have one xmin)
+    assertThat(transactions("SELECT count(DISTINCT xmin::text) FROM orders.orders WHERE buyer_id = $1", UUID.fromString(buyer)))
+      .isLessThanOrEqualTo(4);
+  }
+
+  /** How many transactions wrote the rows a count over {@code xmin} selects. */
+  private static long transactions(String sql, Object... args) {
+    return count(sql, args);
   }
 
   @Test
@@ -148,6 +156,14 @@ class OrdersGroupCommitTest {
       }
     }
     assertThat(ServiceFailure.from(replies.get(ids.size()).cause()).code()).isEqualTo(ErrorCode.NOT_FOUND);
+    // the 16 legal transitions shared transactions: the order rows they updated have few xmins
+    UUID[] moved = new UUID[16];
+    for (int i = 0, j = 0; i < ids.size(); i++) {
+      if (i % 5 != 0) {
+        moved[j++] = UUID.fromString(ids.get(i));
+      }
+    }
+    assertThat(transactions("SELECT count(DISTINCT xmin::text) FROM orders.orders WHERE id = ANY($1)", (Object) moved)).isLessThanOrEqualTo(3);
 
     // repeated: already there, unchanged, no second history entry or event
     List<Future<JsonObject>> again = sendAll(moves.subList(1, 2), "orders.transition");
@@ -194,5 +210,75 @@ class OrdersGroupCommitTest {
     assertThat(retried).allSatisfy(r -> assertThat(((JsonObject) r).getString("status")).isEqualTo(OrderStatus.NEW.name()));
     assertThat(count("SELECT count(*) FROM orders.orders WHERE buyer_id = $1", UUID.fromString(buyer))).isEqualTo(5);
     assertThat(count("SELECT count(*) FROM orders.outbox WHERE payload->'data'->>'buyer_id' = $1", buyer)).isEqualTo(5);
+  }
+
+  @Test
+  void concurrentDuplicateTransitionsOfOneOrderMoveItOnce() {
+    String buyer = UUID.randomUUID().toString();
+    String id = UUID.randomUUID().toString();
+    sendAll(List.of(newOrder(id, buyer)), "orders.create");
+    List<JsonObject> moves = new ArrayList<>();
+    for (int i = 0; i < 12; i++) {
+      moves.add(new JsonObject().put("order_id", id).put("to", "RESERVED").put("reply", "brief"));
+    }
+
+    List<Future<JsonObject>> replies = sendAll(moves, "orders.transition");
+
+    assertThat(replies).allSatisfy(r -> assertThat(r.result().getString("status")).isEqualTo("RESERVED"));
+    assertThat(count("SELECT count(*) FROM orders.order_history WHERE order_id = $1 AND status = 'RESERVED'", UUID.fromString(id)))
+      .isEqualTo(1);
+    assertThat(count("SELECT count(*) FROM orders.outbox WHERE record_key = $1 AND payload->>'type' = 'OrderReserved'", id)).isEqualTo(1);
+  }
+
+  @Test
+  void aTransitionBatchWhoseTransactionDiesLeavesNothingHalfDone() {
+    String buyer = UUID.randomUUID().toString();
+    List<String> ids = new ArrayList<>();
+    List<JsonObject> creates = new ArrayList<>();
+    for (int i = 0; i < 5; i++) {
+      String id = UUID.randomUUID().toString();
+      ids.add(id);
+      creates.add(newOrder(id, buyer));
+    }
+    sendAll(creates, "orders.create");
+    sendAll(ids.stream().map(id -> new JsonObject().put("order_id", id).put("to", "RESERVED").put("reply", "brief")).toList(),
+      "orders.transition");
+    sendAll(ids.stream().map(id -> new JsonObject().put("order_id", id).put("to", "PENDING_PAYMENT").put("reply", "brief")).toList(),
+      "orders.transition");
+    List<OrderStore.Transition> batch = ids.stream()
+      .map(id -> new OrderStore.Transition(UUID.fromString(id), OrderStatus.PAID, null)).toList();
+    SqlConnection blocker = await(sql.getConnection());
+    await(blocker.query("BEGIN").execute());
+    await(blocker.query("LOCK TABLE orders.outbox IN EXCLUSIVE MODE").execute());
+    Future<List<Object>> running = store.transitionBatch(batch);
+    long deadline = System.currentTimeMillis() + 10_000;
+    Integer victim = null;
+    while (victim == null && System.currentTimeMillis() < deadline) {
+      var rows = await(sql.query("SELECT pid FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE '%orders.outbox%'").execute());
+      victim = rows.size() == 0 ? null : rows.iterator().next().getInteger("pid");
+    }
+    assertThat(victim).as("the batch waits for the outbox lock").isNotNull();
+    await(sql.preparedQuery("SELECT pg_terminate_backend($1)").execute(Tuple.of(victim)));
+    await(blocker.query("ROLLBACK").execute());
+    await(blocker.close());
+
+    boolean failed = await(running.transform(ar -> Future.succeededFuture(ar.failed())));
+    assertThat(failed).as("the batch failed with its connection").isTrue();
+    UUID[] orderIds = ids.stream().map(UUID::fromString).toArray(UUID[]::new);
+    // statuses, shipments, history and events: all as before the batch
+    assertThat(count("SELECT count(*) FROM orders.orders WHERE id = ANY($1) AND status = 'PENDING_PAYMENT'", (Object) orderIds)).isEqualTo(5);
+    assertThat(count("SELECT count(*) FROM orders.shipment WHERE order_id = ANY($1) AND status = 'PENDING' AND ready_at IS NULL",
+      (Object) orderIds)).isEqualTo(5);
+    assertThat(count("SELECT count(*) FROM orders.order_history WHERE order_id = ANY($1) AND status = 'PAID'", (Object) orderIds)).isZero();
+    assertThat(count("SELECT count(*) FROM orders.outbox WHERE payload->'data'->>'buyer_id' = $1 AND payload->>'type' = 'OrderPaid'", buyer))
+      .isZero();
+
+    // retried: each order paid once, with its shipments ready
+    List<Object> retried = await(store.transitionBatch(batch));
+    assertThat(retried).allSatisfy(r -> assertThat(((JsonObject) r).getString("status")).isEqualTo("PAID"));
+    assertThat(count("SELECT count(*) FROM orders.shipment WHERE order_id = ANY($1) AND status = 'READY_TO_SHIP'", (Object) orderIds))
+      .isEqualTo(5);
+    assertThat(count("SELECT count(*) FROM orders.outbox WHERE payload->'data'->>'buyer_id' = $1 AND payload->>'type' = 'OrderPaid'", buyer))
+      .isEqualTo(5);
   }
 }

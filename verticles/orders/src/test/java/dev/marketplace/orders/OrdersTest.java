@@ -274,6 +274,59 @@ class OrdersTest {
   }
 
   @Test
+  void aPageOfTheBuyersOrdersIsEachOrderAsItsOwnReadShowsItAndTheCursorIsTheLastOnesPosition() {
+    String buyer = UUID.randomUUID().toString();
+    List<String> ids = new java.util.ArrayList<>();
+    ids.add(call("orders.create", newOrder(buyer)).getString("id"));
+    JsonObject paid = paidOrder(buyer);
+    ids.add(paid.getString("id"));
+    // one shipment shipped, the other not yet: shipped_at set on one only
+    callAs(SELLER_A, "seller", "orders.shipment.ship", new JsonObject().put("shipment_id", shipmentOf(paid, SELLER_A)));
+    JsonObject single = new JsonObject().put("order_id", UUID.randomUUID().toString()).put("buyer_id", buyer).put("currency", "RUB")
+      .put("lines", new JsonArray().add(line(SELLER_B, 3, 500)));
+    ids.add(call("orders.create", single).getString("id"));
+    JsonObject cancelled = paidOrder(buyer);
+    callAs(buyer, "buyer", "orders.cancel", new JsonObject().put("order_id", cancelled.getString("id")));
+    ids.add(cancelled.getString("id"));
+    ids.add(call("orders.create", newOrder(buyer)).getString("id"));
+    // another buyer's order is never on the page
+    call("orders.create", newOrder(UUID.randomUUID().toString()));
+    // each order as orders.get shows it (what every item of the list was before), newest first
+    List<JsonObject> expected = new java.util.ArrayList<>();
+    for (String id : ids) {
+      expected.add(call("orders.get", new JsonObject().put("order_id", id)));
+    }
+    expected.sort(java.util.Comparator.comparing((JsonObject o) -> o.getString("created_at")).thenComparing(o -> o.getString("id"))
+      .reversed());
+
+    List<JsonObject> listed = new java.util.ArrayList<>();
+    JsonObject page = callAs(buyer, "buyer", "orders.list", new JsonObject().put("limit", 2));
+    int pages = 1;
+    while (true) {
+      JsonArray items = page.getJsonArray("items");
+      items.forEach(i -> listed.add((JsonObject) i));
+      String next = page.getString("next_cursor");
+      if (next == null) {
+        break;
+      }
+      JsonObject last = items.getJsonObject(items.size() - 1);
+      assertThat(next).isEqualTo(last.getString("created_at") + "_" + last.getString("id"));
+      page = callAs(buyer, "buyer", "orders.list", new JsonObject().put("limit", 2).put("cursor", next));
+      pages++;
+    }
+
+    assertThat(pages).isEqualTo(3);
+    assertThat(listed).containsExactlyElementsOf(expected);
+    JsonObject shippedOne = listed.stream().filter(o -> o.getString("id").equals(paid.getString("id"))).findFirst().orElseThrow();
+    assertThat(shippedOne.getJsonArray("shipments").stream().map(x -> ((JsonObject) x).getString("shipped_at")))
+      .filteredOn(java.util.Objects::nonNull).hasSize(1);
+    assertThat(shippedOne.getJsonArray("history")).hasSize(4);
+    // all on one page too
+    assertThat(callAs(buyer, "buyer", "orders.list", new JsonObject().put("limit", 100)).getJsonArray("items"))
+      .containsExactlyElementsOf(expected);
+  }
+
+  @Test
   void badOrdersAreRefusedFieldByField() {
     JsonObject body = new JsonObject().put("order_id", UUID.randomUUID().toString()).put("buyer_id", "x").put("currency", "rub")
       .put("lines", new JsonArray().add(new JsonObject().put("product_id", UUID.randomUUID().toString())
