@@ -8,6 +8,8 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import org.apache.lucene.analysis.Analyzer;
 import org.apache.lucene.index.IndexReader;
+import org.apache.lucene.index.LeafReaderContext;
+import org.apache.lucene.index.ReaderUtil;
 import org.apache.lucene.index.Term;
 import org.apache.lucene.search.BooleanClause.Occur;
 import org.apache.lucene.search.BooleanQuery;
@@ -57,12 +59,29 @@ final class ProductSearch {
   private record FacetKey(Object reader, String query, boolean fuzzy) {
   }
 
+  /**
+   * Items as JSON by segment and document: a document of a segment never changes (a changed
+   * product is a new document elsewhere), so an entry is exact for as long as its segment lives;
+   * the items of popular pages are parsed once, not on every request.
+   */
+  private final Cache<ItemKey, JsonObject> itemCache;
+
+  private record ItemKey(Object segment, int doc) {
+  }
+
+  /** "Did you mean" by index reader and query: the vocabulary of one reader never changes. */
+  private final Cache<CorrectionKey, String> corrections = Caffeine.newBuilder().maximumSize(10_000).build();
+
+  private record CorrectionKey(Object reader, String q) {
+  }
+
   /** A page: items, the sort key of the last one, whether more follow, and the facets of every match. */
   record Page(JsonArray items, FieldDoc last, boolean more, JsonObject facets) {
   }
 
-  ProductSearch(Categories categories) {
+  ProductSearch(Categories categories, long itemCacheSize) {
     this.categories = categories;
+    this.itemCache = Caffeine.newBuilder().maximumSize(itemCacheSize).build();
     spelling.setMaxEdits(2);
     spelling.setMinPrefix(1);
     spelling.setMinQueryLength(3);
@@ -114,12 +133,55 @@ final class ProductSearch {
     for (int i = 0; i < shown; i++) {
       hits[i] = docs.scoreDocs[i].doc;
     }
-    JsonArray items = new JsonArray(new ArrayList<>(shown));
-    for (byte[] source : ProductDocuments.sources(searcher.getIndexReader(), hits)) {
-      items.add(new JsonObject(Buffer.buffer(source)));
-    }
+    JsonArray items = items(searcher.getIndexReader(), hits);
     FieldDoc last = shown == 0 ? null : (FieldDoc) docs.scoreDocs[shown - 1];
     return new Page(items, last, docs.scoreDocs.length > request.limit(), facets);
+  }
+
+  /**
+   * The JSON of each hit, from the item cache or the index. Shared objects: nothing may change
+   * them (replies are copied or encoded on the event bus, never changed in place).
+   */
+  private JsonArray items(IndexReader reader, int[] hits) throws IOException {
+    List<LeafReaderContext> leaves = reader.leaves();
+    JsonObject[] found = new JsonObject[hits.length];
+    ItemKey[] keys = new ItemKey[hits.length];
+    int misses = 0;
+    for (int i = 0; i < hits.length; i++) {
+      LeafReaderContext leaf = leaves.get(ReaderUtil.subIndex(hits[i], leaves));
+      IndexReader.CacheHelper core = leaf.reader().getCoreCacheHelper();
+      if (core == null) {
+        continue;
+      }
+      keys[i] = new ItemKey(core.getKey(), hits[i] - leaf.docBase);
+      found[i] = itemCache.getIfPresent(keys[i]);
+      if (found[i] == null) {
+        misses++;
+      }
+    }
+    if (misses > 0) {
+      int[] missing = new int[misses];
+      int[] at = new int[misses];
+      for (int i = 0, m = 0; i < hits.length; i++) {
+        if (found[i] == null) {
+          missing[m] = hits[i];
+          at[m++] = i;
+        }
+      }
+      byte[][] sources = ProductDocuments.sources(reader, missing);
+      for (int m = 0; m < misses; m++) {
+        JsonObject item = new JsonObject(Buffer.buffer(sources[m]));
+        found[at[m]] = item;
+        if (keys[at[m]] != null) {
+          itemCache.put(keys[at[m]], item);
+        }
+      }
+    }
+    JsonArray items = new JsonArray(new ArrayList<>(hits.length));
+    for (JsonObject item : found) {
+      items.add(item);
+    }
+    return items;
   }
 
   /** The sort and its tie-breakers; the product id last, so every key is unique. */
@@ -169,6 +231,21 @@ final class ProductSearch {
    * changes.
    */
   String correct(IndexReader reader, String q) throws IOException {
+    IndexReader.CacheHelper helper = reader.getReaderCacheHelper();
+    if (helper == null) {
+      return correctNow(reader, q);
+    }
+    CorrectionKey key = new CorrectionKey(helper.getKey(), q);
+    String cached = corrections.getIfPresent(key);
+    if (cached == null) {
+      String corrected = correctNow(reader, q);
+      cached = corrected == null ? "" : corrected;
+      corrections.put(key, cached);
+    }
+    return cached.isEmpty() ? null : cached;
+  }
+
+  private String correctNow(IndexReader reader, String q) throws IOException {
     List<String> original = ProductAnalyzers.terms(words, ProductDocuments.WORDS, q);
     List<String> corrected = new ArrayList<>();
     boolean changed = false;

@@ -253,6 +253,10 @@ final class Suggestions {
       start = new LevenshteinAutomata(prefix.substring(firstLength), true).toAutomaton(edits, prefix.substring(0, firstLength));
     }
     Automaton prefixed = Operations.concatenate(start, Automata.makeAnyString());
-    return new CompiledAutomaton(prefixed, false, true, Operations.DEFAULT_DETERMINIZE_WORK_LIMIT, false);
+    // finite=true, though the language is infinite: it only skips computing the common suffix (a
+    // reverse and determinize that cost most of a compile; a prefix automaton has none). The
+    // term dictionaries (block tree) intersect it without that flag; nothing here runs it
+    // through AutomatonTermsEnum, which relies on it.
+    return new CompiledAutomaton(prefixed, true, true, Operations.DEFAULT_DETERMINIZE_WORK_LIMIT, false);
   }
 }
