@@ -184,17 +184,21 @@ scenario_pg_restart() {
   while kill -0 "$pgpid" 2>/dev/null && [[ $SECONDS -lt $deadline ]]; do sleep 0.2; done
   sleep "$PG_DOWN_SECONDS"
   mapfile -d '' -t args < "$WORK/pg.cmdline"
-  if [[ "$pguser" == "$(id -un)" ]]; then
+  if [[ "$pguser" == "root" && "$(id -u)" == "0" ]]; then
+    # PostgreSQL refuses to run as root; in a user namespace of its own it runs as nobody, with the
+    # files still its own (the embedded server runs that way too)
+    nohup unshare -U "${args[@]}" > "$WORK/pg-restarted.log" 2>&1 &
+  elif [[ "$pguser" == "$(id -un)" ]]; then
     nohup "${args[@]}" > "$WORK/pg-restarted.log" 2>&1 &
   else
     nohup runuser -u "$pguser" -- "${args[@]}" > "$WORK/pg-restarted.log" 2>&1 &
   fi
-  local t_back=$SECONDS
+  local t_back=$SECONDS back=1
   until psql -X -q -t -A "$PG_URL" -c 'select 1' >/dev/null 2>&1; do
-    [[ $SECONDS -lt $((t_back + 60)) ]] || { echo "chaos.sh: PostgreSQL did not come back" >&2; cat "$WORK/pg-restarted.log"; break; }
+    [[ $SECONDS -lt $((t_back + 60)) ]] || { echo "chaos.sh: PostgreSQL did not come back" >&2; cat "$WORK/pg-restarted.log"; back=0; break; }
     sleep 0.2
   done
-  log "pg-restart: PostgreSQL answers again"
+  [[ $back -eq 1 ]] && log "pg-restart: PostgreSQL answers again $((SECONDS - t_back)) s after its start"
   sleep "$SOAK_SECONDS"
   stop_load_and_report pg-restart "$PG_URL" "PostgreSQL down ${PG_DOWN_SECONDS}s (fast shutdown, restart)"
 }

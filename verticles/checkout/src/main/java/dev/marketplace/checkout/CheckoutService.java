@@ -27,6 +27,8 @@ final class CheckoutService {
   private static final long POLL_MS = 50;
   /** How long a refusal waits for its compensation to end before it is answered anyway. */
   static final long FAILURE_SETTLE_MS = 3_000;
+  /** A waiting call tries to take the saga over (its lease ran out) every this many polls. */
+  private static final int CLAIM_EVERY_POLLS = 10;
 
   private final Vertx vertx;
   private final SagaRepository repository;
@@ -117,6 +119,10 @@ final class CheckoutService {
   }
 
   private Future<JsonObject> poll(UUID sagaId, long deadline, long failureSeenAt) {
+    return poll(sagaId, deadline, failureSeenAt, new int[1]);
+  }
+
+  private Future<JsonObject> poll(UUID sagaId, long deadline, long failureSeenAt, int[] polls) {
     return vertx.timer(POLL_MS).compose(t -> repository.outcome(sagaId)).compose(found -> {
       JsonObject outcome = found.outcome();
       long now = System.currentTimeMillis();
@@ -127,12 +133,16 @@ final class CheckoutService {
       if (outcome != null && (now - seenAt >= FAILURE_SETTLE_MS || now > deadline)) {
         return toReply(outcome);
       }
+      if (outcome == null && ++polls[0] % CLAIM_EVERY_POLLS == 0) {
+        // the saga's driver may be gone: once its lease ran out, this call drives it itself
+        repository.claim(sagaId, owner).onSuccess(claimed -> claimed.ifPresent(driver::drive));
+      }
       if (now > deadline) {
         return Future.failedFuture(ErrorCode.SERVICE_UNAVAILABLE.failure(
           "This checkout is still in progress; repeat the request with the same Idempotency-Key.",
           new JsonObject().put("order_id", sagaId.toString())));
       }
-      return poll(sagaId, deadline, seenAt);
+      return poll(sagaId, deadline, seenAt, polls);
     });
   }
 

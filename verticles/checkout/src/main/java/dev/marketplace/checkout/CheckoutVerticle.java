@@ -5,6 +5,7 @@ import dev.marketplace.contracts.EventEnvelope;
 import dev.marketplace.contracts.Topics;
 import dev.marketplace.contracts.checkout.CheckoutAddresses;
 import dev.marketplace.platform.ComponentVerticle;
+import dev.marketplace.platform.bus.ClusterNodes;
 import dev.marketplace.platform.jobs.RetentionJob;
 import dev.marketplace.platform.kafka.ConsumeLoop;
 import dev.marketplace.platform.kafka.ConsumedRecord;
@@ -35,7 +36,10 @@ public class CheckoutVerticle extends ComponentVerticle {
   private static final Logger LOG = LoggerFactory.getLogger(CheckoutVerticle.class);
   private static final int SWEEP_BATCH = 20;
 
-  private final String owner = "checkout-" + UUID.randomUUID();
+  /** {@code <cluster node id>/checkout-<uuid>} when clustered, so others can tell when its node has left. */
+  private String owner = "checkout-" + UUID.randomUUID();
+  /** The live members the last release of departed nodes' leases was made for. */
+  private java.util.Set<String> releasedFor;
   private SagaRepository repository;
   private SagaDriver driver;
   private SoldOutView soldOut;
@@ -55,6 +59,10 @@ public class CheckoutVerticle extends ComponentVerticle {
   @Override
   protected Future<?> startComponent() {
     CheckoutSettings settings = CheckoutSettings.from(section());
+    String nodeId = ClusterNodes.localNodeId(vertx);
+    if (nodeId != null) {
+      owner = nodeId + "/" + owner;
+    }
     repository = new SagaRepository(pool, settings.leaseMs(), owner, settings.batchMax(), settings.batchParallelism());
     driver = new SagaDriver(vertx, repository, owner, settings);
     soldOut = new SoldOutView(section().getLong("sold_out_stale_ms", 3_000L));
@@ -151,6 +159,24 @@ public class CheckoutVerticle extends ComponentVerticle {
     });
   }
 
+  /**
+   * When the cluster's members changed, frees the leases of owners whose node left: a dead
+   * node's sagas are taken over as soon as the cluster notices, not a lease later.
+   */
+  private Future<Void> releaseDepartedNodes() {
+    java.util.Set<String> live = ClusterNodes.liveNodes(vertx);
+    if (live == null || live.equals(releasedFor)) {
+      return Future.succeededFuture();
+    }
+    return repository.releaseDeparted(live).map(n -> {
+      releasedFor = live;
+      if (n > 0) {
+        LOG.info("Took back the leases of {} sagas whose node left the cluster", n);
+      }
+      return null;
+    });
+  }
+
   private void renewLeases() {
     if (!running || renewing || driver.driving().isEmpty()) {
       return;
@@ -169,7 +195,8 @@ public class CheckoutVerticle extends ComponentVerticle {
       return;
     }
     sweeping = true;
-    repository.claimDue(owner, SWEEP_BATCH)
+    releaseDepartedNodes()
+      .transform(x -> repository.claimDue(owner, SWEEP_BATCH))
       .compose(sagas -> {
         if (!sagas.isEmpty()) {
           LOG.debug("Sweep claimed {} sagas", sagas.size());

@@ -90,6 +90,14 @@ final class SagaRepository {
   private static final String RENEW = """
     UPDATE checkout.sagas SET lease_until = now() + $3::bigint * interval '1 millisecond'
     WHERE id = ANY($1::uuid[]) AND lease_owner = $2""";
+  /**
+   * Ends the leases held by owners on nodes that left the cluster (an owner is
+   * {@code <node id>/checkout-<uuid>} when clustered), so the next claim takes their sagas at once.
+   */
+  private static final String RELEASE_DEPARTED = """
+    UPDATE checkout.sagas SET lease_until = now()
+    WHERE state NOT IN ('PAID', 'CANCELLED') AND lease_owner IS NOT NULL AND lease_until > now()
+      AND position('/' in lease_owner) > 0 AND split_part(lease_owner, '/', 1) <> ALL($1::text[])""";
   private static final String CLAIM_ONE = """
     UPDATE checkout.sagas SET lease_owner = $2, lease_until = now() + $3::bigint * interval '1 millisecond'
     WHERE id = $1 AND state NOT IN ('PAID', 'CANCELLED') AND (lease_owner IS NULL OR lease_until < now())
@@ -357,6 +365,11 @@ final class SagaRepository {
       return Future.succeededFuture(0);
     }
     return pool.preparedQuery(RENEW).execute(Tuple.of(ids.toArray(new UUID[0]), owner, leaseMs)).map(RowSet::rowCount);
+  }
+
+  /** Frees the sagas leased by owners on nodes not among {@code liveNodes}; how many. */
+  Future<Integer> releaseDeparted(java.util.Collection<String> liveNodes) {
+    return pool.preparedQuery(RELEASE_DEPARTED).execute(Tuple.of((Object) liveNodes.toArray(new String[0]))).map(RowSet::rowCount);
   }
 
   Future<Optional<Saga>> claim(UUID id, String owner) {

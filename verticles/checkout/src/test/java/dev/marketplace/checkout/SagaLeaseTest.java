@@ -82,6 +82,23 @@ class SagaLeaseTest {
     assertThat(await(repository.byId(id)).orElseThrow().leaseOwner()).isEqualTo("node-b");
   }
 
+  @Test
+  void theLeasesOfANodeThatLeftTheClusterEndAtOnceAndOthersKeepTheirs() throws Exception {
+    UUID ofDeparted = UUID.randomUUID();
+    UUID ofLive = UUID.randomUUID();
+    UUID unclustered = UUID.randomUUID();
+    SagaRepository longLeases = new SagaRepository(pool, 60_000);
+    await(longLeases.insert(ofDeparted, "u-" + ofDeparted, "k", "h", UUID.randomUUID(), "card", "node-gone/checkout-1"));
+    await(longLeases.insert(ofLive, "u-" + ofLive, "k", "h", UUID.randomUUID(), "card", "node-live/checkout-2"));
+    await(longLeases.insert(unclustered, "u-" + unclustered, "k", "h", UUID.randomUUID(), "card", "checkout-3"));
+
+    assertThat(await(longLeases.releaseDeparted(List.of("node-live", "node-other")))).isGreaterThanOrEqualTo(1);
+
+    assertThat(await(longLeases.claim(ofDeparted, "node-live/checkout-2"))).isPresent();
+    assertThat(await(longLeases.claim(ofLive, "node-other/checkout-4"))).isEmpty();
+    assertThat(await(longLeases.claim(unclustered, "node-other/checkout-4"))).isEmpty();
+  }
+
   private static <T> T await(Future<T> future) throws Exception {
     return future.toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
   }

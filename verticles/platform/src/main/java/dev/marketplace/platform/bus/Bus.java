@@ -83,7 +83,23 @@ public final class Bus {
     });
   }
 
+  /** Whether a failure comes from this node closing its resources ("Pool closed"). */
+  static boolean closing(Throwable cause) {
+    for (Throwable t = cause; t != null; t = t.getCause()) {
+      if ("Pool closed".equals(t.getMessage())) {
+        return true;
+      }
+    }
+    return false;
+  }
+
   private static void fail(Message<?> message, String address, String correlationId, Throwable cause) {
+    if (closing(cause)) {
+      // this node is shutting down (its pools are closed): no answer, as from a node that died, so
+      // a caller that repeats requests (RetryingRequest) sends this one to another node at once
+      LOG.info("Handler of {} cut short by this node's shutdown; left unanswered [cid={}]", address, correlationId);
+      return;
+    }
     if (cause instanceof ReplyException re && ErrorCode.fromCode(re.failureCode()) != null) {
       message.fail(re.failureCode(), re.getMessage());
       return;
