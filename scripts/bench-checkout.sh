@@ -17,6 +17,9 @@
 set -euo pipefail
 # load tests must not be rate limited (gateway.rate_limits.enabled)
 export MARKETPLACE_GATEWAY_RATE_LIMITS_ENABLED=false
+# nor hoarding-capped: each of its buyers keeps many checkouts open (checkout.max_open_per_buyer,
+# 3 by default, is what scripts/bench-sale.sh and the tests exercise)
+export MARKETPLACE_CHECKOUT_MAX_OPEN_PER_BUYER=1000000
 cd "$(dirname "$0")/.."
 CHECKOUTS="${1:-3000}"
 INFLIGHT="${2:-64,256}"
@@ -27,22 +30,10 @@ FLASH_ATTEMPTS="${FLASH_ATTEMPTS:-2000}"
 FLASH_UNITS="${FLASH_UNITS:-500}"
 FLASH_BUYERS="${FLASH_BUYERS:-40}"
 PHASES="${PHASES:-checkout,flash}"
-JAR=verticles/app/target/marketplace.jar
-if [[ ! -f "$JAR" ]]; then
-  echo "Building $JAR ..."
-  mvn -o -q -pl verticles/app -am package -DskipTests
-fi
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
-wait_ready() { # url pid
-  for _ in $(seq 1 180); do
-    if curl -fs "$1/ready" >/dev/null 2>&1; then return 0; fi
-    if [[ -n "${2:-}" ]] && ! kill -0 "$2" 2>/dev/null; then echo "the marketplace died"; exit 1; fi
-    sleep 1
-  done
-  echo "timed out waiting for $1"; exit 1
-}
-echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(java -version 2>&1 | head -1)"
-echo "load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
+# shellcheck source=lib/bench-common.sh
+source scripts/lib/bench-common.sh
+bench_ensure_jar
+bench_print_machine
 CONFIG_ARGS=()
 if [[ -n "${CONFIG:-}" ]]; then CONFIG_ARGS=(--config "$CONFIG"); echo "config: $CONFIG $(tr -d '\n ' < "$CONFIG")"; fi
 
@@ -72,39 +63,12 @@ else
   JAR_PID=$!
   trap 'kill -TERM $JAR_PID 2>/dev/null; wait $JAR_PID 2>/dev/null || true; [[ -n "${KEEP:-}" ]] || rm -rf "$DATA_DIR"' EXIT
   wait_ready "http://127.0.0.1:$HTTP_PORT" "$JAR_PID"
-  for _ in $(seq 1 30); do grep -q 'PostgreSQL:' "$LOG" && break; sleep 1; done
-  PG_URL="$(grep -m1 'PostgreSQL:' "$LOG" | awk '{print $2}')"
+  PG_URL="$(bench_pg_url "$LOG")"
   GATEWAYS="http://127.0.0.1:$HTTP_PORT"
   SERVER_PIDS="$JAR_PID"
   echo "all-in-one up on :$HTTP_PORT, data dir $DATA_DIR (log $LOG)"
 fi
-PSQL=(psql -X -q -t -A -v ON_ERROR_STOP=1 "$PG_URL")
-echo "PostgreSQL $("${PSQL[@]}" -c 'SHOW server_version'): fsync=$("${PSQL[@]}" -c 'SHOW fsync'), synchronous_commit=$("${PSQL[@]}" -c 'SHOW synchronous_commit'), wal_sync_method=$("${PSQL[@]}" -c 'SHOW wal_sync_method') (durable only if both are on)"
-
-# pgbench: the checkout-shaped transaction, in a schema of its own on the same server
-"${PSQL[@]}" <<'SQL'
-SET client_min_messages = warning;
-DROP SCHEMA IF EXISTS pgbench_checkout CASCADE;
-CREATE SCHEMA pgbench_checkout;
-CREATE TABLE pgbench_checkout.stock (sku int PRIMARY KEY, available int NOT NULL CHECK (available >= 0));
-INSERT INTO pgbench_checkout.stock SELECT g, 1000000000 FROM generate_series(1, 10000) g;
-CREATE TABLE pgbench_checkout.orders (id uuid PRIMARY KEY, sku int NOT NULL, quantity int NOT NULL, created_at timestamptz NOT NULL DEFAULT now());
-CREATE TABLE pgbench_checkout.outbox (id bigserial PRIMARY KEY, topic text NOT NULL, payload jsonb NOT NULL, created_at timestamptz NOT NULL DEFAULT now());
-SQL
-PGB_SCRIPT=$(mktemp -t pgbench-checkout-XXXX.sql)
-cat >"$PGB_SCRIPT" <<'SQL'
-\set sku random(1, 10000)
-BEGIN;
-UPDATE pgbench_checkout.stock SET available = available - 1 WHERE sku = :sku AND available >= 1;
-INSERT INTO pgbench_checkout.orders (id, sku, quantity) VALUES (gen_random_uuid(), :sku, 1);
-INSERT INTO pgbench_checkout.outbox (topic, payload) VALUES ('orders.events', jsonb_build_object('type', 'OrderCreated', 'sku', :sku));
-COMMIT;
-SQL
-PGB_OUT=$(pgbench -n -c 32 -j 2 -T "$PGBENCH_SECONDS" -f "$PGB_SCRIPT" "$PG_URL" 2>&1)
-PGB_TPS=$(echo "$PGB_OUT" | grep -m1 -E '^tps' | sed -E 's/tps = ([0-9.]+).*/\1/')
-echo "pgbench checkout-shaped transaction, 32 clients, ${PGBENCH_SECONDS} s: $PGB_TPS tps (load average $(cut -d' ' -f1-3 /proc/loadavg))"
-"${PSQL[@]}" -c "SET client_min_messages = warning; DROP SCHEMA pgbench_checkout CASCADE"
-rm -f "$PGB_SCRIPT"
+bench_pgbench_checkout "$PG_URL" "$PGBENCH_SECONDS"
 
 OUT=$(mktemp -t bench-checkout-out-XXXX)
 java scripts/bench/CheckoutBench.java --gateways="$GATEWAYS" --checkouts="$CHECKOUTS" --inflight="$INFLIGHT" --buyers="$BUYERS" \
@@ -113,7 +77,7 @@ java scripts/bench/CheckoutBench.java --gateways="$GATEWAYS" --checkouts="$CHECK
 grep -E '^to PENDING_PAYMENT' "$OUT" | while read -r line; do
   rate=$(echo "$line" | sed -E 's/.*= ([0-9.]+) checkouts\/s.*/\1/')
   level=$(echo "$line" | sed -E 's/.*, ([0-9]+) in flight.*/\1/')
-  echo "ratio at $level in flight: $rate checkouts/s / $PGB_TPS pgbench tps = $(python3 -c "print(f'{$rate/$PGB_TPS:.3f}')")"
+  bench_ratio "$level in flight" "$rate" checkouts
 done
 rm -f "$OUT"
 # what /metrics says about the saga's steps and the group commits (first gateway's node)

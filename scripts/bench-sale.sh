@@ -24,14 +24,10 @@ INFLIGHT="${INFLIGHT:-128}"
 HAMMER_SECONDS="${HAMMER_SECONDS:-5}"
 ADMIT_PER_SECOND="${ADMIT_PER_SECOND:-200}"
 PGBENCH_SECONDS="${PGBENCH_SECONDS:-15}"
-JAR=verticles/app/target/marketplace.jar
-if [[ ! -f "$JAR" ]]; then
-  echo "Building $JAR ..."
-  mvn -o -q -pl verticles/app -am package -DskipTests
-fi
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
-echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(java -version 2>&1 | head -1)"
-echo "load average at start: $(cut -d' ' -f1-3 /proc/loadavg) (a shared machine: other work runs too)"
+# shellcheck source=lib/bench-common.sh
+source scripts/lib/bench-common.sh
+bench_ensure_jar
+bench_print_machine
 HTTP_PORT=$(free_port)
 BANK_PORT=$(free_port)
 DATA_DIR=$(mktemp -d -t bench-sale-data-XXXX)
@@ -42,40 +38,11 @@ echo '{"gateway": {"rate_limits": {"enabled": false}}}' > "$CONFIG"
 java ${JAVA_OPTS:--Xmx1g} -jar "$JAR" --data-dir "$DATA_DIR" --http-port "$HTTP_PORT" --bank-port "$BANK_PORT" --bridge-port "$(free_port)" --config "$CONFIG" >"$LOG" 2>&1 &
 JAR_PID=$!
 trap 'kill -TERM $JAR_PID 2>/dev/null; wait $JAR_PID 2>/dev/null || true; [[ -n "${KEEP:-}" ]] || rm -rf "$DATA_DIR" "$CONFIG"' EXIT
-for _ in $(seq 1 240); do
-  if curl -fs "http://127.0.0.1:$HTTP_PORT/ready" >/dev/null 2>&1; then break; fi
-  kill -0 "$JAR_PID" 2>/dev/null || { echo "the marketplace died; see $LOG"; exit 1; }
-  sleep 1
-done
-for _ in $(seq 1 30); do grep -q 'PostgreSQL:' "$LOG" && break; sleep 1; done
-PG_URL="$(grep -m1 'PostgreSQL:' "$LOG" | awk '{print $2}')"
+wait_ready "http://127.0.0.1:$HTTP_PORT" "$JAR_PID"
+PG_URL="$(bench_pg_url "$LOG")"
 BASE="http://127.0.0.1:$HTTP_PORT"
 echo "all-in-one up on :$HTTP_PORT, data dir $DATA_DIR (log $LOG)"
-PSQL=(psql -X -q -t -A -v ON_ERROR_STOP=1 "$PG_URL")
-echo "PostgreSQL $("${PSQL[@]}" -c 'SHOW server_version'): fsync=$("${PSQL[@]}" -c 'SHOW fsync'), synchronous_commit=$("${PSQL[@]}" -c 'SHOW synchronous_commit') (durable only if both are on)"
-
-"${PSQL[@]}" <<'SQL'
-SET client_min_messages = warning;
-DROP SCHEMA IF EXISTS pgbench_checkout CASCADE;
-CREATE SCHEMA pgbench_checkout;
-CREATE TABLE pgbench_checkout.stock (sku int PRIMARY KEY, available int NOT NULL CHECK (available >= 0));
-INSERT INTO pgbench_checkout.stock SELECT g, 1000000000 FROM generate_series(1, 10000) g;
-CREATE TABLE pgbench_checkout.orders (id uuid PRIMARY KEY, sku int NOT NULL, quantity int NOT NULL, created_at timestamptz NOT NULL DEFAULT now());
-CREATE TABLE pgbench_checkout.outbox (id bigserial PRIMARY KEY, topic text NOT NULL, payload jsonb NOT NULL, created_at timestamptz NOT NULL DEFAULT now());
-SQL
-PGB_SCRIPT=$(mktemp -t pgbench-sale-XXXX.sql)
-cat >"$PGB_SCRIPT" <<'SQL'
-\set sku random(1, 10000)
-BEGIN;
-UPDATE pgbench_checkout.stock SET available = available - 1 WHERE sku = :sku AND available >= 1;
-INSERT INTO pgbench_checkout.orders (id, sku, quantity) VALUES (gen_random_uuid(), :sku, 1);
-INSERT INTO pgbench_checkout.outbox (topic, payload) VALUES ('orders.events', jsonb_build_object('type', 'OrderCreated', 'sku', :sku));
-COMMIT;
-SQL
-PGB_TPS=$(pgbench -n -c 32 -j 2 -T "$PGBENCH_SECONDS" -f "$PGB_SCRIPT" "$PG_URL" 2>&1 | grep -m1 -E '^tps' | sed -E 's/tps = ([0-9.]+).*/\1/')
-echo "pgbench checkout-shaped transaction, 32 clients, ${PGBENCH_SECONDS} s: $PGB_TPS tps (load average $(cut -d' ' -f1-3 /proc/loadavg))"
-"${PSQL[@]}" -c "SET client_min_messages = warning; DROP SCHEMA pgbench_checkout CASCADE"
-rm -f "$PGB_SCRIPT"
+bench_pgbench_checkout "$PG_URL" "$PGBENCH_SECONDS"
 
 ADMIN_EMAIL="bench-admin-$$@example.com"
 ADMIN_PASSWORD="Bench-Admin-2024"
@@ -90,7 +57,7 @@ java -Xmx512m -cp "$BENCH_CLASSES" FlashSaleBench --gateway="$BASE" --buyers="$B
   --admin-email="$ADMIN_EMAIL" --admin-password="$ADMIN_PASSWORD" | tee "$OUT"
 grep -E '^(no waiting room|waiting room)' "$OUT" | while read -r line; do
   rate=$(echo "$line" | sed -E 's/.* = ([0-9.]+) attempts\/s.*/\1/')
-  echo "ratio (${line%%:*}): $rate attempts/s / $PGB_TPS pgbench tps = $(python3 -c "print(f'{$rate/$PGB_TPS:.3f}')")"
+  bench_ratio "${line%%:*}" "$rate" attempts
 done
 rm -f "$OUT"
 echo "load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)"

@@ -66,14 +66,15 @@ echo "== load average before: $(load)"
 
 java -Xmx256m -jar "$JAR" infra --data-dir "$WORK/data" --pg-port "$PG_PORT" --kafka-port "$KAFKA_PORT" >"$WORK/infra.log" 2>&1 &
 PIDS+=($!)
-for _ in $(seq 1 120); do grep -q '^pg-url=' "$WORK/infra.log" && break; sleep 1; done
-PG_URL=$(grep '^pg-url=' "$WORK/infra.log" | cut -d= -f2-)
-KAFKA=$(grep '^kafka=' "$WORK/infra.log" | cut -d= -f2-)
+# a first start unpacks and initialises PostgreSQL: minutes under nice on a busy machine
+for _ in $(seq 1 600); do grep -q '^pg-url=\|failed' "$WORK/infra.log" && break; sleep 1; done
+PG_URL=$(grep '^pg-url=' "$WORK/infra.log" | cut -d= -f2- || true)
+KAFKA=$(grep '^kafka=' "$WORK/infra.log" | cut -d= -f2- || true)
 [[ -n "$PG_URL" ]] || { cat "$WORK/infra.log"; exit 1; }
 echo "== embedded PostgreSQL $PG_URL (durable: fsync on, synchronous_commit on), Kafka $KAFKA"
 
 echo "== seeding $PRODUCTS products"
-java -Xmx1g -jar "$JAR" seed --products "$PRODUCTS" --pg-url "$PG_URL" --with-availability 2>&1 | grep -v -E 'INFO|DEBUG'
+java -Xmx1g -jar "$JAR" seed --products "$PRODUCTS" --pg-url "$PG_URL" --with-availability 2>&1 | { grep -v -E 'INFO|DEBUG' || true; }
 
 cat >"$WORK/node.json" <<JSON
 {"gateway": {"required_components": ["catalog", "auth"], "rate_limits": {"enabled": false}},

@@ -32,6 +32,18 @@ final class CartRepository {
     "SELECT id FROM cart.carts WHERE guest_token_hash = $1 FOR UPDATE";
   private static final String CREATE_GUEST_CART =
     "INSERT INTO cart.carts (id, guest_token_hash, currency) VALUES ($1, $2, $3)";
+  /** A guest cart whose id a request derived: a repeat of that request finds it made already. */
+  private static final String CREATE_GUEST_CART_ONCE =
+    "INSERT INTO cart.carts (id, guest_token_hash, currency) VALUES ($1, $2, $3) ON CONFLICT (guest_token_hash) DO NOTHING";
+  private static final String RECORD_REQUEST =
+    "INSERT INTO cart.applied_requests (request_hash, cart_id, created) VALUES ($1, $2, $3) ON CONFLICT (request_hash) DO NOTHING";
+  private static final String APPLIED_REQUEST =
+    "SELECT cart_id, created FROM cart.applied_requests WHERE request_hash = $1";
+  private static final String EXPIRE_APPLIED_REQUESTS = """
+    DELETE FROM cart.applied_requests WHERE request_hash IN (
+      SELECT request_hash FROM cart.applied_requests
+      WHERE applied_at < now() - $1::float8 * interval '1 second'
+      ORDER BY applied_at LIMIT $2)""";
   private static final String TOUCH_CART =
     "UPDATE cart.carts SET last_active_at = now() WHERE id = $1";
   private static final String CART_OWNED_BY =
@@ -101,6 +113,33 @@ final class CartRepository {
   static Future<UUID> createGuestCart(SqlClient tx, String tokenHash, String currency) {
     UUID id = UUID.randomUUID();
     return tx.preparedQuery(CREATE_GUEST_CART).execute(Tuple.of(id, tokenHash, currency)).map(id);
+  }
+
+  /** Creates the guest cart unless it exists (a repeated request); whether this call created it. */
+  static Future<Boolean> createGuestCartOnce(SqlClient tx, UUID id, String tokenHash, String currency) {
+    return tx.preparedQuery(CREATE_GUEST_CART_ONCE).execute(Tuple.of(id, tokenHash, currency)).map(rows -> rows.rowCount() == 1);
+  }
+
+  /** What an applied request recorded about itself. */
+  record AppliedRequest(UUID cartId, boolean created) {
+  }
+
+  /**
+   * Records a request as applied to the cart (in the write's transaction); empty when it is new,
+   * else what its first application recorded (the write must then change nothing).
+   */
+  static Future<Optional<AppliedRequest>> recordRequest(SqlClient tx, String requestHash, UUID cartId, boolean created) {
+    return tx.preparedQuery(RECORD_REQUEST).execute(Tuple.of(requestHash, cartId, created)).compose(inserted -> inserted.rowCount() == 1
+      ? Future.succeededFuture(Optional.<AppliedRequest>empty())
+      : tx.preparedQuery(APPLIED_REQUEST).execute(Tuple.of(requestHash)).map(rows -> {
+          Row row = rows.iterator().next();
+          return Optional.of(new AppliedRequest(row.getUUID("cart_id"), row.getBoolean("created")));
+        }));
+  }
+
+  /** Deletes up to {@code batch} applied-request records older than {@code ttlSeconds}; returns how many. */
+  static Future<Integer> expireAppliedRequests(SqlClient client, double ttlSeconds, int batch) {
+    return client.preparedQuery(EXPIRE_APPLIED_REQUESTS).execute(Tuple.of(ttlSeconds, batch)).map(RowSet::rowCount);
   }
 
   static Future<Void> touch(SqlClient tx, UUID cartId) {

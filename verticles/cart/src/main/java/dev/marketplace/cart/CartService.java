@@ -4,6 +4,7 @@ import dev.marketplace.contracts.ErrorCode;
 import dev.marketplace.contracts.Money;
 import dev.marketplace.contracts.cart.CartAddresses;
 import dev.marketplace.platform.bus.Caller;
+import dev.marketplace.platform.bus.RequestIds;
 import dev.marketplace.platform.stock.SoldOutView;
 import dev.marketplace.platform.validation.JsonValidator;
 import io.vertx.core.Future;
@@ -29,6 +30,12 @@ import java.util.function.Function;
  * The cart's operations ({@link CartAddresses}). Writes lock the cart row for their transaction, so
  * the per-cart limits hold under concurrent requests; calls to other components happen outside
  * transactions, so no lock waits on the network.
+ *
+ * <p>Every write is applied once per request id ({@code x-request-id}, see {@link RequestIds}): the
+ * id's hash is recorded in the write's transaction, after the cart row is locked, so a repeat
+ * (the gateway's retry on another node) waits for the first and then changes nothing, answering
+ * the cart as it is. A guest cart created by a request gets an id derived from the request id,
+ * so the repeat names the same cart.
  */
 final class CartService {
   private final Pool pool;
@@ -49,10 +56,11 @@ final class CartService {
   }
 
   /** Whose cart a request works on: a user's, or the guest cart named by the guest id (null: none yet). */
-  private record Owner(String userId, String guestId) {
+  private record Owner(String userId, String guestId, String requestId) {
     static Owner of(Message<?> msg) {
       Caller caller = Caller.of(msg);
-      return new Owner(caller.userId(), caller.authenticated() ? null : msg.headers().get(CartAddresses.GUEST_CART_HEADER));
+      return new Owner(caller.userId(), caller.authenticated() ? null : msg.headers().get(CartAddresses.GUEST_CART_HEADER),
+        RequestIds.of(msg));
     }
 
     boolean isUser() {
@@ -119,10 +127,9 @@ final class CartService {
           + "; carts hold " + settings.currency() + " products only.", new JsonObject().put("product_id", productId.toString())));
       }
       return pool.withTransaction(tx -> lockForWrite(tx, owner, true)
-        .compose(cart -> CartRepository.lines(tx, cart.id())
+        .compose(cart -> once(tx, owner, cart, () -> CartRepository.lines(tx, cart.id())
           .compose(lines -> addToLines(tx, cart.id(), lines, product, quantity.intValue()))
-          .compose(x -> CartRepository.touch(tx, cart.id()))
-          .map(cart)));
+          .compose(x -> CartRepository.touch(tx, cart.id())))));
     }).compose(cart -> view(msg, cart.id(), cart.publicId(), owner.kind())
       .map(view -> cart.created() ? view.put("created", true) : view));
   }
@@ -357,8 +364,28 @@ final class CartService {
   private Future<JsonObject> write(Message<JsonObject> msg, CartWrite change) {
     Owner owner = Owner.of(msg);
     return pool.withTransaction(tx -> lockForWrite(tx, owner, false)
-        .compose(cart -> change.apply(tx, cart).compose(x -> CartRepository.touch(tx, cart.id())).map(cart)))
+        .compose(cart -> once(tx, owner, cart, () -> change.apply(tx, cart).compose(x -> CartRepository.touch(tx, cart.id())))))
       .compose(cart -> view(msg, cart.id(), cart.publicId(), owner.kind()));
+  }
+
+  /**
+   * Runs {@code change} on the locked cart unless the request was applied already; the cart as the
+   * request's first application answered it (with its {@code created}).
+   */
+  private Future<LockedCart> once(SqlClient tx, Owner owner, LockedCart cart, java.util.function.Supplier<Future<Void>> change) {
+    if (owner.requestId() == null) {
+      return change.get().map(cart);
+    }
+    return CartRepository.recordRequest(tx, RequestIds.hash(owner.requestId()), cart.id(), cart.created()).compose(applied -> {
+      if (applied.isEmpty()) {
+        return change.get().map(cart);
+      }
+      if (!applied.get().cartId().equals(cart.id())) {
+        // an id recorded for another cart is never a repeat of this request
+        return Future.failedFuture(ErrorCode.CONFLICT.failure("This request id was used for another cart."));
+      }
+      return Future.succeededFuture(new LockedCart(cart.id(), cart.publicId(), applied.get().created()));
+    });
   }
 
   /** Locks the caller's cart; creates it when {@code create} and the caller has none (a guest without an id). */
@@ -375,6 +402,14 @@ final class CartService {
     if (owner.guestId() == null) {
       if (!create) {
         return Future.failedFuture(noSuchCart());
+      }
+      if (owner.requestId() != null) {
+        // the same id on every attempt of this request: a repeat finds the cart its first attempt made
+        String derivedId = RequestIds.derive(owner.requestId(), "guest-cart");
+        String hash = GuestCartIds.hash(derivedId);
+        return CartRepository.createGuestCartOnce(tx, UUID.randomUUID(), hash, settings.currency())
+          .compose(created -> CartRepository.lockGuestCart(tx, hash)
+            .map(found -> new LockedCart(found.orElseThrow(), derivedId, created)));
       }
       String newId = GuestCartIds.newId();
       return CartRepository.createGuestCart(tx, GuestCartIds.hash(newId), settings.currency())

@@ -8,12 +8,14 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Deletes guest carts nobody touched for {@code cart.guest_ttl_hours} (and the records of merged
- * guest carts that old), every {@code cart.expiry_interval_ms}, in batches so that no statement
+ * guest carts that old, and applied request ids older than a day), every {@code cart.expiry_interval_ms}, in batches so that no statement
  * holds many locks. Requests never filter by age: an expired cart is simply gone. Several nodes
  * may run the job at once; deleting is idempotent.
  */
 final class GuestCartExpiryJob {
   static final int BATCH = 1000;
+  /** Applied request ids are kept a day: far longer than any repeat of a request (seconds). */
+  static final double APPLIED_REQUEST_TTL_SECONDS = 86_400;
   private static final Logger LOG = LoggerFactory.getLogger(GuestCartExpiryJob.class);
 
   private final Vertx vertx;
@@ -56,7 +58,14 @@ final class GuestCartExpiryJob {
 
   /** One pass: every expired guest cart, batch by batch. Returns how many carts were deleted. */
   Future<Integer> runOnce() {
-    return deleteBatches(0).compose(n -> CartRepository.expireMergeRecords(pool, ttlSeconds).map(n));
+    return deleteBatches(0)
+      .compose(n -> CartRepository.expireMergeRecords(pool, ttlSeconds).map(n))
+      .compose(n -> expireAppliedRequests().map(n));
+  }
+
+  private Future<Void> expireAppliedRequests() {
+    return CartRepository.expireAppliedRequests(pool, APPLIED_REQUEST_TTL_SECONDS, BATCH)
+      .compose(n -> n < BATCH ? Future.<Void>succeededFuture() : expireAppliedRequests());
   }
 
   private Future<Integer> deleteBatches(int soFar) {

@@ -38,9 +38,12 @@ import java.util.List;
  * (default 30000: with no index yet, starting waits that long for the first build; past it, or
  * with 0, the component starts, reports not ready and answers searches SERVICE_UNAVAILABLE until
  * the build is done: a minute or two at a million products); {@code index_poll_ms} (default 100), {@code
- * index_commit_interval_ms} (5000), {@code index_ram_buffer_mb} (64), {@code index_apply_wait_ms}
+ * index_commit_interval_ms} (5000), {@code index_ram_buffer_mb} (64), {@code index_build_ram_buffer_mb}
+ * (while a build runs: 256, at most a quarter of the heap), {@code index_build_threads} (threads indexing a build, default one per
+ * core), {@code index_apply_wait_ms}
  * (2000: how long a seller's change waits for this instance's index before it is answered); {@code search_threads}
- * (the search worker pool, default 2 per core); {@code card_cache_size} (default 100,000);
+ * (the search worker pool, default 2 per core); {@code card_cache_size} (default 100,000); {@code item_cache_size} (search items kept parsed, by index
+ * segment and document; default 20,000);
  * {@code consume_stock} (default true: follow {@code inventory.events} in consumer group
  * {@code consumer_group}, default "catalog"); {@code seed_sample_products} (on start, seed that
  * many generated products when the catalog is empty; default 0).
@@ -89,7 +92,7 @@ public class CatalogVerticle extends ComponentVerticle {
         ProductService products = new ProductService(pool, outbox, relay, categories, index::applied);
         cards[0] = new ProductCards(index, searchWorkers, section.getLong("card_cache_size", 100_000L), products::fromDatabase);
         products.useCards(cards[0]);
-        ProductSearch productSearch = new ProductSearch(categories);
+        ProductSearch productSearch = new ProductSearch(categories, section.getLong("item_cache_size", 20_000L));
         SearchService search = new SearchService(index, productSearch, new CursorCodec(cursorSecret(section)), searchWorkers);
         Suggestions suggestions = new Suggestions(categories);
         serve(CatalogAddresses.CATEGORIES, msg -> products.categories());

@@ -29,13 +29,19 @@ import java.util.stream.Stream;
  * One built index in its own directory ({@code <index_dir>/<generation>}): a writer, the
  * near-real-time searchers over it, and how far it has read the change feed ({@link #horizon()}).
  * A commit records the generation, the horizon and whether the first build finished; an index
- * whose build never finished is never opened again. Blocking: call off the event loop.
+ * whose build never finished, or of another document layout, is never opened again. Blocking: call off the event loop.
  */
 final class IndexGeneration implements Closeable {
   private static final String GENERATION = "generation";
   private static final String HORIZON = "horizon";
   private static final String COMPLETE = "complete";
   private static final String DATABASE = "database";
+  /**
+   * The document layout ({@link ProductDocuments}); an index of another layout is not opened (a
+   * fresh one is built). 2: numeric id sort keys, the source in binary doc values.
+   */
+  private static final String FORMAT = "format";
+  static final String CURRENT_FORMAT = "2";
   static final ProductSimilarity SIMILARITY = new ProductSimilarity();
 
   private final long generation;
@@ -110,7 +116,7 @@ final class IndexGeneration implements Closeable {
       }
       List<IndexCommit> commits = DirectoryReader.listCommits(directory);
       Map<String, String> data = commits.get(commits.size() - 1).getUserData();
-      if (!"true".equals(data.get(COMPLETE)) || !databaseId.equals(data.get(DATABASE))) {
+      if (!"true".equals(data.get(COMPLETE)) || !databaseId.equals(data.get(DATABASE)) || !CURRENT_FORMAT.equals(data.get(FORMAT))) {
         directory.close();
         return null;
       }
@@ -186,6 +192,11 @@ final class IndexGeneration implements Closeable {
     writer.deleteDocuments(ProductDocuments.idTerm(id));
   }
 
+  /** How much the writer buffers before it flushes a segment. */
+  void ramBuffer(double mb) {
+    writer.getConfig().setRAMBufferSizeMB(mb);
+  }
+
   /** Makes everything written so far visible to searches. */
   void refresh() throws IOException {
     searchers.maybeRefreshBlocking();
@@ -209,6 +220,7 @@ final class IndexGeneration implements Closeable {
     data.put(HORIZON, Long.toString(at));
     data.put(COMPLETE, Boolean.toString(complete));
     data.put(DATABASE, databaseId);
+    data.put(FORMAT, CURRENT_FORMAT);
     writer.setLiveCommitData(data.entrySet());
     writer.commit();
     committedHorizon = at;

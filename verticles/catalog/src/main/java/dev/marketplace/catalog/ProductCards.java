@@ -9,7 +9,6 @@ import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonObject;
 import org.apache.lucene.search.TermQuery;
 import org.apache.lucene.search.TopDocs;
-import org.apache.lucene.util.BytesRef;
 
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -66,9 +65,7 @@ final class ProductCards {
         if (found.scoreDocs.length == 0) {
           return null;
         }
-        BytesRef source = searcher.storedFields().document(found.scoreDocs[0].doc, Set.of(ProductDocuments.SOURCE))
-          .getBinaryValue(ProductDocuments.SOURCE);
-        byte[] json = Arrays.copyOfRange(source.bytes, source.offset, source.offset + source.length);
+        byte[] json = ProductDocuments.sources(searcher.getIndexReader(), new int[] {found.scoreDocs[0].doc})[0];
         return new Card(Buffer.buffer(json), etag(json));
       });
       if (card != null) {

@@ -8,27 +8,45 @@ import org.apache.lucene.document.Field;
 import org.apache.lucene.document.FieldType;
 import org.apache.lucene.document.LongPoint;
 import org.apache.lucene.document.NumericDocValuesField;
+import org.apache.lucene.document.BinaryDocValuesField;
 import org.apache.lucene.document.SortedDocValuesField;
-import org.apache.lucene.document.StoredField;
 import org.apache.lucene.document.StringField;
 import org.apache.lucene.document.TextField;
+import org.apache.lucene.index.BinaryDocValues;
+import org.apache.lucene.index.DocValues;
 import org.apache.lucene.index.IndexOptions;
+import org.apache.lucene.index.IndexReader;
+import org.apache.lucene.index.LeafReaderContext;
+import org.apache.lucene.index.ReaderUtil;
 import org.apache.lucene.index.Term;
+import org.apache.lucene.search.SortField;
 import org.apache.lucene.util.BytesRef;
 
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.UUID;
 
 /**
  * A product as a Lucene document: what is searched (stemmed text fields, weighted at query time),
  * filtered (terms and points), sorted and counted (doc values), and the product's JSON as every
- * reply shows it (stored), so search pages and product cards never go back to PostgreSQL.
+ * reply shows it (binary doc values), so search pages and product cards never go back to PostgreSQL.
  */
 final class ProductDocuments {
   static final String ID = "id";
+  /**
+   * The id as two numbers (its high and low 64 bits, sign bit flipped, so that signed order is the
+   * id's text order): the last sort keys of every search, far cheaper to compare and copy than the
+   * text id's sorted doc values.
+   */
+  static final String ID_HI = "id_hi";
+  static final String ID_LO = "id_lo";
   static final String TITLE = "title";
   static final String BRAND_TEXT = "brand_text";
   static final String DESCRIPTION = "description";
@@ -48,6 +66,10 @@ final class ProductDocuments {
   /** Creation time in microseconds since the epoch. */
   static final String CREATED = "created";
   static final String IN_STOCK = "in_stock";
+  /**
+   * The product's JSON as every reply shows it, in binary doc values: a page of hits reads them
+   * straight from the mapped index (stored fields would decompress a block per hit).
+   */
   static final String SOURCE = "source";
 
   /** Query-time weights: a title match counts most, then brand, description, attributes. */
@@ -78,7 +100,9 @@ final class ProductDocuments {
     Document doc = new Document();
     String id = product.getString("id");
     doc.add(new StringField(ID, id, Field.Store.NO));
-    doc.add(new SortedDocValuesField(ID, new BytesRef(id)));
+    UUID uuid = UUID.fromString(id);
+    doc.add(new NumericDocValuesField(ID_HI, uuid.getMostSignificantBits() ^ Long.MIN_VALUE));
+    doc.add(new NumericDocValuesField(ID_LO, uuid.getLeastSignificantBits() ^ Long.MIN_VALUE));
     String title = product.getString("title");
     String brand = product.getString("brand");
     doc.add(new TextField(TITLE, title, Field.Store.NO));
@@ -112,8 +136,51 @@ final class ProductDocuments {
     if (product.getInteger("available", 0) > 0) {
       doc.add(new StringField(IN_STOCK, "1", Field.Store.NO));
     }
-    doc.add(new StoredField(SOURCE, product.encode().getBytes(StandardCharsets.UTF_8)));
+    doc.add(new BinaryDocValuesField(SOURCE, new BytesRef(product.encode().getBytes(StandardCharsets.UTF_8))));
     return doc;
+  }
+
+  /** The sort keys that end every sort: the id, ascending or descending. */
+  static SortField[] idSort(boolean descending) {
+    return new SortField[] {new SortField(ID_HI, SortField.Type.LONG, descending), new SortField(ID_LO, SortField.Type.LONG, descending)};
+  }
+
+  /** The id whose {@link #idSort} keys are {@code hi} and {@code lo}. */
+  static String id(long hi, long lo) {
+    return new UUID(hi ^ Long.MIN_VALUE, lo ^ Long.MIN_VALUE).toString();
+  }
+
+  /** The {@link #idSort} keys of {@code id}; IllegalArgumentException when it is not a UUID. */
+  static long[] idKeys(String id) {
+    UUID uuid = UUID.fromString(id);
+    return new long[] {uuid.getMostSignificantBits() ^ Long.MIN_VALUE, uuid.getLeastSignificantBits() ^ Long.MIN_VALUE};
+  }
+
+  /** The JSON of each of {@code docs} (top-level doc ids of {@code reader}), in their order. */
+  static byte[][] sources(IndexReader reader, int[] docs) throws IOException {
+    byte[][] out = new byte[docs.length][];
+    Integer[] order = new Integer[docs.length];
+    for (int i = 0; i < docs.length; i++) {
+      order[i] = i;
+    }
+    // doc values are read forward only: in doc id order, leaf by leaf
+    Arrays.sort(order, Comparator.comparingInt(i -> docs[i]));
+    List<LeafReaderContext> leaves = reader.leaves();
+    LeafReaderContext leaf = null;
+    BinaryDocValues values = null;
+    for (int i : order) {
+      int doc = docs[i];
+      if (leaf == null || doc >= leaf.docBase + leaf.reader().maxDoc()) {
+        leaf = leaves.get(ReaderUtil.subIndex(doc, leaves));
+        values = DocValues.getBinary(leaf.reader(), SOURCE);
+      }
+      if (!values.advanceExact(doc - leaf.docBase)) {
+        throw new IllegalStateException("a product document without its source");
+      }
+      BytesRef bytes = values.binaryValue();
+      out[i] = Arrays.copyOfRange(bytes.bytes, bytes.offset, bytes.offset + bytes.length);
+    }
+    return out;
   }
 
   static long micros(String isoInstant) {

@@ -8,6 +8,8 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import org.apache.lucene.analysis.Analyzer;
 import org.apache.lucene.index.IndexReader;
+import org.apache.lucene.index.LeafReaderContext;
+import org.apache.lucene.index.ReaderUtil;
 import org.apache.lucene.index.Term;
 import org.apache.lucene.search.BooleanClause.Occur;
 import org.apache.lucene.search.BooleanQuery;
@@ -21,7 +23,6 @@ import org.apache.lucene.search.MultiCollectorManager;
 import org.apache.lucene.search.Query;
 import org.apache.lucene.search.ScoreDoc;
 import org.apache.lucene.search.SortField;
-import org.apache.lucene.index.StoredFields;
 import org.apache.lucene.search.TermQuery;
 import org.apache.lucene.search.TopFieldCollectorManager;
 import org.apache.lucene.search.TopFieldDocs;
@@ -35,7 +36,6 @@ import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 
 /**
  * One search over an index searcher (blocking): the text query, the filters, the sort with its
@@ -47,7 +47,6 @@ import java.util.Set;
  * word counts. The fuzzy variant lets each word differ by one or two edits (by length).
  */
 final class ProductSearch {
-  private static final Set<String> SOURCE_ONLY = Set.of(ProductDocuments.SOURCE);
   private static final float TIE_BREAKER = 0.1f;
 
   private final Categories categories;
@@ -60,12 +59,29 @@ final class ProductSearch {
   private record FacetKey(Object reader, String query, boolean fuzzy) {
   }
 
+  /**
+   * Items as JSON by segment and document: a document of a segment never changes (a changed
+   * product is a new document elsewhere), so an entry is exact for as long as its segment lives;
+   * the items of popular pages are parsed once, not on every request.
+   */
+  private final Cache<ItemKey, JsonObject> itemCache;
+
+  private record ItemKey(Object segment, int doc) {
+  }
+
+  /** "Did you mean" by index reader and query: the vocabulary of one reader never changes. */
+  private final Cache<CorrectionKey, String> corrections = Caffeine.newBuilder().maximumSize(10_000).build();
+
+  private record CorrectionKey(Object reader, String q) {
+  }
+
   /** A page: items, the sort key of the last one, whether more follow, and the facets of every match. */
   record Page(JsonArray items, FieldDoc last, boolean more, JsonObject facets) {
   }
 
-  ProductSearch(Categories categories) {
+  ProductSearch(Categories categories, long itemCacheSize) {
     this.categories = categories;
+    this.itemCache = Caffeine.newBuilder().maximumSize(itemCacheSize).build();
     spelling.setMaxEdits(2);
     spelling.setMinPrefix(1);
     spelling.setMinQueryLength(3);
@@ -112,27 +128,72 @@ final class ProductSearch {
       facets = ((FacetCounts) results[1]).toJson();
       facetCache.put(facetKey, facets);
     }
-    StoredFields stored = searcher.storedFields();
-    JsonArray items = new JsonArray();
     int shown = Math.min(docs.scoreDocs.length, request.limit());
+    int[] hits = new int[shown];
     for (int i = 0; i < shown; i++) {
-      BytesRef source = stored.document(docs.scoreDocs[i].doc, SOURCE_ONLY).getBinaryValue(ProductDocuments.SOURCE);
-      items.add(new JsonObject(Buffer.buffer(java.util.Arrays.copyOfRange(source.bytes, source.offset, source.offset + source.length))));
+      hits[i] = docs.scoreDocs[i].doc;
     }
+    JsonArray items = items(searcher.getIndexReader(), hits);
     FieldDoc last = shown == 0 ? null : (FieldDoc) docs.scoreDocs[shown - 1];
     return new Page(items, last, docs.scoreDocs.length > request.limit(), facets);
   }
 
+  /**
+   * The JSON of each hit, from the item cache or the index. Shared objects: nothing may change
+   * them (replies are copied or encoded on the event bus, never changed in place).
+   */
+  private JsonArray items(IndexReader reader, int[] hits) throws IOException {
+    List<LeafReaderContext> leaves = reader.leaves();
+    JsonObject[] found = new JsonObject[hits.length];
+    ItemKey[] keys = new ItemKey[hits.length];
+    int misses = 0;
+    for (int i = 0; i < hits.length; i++) {
+      LeafReaderContext leaf = leaves.get(ReaderUtil.subIndex(hits[i], leaves));
+      IndexReader.CacheHelper core = leaf.reader().getCoreCacheHelper();
+      if (core == null) {
+        continue;
+      }
+      keys[i] = new ItemKey(core.getKey(), hits[i] - leaf.docBase);
+      found[i] = itemCache.getIfPresent(keys[i]);
+      if (found[i] == null) {
+        misses++;
+      }
+    }
+    if (misses > 0) {
+      int[] missing = new int[misses];
+      int[] at = new int[misses];
+      for (int i = 0, m = 0; i < hits.length; i++) {
+        if (found[i] == null) {
+          missing[m] = hits[i];
+          at[m++] = i;
+        }
+      }
+      byte[][] sources = ProductDocuments.sources(reader, missing);
+      for (int m = 0; m < misses; m++) {
+        JsonObject item = new JsonObject(Buffer.buffer(sources[m]));
+        found[at[m]] = item;
+        if (keys[at[m]] != null) {
+          itemCache.put(keys[at[m]], item);
+        }
+      }
+    }
+    JsonArray items = new JsonArray(new ArrayList<>(hits.length));
+    for (JsonObject item : found) {
+      items.add(item);
+    }
+    return items;
+  }
+
   /** The sort and its tie-breakers; the product id last, so every key is unique. */
   static org.apache.lucene.search.Sort sort(Sort sort) {
-    SortField id = new SortField(ProductDocuments.ID, SortField.Type.STRING, sort != Sort.PRICE_ASC);
+    SortField[] id = ProductDocuments.idSort(sort != Sort.PRICE_ASC);
     return switch (sort) {
       case RELEVANCE -> new org.apache.lucene.search.Sort(SortField.FIELD_SCORE,
-        new SortField(ProductDocuments.POPULARITY, SortField.Type.LONG, true), id);
-      case POPULAR -> new org.apache.lucene.search.Sort(new SortField(ProductDocuments.POPULARITY, SortField.Type.LONG, true), id);
-      case PRICE_ASC -> new org.apache.lucene.search.Sort(new SortField(ProductDocuments.PRICE, SortField.Type.LONG, false), id);
-      case PRICE_DESC -> new org.apache.lucene.search.Sort(new SortField(ProductDocuments.PRICE, SortField.Type.LONG, true), id);
-      case NEW -> new org.apache.lucene.search.Sort(new SortField(ProductDocuments.CREATED, SortField.Type.LONG, true), id);
+        new SortField(ProductDocuments.POPULARITY, SortField.Type.LONG, true), id[0], id[1]);
+      case POPULAR -> new org.apache.lucene.search.Sort(new SortField(ProductDocuments.POPULARITY, SortField.Type.LONG, true), id[0], id[1]);
+      case PRICE_ASC -> new org.apache.lucene.search.Sort(new SortField(ProductDocuments.PRICE, SortField.Type.LONG, false), id[0], id[1]);
+      case PRICE_DESC -> new org.apache.lucene.search.Sort(new SortField(ProductDocuments.PRICE, SortField.Type.LONG, true), id[0], id[1]);
+      case NEW -> new org.apache.lucene.search.Sort(new SortField(ProductDocuments.CREATED, SortField.Type.LONG, true), id[0], id[1]);
     };
   }
 
@@ -170,6 +231,21 @@ final class ProductSearch {
    * changes.
    */
   String correct(IndexReader reader, String q) throws IOException {
+    IndexReader.CacheHelper helper = reader.getReaderCacheHelper();
+    if (helper == null) {
+      return correctNow(reader, q);
+    }
+    CorrectionKey key = new CorrectionKey(helper.getKey(), q);
+    String cached = corrections.getIfPresent(key);
+    if (cached == null) {
+      String corrected = correctNow(reader, q);
+      cached = corrected == null ? "" : corrected;
+      corrections.put(key, cached);
+    }
+    return cached.isEmpty() ? null : cached;
+  }
+
+  private String correctNow(IndexReader reader, String q) throws IOException {
     List<String> original = ProductAnalyzers.terms(words, ProductDocuments.WORDS, q);
     List<String> corrected = new ArrayList<>();
     boolean changed = false;
@@ -190,6 +266,16 @@ final class ProductSearch {
     return changed ? String.join(" ", corrected) : null;
   }
 
+  /** Whether some word of {@code q} (other than numbers and words under 3 letters) is in no product at all. */
+  boolean hasUnknownWord(IndexReader reader, String q) throws IOException {
+    for (String word : ProductAnalyzers.terms(words, ProductDocuments.WORDS, q)) {
+      if (word.length() >= 3 && !word.chars().allMatch(Character::isDigit) && !known(reader, word)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
   /** Whether the word, or its stem, is in a title, brand, description or attributes. */
   private boolean known(IndexReader reader, String word) throws IOException {
     if (reader.docFreq(new Term(ProductDocuments.WORDS, word)) > 0) {
@@ -206,10 +292,10 @@ final class ProductSearch {
     return ProductAnalyzers.terms(text, ProductDocuments.TITLE, word).isEmpty();
   }
 
-  /** The cursor key of a hit: its sort values without the trailing id. */
+  /** The cursor key of a hit: its sort values without the trailing id keys. */
   static JsonArray keyOf(FieldDoc doc) {
     JsonArray key = new JsonArray();
-    for (int i = 0; i < doc.fields.length - 1; i++) {
+    for (int i = 0; i < doc.fields.length - 2; i++) {
       Object value = doc.fields[i];
       key.add(value instanceof Float f ? (Object) f.doubleValue() : value);
     }
@@ -217,7 +303,7 @@ final class ProductSearch {
   }
 
   static String idOf(FieldDoc doc) {
-    return ((BytesRef) doc.fields[doc.fields.length - 1]).utf8ToString();
+    return ProductDocuments.id((Long) doc.fields[doc.fields.length - 2], (Long) doc.fields[doc.fields.length - 1]);
   }
 
   /** The {@code searchAfter} position of a cursor's key; throws IllegalArgumentException when it does not fit the sort. */
@@ -226,7 +312,7 @@ final class ProductSearch {
     if (key == null || key.size() != expected || id == null) {
       throw new IllegalArgumentException("a key of the wrong shape");
     }
-    Object[] fields = new Object[expected + 1];
+    Object[] fields = new Object[expected + 2];
     for (int i = 0; i < expected; i++) {
       Object value = key.getValue(i);
       if (!(value instanceof Number n)) {
@@ -234,7 +320,9 @@ final class ProductSearch {
       }
       fields[i] = sort == Sort.RELEVANCE && i == 0 ? (Object) n.floatValue() : (Object) n.longValue();
     }
-    fields[expected] = new BytesRef(id);
+    long[] idKeys = ProductDocuments.idKeys(id);
+    fields[expected] = idKeys[0];
+    fields[expected + 1] = idKeys[1];
     // doc MAX_VALUE: a hit with the very same key (the same product) counts as already shown
     return new FieldDoc(Integer.MAX_VALUE, Float.NaN, fields);
   }

@@ -18,7 +18,9 @@ import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Deque;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
@@ -67,8 +69,12 @@ final class SearchIndex {
   private final long commitIntervalMs;
   private final int pageSize;
   private final double ramBufferMb;
+  private final double buildRamBufferMb;
+  private final int buildThreads;
   private final long applyWaitMs;
   private final WorkerExecutor writes;
+  /** Builds index on threads of their own: a rebuild never holds up the serving index's catch-up. */
+  private final WorkerExecutor builds;
   private final Consumer<Set<String>> onChanged;
 
   private volatile IndexGeneration current;
@@ -99,8 +105,14 @@ final class SearchIndex {
     this.commitIntervalMs = section.getLong("index_commit_interval_ms", 5_000L);
     this.pageSize = section.getInteger("index_page_size", 2_000);
     this.ramBufferMb = section.getDouble("index_ram_buffer_mb", 64.0);
+    // a quarter of the heap at most: a small heap must not fill up with a build's buffer
+    double quarterHeapMb = Runtime.getRuntime().maxMemory() / 4.0 / (1024 * 1024);
+    this.buildRamBufferMb = section.getDouble("index_build_ram_buffer_mb", Math.max(ramBufferMb, Math.min(256.0, quarterHeapMb)));
+    this.buildThreads = Math.max(1, section.getInteger("index_build_threads", Runtime.getRuntime().availableProcessors()));
     this.applyWaitMs = section.getLong("index_apply_wait_ms", 2_000L);
-    this.writes = vertx.createSharedWorkerExecutor("catalog-index-" + UUID.randomUUID(), 2);
+    String id = UUID.randomUUID().toString();
+    this.writes = vertx.createSharedWorkerExecutor("catalog-index-" + id, 2);
+    this.builds = vertx.createSharedWorkerExecutor("catalog-index-build-" + id, buildThreads);
   }
 
   /**
@@ -240,6 +252,7 @@ final class SearchIndex {
       return null;
     }, false)).transform(x -> {
       writes.close();
+      builds.close();
       return Future.succeededFuture();
     });
   }
@@ -350,7 +363,8 @@ final class SearchIndex {
     buildStartedNanos = System.nanoTime();
     buildIndexed.set(0);
     LOG.info("Building search index generation {} from PostgreSQL in {}", generation, indexDir);
-    writes.executeBlocking(() -> IndexGeneration.create(indexDir, generation, databaseId, ramBufferMb), false)
+    // a large buffer while building makes few, large segments (fewer flushes and merges); back to normal once built
+    writes.executeBlocking(() -> IndexGeneration.create(indexDir, generation, databaseId, buildRamBufferMb), false)
       .compose(gen -> {
         building = gen;
         // everything committed before this horizon is in the scan; later changes come from the feed
@@ -363,6 +377,7 @@ final class SearchIndex {
           .compose(v -> writes.executeBlocking(() -> {
             gen.refresh();
             gen.commit(true);
+            gen.ramBuffer(ramBufferMb);
             return gen;
           }, false));
       })
@@ -388,33 +403,46 @@ final class SearchIndex {
       });
   }
 
-  /** Reads the table in chunks; a chunk is indexed while the next one is read. */
+  /**
+   * Reads the table in chunks; up to {@code index_build_threads} chunks (default: one per core)
+   * are indexed at once while the next one is read (the writer takes documents from many threads).
+   */
   private Future<Void> scan(Cursor cursor, IndexGeneration gen) {
     Promise<Void> done = Promise.promise();
-    nextChunk(cursor, gen, Future.succeededFuture(), done);
+    nextChunk(cursor, gen, new ArrayDeque<>(), done);
     return done.future();
   }
 
-  private void nextChunk(Cursor cursor, IndexGeneration gen, Future<Void> inFlight, Promise<Void> done) {
+  private void nextChunk(Cursor cursor, IndexGeneration gen, Deque<Future<Void>> inFlight, Promise<Void> done) {
     if (stopped) {
       done.tryFail("stopping");
       return;
     }
+    if (done.future().isComplete()) {
+      return; // a chunk failed: the build is over
+    }
     cursor.read(BUILD_CHUNK).onFailure(done::tryFail).onSuccess(rows -> {
       List<Row> list = new ArrayList<>(rows.size());
       rows.forEach(list::add);
-      Future<Void> mine = writes.executeBlocking(() -> {
+      Future<Void> mine = builds.executeBlocking(() -> {
         for (Row row : list) {
           gen.add(ProductDocuments.of(ProductJson.from(row), categories));
         }
         buildIndexed.addAndGet(list.size());
         return null;
       }, false);
+      mine.onFailure(done::tryFail);
+      inFlight.addLast(mine);
       if (!cursor.hasMore()) {
-        Future.all(inFlight, mine).compose(v -> cursor.close()).onComplete(done);
+        Future.all(new ArrayList<>(inFlight)).compose(v -> cursor.close()).onComplete(done);
         return;
       }
-      inFlight.onFailure(done::tryFail).onSuccess(v -> nextChunk(cursor, gen, mine, done));
+      // the next read once fewer chunks than threads are in the works
+      Future<Void> room = inFlight.size() < buildThreads ? Future.succeededFuture() : inFlight.removeFirst();
+      room.onSuccess(v -> {
+        inFlight.removeIf(Future::isComplete);
+        nextChunk(cursor, gen, inFlight, done);
+      });
     });
   }
 

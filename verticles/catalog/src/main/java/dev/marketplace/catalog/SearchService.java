@@ -16,8 +16,8 @@ import java.util.List;
  *
  * <p>When a text query finds nothing, its unknown words are replaced by the closest words of the
  * index's vocabulary and, if that changes the query, it runs again and the reply names the
- * {@code corrected_query}; if that finds nothing either, the words may differ by an edit or two
- * (fuzzy). A cursor carries which of these answered, so every page answers the same way.
+ * {@code corrected_query}; if that finds nothing either and some word is in no product, the words
+ * may differ by an edit or two (fuzzy). A cursor carries which of these answered, so every page answers the same way.
  */
 final class SearchService {
   private final SearchIndex index;
@@ -62,9 +62,13 @@ final class SearchService {
           return reply(request, retried, better, false);
         }
       }
-      ProductSearch.Page loose = search.run(searcher, request, true, null);
-      if (!loose.items().isEmpty()) {
-        return reply(request, loose, null, true);
+      // words that differ by an edit or two: only when a word is in no product (when every word is
+      // known, the words together or the filters are what exclude everything)
+      if (search.hasUnknownWord(searcher.getIndexReader(), request.q())) {
+        ProductSearch.Page loose = search.run(searcher, request, true, null);
+        if (!loose.items().isEmpty()) {
+          return reply(request, loose, null, true);
+        }
       }
     }
     return reply(request, page, corrected, fuzzy);

@@ -1,5 +1,7 @@
 package dev.marketplace.catalog;
 
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
 import dev.marketplace.platform.validation.JsonValidator;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonArray;
@@ -28,8 +30,10 @@ import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 
 /**
@@ -53,9 +57,26 @@ final class Suggestions {
 
   private final Categories categories;
   private final Analyzer words = ProductAnalyzers.words();
+  /** The words of each category's Russian and English names (the categories do not change while running). */
+  private final Map<Integer, List<String>> categoryWords = new LinkedHashMap<>();
+  /**
+   * Compiled prefix automata by prefix: compiling one costs far more than running it over the
+   * vocabulary, and people type the same prefixes. Immutable and thread-safe.
+   */
+  private final Cache<String, CompiledAutomaton> automata = Caffeine.newBuilder().maximumSize(20_000).build();
 
   Suggestions(Categories categories) {
     this.categories = categories;
+    for (int id : categories.ids()) {
+      Set<String> names = new LinkedHashSet<>();
+      names.addAll(ProductAnalyzers.terms(words, ProductDocuments.WORDS, categories.name(id)));
+      names.addAll(ProductAnalyzers.terms(words, ProductDocuments.WORDS, categories.englishName(id)));
+      categoryWords.put(id, List.copyOf(names));
+    }
+  }
+
+  private CompiledAutomaton automaton(String prefix) {
+    return automata.get(prefix, Suggestions::prefixAutomaton);
   }
 
   record Input(String q, int limit) {
@@ -141,14 +162,15 @@ final class Suggestions {
         last.add(new TermQuery(new Term(ProductDocuments.WORDS, c.text())), Occur.SHOULD);
       }
       query.add(last.build(), Occur.FILTER);
+      SortField[] id = ProductDocuments.idSort(true);
       TopFieldDocs top = searcher.search(query.build(), room,
-        new Sort(new SortField(ProductDocuments.POPULARITY, SortField.Type.LONG, true),
-          new SortField(ProductDocuments.ID, SortField.Type.STRING, true)));
-      var stored = searcher.storedFields();
-      for (var hit : top.scoreDocs) {
-        BytesRef source = stored.document(hit.doc, Set.of(ProductDocuments.SOURCE)).getBinaryValue(ProductDocuments.SOURCE);
-        JsonObject product = new JsonObject(Buffer.buffer(java.util.Arrays.copyOfRange(source.bytes, source.offset,
-          source.offset + source.length)));
+        new Sort(new SortField(ProductDocuments.POPULARITY, SortField.Type.LONG, true), id[0], id[1]));
+      int[] hits = new int[top.scoreDocs.length];
+      for (int i = 0; i < hits.length; i++) {
+        hits[i] = top.scoreDocs[i].doc;
+      }
+      for (byte[] source : ProductDocuments.sources(reader, hits)) {
+        JsonObject product = new JsonObject(Buffer.buffer(source));
         out.add(new JsonObject().put("text", product.getString("title")).put("kind", "product").put("id", product.getString("id")));
       }
     }
@@ -166,12 +188,12 @@ final class Suggestions {
   }
 
   /** Terms of {@code field} that (nearly) start with {@code prefix}, best first; exact prefixes weigh ten times more. */
-  private static List<Scored> terms(IndexReader reader, String field, String prefix, int max) throws IOException {
+  private List<Scored> terms(IndexReader reader, String field, String prefix, int max) throws IOException {
     Terms terms = MultiTerms.getTerms(reader, field);
     if (terms == null) {
       return List.of();
     }
-    TermsEnum matching = prefixAutomaton(prefix).getTermsEnum(terms);
+    TermsEnum matching = automaton(prefix).getTermsEnum(terms);
     List<Scored> found = new ArrayList<>();
     int visited = 0;
     for (BytesRef term = matching.next(); term != null && visited < MAX_TERMS_VISITED; term = matching.next(), visited++) {
@@ -183,7 +205,7 @@ final class Suggestions {
     return found.subList(0, Math.min(max, found.size()));
   }
 
-  private static List<Scored> brands(IndexReader reader, String typed) throws IOException {
+  private List<Scored> brands(IndexReader reader, String typed) throws IOException {
     List<Scored> keys = terms(reader, ProductDocuments.BRAND_KEY, typed, MAX_BRANDS * 4);
     List<Scored> brands = new ArrayList<>();
     for (Scored key : keys) {
@@ -197,25 +219,26 @@ final class Suggestions {
   }
 
   private List<Scored> categories(IndexReader reader, String prefix) throws IOException {
-    CompiledAutomaton automaton = prefixAutomaton(prefix);
+    CompiledAutomaton automaton = automaton(prefix);
     List<Scored> found = new ArrayList<>();
-    for (int id : categories.ids()) {
-      Set<String> names = new LinkedHashSet<>();
-      names.addAll(ProductAnalyzers.terms(words, ProductDocuments.WORDS, categories.name(id)));
-      names.addAll(ProductAnalyzers.terms(words, ProductDocuments.WORDS, categories.englishName(id)));
+    categoryWords.forEach((id, names) -> {
       for (String word : names) {
         BytesRef bytes = new BytesRef(word);
         if (automaton.runAutomaton.run(bytes.bytes, bytes.offset, bytes.length)) {
-          int products = reader.docFreq(new Term(ProductDocuments.CATEGORY, Integer.toString(id)));
-          if (products > 0) {
-            found.add(new Scored(Integer.toString(id), products * (word.startsWith(prefix) ? 10.0 : 1.0)));
-          }
+          found.add(new Scored(Integer.toString(id), word.startsWith(prefix) ? 10.0 : 1.0));
           break;
         }
       }
+    });
+    List<Scored> weighed = new ArrayList<>();
+    for (Scored match : found) {
+      int products = reader.docFreq(new Term(ProductDocuments.CATEGORY, match.text()));
+      if (products > 0) {
+        weighed.add(new Scored(match.text(), products * match.weight()));
+      }
     }
-    found.sort(Comparator.comparingDouble(Scored::weight).reversed().thenComparing(Scored::text));
-    return found;
+    weighed.sort(Comparator.comparingDouble(Scored::weight).reversed().thenComparing(Scored::text));
+    return weighed;
   }
 
   /** Words that start with {@code prefix} give or take a few edits (none below 4 letters); the first letter is kept. */
@@ -230,6 +253,10 @@ final class Suggestions {
       start = new LevenshteinAutomata(prefix.substring(firstLength), true).toAutomaton(edits, prefix.substring(0, firstLength));
     }
     Automaton prefixed = Operations.concatenate(start, Automata.makeAnyString());
-    return new CompiledAutomaton(prefixed, false, true, Operations.DEFAULT_DETERMINIZE_WORK_LIMIT, false);
+    // finite=true, though the language is infinite: it only skips computing the common suffix (a
+    // reverse and determinize that cost most of a compile; a prefix automaton has none). The
+    // term dictionaries (block tree) intersect it without that flag; nothing here runs it
+    // through AutomatonTermsEnum, which relies on it.
+    return new CompiledAutomaton(prefixed, true, true, Operations.DEFAULT_DETERMINIZE_WORK_LIMIT, false);
   }
 }

@@ -49,7 +49,9 @@ final class CatalogFixture implements AutoCloseable {
   /** Another catalog instance with this exact config (the same database). */
   static CatalogFixture on(JsonObject config) throws Exception {
     Vertx vertx = Vertx.vertx();
-    await(vertx.deployVerticle(new CatalogVerticle(), new DeploymentOptions().setConfig(config)));
+    // a first deployment also migrates and meets a cold broker: generous on a machine shared with benchmarks
+    vertx.deployVerticle(new CatalogVerticle(), new DeploymentOptions().setConfig(config))
+      .toCompletionStage().toCompletableFuture().get(120, TimeUnit.SECONDS);
     return new CatalogFixture(vertx, config, PgSupport.pool(vertx, config, 2));
   }
 

@@ -118,4 +118,31 @@ class SearchIndexRestartTest {
       Thread.sleep(50);
     }
   }
+
+  @Test
+  void anIndexOfAnotherDocumentLayoutIsRebuiltNotOpened() throws Exception {
+    Path dir = Files.createTempDirectory("search-restart-format-");
+    JsonObject config;
+    try (CatalogFixture first = CatalogFixture.start(c -> c.getJsonObject("catalog").put("index_dir", dir.toString()))) {
+      config = first.config;
+      first.create(CatalogFixture.newUser(), "Котелок dingopot", "", "Tramp", 53, 1_500_00);
+    }
+    // the index as an older version of the catalog left it: same database, complete, another layout
+    try (org.apache.lucene.store.Directory directory = org.apache.lucene.store.FSDirectory.open(dir.resolve("1"));
+         org.apache.lucene.index.IndexWriter writer = new org.apache.lucene.index.IndexWriter(directory,
+           new org.apache.lucene.index.IndexWriterConfig().setOpenMode(org.apache.lucene.index.IndexWriterConfig.OpenMode.APPEND))) {
+      java.util.Map<String, String> data = new HashMap<>();
+      writer.getLiveCommitData().forEach(e -> data.put(e.getKey(), e.getValue()));
+      assertThat(data).containsEntry("format", IndexGeneration.CURRENT_FORMAT);
+      data.put("format", "1");
+      writer.setLiveCommitData(data.entrySet());
+      writer.commit();
+    }
+    try (CatalogFixture second = CatalogFixture.on(config)) {
+      assertThat(second.indexStatus().containsKey("last_build_ms")).as("rebuilt: " + second.indexStatus().encode()).isTrue();
+      assertThat(second.search(new JsonObject().put("q", "dingopot")).getJsonArray("items")).hasSize(1);
+    } finally {
+      IndexGeneration.deleteTree(dir);
+    }
+  }
 }

@@ -25,6 +25,8 @@ import java.util.regex.Pattern;
 final class CheckoutService {
   private static final Pattern METHOD = Pattern.compile("[a-z][a-z0-9_]{0,31}");
   private static final long POLL_MS = 50;
+  /** How long a refusal waits for its compensation to end before it is answered anyway. */
+  static final long FAILURE_SETTLE_MS = 3_000;
 
   private final Vertx vertx;
   private final SagaRepository repository;
@@ -68,7 +70,7 @@ final class CheckoutService {
         () -> repository.insert(new SagaRepository.NewSaga(sagaId, userId, key, hash, cartId, method, first))))
       .compose(inserted -> {
       if (inserted.isPresent()) {
-        return driver.drive(inserted.get()).compose(saga -> answer(saga.id(), saga.outcome()));
+        return driver.drive(inserted.get()).compose(this::answer);
       }
       return repository.byKey(userId, key).compose(existing -> {
         Saga saga = existing.orElseThrow();
@@ -76,7 +78,7 @@ final class CheckoutService {
           return Future.failedFuture(ErrorCode.IDEMPOTENCY_KEY_REUSED.failure(
             "This Idempotency-Key was already used for a different checkout."));
         }
-        return answer(saga.id(), saga.outcome());
+        return answer(saga);
       });
     }).recover(err -> err instanceof CheckoutGate.Queued queued
       ? Future.succeededFuture(queued.reply())
@@ -101,26 +103,36 @@ final class CheckoutService {
     });
   }
 
-  /** The recorded outcome as a reply or a failure; waits for it while another call still runs the saga. */
-  private Future<JsonObject> answer(UUID sagaId, JsonObject outcome) {
-    if (outcome != null) {
-      return toReply(outcome);
+  /**
+   * The recorded outcome as a reply or a failure; waits for it while another call still runs the
+   * saga. A refusal is answered once its compensation has ended (the order is CANCELLED and
+   * nothing is held, as the answer says), or after {@link #FAILURE_SETTLE_MS} at most: the
+   * compensation is retried until done in any case.
+   */
+  private Future<JsonObject> answer(Saga saga) {
+    if (saga.outcome() != null && (saga.outcome().getBoolean("ok", false) || saga.state().terminal())) {
+      return toReply(saga.outcome());
     }
-    long deadline = System.currentTimeMillis() + settings.requestWaitMs();
-    return poll(sagaId, deadline);
+    return poll(saga.id(), System.currentTimeMillis() + settings.requestWaitMs(), 0);
   }
 
-  private Future<JsonObject> poll(UUID sagaId, long deadline) {
-    return vertx.timer(POLL_MS).compose(t -> repository.outcome(sagaId)).compose(outcome -> {
-      if (outcome != null) {
+  private Future<JsonObject> poll(UUID sagaId, long deadline, long failureSeenAt) {
+    return vertx.timer(POLL_MS).compose(t -> repository.outcome(sagaId)).compose(found -> {
+      JsonObject outcome = found.outcome();
+      long now = System.currentTimeMillis();
+      if (outcome != null && (outcome.getBoolean("ok", false) || found.ended())) {
         return toReply(outcome);
       }
-      if (System.currentTimeMillis() > deadline) {
+      long seenAt = outcome == null ? 0 : failureSeenAt == 0 ? now : failureSeenAt;
+      if (outcome != null && (now - seenAt >= FAILURE_SETTLE_MS || now > deadline)) {
+        return toReply(outcome);
+      }
+      if (now > deadline) {
         return Future.failedFuture(ErrorCode.SERVICE_UNAVAILABLE.failure(
           "This checkout is still in progress; repeat the request with the same Idempotency-Key.",
           new JsonObject().put("order_id", sagaId.toString())));
       }
-      return poll(sagaId, deadline);
+      return poll(sagaId, deadline, seenAt);
     });
   }
 

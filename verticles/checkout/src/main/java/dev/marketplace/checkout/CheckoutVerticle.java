@@ -25,7 +25,8 @@ import java.util.UUID;
  *   <li>consumes {@code payments.events} (group {@code checkout.<database>}): a captured or declined
  *   payment is recorded on the saga, which is then driven on;</li>
  *   <li>sweeps every {@code sweep_interval_ms} (and at start) for sagas that are due: left
- *   unfinished by a dead node (lease expired), waiting past {@code reserved_until}, with a payment
+ *   unfinished by a dead node (its lease, {@code lease_ms}, ran out: a live owner renews the
+ *   leases of the sagas it drives every third of it), waiting past {@code reserved_until}, with a payment
  *   result, or retrying a failed compensation. Claims use {@code FOR UPDATE SKIP LOCKED} and a
  *   lease, so two nodes never drive one saga at once.</li>
  * </ul>
@@ -43,6 +44,8 @@ public class CheckoutVerticle extends ComponentVerticle {
   private boolean running;
   private boolean sweeping;
   private long sweepTimer = -1;
+  private long renewTimer = -1;
+  private boolean renewing;
 
   @Override
   protected String name() {
@@ -65,6 +68,8 @@ public class CheckoutVerticle extends ComponentVerticle {
     serve(CheckoutAddresses.PAYMENT_RESULT, this::paymentResult);
     running = true;
     sweepTimer = vertx.setPeriodic(1, settings.sweepIntervalMs(), id -> sweep());
+    // a step may outlast the lease (a slow bank): the leases of sagas being driven are renewed
+    renewTimer = vertx.setPeriodic(Math.max(100, settings.leaseMs() / 3), id -> renewLeases());
     return Future.all(soldOut.start(vertx), saleProducts.start(vertx)).compose(v -> startConsumer());
   }
 
@@ -78,6 +83,9 @@ public class CheckoutVerticle extends ComponentVerticle {
     running = false;
     if (sweepTimer >= 0) {
       vertx.cancelTimer(sweepTimer);
+    }
+    if (renewTimer >= 0) {
+      vertx.cancelTimer(renewTimer);
     }
     if (gate != null) {
       gate.stop();
@@ -140,6 +148,19 @@ public class CheckoutVerticle extends ComponentVerticle {
       recorded.filter(saga -> owner.equals(saga.leaseOwner())).ifPresent(saga -> driver.drive(saga)
         .onFailure(err -> LOG.warn("Saga {}: driving after the payment result failed: {}", orderId, err.toString())));
       return new JsonObject().put("recorded", recorded.isPresent());
+    });
+  }
+
+  private void renewLeases() {
+    if (!running || renewing || driver.driving().isEmpty()) {
+      return;
+    }
+    renewing = true;
+    repository.renew(java.util.List.copyOf(driver.driving()), owner).onComplete(ar -> {
+      renewing = false;
+      if (ar.failed()) {
+        LOG.warn("Renewing saga leases failed: {}", ar.cause().toString());
+      }
     });
   }
 

@@ -33,7 +33,7 @@ import java.util.UUID;
 final class SagaDriver {
   private static final Logger LOG = LoggerFactory.getLogger(SagaDriver.class);
   /** Per-attempt timeout of a step's call (the step's timeout is the budget of all its attempts). */
-  static final long ATTEMPT_TIMEOUT_MS = 2_000;
+  static final long ATTEMPT_TIMEOUT_MS = 1_500;
   /** Failures that are a business answer, passed to the buyer as they are. */
   private static final Set<ErrorCode> CART_ANSWERS = Set.of(
     ErrorCode.CART_EMPTY, ErrorCode.PRICE_CHANGED, ErrorCode.OUT_OF_STOCK, ErrorCode.NOT_FOUND, ErrorCode.VALIDATION_FAILED,
@@ -48,6 +48,8 @@ final class SagaDriver {
   private final SagaRepository repository;
   private final String owner;
   private final CheckoutSettings settings;
+  /** The sagas this instance is driving right now: their leases are renewed while a step runs. */
+  private final Set<UUID> driving = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
   /** What to do after a step: go on with {@code saga}, or stop here. */
   private record Next(Saga saga, boolean proceed) {
@@ -60,15 +62,33 @@ final class SagaDriver {
     this.settings = settings;
   }
 
-  /** Drives a saga this driver holds the lease of; completes with the saga where it stopped. */
+  /**
+   * Drives a saga this driver holds the lease of; completes with the saga where it stopped. While
+   * it runs, the saga is among {@link #driving()}, whose leases the verticle renews.
+   */
   Future<Saga> drive(Saga saga) {
+    if (saga.state().terminal()) {
+      return Future.succeededFuture(saga);
+    }
+    if (!driving.add(saga.id())) {
+      return driveSteps(saga);
+    }
+    return driveSteps(saga).andThen(ar -> driving.remove(saga.id()));
+  }
+
+  /** The sagas being driven now (a live view). */
+  Set<UUID> driving() {
+    return driving;
+  }
+
+  private Future<Saga> driveSteps(Saga saga) {
     if (saga.state().terminal()) {
       return Future.succeededFuture(saga);
     }
     long started = System.nanoTime();
     return step(saga)
       .andThen(ar -> Meters.step("checkout_saga_step_seconds", saga.state().name(), ar.succeeded() ? "ok" : "retry", System.nanoTime() - started))
-      .compose(next -> next.proceed() ? drive(next.saga()) : Future.succeededFuture(next.saga()))
+      .compose(next -> next.proceed() ? driveSteps(next.saga()) : Future.succeededFuture(next.saga()))
       .recover(err -> {
         LOG.warn("Saga {} stopped in {}; will retry: {}", saga.id(), saga.state(), err.toString());
         return repository.releaseForRetry(saga, owner).transform(x -> Future.succeededFuture(saga));
@@ -394,9 +414,13 @@ final class SagaDriver {
       .addHeader(BusHeaders.CORRELATION_ID, "checkout-" + sagaId);
     // every step is idempotent by an id in its body (order, reservation, payment, cart) or a read:
     // an attempt lost with a dead node is sent again, to another node, within the step's timeout.
-    // payment.start keeps one attempt of its whole timeout: a slow bank is not a dead node.
-    long attemptMs = PaymentAddresses.START.equals(address) ? timeoutMs : Math.min(ATTEMPT_TIMEOUT_MS, timeoutMs);
-    return RetryingRequest.request(vertx, address, body, options, attemptMs, timeoutMs);
+    if (PaymentAddresses.START.equals(address)) {
+      // payment answers within its own bank budget (below payment_timeout_ms) however slow the bank:
+      // one whole attempt, so a slow bank is not asked twice at once. No answer by then means the
+      // node died with it: one more attempt (idempotent by payment_id, the bank's create by reference)
+      return RetryingRequest.request(vertx, address, body, options, timeoutMs, timeoutMs + timeoutMs / 2);
+    }
+    return RetryingRequest.request(vertx, address, body, options, ATTEMPT_TIMEOUT_MS, timeoutMs);
   }
 
   private JsonObject technicalFailure(Saga s, Throwable cause, boolean orderExists) {

@@ -86,6 +86,10 @@ final class SagaRepository {
     UPDATE checkout.sagas SET lease_owner = NULL, lease_until = NULL, attempts = attempts + 1,
       next_attempt_at = now() + LEAST(60000, 500 * power(2, LEAST(attempts, 7)))::bigint * interval '1 millisecond'
     WHERE id = $1 AND lease_owner = $2""";
+  /** The owner keeps the leases of the sagas it is driving (a step may take longer than the lease). */
+  private static final String RENEW = """
+    UPDATE checkout.sagas SET lease_until = now() + $3::bigint * interval '1 millisecond'
+    WHERE id = ANY($1::uuid[]) AND lease_owner = $2""";
   private static final String CLAIM_ONE = """
     UPDATE checkout.sagas SET lease_owner = $2, lease_until = now() + $3::bigint * interval '1 millisecond'
     WHERE id = $1 AND state NOT IN ('PAID', 'CANCELLED') AND (lease_owner IS NULL OR lease_until < now())
@@ -124,7 +128,7 @@ final class SagaRepository {
       INSERT INTO checkout.saga_log (saga_id, state, node)
       SELECT id, state, lease_owner FROM saga WHERE state = 'CAPTURING' AND state_before = 'AWAITING_PAYMENT')
     SELECT * FROM saga""";
-  private static final String OUTCOME = "SELECT outcome FROM checkout.sagas WHERE id = $1";
+  private static final String OUTCOME = "SELECT outcome, state FROM checkout.sagas WHERE id = $1";
 
   private final Pool pool;
   private final long leaseMs;
@@ -222,10 +226,18 @@ final class SagaRepository {
     return pool.preparedQuery(BY_ID).execute(Tuple.of(id)).map(SagaRepository::first);
   }
 
-  Future<JsonObject> outcome(UUID id) {
+  /** A saga's answer for the buyer (null: none yet) and whether the saga has ended. */
+  record Outcome(JsonObject outcome, boolean ended) {
+  }
+
+  Future<Outcome> outcome(UUID id) {
     return pool.preparedQuery(OUTCOME).execute(Tuple.of(id)).map(rows -> {
       var it = rows.iterator();
-      return it.hasNext() ? (JsonObject) it.next().getJson("outcome") : null;
+      if (!it.hasNext()) {
+        return new Outcome(null, false);
+      }
+      Row row = it.next();
+      return new Outcome((JsonObject) row.getJson("outcome"), SagaState.valueOf(row.getString("state")).terminal());
     });
   }
 
@@ -337,6 +349,14 @@ final class SagaRepository {
 
   Future<Void> releaseForRetry(Saga saga, String owner) {
     return pool.preparedQuery(RELEASE_RETRY).execute(Tuple.of(saga.id(), owner)).mapEmpty();
+  }
+
+  /** Extends {@code owner}'s leases of these sagas; how many it still held. */
+  Future<Integer> renew(java.util.Collection<UUID> ids, String owner) {
+    if (ids.isEmpty()) {
+      return Future.succeededFuture(0);
+    }
+    return pool.preparedQuery(RENEW).execute(Tuple.of(ids.toArray(new UUID[0]), owner, leaseMs)).map(RowSet::rowCount);
   }
 
   Future<Optional<Saga>> claim(UUID id, String owner) {

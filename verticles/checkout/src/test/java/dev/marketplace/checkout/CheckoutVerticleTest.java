@@ -176,6 +176,33 @@ class CheckoutVerticleTest {
   }
 
   @Test
+  void aRepeatOfARefusedCheckoutIsAnsweredOnlyOnceItsCompensationHasEnded() throws Exception {
+    script.put(PaymentAddresses.START, body -> Future.failedFuture(ErrorCode.PAYMENT_UNAVAILABLE.failure("Bank down.")));
+    // the order's cancel, the compensation's last call, is slow
+    script.put("orders.transition", body -> "CANCELLED".equals(body.getString("to"))
+      ? vertx.timer(400).map(t -> new JsonObject().put("status", "CANCELLED"))
+      : Future.succeededFuture(new JsonObject().put("status", body.getString("to"))));
+    String cart = UUID.randomUUID().toString();
+    var options = Bus.options(10_000).addHeader(BusHeaders.USER_ID, USER);
+    JsonObject request = new JsonObject().put("cart_id", cart).put("payment_method", "card").put("idempotency_key", "k11");
+    Future<JsonObject> first = Bus.request(vertx, CheckoutAddresses.START, request, options);
+    // the buyer's repeat (the gateway's retry) arrives while the saga compensates
+    while (!calls.contains(PaymentAddresses.VOID)) {
+      Thread.sleep(5);
+    }
+    Future<JsonObject> repeat = Bus.request(vertx, CheckoutAddresses.START, request, options);
+
+    ServiceFailure answer = ServiceFailure.from(repeat.toCompletionStage().toCompletableFuture().handle((ok, err) -> err).get(10, TimeUnit.SECONDS));
+    var state = await(db.preparedQuery("SELECT state FROM checkout.sagas WHERE user_id = $1 AND idempotency_key = 'k11'")
+      .execute(io.vertx.sqlclient.Tuple.of(USER)));
+
+    assertThat(answer.code()).isEqualTo(ErrorCode.PAYMENT_UNAVAILABLE);
+    assertThat(state.iterator().next().getString("state")).as("the refusal says the order is cancelled: it is").isEqualTo("CANCELLED");
+    assertThat(ServiceFailure.from(first.toCompletionStage().toCompletableFuture().handle((ok, err) -> err).get(10, TimeUnit.SECONDS)).code())
+      .isEqualTo(ErrorCode.PAYMENT_UNAVAILABLE);
+  }
+
+  @Test
   void aStepRepeatedAfterACrashAcceptsAnOrderThatIsAlreadyFurtherOn() throws Exception {
     // the order already went RESERVED -> PENDING_PAYMENT before the node died; RESERVED is now illegal
     script.put("orders.transition", body -> "RESERVED".equals(body.getString("to"))

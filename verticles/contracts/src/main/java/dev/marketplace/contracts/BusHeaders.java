@@ -8,6 +8,12 @@ public final class BusHeaders {
   public static final String ROLES = "x-roles";
   /** The request's correlation id, for logs across components. */
   public static final String CORRELATION_ID = "x-correlation-id";
+  /**
+   * One client request's id (256 random bits, 43 base64url characters), the same on every attempt
+   * the gateway sends of it: a component that dedupes by it applies a repeated write once. A secret
+   * of the bus: never logged, never taken from a client.
+   */
+  public static final String REQUEST_ID = "x-request-id";
 
   private BusHeaders() {
   }

@@ -49,7 +49,7 @@ public final class GatewayContext {
     this.config = config;
     this.clientAddress = clientAddress;
     this.busTimeoutMs = config.getJsonObject("bus", new JsonObject()).getLong("timeout_ms", 5000L);
-    this.attemptTimeoutMs = config.getJsonObject("bus", new JsonObject()).getLong("attempt_timeout_ms", 2000L);
+    this.attemptTimeoutMs = config.getJsonObject("bus", new JsonObject()).getLong("attempt_timeout_ms", 1500L);
   }
 
   public Vertx vertx() {
@@ -92,7 +92,7 @@ public final class GatewayContext {
   }
 
   /**
-   * The per-attempt timeout of requests that may be repeated ({@code bus.attempt_timeout_ms}, 2000):
+   * The per-attempt timeout of requests that may be repeated ({@code bus.attempt_timeout_ms}, 1500):
    * a request in flight to a node that died is sent again to another node after it.
    */
   public long attemptTimeoutMs() {

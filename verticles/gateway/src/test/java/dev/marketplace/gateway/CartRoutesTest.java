@@ -66,7 +66,10 @@ class CartRoutesTest {
           received.add(msg);
         }
         try {
-          msg.reply(answers.getOrDefault(address, m -> view("guest", GUEST_ID)).apply(msg));
+          JsonObject answer = answers.getOrDefault(address, m -> view("guest", GUEST_ID)).apply(msg);
+          if (answer != null) {
+            msg.reply(answer); // null: the attempt is lost (a node that died with it)
+          }
         } catch (io.vertx.core.eventbus.ReplyException e) {
           msg.fail(e.failureCode(), e.getMessage());
         }
@@ -74,8 +77,10 @@ class CartRoutesTest {
       registered.add(consumer.completion());
     }
     // CartRoutes is one of the gateway's business modules: no extra module needed
+    JsonObject config = GatewayFixture.config();
+    GatewayFixture.section(config, "bus").put("attempt_timeout_ms", 300);
     gateway = await(Future.all(registered).compose(x ->
-      GatewayFixture.deploy(vertx, GatewayFixture.config(), List.of(), FAKE_TOKENS)));
+      GatewayFixture.deploy(vertx, config, List.of(), FAKE_TOKENS)));
   }
 
   private static <T> T await(Future<T> future) throws Exception {
@@ -86,6 +91,29 @@ class CartRoutesTest {
     synchronized (received) {
       return received.get(received.size() - 1);
     }
+  }
+
+  @Test
+  void aCartWriteWhoseAttemptIsLostIsSentAgainWithTheSameRequestIdAndEachWriteHasItsOwn() throws Exception {
+    java.util.concurrent.atomic.AtomicInteger adds = new java.util.concurrent.atomic.AtomicInteger();
+    answers.put(CartAddresses.ADD_ITEM, m -> adds.incrementAndGet() == 1 ? null : view("user", "c1"));
+
+    HttpResponse<Buffer> resp = await(gateway.client.post("/api/v1/cart/items").putHeader("Authorization", "Bearer u1:buyer")
+      .sendJsonObject(new JsonObject().put("product_id", PRODUCT).put("quantity", 1)));
+    HttpResponse<Buffer> removal = await(gateway.client.delete("/api/v1/cart/items/" + PRODUCT).putHeader("Authorization", "Bearer u1:buyer").send());
+
+    assertThat(resp.statusCode()).isEqualTo(200);
+    assertThat(removal.statusCode()).isEqualTo(200);
+    List<String> ids;
+    synchronized (received) {
+      assertThat(received).hasSize(3);
+      ids = received.stream().map(m -> m.headers().get(BusHeaders.REQUEST_ID)).toList();
+    }
+    assertThat(ids.get(0)).matches("[A-Za-z0-9_-]{43}").isEqualTo(ids.get(1));
+    assertThat(ids.get(2)).matches("[A-Za-z0-9_-]{43}").isNotEqualTo(ids.get(0));
+    // a read carries none
+    await(gateway.client.get("/api/v1/cart").putHeader("Authorization", "Bearer u1:buyer").send());
+    assertThat(lastReceived().headers().get(BusHeaders.REQUEST_ID)).isNull();
   }
 
   @Test

@@ -72,6 +72,26 @@ final class PaymentRepository {
       ORDER BY updated_at LIMIT $2::bigint FOR UPDATE SKIP LOCKED)
     RETURNING *""";
 
+  /**
+   * Makes the bank void of a voided intent due work (the bank's id recorded if it was not):
+   * tried first at once by the caller, so the job looks at it only after $3 ms.
+   */
+  private static final String BANK_VOID_DUE = """
+    UPDATE payment.intents SET bank_payment_id = COALESCE(bank_payment_id, $2), bank_void_due = true,
+      bank_void_at = now() + $3::bigint * interval '1 millisecond'
+    WHERE payment_id = $1 AND status = 'VOIDED'""";
+  /** Claims due bank voids; the claim moves bank_void_at on (doubling up to a minute), so nodes do not collide. */
+  private static final String CLAIM_BANK_VOIDS = """
+    UPDATE payment.intents SET bank_void_attempts = bank_void_attempts + 1,
+      bank_void_at = now() + LEAST(60000, $1::bigint * (1::bigint << LEAST(bank_void_attempts, 10))) * interval '1 millisecond'
+    WHERE payment_id IN (
+      SELECT payment_id FROM payment.intents
+      WHERE bank_void_due AND bank_void_at <= now()
+      ORDER BY bank_void_at LIMIT $2::bigint FOR UPDATE SKIP LOCKED)
+    RETURNING *""";
+  private static final String BANK_VOID_DONE =
+    "UPDATE payment.intents SET bank_void_due = false WHERE payment_id = $1";
+
   private static final String INSERT_MANY = """
     INSERT INTO payment.intents (payment_id, order_id, buyer_id, amount, currency, method, status, reserved_until)
     SELECT p, o, b, a, c, m, 'CREATED', r
@@ -194,6 +214,23 @@ final class PaymentRepository {
 
   Future<List<Intent>> claimRefundNotices(long retryMs, long limit) {
     return pool.preparedQuery(CLAIM_REFUND_NOTICES).execute(Tuple.of(retryMs, limit)).map(PaymentRepository::all);
+  }
+
+  /** Records that the bank void of this voided intent is due until the bank confirms it. */
+  Future<Void> bankVoidDue(SqlClient client, UUID paymentId, String bankPaymentId, long firstRetryMs) {
+    return client.preparedQuery(BANK_VOID_DUE).execute(Tuple.of(paymentId, bankPaymentId, firstRetryMs)).mapEmpty();
+  }
+
+  Future<List<Intent>> claimBankVoids(long retryMs, long limit) {
+    return pool.preparedQuery(CLAIM_BANK_VOIDS).execute(Tuple.of(retryMs, limit)).map(rows -> {
+      List<Intent> intents = new ArrayList<>();
+      rows.forEach(row -> intents.add(Intent.of(row)));
+      return intents;
+    });
+  }
+
+  Future<Void> bankVoidDone(UUID paymentId) {
+    return pool.preparedQuery(BANK_VOID_DONE).execute(Tuple.of(paymentId)).mapEmpty();
   }
 
   Future<Void> refundNoticeDone(UUID orderId) {

@@ -31,6 +31,9 @@ import java.util.UUID;
 final class PaymentService {
   private static final Logger LOG = LoggerFactory.getLogger(PaymentService.class);
   private static final Set<String> BANK_RESULTS = Set.of(BankApi.CAPTURED, BankApi.DECLINED);
+  /** A due bank void not confirmed by its first try is looked at by the job after this (then with a backoff). */
+  static final long BANK_VOID_RETRY_MS = 2_000;
+  private long bankVoidRetryMs = BANK_VOID_RETRY_MS;
 
   private final PaymentRepository repository;
   private final BankClient bank;
@@ -114,9 +117,10 @@ final class PaymentService {
               if (current.status().equals(Intent.PENDING) || current.status().equals(Intent.CAPTURED)) {
                 return Future.succeededFuture(startReply(current));
               }
-              // a void overtook this start: the bank's new payment must not stay payable
-              voidAtBank(bankId);
-              return Future.failedFuture(ErrorCode.PAYMENT_UNAVAILABLE.failure("The order's payment was cancelled."));
+              // a void overtook this start: the bank's new payment must not stay payable (due until the bank confirms)
+              return repository.bankVoidDue(repository.pool(), current.paymentId(), bankId, bankVoidRetryMs)
+                .onSuccess(x -> voidAtBank(current.paymentId(), bankId))
+                .transform(x -> Future.failedFuture(ErrorCode.PAYMENT_UNAVAILABLE.failure("The order's payment was cancelled.")));
             });
           });
       });
@@ -171,13 +175,17 @@ final class PaymentService {
           return Future.succeededFuture(new Change(intent, false));
         }
         return repository.setStatus(tx, intent.paymentId(), Intent.VOIDED, null, null)
-          .compose(voided -> appendEvent(tx, voided, "PaymentVoided", Intent.VOIDED).map(new Change(voided, true)));
+          .compose(voided -> appendEvent(tx, voided, "PaymentVoided", Intent.VOIDED)
+            // the buyer may hold the bank's payment page: its void is due work until the bank confirms
+            .compose(x -> voided.bankPaymentId() == null ? Future.<Void>succeededFuture()
+              : repository.bankVoidDue(tx, voided.paymentId(), null, bankVoidRetryMs))
+            .map(new Change(voided, true)));
       }))
       .map(change -> {
         if (change.changed()) {
           relay.kick();
           if (change.intent().bankPaymentId() != null) {
-            voidAtBank(change.intent().bankPaymentId());
+            voidAtBank(change.intent().paymentId(), change.intent().bankPaymentId());
           }
         }
         return statusReply(change.intent());
@@ -377,14 +385,36 @@ final class PaymentService {
       });
   }
 
-  private void voidAtBank(String bankPaymentId) {
-    bank.voidPayment(bankPaymentId).onComplete(ar -> {
-      if (ar.failed() || !ar.result().ok()) {
-        // a payment the bank still captures later comes back as a callback and is refunded
-        LOG.info("Void of bank payment {} not confirmed: {}", bankPaymentId,
-          ar.failed() ? ar.cause().getMessage() : "HTTP " + ar.result().status());
+  /**
+   * Voids a voided intent's payment at the bank; the void stays due (retried by the payment jobs,
+   * {@link #retryBankVoid}) until the bank answers VOIDED or DECLINED, does not know the payment,
+   * says it was refunded, or says CAPTURED: the buyer paid before the void, so the capture is
+   * recorded (the intent becomes REFUND_PENDING) and the money goes back.
+   */
+  Future<Void> voidAtBank(UUID paymentId, String bankPaymentId) {
+    return bank.voidPayment(bankPaymentId).compose(reply -> {
+      String status = reply.body() == null ? null : reply.body().getString("status");
+      if (reply.ok() || reply.status() == 404 || BankApi.VOIDED.equals(status) || BankApi.DECLINED.equals(status)
+        || BankApi.REFUNDED.equals(status)) {
+        return repository.bankVoidDone(paymentId);
       }
-    });
+      if (BankApi.CAPTURED.equals(status)) {
+        LOG.info("Payment {} was captured at the bank before its void; refunding", paymentId);
+        return applyBankResult(bankPaymentId, paymentId, BankApi.CAPTURED).compose(x -> repository.bankVoidDone(paymentId));
+      }
+      return Future.failedFuture(new BankClient.BankUnavailable("The bank refused the void: HTTP " + reply.status(), null));
+    }).onFailure(err -> LOG.info("Void of bank payment {} not confirmed yet; retried later: {}", bankPaymentId, err.getMessage()));
+  }
+
+  /** {@code payment.bank_void_retry_ms}: when the job first looks again at a bank void its first try did not confirm. */
+  PaymentService bankVoidRetryMs(long value) {
+    this.bankVoidRetryMs = value;
+    return this;
+  }
+
+  /** The payment jobs' retry of a bank void still due. */
+  Future<Void> retryBankVoid(Intent intent) {
+    return intent.bankPaymentId() == null ? repository.bankVoidDone(intent.paymentId()) : voidAtBank(intent.paymentId(), intent.bankPaymentId());
   }
 
   private Future<Void> appendEvent(SqlClient tx, Intent intent, String type, String status) {

@@ -34,7 +34,8 @@ import java.util.UUID;
  * PENDING payment without a callback is asked about at the bank that long after it started, then
  * after 2, 4, 8... s), {@code poll_max_interval_ms} (10000: never less often than that),
  * {@code poll_batch} (100 claimed at once), {@code poll_concurrency} (200 questions in flight at most),
- * {@code refund_retry_ms} (5000).
+ * {@code refund_retry_ms} (5000), {@code bank_void_retry_ms} (2000: a bank void not confirmed at once is
+ * retried after that, then doubling up to a minute, until the bank confirms).
  * The callback signature secret is {@code bank.shared_secret} (required: there is no default).
  */
 public class PaymentVerticle extends ComponentVerticle {
@@ -66,7 +67,8 @@ public class PaymentVerticle extends ComponentVerticle {
     bank = new BankClient(vertx, config());
     repository = new PaymentRepository(pool);
     service = new PaymentService(repository, bank, outbox, relay, secret, new OrdersNotifier(vertx, busTimeoutMs(), repository),
-      new CheckoutNotifier(vertx, busTimeoutMs()));
+      new CheckoutNotifier(vertx, busTimeoutMs()))
+      .bankVoidRetryMs(section.getLong("bank_void_retry_ms", PaymentService.BANK_VOID_RETRY_MS));
     serve(PaymentAddresses.START, msg -> service.start(msg.body()));
     serve(PaymentAddresses.VOID, msg -> service.voidPayment(msg.body()));
     serve(PaymentAddresses.REFUND, msg -> service.refund(msg.body()));
@@ -151,7 +153,7 @@ public class PaymentVerticle extends ComponentVerticle {
       });
   }
 
-  /** Retries pending refunds and the refund notices orders has not confirmed yet; one run at a time per node. */
+  /** Retries pending refunds, bank voids not confirmed yet and the refund notices orders has not confirmed yet; one run at a time per node. */
   private void runJobs(JsonObject section) {
     if (jobRunning) {
       return;
@@ -159,6 +161,8 @@ public class PaymentVerticle extends ComponentVerticle {
     jobRunning = true;
     repository.claimRefundPending(section.getLong("refund_retry_ms", 5_000L), 50)
       .compose(intents -> Future.join(intents.stream().map(service::refundAtBank).toList()))
+      .transform(x -> repository.claimBankVoids(section.getLong("bank_void_retry_ms", PaymentService.BANK_VOID_RETRY_MS), 50))
+      .compose(intents -> Future.join(intents.stream().map(service::retryBankVoid).toList()))
       .transform(x -> repository.claimRefundNotices(section.getLong("refund_retry_ms", 5_000L), 50))
       .compose(intents -> Future.join(intents.stream().map(service::retryRefundNotice).toList()))
       .onComplete(ar -> {

@@ -87,8 +87,45 @@ class CatalogE2ETest {
     HttpResponse<Buffer> huge = get("/api/v1/catalog/products?q=" + "я".repeat(2000));
     assertThat(huge.statusCode()).isEqualTo(400);
     assertThat(huge.bodyAsJsonObject().getJsonArray("errors").getJsonObject(0).getString("field")).isEqualTo("q");
+    HttpResponse<Buffer> badSuggest = get("/api/v1/catalog/suggest?q=%D1%87%D0%B0%D0%B9&limit=500");
+    assertThat(badSuggest.statusCode()).isEqualTo(400);
+    assertThat(badSuggest.getHeader("Content-Type")).isEqualTo("application/problem+json");
+    assertThat(badSuggest.bodyAsJsonObject().getJsonArray("errors").getJsonObject(0).getString("field")).isEqualTo("limit");
+    HttpResponse<Buffer> noPrefix = get("/api/v1/catalog/suggest?limit=5");
+    assertThat(noPrefix.statusCode()).isEqualTo(400);
+    assertThat(noPrefix.bodyAsJsonObject().getJsonArray("errors").getJsonObject(0).getString("field")).isEqualTo("q");
     HttpResponse<Buffer> anonymous = await(market.http.post("/api/v1/seller/products").sendJsonObject(new JsonObject().put("title", "x")));
     assertThat(anonymous.statusCode()).isEqualTo(401);
+  }
+
+  @Test
+  void suggestionsCompleteAPrefixAndACardIsRevalidatedByItsETag() throws Exception {
+    JsonObject any = get("/api/v1/catalog/products?limit=1&sort=popular").bodyAsJsonObject().getJsonArray("items").getJsonObject(0);
+    // its longest word of letters only (not a model code)
+    String word = java.util.Arrays.stream(any.getString("title").split(" "))
+      .filter(w -> w.length() >= 4 && w.chars().allMatch(Character::isLetter))
+      .max(java.util.Comparator.comparingInt(String::length)).orElseThrow().toLowerCase(java.util.Locale.ROOT);
+    HttpResponse<Buffer> suggested = await(market.http.get("/api/v1/catalog/suggest").addQueryParam("q", word.substring(0, 3))
+      .addQueryParam("limit", "10").send());
+    assertThat(suggested.statusCode()).isEqualTo(200);
+    JsonArray suggestions = suggested.bodyAsJsonObject().getJsonArray("suggestions");
+    assertThat(suggestions).isNotEmpty().hasSizeLessThanOrEqualTo(10);
+    assertThat(suggestions).allSatisfy(o -> assertThat(((JsonObject) o).getString("kind")).isIn("query", "product", "brand", "category"));
+    assertThat(suggestions).anySatisfy(o -> assertThat(((JsonObject) o).getString("text").toLowerCase(java.util.Locale.ROOT))
+      .contains(word.substring(0, 3)));
+
+    HttpResponse<Buffer> card = get("/api/v1/catalog/products/" + any.getString("id"));
+    assertThat(card.statusCode()).isEqualTo(200);
+    String etag = card.getHeader("ETag");
+    assertThat(etag).startsWith("\"");
+    HttpResponse<Buffer> again = await(market.http.get("/api/v1/catalog/products/" + any.getString("id"))
+      .putHeader("If-None-Match", etag).send());
+    assertThat(again.statusCode()).isEqualTo(304);
+    assertThat(again.body() == null || again.body().length() == 0).isTrue();
+    HttpResponse<Buffer> stale = await(market.http.get("/api/v1/catalog/products/" + any.getString("id"))
+      .putHeader("If-None-Match", "\"not-this-one\"").send());
+    assertThat(stale.statusCode()).isEqualTo(200);
+    assertThat(stale.bodyAsJsonObject().getString("id")).isEqualTo(any.getString("id"));
   }
 
   private static String sellerToken() throws Exception {

@@ -233,7 +233,8 @@ class CheckoutSystemRecoveryE2ETest {
     String orderId = checkoutOnAThenKillA(buyer, UUID.randomUUID().toString());
 
     waitForStatus(buyer, orderId, "CANCELLED");
-    assertThat(saga(orderId).getString("state")).isEqualTo("CANCELLED");
+    // the order's cancel is the compensation's last call; the saga records CANCELLED just after it
+    eventually("the saga is CANCELLED", () -> "CANCELLED".equals(saga(orderId).getString("state")));
     eventually("the stock is released", () -> stock(product).equals(List.of(3L, 0L, 0L)));
     assertThat(count("SELECT count(*) FROM payment.intents WHERE order_id = $1::uuid AND status = 'VOIDED'", UUID.fromString(orderId)))
       .isEqualTo(1);

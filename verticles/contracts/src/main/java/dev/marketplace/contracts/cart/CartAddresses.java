@@ -34,6 +34,12 @@ package dev.marketplace.contracts.cart;
  * with {@link #ACCEPT_PRICES}, sending back the prices they were shown. Changing a quantity does
  * not acknowledge a price either. {@link #CHECKOUT_VIEW} refuses a cart with any flagged line.
  *
+ * <h2>Repeats</h2>
+ * A write that carries {@code x-request-id} ({@code BusHeaders.REQUEST_ID}) is applied once per id:
+ * a repeat with the same id changes nothing and answers the cart as it is now ({@code created} as
+ * the first answer had it; a guest cart made by the request keeps its id). Without the header each
+ * request is applied.
+ *
  * <h2>Limits</h2>
  * Quantities are integers 1..{@code cart.max_quantity_per_line} (config, default 99); a cart
  * holds at most {@code cart.max_lines} products (default 100). Beyond them: VALIDATION_FAILED

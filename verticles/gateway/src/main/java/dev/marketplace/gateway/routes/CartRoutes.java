@@ -5,7 +5,8 @@ import dev.marketplace.gateway.Access;
 import dev.marketplace.gateway.GatewayContext;
 import dev.marketplace.gateway.ProblemResponses;
 import dev.marketplace.gateway.RouteModule;
-import dev.marketplace.platform.bus.Bus;
+import dev.marketplace.contracts.BusHeaders;
+import dev.marketplace.platform.bus.RequestIds;
 import dev.marketplace.platform.bus.RetryingRequest;
 import dev.marketplace.platform.validation.JsonValidator;
 import io.vertx.core.eventbus.DeliveryOptions;
@@ -22,6 +23,10 @@ import static dev.marketplace.gateway.GatewayContext.API;
  * caller the component uses the user's cart and ignores it. Replies are the cart view
  * ({@link CartAddresses}); a guest's response carries its id in {@code X-Cart-Id} and {@code id};
  * the write that creates a cart answers 201.
+ *
+ * <p>Every request is sent again to another node when an attempt gets no answer in time: reads are
+ * safe to repeat, and each write carries a request id of its own ({@code x-request-id}, the same
+ * on every attempt) by which the cart applies it once.
  */
 public final class CartRoutes implements RouteModule {
   public static final String CART_ID_HEADER = "X-Cart-Id";
@@ -62,10 +67,10 @@ public final class CartRoutes implements RouteModule {
     if (guestId != null) {
       options.addHeader(CartAddresses.GUEST_CART_HEADER, guestId);
     }
-    // a read (the buyer's one cart, made on first sight) may go again to another node; changes go once
-    boolean read = ctx.request().method() == HttpMethod.GET;
-    (read ? RetryingRequest.request(gateway.vertx(), address, body, options, gateway.attemptTimeoutMs(), gateway.busTimeoutMs())
-      : Bus.request(gateway.vertx(), address, body, options)).onComplete(ar -> {
+    if (ctx.request().method() != HttpMethod.GET) {
+      options.addHeader(BusHeaders.REQUEST_ID, RequestIds.newId());
+    }
+    RetryingRequest.request(gateway.vertx(), address, body, options, gateway.attemptTimeoutMs(), gateway.busTimeoutMs()).onComplete(ar -> {
       if (ar.failed()) {
         ProblemResponses.send(ctx, ar.cause());
         return;
