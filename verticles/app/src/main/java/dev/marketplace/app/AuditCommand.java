@@ -24,8 +24,9 @@ import java.util.concurrent.Callable;
  *
  * <p>An operator's tool, so it reads the schemas of several components (read-only, in one
  * read-only transaction so every check sees the same snapshot), which no component may do. A
- * check whose tables are missing (the component never ran on this database) is reported as
- * {@code skipped} and does not fail the audit.
+ * check whose tables are missing (a component never ran its migrations on this database, or the
+ * URL names the wrong database) cannot vouch for anything: it is reported as {@code MISSING} with
+ * the tables and fails the audit (exit code 1), as a broken invariant does.
  */
 @Command(name = "audit", mixinStandardHelpOptions = true,
   description = "Checks stock, orders, payments and refunds against each other; exit 0 only if every invariant holds.")
@@ -131,11 +132,16 @@ public final class AuditCommand implements Callable<Integer> {
   }
 
   private static boolean run(Connection connection, Check check, long graceSeconds, PrintStream out) throws SQLException {
-    for (String table : check.tables()) {
+    List<String> missing = new ArrayList<>();
+    for (String table : check.tables().stream().sorted().toList()) {
       if (!tableExists(connection, table)) {
-        out.println("skipped  " + check.name() + " (no table " + table + ")");
-        return true;
+        missing.add(table);
       }
+    }
+    if (!missing.isEmpty()) {
+      out.println("MISSING  " + check.name() + ": no table " + String.join(", ", missing)
+        + " in this database (has every component run its migrations here? is --pg-url the marketplace's database?)");
+      return false;
     }
     String sql = check.sql().replace("$1", "?");
     try (PreparedStatement statement = connection.prepareStatement(sql)) {

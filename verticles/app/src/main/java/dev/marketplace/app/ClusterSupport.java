@@ -4,7 +4,7 @@ import com.hazelcast.config.Config;
 import com.hazelcast.config.NetworkConfig;
 import com.hazelcast.config.XmlConfigBuilder;
 import io.vertx.core.Future;
-import dev.marketplace.gateway.Metrics;
+import dev.marketplace.platform.metrics.VertxMetrics;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
@@ -95,7 +95,7 @@ public final class ClusterSupport {
       hazelcast.setClusterName(t.clusterName(hazelcast.getClusterName()));
     });
     HazelcastClusterManager manager = new HazelcastClusterManager(hazelcast);
-    return Metrics.builder(options).withClusterManager(manager).buildClustered();
+    return VertxMetrics.builder(options).withClusterManager(manager).buildClustered();
   }
 
   /** This node's id in the cluster, for diagnostics (/ready shows which node answered). */

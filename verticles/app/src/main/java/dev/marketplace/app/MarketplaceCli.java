@@ -2,7 +2,7 @@ package dev.marketplace.app;
 
 import dev.marketplace.contracts.Components;
 import dev.marketplace.platform.config.ConfigLoader;
-import dev.marketplace.gateway.Metrics;
+import dev.marketplace.platform.metrics.VertxMetrics;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import io.vertx.core.json.JsonObject;
@@ -82,7 +82,7 @@ public final class MarketplaceCli implements Callable<Integer> {
     JsonObject config = DataDirSecrets.apply(ConfigLoader.load(configFile, System.getenv(), overrides),
       ephemeral ? null : dataDir.toAbsolutePath().resolve("keys"));
 
-    Vertx vertx = Metrics.builder(new VertxOptions()).build();
+    Vertx vertx = VertxMetrics.builder(new VertxOptions()).build();
     lifecycle.onStop(() -> ServerLifecycle.await(vertx.close(), "closing Vert.x"));
     try {
       ServerLifecycle.await(Marketplace.deploy(vertx, config, Components.ALL), "deploying the marketplace");

@@ -3,7 +3,7 @@ package dev.marketplace.app;
 import dev.marketplace.platform.config.ConfigLoader;
 import dev.marketplace.platform.security.Secrets;
 import io.vertx.core.Future;
-import dev.marketplace.gateway.Metrics;
+import dev.marketplace.platform.metrics.VertxMetrics;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import io.vertx.core.json.JsonObject;
@@ -157,7 +157,7 @@ final class NodeCommand implements Callable<Integer> {
 
   private Future<Vertx> buildVertx(java.util.Optional<ClusterTls> tls) {
     if (!cluster) {
-      return Future.succeededFuture(Metrics.builder(new VertxOptions()).build());
+      return Future.succeededFuture(VertxMetrics.builder(new VertxOptions()).build());
     }
     if (tls.isPresent()) {
       System.out.println("Clustered event bus over TLS (shared cluster certificate, client authentication required)");

@@ -6,6 +6,7 @@ import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.Test;
+import picocli.CommandLine;
 
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
@@ -13,12 +14,16 @@ import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.Statement;
+import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-/** The audit reports each invariant, names the offending rows, and fails only when one is broken. */
+/**
+ * The audit reports each invariant, names the offending rows, and fails when one is broken or cannot
+ * be checked because its tables are missing.
+ */
 class AuditCommandTest {
 
   private static String audit(String pgUrl) throws Exception {
@@ -30,23 +35,52 @@ class AuditCommandTest {
   }
 
   @Test
-  void aDatabaseWithoutTheSchemasSkipsTheChecksAndPasses() throws Exception {
-    String report = audit(TestInfra.shared().freshDatabase());
-    assertThat(report).contains("skipped", "(no table", "AUDIT OK");
+  void aDatabaseWithoutTheSchemasFailsTheAuditNamingEveryMissingTable() throws Exception {
+    String pgUrl = TestInfra.shared().freshDatabase();
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+
+    boolean ok = AuditCommand.audit(pgUrl, 0, new PrintStream(out, true, StandardCharsets.UTF_8));
+
+    String report = out.toString(StandardCharsets.UTF_8);
+    assertThat(ok).isFalse();
+    assertThat(report).contains("AUDIT FAILED").doesNotContain("AUDIT OK").doesNotContain("ok       ")
+      .contains("MISSING  stock held == units of RESERVED and PENDING_PAYMENT orders, per product: no table "
+        + "inventory.stock_bucket, orders.order_line, orders.orders")
+      .contains("MISSING  no refund is outstanding: no table payment.intents")
+      .contains("MISSING  no checkout is stuck");
+    assertThat(report.lines().filter(line -> line.startsWith("MISSING  "))).hasSize(AuditCommand.CHECKS.size());
+  }
+
+  @Test
+  void theCommandExitsNonZeroOnAMissingTableAndZeroOnAFullyMigratedQuietDatabase() throws Exception {
+    assertThat(new CommandLine(new AuditCommand()).execute("--pg-url", TestInfra.shared().freshDatabase(), "--grace-seconds", "0"))
+      .isEqualTo(1);
+
+    JsonObject config = TestInfra.shared().config();
+    migrateAuditedSchemas(config);
+    assertThat(new CommandLine(new AuditCommand()).execute("--pg-url", config.getJsonObject("pg").getString("url"), "--grace-seconds", "0"))
+      .isZero();
+  }
+
+  /** The schemas of the components whose tables the audit reads. */
+  private static void migrateAuditedSchemas(JsonObject config) throws Exception {
+    Vertx vertx = Vertx.vertx();
+    try {
+      Future.all(List.of(PgSupport.migrate(vertx, config, "payment"), PgSupport.migrate(vertx, config, "checkout"),
+          PgSupport.migrate(vertx, config, "inventory"), PgSupport.migrate(vertx, config, "orders")))
+        .toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
+    } finally {
+      vertx.close();
+    }
   }
 
   @Test
   void moneyKeptForACancelledCheckoutAndAnOutstandingRefundAreReportedWithTheirOrders() throws Exception {
     JsonObject config = TestInfra.shared().config();
     String pgUrl = config.getJsonObject("pg").getString("url");
-    Vertx vertx = Vertx.vertx();
-    try {
-      Future.all(PgSupport.migrate(vertx, config, "payment"), PgSupport.migrate(vertx, config, "checkout"))
-        .toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
-    } finally {
-      vertx.close();
-    }
-    assertThat(audit(pgUrl)).doesNotContain("FAILED   ").contains("ok       captured money belongs to paid orders");
+    migrateAuditedSchemas(config);
+    assertThat(audit(pgUrl)).contains("AUDIT OK").doesNotContain("FAILED   ").doesNotContain("MISSING")
+      .contains("ok       captured money belongs to paid orders");
 
     UUID cancelled = UUID.randomUUID();
     UUID owed = UUID.randomUUID();

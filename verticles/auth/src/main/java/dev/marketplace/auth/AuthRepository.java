@@ -26,6 +26,7 @@ final class AuthRepository {
   private static final String USER_BY_ID =
     "SELECT id, email, name, phone, language, roles, created_at FROM auth.users WHERE id = $1";
   // only if nobody changed the hash meanwhile
+  private static final String SET_PHONE = "UPDATE auth.users SET phone = $2 WHERE id = $1";
   private static final String REPLACE_HASH =
     "UPDATE auth.users SET password_hash = $3 WHERE id = $1 AND password_hash = $2";
   private static final String GRANT_ROLE =
@@ -133,6 +134,11 @@ final class AuthRepository {
       return Optional.of(new Profile(row.getUUID("id"), row.getString("email"), row.getString("name"),
         row.getString("phone"), row.getString("language"), roles(row), row.getOffsetDateTime("created_at")));
     });
+  }
+
+  /** Sets (or, with null, removes) the user's phone; false when there is no such user. */
+  Future<Boolean> setPhone(UUID userId, String phone) {
+    return pool.preparedQuery(SET_PHONE).execute(Tuple.of(userId, phone)).map(rows -> rows.rowCount() == 1);
   }
 
   Future<Void> replaceHash(UUID userId, String oldHash, String newHash) {

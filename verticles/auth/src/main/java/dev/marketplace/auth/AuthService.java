@@ -215,6 +215,39 @@ final class AuthService {
   Future<JsonObject> me(Message<JsonObject> msg) {
     UUID userId = callerId(msg);
     JsonValidator.of(msg.body()).allowOnly().throwIfInvalid();
+    return profile(userId);
+  }
+
+  /** {@code PATCH /me}: the fields given change (only {@code phone} so far), then the profile as {@link #me} shows it. */
+  Future<JsonObject> updateMe(Message<JsonObject> msg) {
+    UUID userId = callerId(msg);
+    JsonObject body = msg.body();
+    JsonValidator v = JsonValidator.of(body).allowOnly("phone");
+    if (!body.containsKey("phone")) {
+      v.throwIfInvalid();
+      return profile(userId);
+    }
+    String phone = null;
+    Object given = body.getValue("phone");
+    if (given != null) {
+      phone = given instanceof String s ? normalisedPhone(s) : null;
+      if (phone == null) {
+        v.error("phone", "must be an international number in E.164 form, e.g. +79123456789 (or null to remove it)");
+      }
+    }
+    v.throwIfInvalid();
+    return repository.setPhone(userId, phone).compose(found -> found ? profile(userId) : Future.<JsonObject>failedFuture(Caller.notFound()));
+  }
+
+  private static final Pattern E164 = Pattern.compile("\\+[1-9][0-9]{7,14}");
+
+  /** The number in E.164 with the usual separators removed, or null when it is not one. */
+  static String normalisedPhone(String phone) {
+    String compact = phone.strip().replaceAll("[\\s().-]", "");
+    return E164.matcher(compact).matches() ? compact : null;
+  }
+
+  private Future<JsonObject> profile(UUID userId) {
     return repository.profile(userId).compose(found -> {
       if (found.isEmpty()) {
         return Future.failedFuture(Caller.notFound());

@@ -41,6 +41,7 @@ public class AuthVerticle extends ComponentVerticle {
         serve(AuthContract.REFRESH, service::refresh);
         serve(AuthContract.LOGOUT, service::logout);
         serve(AuthContract.ME, service::me);
+        serve(AuthContract.ME_UPDATE, service::updateMe);
         serve(AuthContract.JWKS, service::jwks);
         serve(AuthContract.USER_CONTACT, service::userContact);
         serve(AuthContract.REVOKED_SESSIONS, service::revokedSessions);

@@ -1,38 +1,29 @@
 package dev.marketplace.checkout;
 
 import dev.marketplace.contracts.BusHeaders;
-import dev.marketplace.contracts.DeadLetterAddresses;
 import dev.marketplace.contracts.EventEnvelope;
 import dev.marketplace.contracts.Topics;
 import dev.marketplace.contracts.checkout.CheckoutAddresses;
 import dev.marketplace.contracts.payment.PaymentAddresses;
 import dev.marketplace.platform.bus.Bus;
-import dev.marketplace.platform.kafka.KafkaSupport;
-import dev.marketplace.platform.pg.PgSupport;
-import dev.marketplace.platform.testing.TestInfra;
-import io.vertx.core.DeploymentOptions;
-import io.vertx.core.Future;
-import io.vertx.core.Vertx;
-import io.vertx.core.eventbus.DeliveryOptions;
+import dev.marketplace.platform.testing.ConsumerRecoveryFixture;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import io.vertx.kafka.client.producer.KafkaProducer;
-import io.vertx.kafka.client.producer.KafkaProducerRecord;
-import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Tuple;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.function.BooleanSupplier;
 
+import static dev.marketplace.platform.testing.ConsumerRecoveryFixture.await;
+import static dev.marketplace.platform.testing.ConsumerRecoveryFixture.waitUntil;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
@@ -41,56 +32,46 @@ import static org.assertj.core.api.Assertions.assertThat;
  * an event that keeps failing is parked and a replay applies it.
  */
 class CheckoutConsumerRecoveryTest {
-  private Vertx vertx;
-  private Pool db;
-  private String pgUrl;
-  private KafkaProducer<String, String> producer;
+  private ConsumerRecoveryFixture fixture;
   /** Per order id: how often orders was told PAID, per reservation: how often inventory committed. */
   private final Map<String, AtomicInteger> paid = new ConcurrentHashMap<>();
   private final Map<String, AtomicInteger> commits = new ConcurrentHashMap<>();
 
   @BeforeEach
   void up() throws Exception {
-    vertx = Vertx.vertx();
-    JsonObject config = TestInfra.shared().config();
-    pgUrl = config.getJsonObject("pg").getString("url");
-    config.getJsonObject("checkout").put("step_timeout_ms", 1000).put("payment_timeout_ms", 1000).put("sweep_interval_ms", 200);
-    config.getJsonObject("kafka").put("consumer", new JsonObject().put("max_attempts", 3).put("retry_initial_ms", 100).put("retry_max_ms", 1000));
+    fixture = ConsumerRecoveryFixture.create("checkout", config ->
+      config.getJsonObject("checkout").put("step_timeout_ms", 1000).put("payment_timeout_ms", 1000).put("sweep_interval_ms", 200));
     JsonObject line = new JsonObject().put("product_id", "p1").put("seller_id", "s1").put("title", "Thing").put("quantity", 1)
       .put("unit_price", new JsonObject().put("amount", 500).put("currency", "RUB")).put("price_changed", false);
-    serve("cart.checkout-view", body -> new JsonObject().put("cart_id", body.getString("cart_id")).put("currency", "RUB")
+    fixture.serve("cart.checkout-view", body -> new JsonObject().put("cart_id", body.getString("cart_id")).put("currency", "RUB")
       .put("lines", new JsonArray().add(line)).put("total", new JsonObject().put("amount", 500).put("currency", "RUB")));
-    serve("cart.clear", body -> new JsonObject());
-    serve("orders.create", body -> new JsonObject().put("id", body.getString("order_id")).put("status", "NEW"));
-    serve("orders.transition", body -> {
+    fixture.serve("cart.clear", body -> new JsonObject());
+    fixture.serve("orders.create", body -> new JsonObject().put("id", body.getString("order_id")).put("status", "NEW"));
+    fixture.serve("orders.transition", body -> {
       if ("PAID".equals(body.getString("to"))) {
         paid.computeIfAbsent(body.getString("order_id"), k -> new AtomicInteger()).incrementAndGet();
       }
       return new JsonObject().put("id", body.getString("order_id")).put("status", body.getString("to"));
     });
-    serve("orders.get", body -> new JsonObject().put("id", body.getString("order_id")).put("status", "PENDING_PAYMENT"));
-    serve("inventory.reserve", body -> new JsonObject().put("reservation_id", body.getString("reservation_id"))
-      .put("status", "HELD").put("reserved_until", java.time.Instant.now().plusSeconds(900).toString()));
-    serve("inventory.commit", body -> {
+    fixture.serve("orders.get", body -> new JsonObject().put("id", body.getString("order_id")).put("status", "PENDING_PAYMENT"));
+    fixture.serve("inventory.reserve", body -> new JsonObject().put("reservation_id", body.getString("reservation_id"))
+      .put("status", "HELD").put("reserved_until", Instant.now().plusSeconds(900).toString()));
+    fixture.serve("inventory.commit", body -> {
       commits.computeIfAbsent(body.getString("reservation_id"), k -> new AtomicInteger()).incrementAndGet();
       return new JsonObject().put("status", "COMMITTED");
     });
-    serve("inventory.release", body -> new JsonObject().put("status", "RELEASED"));
-    serve(PaymentAddresses.AVAILABILITY, body -> new JsonObject().put("available", true));
-    serve(PaymentAddresses.START, body -> new JsonObject().put("payment_id", body.getString("payment_id"))
+    fixture.serve("inventory.release", body -> new JsonObject().put("status", "RELEASED"));
+    fixture.serve(PaymentAddresses.AVAILABILITY, body -> new JsonObject().put("available", true));
+    fixture.serve(PaymentAddresses.START, body -> new JsonObject().put("payment_id", body.getString("payment_id"))
       .put("status", "PENDING").put("payment_url", "http://bank/3ds/" + body.getString("payment_id")));
-    serve(PaymentAddresses.VOID, body -> new JsonObject().put("status", "VOIDED"));
-    serve(PaymentAddresses.REFUND, body -> new JsonObject().put("status", "REFUNDED"));
-    await(vertx.deployVerticle(new CheckoutVerticle(), new DeploymentOptions().setConfig(config)));
-    db = PgSupport.pool(vertx, config, 2);
-    producer = KafkaProducer.create(vertx, KafkaSupport.producerConfig(config));
+    fixture.serve(PaymentAddresses.VOID, body -> new JsonObject().put("status", "VOIDED"));
+    fixture.serve(PaymentAddresses.REFUND, body -> new JsonObject().put("status", "REFUNDED"));
+    fixture.deploy(new CheckoutVerticle());
   }
 
   @AfterEach
   void down() throws Exception {
-    TestInfra.shared().reachable(pgUrl);
-    producer.close();
-    await(vertx.close());
+    fixture.close();
   }
 
   @Test
@@ -99,15 +80,15 @@ class CheckoutConsumerRecoveryTest {
     for (int i = 0; i < 4; i++) {
       orders.add(checkout());
     }
-    TestInfra.shared().unreachable(pgUrl);
+    fixture.databaseDown();
     for (String order : orders) {
       captured(order);
     }
     Thread.sleep(3000);
     assertThat(paid).isEmpty();
 
-    TestInfra.shared().reachable(pgUrl);
-    waitUntil(() -> orders.stream().allMatch(o -> state(o).equals("PAID")), 30_000);
+    fixture.databaseUp();
+    waitUntil("every saga is PAID", () -> orders.stream().allMatch(o -> state(o).equals("PAID")), 30_000);
     for (String order : orders) {
       assertThat(paid.get(order).get()).as("orders told PAID for " + order).isEqualTo(1);
       assertThat(commits.get(reservation(order)).get()).as("stock committed for " + order).isEqualTo(1);
@@ -123,34 +104,30 @@ class CheckoutConsumerRecoveryTest {
   void anEventThatKeepsFailingIsParkedThenAReplayAppliesIt() throws Exception {
     String poison = checkout();
     String healthy = checkout();
-    await(db.query("CREATE FUNCTION checkout.refuse_result() RETURNS trigger LANGUAGE plpgsql AS "
+    await(fixture.db().query("CREATE FUNCTION checkout.refuse_result() RETURNS trigger LANGUAGE plpgsql AS "
       + "$$ BEGIN RAISE EXCEPTION 'this saga cannot take a result'; END $$").execute());
-    await(db.query("CREATE TRIGGER refuse_result BEFORE UPDATE ON checkout.sagas FOR EACH ROW WHEN (OLD.id = '" + poison
+    await(fixture.db().query("CREATE TRIGGER refuse_result BEFORE UPDATE ON checkout.sagas FOR EACH ROW WHEN (OLD.id = '" + poison
       + "' AND NEW.payment_result IS DISTINCT FROM OLD.payment_result) EXECUTE FUNCTION checkout.refuse_result()").execute());
     captured(poison);
     captured(healthy);
 
-    waitUntil(() -> state(healthy).equals("PAID") && !parked().isEmpty(), 30_000);
-    JsonObject letter = parked().getJsonObject(0);
+    waitUntil("the healthy saga is PAID and the poison event parked", () -> state(healthy).equals("PAID") && !fixture.parked().isEmpty(), 30_000);
+    JsonObject letter = fixture.parked().getJsonObject(0);
     assertThat(letter.getString("event_type")).isEqualTo("PaymentCaptured");
     assertThat(letter.getString("last_error")).contains("this saga cannot take a result");
     assertThat(state(poison)).isEqualTo("AWAITING_PAYMENT");
 
-    await(db.query("DROP TRIGGER refuse_result ON checkout.sagas").execute());
-    JsonObject replayed = await(Bus.request(vertx, DeadLetterAddresses.replay("checkout"), new JsonObject().put("id", letter.getLong("id")), admin()));
+    await(fixture.db().query("DROP TRIGGER refuse_result ON checkout.sagas").execute());
+    JsonObject replayed = fixture.replay(letter.getLong("id"));
     assertThat(replayed.getString("status")).isEqualTo("REPLAYED");
-    waitUntil(() -> state(poison).equals("PAID"), 30_000);
+    waitUntil("the replayed saga is PAID", () -> state(poison).equals("PAID"), 30_000);
     assertThat(paid.get(poison).get()).isEqualTo(1);
   }
 
   // ------------------------------------------------------------- helpers
 
-  private void serve(String address, java.util.function.Function<JsonObject, JsonObject> answer) throws Exception {
-    await(Bus.serve(vertx, address, msg -> Future.succeededFuture(answer.apply(msg.body()))).completion());
-  }
-
   private String checkout() throws Exception {
-    JsonObject reply = await(Bus.request(vertx, CheckoutAddresses.START, new JsonObject().put("cart_id", UUID.randomUUID().toString())
+    JsonObject reply = await(Bus.request(fixture.vertx(), CheckoutAddresses.START, new JsonObject().put("cart_id", UUID.randomUUID().toString())
       .put("payment_method", "card").put("idempotency_key", UUID.randomUUID().toString()),
       Bus.options(10_000).addHeader(BusHeaders.USER_ID, "buyer-1")));
     assertThat(reply.getString("status")).isEqualTo("PENDING_PAYMENT");
@@ -158,13 +135,13 @@ class CheckoutConsumerRecoveryTest {
   }
 
   private void captured(String orderId) throws Exception {
-    EventEnvelope event = EventEnvelope.create("PaymentCaptured", orderId, new JsonObject().put("order_id", orderId).put("status", "CAPTURED"));
-    await(producer.send(KafkaProducerRecord.create(Topics.PAYMENTS_EVENTS, orderId, event.toJson().encode())));
+    fixture.publish(Topics.PAYMENTS_EVENTS, orderId,
+      EventEnvelope.create("PaymentCaptured", orderId, new JsonObject().put("order_id", orderId).put("status", "CAPTURED")));
   }
 
   private String state(String orderId) {
     try {
-      return await(db.preparedQuery("SELECT state FROM checkout.sagas WHERE id = $1").execute(Tuple.of(UUID.fromString(orderId))))
+      return await(fixture.db().preparedQuery("SELECT state FROM checkout.sagas WHERE id = $1").execute(Tuple.of(UUID.fromString(orderId))))
         .iterator().next().getString(0);
     } catch (Exception e) {
       return "UNKNOWN: " + e;
@@ -172,33 +149,7 @@ class CheckoutConsumerRecoveryTest {
   }
 
   private String reservation(String orderId) throws Exception {
-    return await(db.preparedQuery("SELECT reservation_id FROM checkout.sagas WHERE id = $1").execute(Tuple.of(UUID.fromString(orderId))))
+    return await(fixture.db().preparedQuery("SELECT reservation_id FROM checkout.sagas WHERE id = $1").execute(Tuple.of(UUID.fromString(orderId))))
       .iterator().next().getUUID(0).toString();
-  }
-
-  private JsonArray parked() {
-    try {
-      return await(Bus.request(vertx, DeadLetterAddresses.list("checkout"), new JsonObject().put("status", "PARKED"), admin())).getJsonArray("items");
-    } catch (Exception e) {
-      throw new IllegalStateException(e);
-    }
-  }
-
-  private static DeliveryOptions admin() {
-    return new DeliveryOptions().setSendTimeout(10_000).addHeader(BusHeaders.USER_ID, "admin-1").addHeader(BusHeaders.ROLES, "admin");
-  }
-
-  private static void waitUntil(BooleanSupplier condition, long timeoutMs) throws InterruptedException {
-    long deadline = System.currentTimeMillis() + timeoutMs;
-    while (!condition.getAsBoolean()) {
-      if (System.currentTimeMillis() > deadline) {
-        throw new AssertionError("condition not met within " + timeoutMs + " ms");
-      }
-      Thread.sleep(100);
-    }
-  }
-
-  private static <T> T await(Future<T> future) throws Exception {
-    return future.toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
   }
 }

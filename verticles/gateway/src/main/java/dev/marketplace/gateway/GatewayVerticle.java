@@ -267,6 +267,6 @@ public class GatewayVerticle extends VerticleBase {
       return PrometheusScrapingHandler.create();
     }
     return ctx -> ProblemResponses.send(ctx, ErrorCode.SERVICE_UNAVAILABLE,
-      "Metrics are not enabled on this node (build Vert.x with Metrics.builder).");
+      "Metrics are not enabled on this node (build Vert.x with VertxMetrics.builder).");
   }
 }

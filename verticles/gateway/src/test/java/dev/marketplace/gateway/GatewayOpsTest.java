@@ -2,6 +2,7 @@ package dev.marketplace.gateway;
 
 import dev.marketplace.contracts.Addresses;
 import dev.marketplace.platform.bus.Bus;
+import dev.marketplace.platform.metrics.VertxMetrics;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
@@ -198,7 +199,7 @@ class GatewayOpsTest {
 
   @Test
   void metricsServePrometheusTextWhenVertxIsBuiltWithMetricsOptions(VertxTestContext tc) {
-    metered = Metrics.builder(new VertxOptions()).build();
+    metered = VertxMetrics.builder(new VertxOptions()).build();
     GatewayFixture.deploy(metered, GatewayFixture.config())
       .compose(gateway -> gateway.client.get("/health").send()
         .compose(health -> gateway.client.get("/metrics").send()))

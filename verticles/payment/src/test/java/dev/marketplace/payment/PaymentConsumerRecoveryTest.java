@@ -1,27 +1,18 @@
 package dev.marketplace.payment;
 
-import dev.marketplace.contracts.BusHeaders;
-import dev.marketplace.contracts.DeadLetterAddresses;
 import dev.marketplace.contracts.EventEnvelope;
 import dev.marketplace.contracts.Topics;
 import dev.marketplace.contracts.bank.BankApi;
 import dev.marketplace.contracts.orders.OrdersAddresses;
 import dev.marketplace.contracts.payment.PaymentAddresses;
 import dev.marketplace.platform.bus.Bus;
-import dev.marketplace.platform.kafka.KafkaSupport;
-import dev.marketplace.platform.pg.PgSupport;
-import dev.marketplace.platform.testing.TestInfra;
-import io.vertx.core.DeploymentOptions;
+import dev.marketplace.platform.testing.ConsumerRecoveryFixture;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
-import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import io.vertx.kafka.client.producer.KafkaProducer;
-import io.vertx.kafka.client.producer.KafkaProducerRecord;
-import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Tuple;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -33,9 +24,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
+import static dev.marketplace.platform.testing.ConsumerRecoveryFixture.await;
+import static dev.marketplace.platform.testing.ConsumerRecoveryFixture.waitUntil;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
@@ -45,11 +37,8 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 class PaymentConsumerRecoveryTest {
   private static final String SECRET = "payment-recovery-secret";
+  private ConsumerRecoveryFixture fixture;
   private Vertx vertx;
-  private Pool db;
-  private JsonObject config;
-  private String pgUrl;
-  private KafkaProducer<String, String> producer;
   private final Map<String, String> bankStatus = new ConcurrentHashMap<>();
   private final Map<String, AtomicInteger> bankRefunds = new ConcurrentHashMap<>();
   /** Orders' side: how many times each order moved to REFUNDED (the real one takes a repeat as a no-op). */
@@ -57,7 +46,11 @@ class PaymentConsumerRecoveryTest {
 
   @BeforeEach
   void up() throws Exception {
-    vertx = Vertx.vertx();
+    fixture = ConsumerRecoveryFixture.create("payment", config -> {
+      config.getJsonObject("bank").put("shared_secret", SECRET);
+      config.put("bus", new JsonObject().put("timeout_ms", 1000));
+    });
+    vertx = fixture.vertx();
     HttpServer bank = await(vertx.createHttpServer().requestHandler(req -> req.body().onSuccess(body -> {
       String path = req.path();
       JsonObject reply;
@@ -77,23 +70,15 @@ class PaymentConsumerRecoveryTest {
       }
       req.response().setStatusCode(200).putHeader("Content-Type", "application/json").end(reply.encode());
     })).listen(0, "127.0.0.1"));
-    config = TestInfra.shared().config();
-    pgUrl = config.getJsonObject("pg").getString("url");
-    config.getJsonObject("bank").put("shared_secret", SECRET);
-    config.getJsonObject("payment").put("bank_url", "http://127.0.0.1:" + bank.actualPort())
+    // the bank's port is known only now: the config is the fixture's, still undeployed
+    fixture.config().getJsonObject("payment").put("bank_url", "http://127.0.0.1:" + bank.actualPort())
       .put("bank_timeout_ms", 1000).put("poll_interval_ms", 200).put("refund_retry_ms", 300);
-    config.getJsonObject("kafka").put("consumer", new JsonObject().put("max_attempts", 3).put("retry_initial_ms", 100).put("retry_max_ms", 1000));
-    config.put("bus", new JsonObject().put("timeout_ms", 1000));
-    await(vertx.deployVerticle(new PaymentVerticle(), new DeploymentOptions().setConfig(config)));
-    db = PgSupport.pool(vertx, config, 2);
-    producer = KafkaProducer.create(vertx, KafkaSupport.producerConfig(config));
+    fixture.deploy(new PaymentVerticle());
   }
 
   @AfterEach
   void down() throws Exception {
-    TestInfra.shared().reachable(pgUrl);
-    producer.close();
-    await(vertx.close());
+    fixture.close();
   }
 
   @Test
@@ -104,15 +89,15 @@ class PaymentConsumerRecoveryTest {
     }
 
     // orders is not running and payment's database is unreachable while the cancellations arrive
-    TestInfra.shared().unreachable(pgUrl);
+    fixture.databaseDown();
     for (String order : orders) {
       cancel(order);
     }
     Thread.sleep(3000);
     assertThat(bankRefunds).isEmpty();
 
-    TestInfra.shared().reachable(pgUrl);
-    waitUntil(() -> orders.stream().allMatch(o -> status(o).equals("REFUNDED")), 30_000);
+    fixture.databaseUp();
+    waitUntil("every payment is refunded", () -> orders.stream().allMatch(o -> status(o).equals("REFUNDED")), 30_000);
     for (String order : orders) {
       String bankId = "bank-" + paymentOf(order);
       assertThat(bankRefunds.get(bankId).get()).as("refunds at the bank for " + order).isEqualTo(1);
@@ -126,7 +111,7 @@ class PaymentConsumerRecoveryTest {
       return Future.succeededFuture(new JsonObject().put("status", msg.body().getString("to")));
     });
     await(ordersUp.completion());
-    waitUntil(() -> orders.stream().noneMatch(this::noticeDue), 30_000);
+    waitUntil("every refund notice reached orders", () -> orders.stream().noneMatch(this::noticeDue), 30_000);
     for (String order : orders) {
       assertThat(refundedOrders.get(order).get()).isEqualTo(1);
     }
@@ -144,15 +129,16 @@ class PaymentConsumerRecoveryTest {
     String poison = capturedOrder();
     String healthy = capturedOrder();
     // a bug in this one order's data: every change of its intent is refused by the database
-    await(db.query("CREATE FUNCTION payment.refuse_change() RETURNS trigger LANGUAGE plpgsql AS "
+    await(fixture.db().query("CREATE FUNCTION payment.refuse_change() RETURNS trigger LANGUAGE plpgsql AS "
       + "$$ BEGIN RAISE EXCEPTION 'this intent cannot change'; END $$").execute());
-    await(db.query("CREATE TRIGGER refuse_change BEFORE UPDATE ON payment.intents FOR EACH ROW WHEN (OLD.order_id = '"
+    await(fixture.db().query("CREATE TRIGGER refuse_change BEFORE UPDATE ON payment.intents FOR EACH ROW WHEN (OLD.order_id = '"
       + poison + "') EXECUTE FUNCTION payment.refuse_change()").execute());
     cancel(poison);
     cancel(healthy);
 
-    waitUntil(() -> status(healthy).equals("REFUNDED") && !parked().isEmpty(), 30_000);
-    JsonArray parked = parked();
+    waitUntil("the healthy payment is refunded and the poison event parked",
+      () -> status(healthy).equals("REFUNDED") && !fixture.parked().isEmpty(), 30_000);
+    JsonArray parked = fixture.parked();
     assertThat(parked).hasSize(1);
     JsonObject letter = parked.getJsonObject(0);
     assertThat(letter.getString("event_type")).isEqualTo("OrderCancelled");
@@ -161,8 +147,8 @@ class PaymentConsumerRecoveryTest {
     assertThat(letter.getString("last_error")).contains("this intent cannot change");
     assertThat(status(poison)).isEqualTo("CAPTURED");
 
-    await(db.query("DROP TRIGGER refuse_change ON payment.intents").execute());
-    JsonObject replayed = await(Bus.request(vertx, DeadLetterAddresses.replay("payment"), new JsonObject().put("id", letter.getLong("id")), admin()));
+    await(fixture.db().query("DROP TRIGGER refuse_change ON payment.intents").execute());
+    JsonObject replayed = fixture.replay(letter.getLong("id"));
     assertThat(replayed.getString("status")).isEqualTo("REPLAYED");
     assertThat(status(poison)).isEqualTo("REFUNDED");
     assertThat(bankRefunds.get("bank-" + paymentOf(poison)).get()).isEqualTo(1);
@@ -194,12 +180,12 @@ class PaymentConsumerRecoveryTest {
   private void cancel(String orderId) throws Exception {
     EventEnvelope cancelled = EventEnvelope.create("OrderCancelled", orderId,
       new JsonObject().put("order_id", orderId).put("status", "CANCELLED").put("reason", "BUYER_CANCELLED"));
-    await(producer.send(KafkaProducerRecord.create(Topics.ORDERS_EVENTS, orderId, cancelled.toJson().encode())));
+    fixture.publish(Topics.ORDERS_EVENTS, orderId, cancelled);
   }
 
   private String status(String orderId) {
     try {
-      return await(db.preparedQuery("SELECT status FROM payment.intents WHERE order_id = $1").execute(Tuple.of(UUID.fromString(orderId))))
+      return await(fixture.db().preparedQuery("SELECT status FROM payment.intents WHERE order_id = $1").execute(Tuple.of(UUID.fromString(orderId))))
         .iterator().next().getString("status");
     } catch (Exception e) {
       return "UNKNOWN: " + e;
@@ -208,7 +194,7 @@ class PaymentConsumerRecoveryTest {
 
   private boolean noticeDue(String orderId) {
     try {
-      return await(db.preparedQuery("SELECT refund_notice_due FROM payment.intents WHERE order_id = $1").execute(Tuple.of(UUID.fromString(orderId))))
+      return await(fixture.db().preparedQuery("SELECT refund_notice_due FROM payment.intents WHERE order_id = $1").execute(Tuple.of(UUID.fromString(orderId))))
         .iterator().next().getBoolean(0);
     } catch (Exception e) {
       throw new IllegalStateException(e);
@@ -216,33 +202,7 @@ class PaymentConsumerRecoveryTest {
   }
 
   private long events(String orderId, String type) throws Exception {
-    return await(db.preparedQuery("SELECT count(*) FROM payment.outbox WHERE record_key = $1 AND payload->>'type' = $2")
+    return await(fixture.db().preparedQuery("SELECT count(*) FROM payment.outbox WHERE record_key = $1 AND payload->>'type' = $2")
       .execute(Tuple.of(orderId, type))).iterator().next().getLong(0);
-  }
-
-  private JsonArray parked() {
-    try {
-      return await(Bus.request(vertx, DeadLetterAddresses.list("payment"), new JsonObject(), admin())).getJsonArray("items");
-    } catch (Exception e) {
-      throw new IllegalStateException(e);
-    }
-  }
-
-  private static DeliveryOptions admin() {
-    return new DeliveryOptions().setSendTimeout(10_000).addHeader(BusHeaders.USER_ID, "admin-1").addHeader(BusHeaders.ROLES, "admin");
-  }
-
-  private static void waitUntil(java.util.function.BooleanSupplier condition, long timeoutMs) throws InterruptedException {
-    long deadline = System.currentTimeMillis() + timeoutMs;
-    while (!condition.getAsBoolean()) {
-      if (System.currentTimeMillis() > deadline) {
-        throw new AssertionError("condition not met within " + timeoutMs + " ms");
-      }
-      Thread.sleep(100);
-    }
-  }
-
-  private static <T> T await(Future<T> future) throws Exception {
-    return future.toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
   }
 }

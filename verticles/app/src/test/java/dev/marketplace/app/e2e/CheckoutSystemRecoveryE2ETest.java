@@ -3,16 +3,12 @@ package dev.marketplace.app.e2e;
 import dev.marketplace.app.Marketplace;
 import dev.marketplace.contracts.Components;
 import dev.marketplace.contracts.payment.PaymentAddresses;
-import dev.marketplace.platform.pg.PgSupport;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.HttpResponse;
 import io.vertx.ext.web.client.WebClient;
 import io.vertx.ext.web.client.WebClientOptions;
-import io.vertx.sqlclient.Pool;
-import io.vertx.sqlclient.Row;
-import io.vertx.sqlclient.Tuple;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -23,6 +19,7 @@ import java.util.List;
 import java.util.UUID;
 
 import static dev.marketplace.app.e2e.MarketplaceHarness.await;
+import static dev.marketplace.app.e2e.ShopDatabase.eventually;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
@@ -44,7 +41,7 @@ class CheckoutSystemRecoveryE2ETest {
   private MarketplaceHarness nodeB;
   private ShopClient shop;
   private Vertx nodeA;
-  private Pool db;
+  private ShopDatabase shopDb;
   private String sellerToken;
 
   @BeforeEach
@@ -60,7 +57,7 @@ class CheckoutSystemRecoveryE2ETest {
         .put("refund_retry_ms", 300);
       config.getJsonObject("bank").put("callback_retry_initial_ms", 100).put("callback_retry_max_ms", 1000);
     });
-    db = PgSupport.pool(nodeB.vertx, nodeB.config, 2);
+    shopDb = new ShopDatabase(nodeB);
     shop = new ShopClient(nodeB);
     sellerToken = token("seller");
   }
@@ -74,7 +71,7 @@ class CheckoutSystemRecoveryE2ETest {
       bank(new JsonObject().put("error_rate", 0.0).put("drop_callbacks", false));
       ShopClient.assertAuditEventuallyOk(nodeB.config.getJsonObject("pg").getString("url"));
     } finally {
-      await(db.close());
+      shopDb.close();
       nodeB.close();
     }
   }
@@ -106,19 +103,9 @@ class CheckoutSystemRecoveryE2ETest {
     // the buyer's request to A breaks when A dies; its outcome is of no interest
     clientA.post("/api/v1/checkout").bearerTokenAuthentication(buyer[0]).putHeader("Idempotency-Key", key)
       .sendJsonObject(new JsonObject().put("cart_id", buyer[1]).put("payment_method", "card"));
-    String orderId = null;
-    long deadline = System.currentTimeMillis() + 20_000;
-    while (orderId == null) {
-      var rows = await(db.preparedQuery("SELECT id FROM checkout.sagas WHERE cart_id = $1::uuid AND state = 'PAYMENT_STARTING'")
-        .execute(Tuple.of(buyer[1])));
-      if (rows.size() > 0) {
-        orderId = rows.iterator().next().getUUID("id").toString();
-      } else if (System.currentTimeMillis() > deadline) {
-        throw new AssertionError("node A never got to asking for the payment");
-      } else {
-        Thread.sleep(50);
-      }
-    }
+    String[] found = new String[1];
+    eventually("node A asked for the payment", () -> (found[0] = shopDb.sagaIn(buyer[1], "PAYMENT_STARTING")) != null);
+    String orderId = found[0];
     assertThat(order(buyer, orderId).getString("status")).isEqualTo("PENDING_PAYMENT");
     await(nodeA.close());
     nodeA = null;
@@ -161,34 +148,12 @@ class CheckoutSystemRecoveryE2ETest {
 
   // ---- the database, for what the public API does not show
 
-  private Row saga(String orderId) throws Exception {
-    return await(db.preparedQuery("SELECT * FROM checkout.sagas WHERE id = $1::uuid").execute(Tuple.of(orderId))).iterator().next();
-  }
-
-  /** {on hand, held, sold} of the product over its buckets. */
   private List<Long> stock(String productId) throws Exception {
-    Row row = await(db.preparedQuery("SELECT COALESCE(SUM(on_hand), 0)::bigint, COALESCE(SUM(held), 0)::bigint, COALESCE(SUM(sold), 0)::bigint"
-      + " FROM inventory.stock_bucket WHERE product_id = $1::uuid").execute(Tuple.of(productId))).iterator().next();
-    return List.of(row.getLong(0), row.getLong(1), row.getLong(2));
+    return shopDb.stock(productId);
   }
 
   private long count(String sql, Object... params) throws Exception {
-    return await(db.preparedQuery(sql).execute(Tuple.from(params))).iterator().next().getLong(0);
-  }
-
-  private void eventually(String what, ThrowingCondition condition) throws Exception {
-    long deadline = System.currentTimeMillis() + 30_000;
-    while (!condition.holds()) {
-      if (System.currentTimeMillis() > deadline) {
-        throw new AssertionError("Timed out waiting until " + what);
-      }
-      Thread.sleep(100);
-    }
-  }
-
-  @FunctionalInterface
-  private interface ThrowingCondition {
-    boolean holds() throws Exception;
+    return shopDb.count(sql, params);
   }
 
   private static int freePort() throws IOException {
@@ -208,7 +173,7 @@ class CheckoutSystemRecoveryE2ETest {
     String orderId = checkoutOnAThenKillA(buyer, key);
     assertThat(stock(product)).containsExactly(3L, 2L, 0L);
 
-    eventually("node B drove the saga to the payment", () -> "AWAITING_PAYMENT".equals(saga(orderId).getString("state")));
+    eventually("node B drove the saga to the payment", () -> "AWAITING_PAYMENT".equals(shopDb.sagaState(orderId)));
     // the buyer, whose request to A broke, repeats it on B and gets the same order
     HttpResponse<Buffer> retry = checkout(buyer, key);
     assertThat(retry.statusCode()).as(retry.bodyAsString()).isEqualTo(201);
@@ -234,7 +199,7 @@ class CheckoutSystemRecoveryE2ETest {
 
     waitForStatus(buyer, orderId, "CANCELLED");
     // the order's cancel is the compensation's last call; the saga records CANCELLED just after it
-    eventually("the saga is CANCELLED", () -> "CANCELLED".equals(saga(orderId).getString("state")));
+    eventually("the saga is CANCELLED", () -> "CANCELLED".equals(shopDb.sagaState(orderId)));
     eventually("the stock is released", () -> stock(product).equals(List.of(3L, 0L, 0L)));
     assertThat(count("SELECT count(*) FROM payment.intents WHERE order_id = $1::uuid AND status = 'VOIDED'", UUID.fromString(orderId)))
       .isEqualTo(1);

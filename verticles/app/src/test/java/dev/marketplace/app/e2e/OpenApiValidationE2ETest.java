@@ -85,7 +85,7 @@ class OpenApiValidationE2ETest {
       }
     }
     assertThat(checked).as("operations with a JSON body").contains("register", "login", "createProduct", "setStock", "addCartItem",
-      "checkout", "putNotificationPreferences", "createSale", "setReservationTtl");
+      "checkout", "putNotificationPreferences", "createSale", "setReservationTtl", "updateMe");
     assertThat(failures).isEmpty();
   }
 

@@ -114,6 +114,6 @@ final class ShopClient {
       }
       Thread.sleep(200);
     }
-    assertThat(report).contains("AUDIT OK").doesNotContain("skipped");
+    assertThat(report).contains("AUDIT OK").doesNotContain("MISSING");
   }
 }

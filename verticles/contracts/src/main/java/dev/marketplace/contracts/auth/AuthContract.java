@@ -54,6 +54,17 @@ public final class AuthContract {
    */
   public static final String ME = "auth.me";
 
+  /**
+   * Changes the caller's profile (caller required; the gateway's {@code PATCH /api/v1/me}):
+   * {@code {phone?}} → the profile as {@link #ME} answers it. A field left out is unchanged;
+   * {@code phone: null} removes the number. A phone is E.164 once spaces, hyphens, dots and
+   * parentheses are taken out ({@code "+7 (912) 345-67-89"} is stored as {@code +79123456789}):
+   * {@code +}, a first digit 1-9, 8 to 15 digits in all. It is the number the notification
+   * component's SMS channel sends to ({@link #USER_CONTACT}). Idempotent. Errors: UNAUTHORIZED,
+   * VALIDATION_FAILED (a malformed phone, unknown fields), NOT_FOUND (the account is gone).
+   */
+  public static final String ME_UPDATE = "auth.me.update";
+
   /** Public keys: {@code {}} → {@code {keys:[{kty:"EC", crv:"P-256", x, y, kid, alg:"ES256", use:"sig"}]}}. */
   public static final String JWKS = "auth.jwks";
 

@@ -16,7 +16,8 @@ import io.vertx.ext.web.RoutingContext;
 import static dev.marketplace.gateway.GatewayContext.API;
 
 /**
- * Accounts and tokens: register, login, refresh, logout, the caller's profile, and the public
+ * Accounts and tokens: register, login, refresh, logout, the caller's profile (read it, set the
+ * phone the SMS channel sends to), and the public
  * keys that verify access tokens. Bodies are validated by auth (unknown fields refused there);
  * responses that carry tokens are never cached.
  */
@@ -29,6 +30,7 @@ public final class AuthRoutes implements RouteModule {
     router.post(API + "/auth/refresh").handler(Access.anyone()).handler(ctx -> tokens(ctx, gateway, AuthContract.REFRESH, GatewayContext.jsonBody(ctx)));
     router.post(API + "/auth/logout").handler(Access.user()).handler(ctx -> logout(ctx, gateway));
     router.get(API + "/me").handler(Access.user()).handler(ctx -> gateway.relay(ctx, AuthContract.ME, new JsonObject(), 200));
+    router.patch(API + "/me").handler(Access.user()).handler(ctx -> gateway.relay(ctx, AuthContract.ME_UPDATE, GatewayContext.jsonBody(ctx), 200));
     router.get("/.well-known/jwks.json").handler(ctx -> jwks(ctx, gateway));
   }
 

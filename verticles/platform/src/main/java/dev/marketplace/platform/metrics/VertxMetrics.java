@@ -1,4 +1,4 @@
-package dev.marketplace.gateway;
+package dev.marketplace.platform.metrics;
 
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxBuilder;
@@ -14,12 +14,14 @@ import io.vertx.micrometer.VertxPrometheusOptions;
  * bus, net and pool (SQL, worker) metrics Vert.x reports by default. The app and the tests build
  * Vert.x the same way:
  * <pre>{@code
- * Vertx vertx = Metrics.builder(new VertxOptions()).build();            // or .buildClustered()
+ * Vertx vertx = VertxMetrics.builder(new VertxOptions()).build();       // or .buildClustered()
  * }</pre>
+ * In platform (not the gateway) so that the launcher builds its Vert.x without reaching into a
+ * component; {@link Meters} records into the registry this sets up.
  */
-public final class Metrics {
+public final class VertxMetrics {
 
-  private Metrics() {
+  private VertxMetrics() {
   }
 
   /** The metrics options: Prometheus on, JVM metrics on, HTTP requests labelled by route. */
