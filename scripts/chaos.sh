@@ -43,12 +43,15 @@ WORK="$(mktemp -d -t chaos-XXXX)"
 RESULTS="$WORK/results.txt"
 : > "$RESULTS"
 CLUSTER_UP=0
+LOAD_PID=""
 AIO_PID=""
 KAFKA_INFRA_PID=""
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
 log() { echo "[chaos $(date -u +%H:%M:%S)] $*"; }
 cleanup() {
   [[ -f "$WORK/stop" ]] || touch "$WORK/stop"
+  # a load client cut short (a failed set-up) would go on until its --seconds: stop it by its pid
+  [[ -n "$LOAD_PID" ]] && kill -TERM "$LOAD_PID" 2>/dev/null || true
   [[ $CLUSTER_UP -eq 1 ]] && scripts/cluster.sh down >/dev/null 2>&1 || true
   [[ -n "$KAFKA_INFRA_PID" ]] && kill -TERM "$KAFKA_INFRA_PID" 2>/dev/null || true
   [[ -n "$AIO_PID" ]] && kill -TERM "$AIO_PID" 2>/dev/null || true
@@ -65,7 +68,6 @@ log "scenarios: ${SCENARIOS[*]}; work dir $WORK"
 
 # ---------------------------------------------------------------- load and report
 
-LOAD_PID=""
 start_load() { # name gateway
   rm -f "$WORK/stop"
   java scripts/bench/CheckoutBench.java --gateways="$2" --phases=soak --seconds="$SCENARIO_MAX_SECONDS" \

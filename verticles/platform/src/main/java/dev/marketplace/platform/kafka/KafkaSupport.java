@@ -74,6 +74,24 @@ public final class KafkaSupport {
    * several nodes at once: a topic another node created first counts as created.
    */
   public static Future<Void> ensureTopics(Vertx vertx, JsonObject config) {
+    // a broker that is still starting, or starved for CPU, answers late: a node waits for it
+    // ({@code kafka.topics_wait_ms}, 120 s) rather than failing its start on the first timeout
+    long waitMs = config.getJsonObject("kafka", new JsonObject()).getLong("topics_wait_ms", 120_000L);
+    return ensureTopicsUntil(vertx, config, System.currentTimeMillis() + waitMs, 500);
+  }
+
+  private static Future<Void> ensureTopicsUntil(Vertx vertx, JsonObject config, long deadline, long pauseMs) {
+    return ensureTopicsOnce(vertx, config).recover(err -> {
+      if (System.currentTimeMillis() + pauseMs >= deadline) {
+        return Future.failedFuture(err);
+      }
+      org.slf4j.LoggerFactory.getLogger(KafkaSupport.class)
+        .warn("Kafka topics not checked yet ({}); trying again in {} ms", err.toString(), pauseMs);
+      return vertx.timer(pauseMs).compose(t -> ensureTopicsUntil(vertx, config, deadline, Math.min(2 * pauseMs, 5_000)));
+    });
+  }
+
+  private static Future<Void> ensureTopicsOnce(Vertx vertx, JsonObject config) {
     JsonObject kafka = config.getJsonObject("kafka", new JsonObject());
     int partitions = kafka.getInteger("partitions", 3);
     short replication = kafka.getInteger("replication_factor", 1).shortValue();
