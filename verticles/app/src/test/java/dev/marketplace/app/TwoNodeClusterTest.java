@@ -6,12 +6,15 @@ import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import io.vertx.ext.web.client.HttpResponse;
+import io.vertx.core.Promise;
 import io.vertx.ext.web.client.WebClient;
-import io.vertx.core.buffer.Buffer;
+import io.vertx.junit5.Timeout;
+import io.vertx.junit5.VertxExtension;
+import io.vertx.junit5.VertxTestContext;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.net.ServerSocket;
 import java.util.List;
@@ -22,8 +25,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * Two clustered Vert.x nodes in one JVM (Hazelcast on loopback, a cluster name of their own):
- * node A runs only the gateway, node B only the catalog.
+ * node A runs only the gateway, node B only the catalog. Written as the Vert.x how-tos write tests:
+ * {@link VertxExtension}, one future chain per test, assertions in {@link VertxTestContext#verify}.
  */
+@ExtendWith(VertxExtension.class)
+@Timeout(value = 90, timeUnit = TimeUnit.SECONDS)
 class TwoNodeClusterTest {
   private Vertx nodeA;
   private Vertx nodeB;
@@ -32,66 +38,82 @@ class TwoNodeClusterTest {
   private JsonObject config;
 
   @BeforeEach
-  void formCluster() throws Exception {
+  void formCluster(VertxTestContext ctx) throws Exception {
     String clusterName = "test-" + UUID.randomUUID();
     List<String> members = List.of("127.0.0.1:5701-5720");
-    nodeA = await(ClusterSupport.clusteredVertx(new VertxOptions(),
-      ClusterSupport.hazelcastConfig("127.0.0.1", 0, members, clusterName), "127.0.0.1"));
-    nodeB = await(ClusterSupport.clusteredVertx(new VertxOptions(),
-      ClusterSupport.hazelcastConfig("127.0.0.1", 0, members, clusterName), "127.0.0.1"));
     httpPort = freePort();
     config = TestInfra.shared().config();
     config.getJsonObject("http").put("port", httpPort).put("host", "127.0.0.1");
     config.getJsonObject("gateway").put("required_components", new JsonArray().add("catalog")).put("ready_timeout_ms", 1000);
-    client = WebClient.create(nodeA);
+    ClusterSupport.clusteredVertx(new VertxOptions(), ClusterSupport.hazelcastConfig("127.0.0.1", 0, members, clusterName), "127.0.0.1")
+      .compose(a -> {
+        nodeA = a;
+        client = WebClient.create(nodeA);
+        return ClusterSupport.clusteredVertx(new VertxOptions(), ClusterSupport.hazelcastConfig("127.0.0.1", 0, members, clusterName), "127.0.0.1");
+      })
+      .onComplete(ctx.succeeding(b -> {
+        nodeB = b;
+        ctx.completeNow();
+      }));
   }
 
   @AfterEach
-  void leaveCluster() throws Exception {
-    client.close();
-    await(Future.join(nodeA.close(), nodeB == null ? Future.succeededFuture() : nodeB.close()));
-  }
-
-  @Test
-  void gatewayOnNodeAReachesComponentOnlyOnNodeBAndReportsWhenItLeaves() throws Exception {
-    Marketplace.Deployment catalogOnB = await(Marketplace.deploy(nodeB, config, "catalog"));
-    await(Marketplace.deploy(nodeA, config, "gateway"));
-
-    HttpResponse<Buffer> ready = await(client.get(httpPort, "127.0.0.1", "/ready").send());
-    assertThat(ready.statusCode()).as(ready.bodyAsString()).isEqualTo(200);
-    JsonObject catalog = ready.bodyAsJsonObject().getJsonObject("checks").getJsonObject("components").getJsonObject("catalog");
-    assertThat(catalog.getString("status")).isEqualTo("UP");
-    assertThat(catalog.getString("node")).isEqualTo(ClusterSupport.nodeId(nodeB)).isNotEqualTo(ClusterSupport.nodeId(nodeA));
-
-    await(catalogOnB.undeploy());
-
-    JsonObject body = awaitReadyStatus(503, 5_000);
-    assertThat(body.getJsonObject("checks").getJsonObject("components").getJsonObject("catalog").getString("status")).isEqualTo("DOWN");
-  }
-
-  @Test
-  void readyTurnsUnavailableWhenTheOtherNodeDies() throws Exception {
-    await(Marketplace.deploy(nodeB, config, "catalog"));
-    await(Marketplace.deploy(nodeA, config, "gateway"));
-    awaitReadyStatus(200, 5_000);
-
-    await(nodeB.close());
-    nodeB = null;
-
-    awaitReadyStatus(503, 10_000);
-  }
-
-  private JsonObject awaitReadyStatus(int status, long withinMs) throws Exception {
-    long deadline = System.currentTimeMillis() + withinMs;
-    while (true) {
-      HttpResponse<Buffer> response = await(client.get(httpPort, "127.0.0.1", "/ready").send());
-      if (response.statusCode() == status) {
-        return response.bodyAsJsonObject();
-      }
-      assertThat(System.currentTimeMillis()).as("/ready answered %d in time; last: %s", status, response.bodyAsString())
-        .isLessThan(deadline);
-      Thread.sleep(200);
+  void leaveCluster(VertxTestContext ctx) {
+    if (client != null) {
+      client.close();
     }
+    Future.join(nodeA == null ? Future.succeededFuture() : nodeA.close(), nodeB == null ? Future.succeededFuture() : nodeB.close())
+      .onComplete(ctx.succeedingThenComplete());
+  }
+
+  @Test
+  void gatewayOnNodeAReachesComponentOnlyOnNodeBAndReportsWhenItLeaves(VertxTestContext ctx) {
+    Marketplace.deploy(nodeB, config, "catalog")
+      .compose(catalogOnB -> Marketplace.deploy(nodeA, config, "gateway")
+        .compose(gateway -> client.get(httpPort, "127.0.0.1", "/ready").send())
+        .compose(ready -> {
+          ctx.verify(() -> {
+            assertThat(ready.statusCode()).as(ready.bodyAsString()).isEqualTo(200);
+            JsonObject catalog = ready.bodyAsJsonObject().getJsonObject("checks").getJsonObject("components").getJsonObject("catalog");
+            assertThat(catalog.getString("status")).isEqualTo("UP");
+            assertThat(catalog.getString("node")).isEqualTo(ClusterSupport.nodeId(nodeB)).isNotEqualTo(ClusterSupport.nodeId(nodeA));
+          });
+          return catalogOnB.undeploy();
+        }))
+      .compose(undeployed -> readyStatus(503, System.currentTimeMillis() + 5_000))
+      .onComplete(ctx.succeeding(body -> ctx.verify(() -> {
+        assertThat(body.getJsonObject("checks").getJsonObject("components").getJsonObject("catalog").getString("status")).isEqualTo("DOWN");
+        ctx.completeNow();
+      })));
+  }
+
+  @Test
+  void readyTurnsUnavailableWhenTheOtherNodeDies(VertxTestContext ctx) {
+    Marketplace.deploy(nodeB, config, "catalog")
+      .compose(catalog -> Marketplace.deploy(nodeA, config, "gateway"))
+      .compose(gateway -> readyStatus(200, System.currentTimeMillis() + 5_000))
+      .compose(up -> {
+        Vertx dying = nodeB;
+        nodeB = null;
+        return dying.close();
+      })
+      .compose(closed -> readyStatus(503, System.currentTimeMillis() + 10_000))
+      .onComplete(ctx.succeedingThenComplete());
+  }
+
+  /** Asks node A's {@code /ready} every 200 ms until it answers {@code status}; fails once {@code deadline} has passed. */
+  private Future<JsonObject> readyStatus(int status, long deadline) {
+    return client.get(httpPort, "127.0.0.1", "/ready").send().compose(response -> {
+      if (response.statusCode() == status) {
+        return Future.succeededFuture(response.bodyAsJsonObject());
+      }
+      if (System.currentTimeMillis() > deadline) {
+        return Future.failedFuture(new AssertionError("/ready did not answer " + status + " in time; last: " + response.bodyAsString()));
+      }
+      Promise<JsonObject> next = Promise.promise();
+      nodeA.setTimer(200, id -> readyStatus(status, deadline).onComplete(next));
+      return next.future();
+    });
   }
 
   static int freePort() throws Exception {

@@ -113,17 +113,18 @@ final class ProductSearch {
     if (request.inStock()) {
       query.add(new TermQuery(new Term(ProductDocuments.IN_STOCK, "1")), Occur.FILTER);
     }
-    org.apache.lucene.search.Sort sort = sort(request.sort());
-    TopFieldCollectorManager top = new TopFieldCollectorManager(sort, request.limit() + 1, after, request.limit() + 1);
     // facets of the same matches on the same reader are the same: later pages reuse the first page's
     FacetKey facetKey = new FacetKey(searcher.getIndexReader().getReaderCacheHelper().getKey(), request.facetKey(), fuzzy);
     JsonObject facets = facetCache.getIfPresent(facetKey);
     TopFieldDocs docs;
     if (facets != null) {
       // the page alone: the sort may skip blocks that cannot compete
-      docs = searcher.search(query.build(), top);
+      docs = searcher.search(query.build(), top(request, after, true));
     } else {
-      Object[] results = searcher.search(query.build(), new MultiCollectorManager(top, FacetCounts.manager(categories)));
+      // with the facets every match is visited anyway: a sort that looks for blocks to skip (a
+      // points intersection whenever its weakest hit changes) would only burn CPU
+      Object[] results = searcher.search(query.build(),
+        new MultiCollectorManager(top(request, after, false), FacetCounts.manager(categories)));
       docs = (TopFieldDocs) results[0];
       facets = ((FacetCounts) results[1]).toJson();
       facetCache.put(facetKey, facets);
@@ -182,6 +183,22 @@ final class ProductSearch {
       items.add(item);
     }
     return items;
+  }
+
+  private static TopFieldCollectorManager top(SearchRequest request, FieldDoc after, boolean skipping) {
+    org.apache.lucene.search.Sort sort = sort(request.sort());
+    if (!skipping) {
+      SortField[] fields = sort.getSort().clone();
+      for (int i = 0; i < fields.length; i++) {
+        if (fields[i].getType() == SortField.Type.LONG) {
+          SortField plain = new SortField(fields[i].getField(), SortField.Type.LONG, fields[i].getReverse());
+          plain.setOptimizeSortWithIndexedData(false);
+          fields[i] = plain;
+        }
+      }
+      sort = new org.apache.lucene.search.Sort(fields);
+    }
+    return new TopFieldCollectorManager(sort, request.limit() + 1, after, request.limit() + 1);
   }
 
   /** The sort and its tie-breakers; the product id last, so every key is unique. */

@@ -350,15 +350,18 @@ class SearchIndexTest {
   @Test
   void suggestionsCompleteCorrectAndWeighByPopularity() throws Exception {
     String seller = CatalogFixture.newUser();
-    catalog.create(seller, "Чайник электрический Kettlex", "", "Kettlex", 312, 2_990_00);
-    catalog.create(seller, "Чайник заварочный", "", "Glassy", 311, 990_00);
-    catalog.create(seller, "Чай зеленый", "", "Teaco", 311, 490_00);
+    Map<String, String> titles = new HashMap<>();
+    for (String[] p : new String[][] {{"Чайник электрический Kettlex", "Kettlex"}, {"Чайник заварочный", "Glassy"},
+      {"Чай зеленый", "Teaco"}}) {
+      titles.put(catalog.create(seller, p[0], "", p[1], 311, 990_00).getString("id"), p[0]);
+    }
     catalog.awaitIndexed();
     JsonArray tea = suggest("чай").getJsonArray("suggestions");
     assertThat(tea).extracting(o -> ((JsonObject) o).getString("kind")).contains("query", "product");
     assertThat(tea).extracting(o -> ((JsonObject) o).getString("text")).contains("чайник", "чай");
-    assertThat(tea.stream().map(o -> (JsonObject) o).filter(o -> "product".equals(o.getString("kind"))).findFirst().orElseThrow()
-      .getString("id")).isNotNull();
+    // a product suggestion names the product: its title and id
+    List<JsonObject> products = tea.stream().map(o -> (JsonObject) o).filter(o -> "product".equals(o.getString("kind"))).toList();
+    assertThat(products).isNotEmpty().allSatisfy(o -> assertThat(o.getString("text")).isEqualTo(titles.get(o.getString("id"))));
     // a typo in the brand's prefix
     assertThat(suggest("kettlx").getJsonArray("suggestions")).extracting(o -> ((JsonObject) o).getString("text")).contains("Kettlex");
     JsonArray phones = suggest("смартфо").getJsonArray("suggestions");

@@ -75,7 +75,7 @@ public class InventoryVerticle extends ComponentVerticle {
     serve(InventoryAddresses.RESERVE, this::reserve);
     // concurrent commits (orders being paid) share a transaction; 1 turns that off
     commits = new dev.marketplace.platform.batch.GroupCommit<>("inventory.commit", settings.getInteger("commit_batch_max", 64), 2,
-      reservations::commitBatch, reservations::commit);
+      reservations::commitBatch, reservations::commitAlone);
     serve(InventoryAddresses.COMMIT, msg -> commits.submit(reservationId(msg.body(), "reservation_id")));
     serve(InventoryAddresses.RELEASE, this::release);
     serve(InventoryAddresses.AVAILABILITY, this::availability);

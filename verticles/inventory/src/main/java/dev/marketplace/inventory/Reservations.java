@@ -518,6 +518,13 @@ final class Reservations {
     })).onSuccess(reply -> afterChange.run());
   }
 
+  /** One commit alone (a batch of one, or a batch's fallback): the batch's two round trips instead of five. */
+  Future<JsonObject> commitAlone(UUID reservationId) {
+    return commitBatch(List.of(reservationId)).compose(out -> out.get(0) instanceof Throwable failure
+      ? Future.failedFuture(failure)
+      : Future.succeededFuture((JsonObject) out.get(0)));
+  }
+
   /**
    * Commits many reservations in one transaction (group commit): locked in id order, then one
    * statement moves the units of every HELD one to sold, one sets their status, one writes the

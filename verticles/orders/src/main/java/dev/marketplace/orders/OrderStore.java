@@ -273,20 +273,40 @@ final class OrderStore {
     return brief(order.id(), order.buyerId(), status, order.currency(), order.total());
   }
 
-  private static JsonObject briefOf(JsonObject full) {
-    JsonObject total = full.getJsonObject("total");
-    return brief(UUID.fromString(full.getString("id")), UUID.fromString(full.getString("buyer_id")),
-      OrderStatus.parse(full.getString("status")), full.getString("currency"), total.getLong("amount"));
-  }
-
-  /** {@link #create} answered briefly (alone: a batch's fallback). */
+  /**
+   * {@link #create} answered briefly, alone (a batch of one, or a batch's fallback): the batch's
+   * statements for one order, with no reload; an order id seen before is answered from its head row.
+   */
   Future<JsonObject> createBrief(NewOrder order) {
-    return create(order).map(OrderStore::briefOf);
+    return createBatch(List.of(order)).compose(out -> {
+      Object one = out.get(0);
+      if (one instanceof Throwable failure) {
+        return Future.failedFuture(failure);
+      }
+      return one != null ? Future.succeededFuture((JsonObject) one) : head(order.orderId());
+    });
   }
 
-  /** {@link #transition} answered briefly (alone: a batch's fallback). */
+  /** {@link #transition} answered briefly, alone (a batch of one, or a batch's fallback), with no reload. */
   Future<JsonObject> transitionBrief(Transition t) {
-    return transition(t.orderId(), t.to(), t.reason()).map(OrderStore::briefOf);
+    return transitionBatch(List.of(t)).compose(out -> {
+      Object one = out.get(0);
+      if (one instanceof Throwable failure) {
+        return Future.failedFuture(failure);
+      }
+      return one != null ? Future.succeededFuture((JsonObject) one) : head(t.orderId());
+    });
+  }
+
+  /** The brief answer for a stored order, from its row alone. */
+  private Future<JsonObject> head(UUID orderId) {
+    return pool.preparedQuery(SELECT_ORDER).execute(Tuple.of(orderId)).compose(rows -> rows.size() == 0
+      ? Future.failedFuture(ErrorCode.NOT_FOUND.failure("No such order."))
+      : Future.succeededFuture(briefOfRow(OrderRow.of(rows.iterator().next()))));
+  }
+
+  private static JsonObject briefOfRow(OrderRow order) {
+    return brief(order, order.status());
   }
 
   /**

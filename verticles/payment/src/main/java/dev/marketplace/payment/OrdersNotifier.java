@@ -34,7 +34,9 @@ final class OrdersNotifier {
 
   /** Tells orders; succeeds once the notice is done (and no longer due), fails when it must be retried. */
   Future<Void> refunded(UUID orderId) {
-    JsonObject request = new JsonObject().put("order_id", orderId.toString()).put("to", "REFUNDED").put("reason", "PAYMENT_REFUNDED");
+    JsonObject request = new JsonObject().put("order_id", orderId.toString()).put("to", "REFUNDED").put("reason", "PAYMENT_REFUNDED")
+      // only the outcome matters here: no reload of the whole order, and the transition shares a transaction
+      .put("reply", "brief");
     return Bus.request(vertx, ORDERS_TRANSITION, request, timeoutMs)
       .compose(reply -> repository.refundNoticeDone(orderId))
       .onFailure(err -> LOG.info("Order {} not moved to REFUNDED yet; the payment jobs retry: {}", orderId, err.getMessage()));
