@@ -71,7 +71,8 @@ fi
 bench_pgbench_checkout "$PG_URL" "$PGBENCH_SECONDS"
 
 OUT=$(mktemp -t bench-checkout-out-XXXX)
-java scripts/bench/CheckoutBench.java --gateways="$GATEWAYS" --checkouts="$CHECKOUTS" --inflight="$INFLIGHT" --buyers="$BUYERS" \
+BENCH_CLASSES=$(bench_compile scripts/bench/CheckoutBench.java)
+java -cp "$BENCH_CLASSES" CheckoutBench --gateways="$GATEWAYS" --checkouts="$CHECKOUTS" --inflight="$INFLIGHT" --buyers="$BUYERS" \
   --flash-attempts="$FLASH_ATTEMPTS" --flash-units="$FLASH_UNITS" --flash-buyers="$FLASH_BUYERS" \
   --server-pids="$SERVER_PIDS" --phases="$PHASES" | tee "$OUT"
 grep -E '^to PENDING_PAYMENT' "$OUT" | while read -r line; do

@@ -50,8 +50,7 @@ curl -fs -o /dev/null -H 'Content-Type: application/json' -d "{\"email\":\"$ADMI
 java -jar "$JAR" admin grant "$ADMIN_EMAIL" --pg-url "$PG_URL" >/dev/null
 
 OUT=$(mktemp -t bench-sale-out-XXXX)
-BENCH_CLASSES=$(mktemp -d -t bench-sale-classes-XXXX)
-javac -d "$BENCH_CLASSES" scripts/bench/FlashSaleBench.java
+BENCH_CLASSES=$(bench_compile scripts/bench/FlashSaleBench.java)
 java -Xmx512m -cp "$BENCH_CLASSES" FlashSaleBench --gateway="$BASE" --buyers="$BUYERS" --units="$UNITS" --inflight="$INFLIGHT" \
   --hammer-seconds="$HAMMER_SECONDS" --admit-per-second="$ADMIT_PER_SECOND" \
   --admin-email="$ADMIN_EMAIL" --admin-password="$ADMIN_PASSWORD" | tee "$OUT"

@@ -72,3 +72,12 @@ SQL
 bench_ratio() {
   echo "ratio ($1): $2 $3/s / $PGB_TPS pgbench tps = $(python3 -c "print(f'{$2/$PGB_TPS:.3f}')")"
 }
+
+# bench_compile <Bench.java>: compiles a load generator into a temporary directory and prints it
+# (javac, not the single-file launcher, which hides a generator's own exception behind its own)
+bench_compile() {
+  local dir
+  dir=$(mktemp -d -t bench-classes-XXXX)
+  javac -d "$dir" "$1" >&2
+  echo "$dir"
+}

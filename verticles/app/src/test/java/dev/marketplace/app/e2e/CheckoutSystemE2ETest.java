@@ -328,6 +328,14 @@ class CheckoutSystemE2ETest {
 
     // each attempt buys a unit of its own: an attempt that reached the bank holds its unit until its
     // compensation (a void at a failing bank, retried) is done, so a shared unit would answer OUT_OF_STOCK
+    // made before the bank fails: the attempts must follow each other within the circuit's 1 s open
+    // interval, or each would find it half-open and send its trial call to the bank
+    List<String[]> prepared = new ArrayList<>();
+    for (int i = 0; i < 6; i++) {
+      String attemptProduct = product(80_00, 1);
+      String[] attempt = buyerWith(attemptProduct, 1);
+      prepared.add(new String[] {attempt[0], attempt[1], attemptProduct});
+    }
     List<String[]> attempts = new ArrayList<>();
     bank(new JsonObject().put("error_rate", 1.0));
     try {
@@ -336,8 +344,8 @@ class CheckoutSystemE2ETest {
       // open circuit refuses answers before any order exists, so no payment.start and no bank call of its own
       boolean failedFast = false;
       for (int i = 0; i < 6 && !failedFast; i++) {
-        String attemptProduct = product(80_00, 1);
-        String[] attempt = buyerWith(attemptProduct, 1);
+        String[] attempt = prepared.get(i);
+        String attemptProduct = attempt[2];
         HttpResponse<Buffer> resp = await(checkout(attempt, UUID.randomUUID().toString()));
         assertThat(resp.statusCode()).as(resp.bodyAsString()).isEqualTo(409);
         assertThat(resp.bodyAsJsonObject().getString("code")).isEqualTo("PAYMENT_UNAVAILABLE");
