@@ -30,7 +30,7 @@ WORKERS="${WORKERS:-16}"
 SOAK_SECONDS="${SOAK_SECONDS:-30}"
 PG_DOWN_SECONDS="${PG_DOWN_SECONDS:-5}"
 KAFKA_DOWN_SECONDS="${KAFKA_DOWN_SECONDS:-30}"
-DEFAULT_BANK_FAULTS='{"latency_ms":800,"error_rate":0.2,"timeout_rate":0.15,"drop_callbacks":0.5}'
+DEFAULT_BANK_FAULTS='{"latency_ms":800,"error_rate":0.2,"timeout_rate":0.15,"drop_callbacks":true}'
 BANK_FAULTS="${BANK_FAULTS:-$DEFAULT_BANK_FAULTS}"
 SCENARIO_MAX_SECONDS="${SCENARIO_MAX_SECONDS:-1800}"
 export JAVA_OPTS="${JAVA_OPTS:--Xmx512m}"
@@ -228,7 +228,7 @@ scenario_bank_faults() {
   curl -fsS -X PUT -H 'Content-Type: application/json' -d "$BANK_FAULTS" "$bank"; echo
   sleep "$SOAK_SECONDS"; sleep "$SOAK_SECONDS"
   curl -fsS -X PUT -H 'Content-Type: application/json' \
-    -d '{"latency_ms":0,"error_rate":0,"timeout_rate":0,"drop_callbacks":0}' "$bank"; echo
+    -d '{"latency_ms":0,"error_rate":0,"timeout_rate":0,"drop_callbacks":false}' "$bank"; echo
   sleep 10
   stop_load_and_report bank-faults "$PG_URL" "bank $BANK_FAULTS for $((2 * SOAK_SECONDS))s"
 }
