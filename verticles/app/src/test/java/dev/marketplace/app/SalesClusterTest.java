@@ -99,11 +99,11 @@ class SalesClusterTest {
           // a few ticks of grace: each node reads the shared horizon on its own ticker, and a busy
           // CI machine can delay a node's tick well past its 100 ms
           boolean caughtUp = false;
-          for (int wait = 0; wait < 8 && !caughtUp; wait++) {
+          for (int wait = 0; wait < 20 && !caughtUp; wait++) {
             Thread.sleep(250);
             caughtUp = admit(via, "b" + i, product, tickets.get(i)).getBoolean("admitted");
           }
-          assertThat(caughtUp).as("ticket %d admitted while %d was not, within 2 s", i + 1, i).isTrue();
+          assertThat(caughtUp).as("ticket %d admitted while %d was not, within 5 s", i + 1, i).isTrue();
           admitted = true;
         }
         if (admitted) {

@@ -32,7 +32,7 @@ import java.util.UUID;
  * (4000: the other bank calls), {@code breaker_max_failures} (5), {@code breaker_reset_ms} (10000),
  * {@code poll_interval_ms} (1000: how often the refund jobs run), {@code poll_first_ms} (2000: a
  * PENDING payment without a callback is asked about at the bank that long after it started, then
- * after 2, 4, 8... s), {@code poll_max_interval_ms} (10000: never less often than that),
+ * after 2, 4, 8... s), {@code poll_max_interval_ms} (5000: never less often than that),
  * {@code poll_batch} (100 claimed at once), {@code poll_concurrency} (200 questions in flight at most),
  * {@code refund_retry_ms} (5000), {@code bank_void_retry_ms} (2000: a bank void not confirmed at once is
  * retried after that, then doubling up to a minute, until the bank confirms).
@@ -138,7 +138,7 @@ public class PaymentVerticle extends ComponentVerticle {
     if (room <= 0) {
       return Future.succeededFuture(0);
     }
-    return repository.claimSilentPending(section.getLong("poll_first_ms", 2_000L), section.getLong("poll_max_interval_ms", 10_000L), room)
+    return repository.claimSilentPending(section.getLong("poll_first_ms", 2_000L), section.getLong("poll_max_interval_ms", 5_000L), room)
       .map(intents -> {
         for (Intent intent : intents) {
           pollsInFlight++;
