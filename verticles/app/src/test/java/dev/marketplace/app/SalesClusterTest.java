@@ -71,13 +71,13 @@ class SalesClusterTest {
     int rate = 20;
     int buyers = 80;
     JsonObject sale = await(Bus.request(nodeB, SalesAddresses.CREATE, new JsonObject().put("product_ids", new JsonArray().add(product))
-      .put("starts_at", Instant.now().plusMillis(800).toString()).put("admit_per_second", rate),
+      .put("starts_at", Instant.now().plusMillis(4_000).toString()).put("admit_per_second", rate),
       Bus.options(10_000).addHeader(BusHeaders.USER_ID, "admin-1").addHeader(BusHeaders.ROLES, "admin")));
     List<String> tickets = new ArrayList<>();
     for (int i = 0; i < buyers; i++) {
       tickets.add(admit(i % 2 == 0 ? nodeA : nodeB, "b" + i, product, null).getString("queue_ticket"));
     }
-    // until the last ticket is out the horizon is capped at it (an empty queue banks no admissions), so
+    // the sale starts 4 s out so that every ticket is issued before it: until the last ticket is out the horizon is capped at it (an empty queue banks no admissions), so
     // on a slow machine that issues tickets past the start the early horizon grows at the issue rate
     double allIssuedAt = System.currentTimeMillis() / 1000.0;
     // the horizon as PostgreSQL keeps it, advanced by both nodes' tickers: sampled while tickets wait
