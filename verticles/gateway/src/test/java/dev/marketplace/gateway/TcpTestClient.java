@@ -1,5 +1,6 @@
 package dev.marketplace.gateway;
 
+import io.vertx.core.Context;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonObject;
@@ -34,10 +35,21 @@ final class TcpTestClient implements AutoCloseable {
   }
 
   static TcpTestClient connect(Vertx vertx, int port) throws Exception {
-    // the handlers are set on the socket's event loop as the connection completes: a frame the server
-    // sends at once (a refusal) must not arrive before anyone listens
-    return vertx.createNetClient().connect(port, "127.0.0.1").map(TcpTestClient::new)
-      .toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+    // A socket drops the bytes that arrive before it has a handler, and a refusal comes at once. So the
+    // connect starts on the socket's own event loop, where the handler is attached before that loop can
+    // complete the connection (from the test thread, a connect that completes before .map is attached
+    // would run it as a later task, after the refusal was dropped).
+    Context context = vertx.getOrCreateContext();
+    CompletableFuture<TcpTestClient> connected = new CompletableFuture<>();
+    context.runOnContext(v -> vertx.createNetClient().connect(port, "127.0.0.1").map(TcpTestClient::new)
+      .onComplete(ar -> {
+        if (ar.succeeded()) {
+          connected.complete(ar.result());
+        } else {
+          connected.completeExceptionally(ar.cause());
+        }
+      }));
+    return connected.get(10, TimeUnit.SECONDS);
   }
 
   void write(JsonObject frame) {
