@@ -289,8 +289,8 @@ final class CartService {
     UUID cartId = v.requiredUuid("cart_id");
     String userId = v.requiredString("user_id", 1, 128);
     v.throwIfInvalid();
-    return CartRepository.ownedBy(pool, cartId, userId)
-      .compose(owned -> owned ? CartRepository.lines(pool, cartId) : Future.failedFuture(noSuchCart()))
+    return CartRepository.linesIfOwned(pool, cartId, userId)
+      .compose(owned -> owned.isPresent() ? Future.succeededFuture(owned.get()) : Future.<List<CartLine>>failedFuture(noSuchCart()))
       .compose(lines -> {
         if (lines.isEmpty()) {
           return Future.failedFuture(ErrorCode.CART_EMPTY.failure("The cart is empty."));
