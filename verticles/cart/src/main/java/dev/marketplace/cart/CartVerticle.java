@@ -2,6 +2,7 @@ package dev.marketplace.cart;
 
 import dev.marketplace.contracts.Components;
 import dev.marketplace.contracts.cart.CartAddresses;
+import dev.marketplace.contracts.cart.CartApi;
 import dev.marketplace.platform.ComponentVerticle;
 import dev.marketplace.platform.stock.SoldOutView;
 import io.vertx.core.Future;
@@ -32,8 +33,8 @@ public class CartVerticle extends ComponentVerticle {
     serve(CartAddresses.REMOVE_ITEM, service::removeItem);
     serve(CartAddresses.ACCEPT_PRICES, service::acceptPrices);
     serve(CartAddresses.MERGE, service::merge);
-    serve(CartAddresses.CHECKOUT_VIEW, service::checkoutView);
-    serve(CartAddresses.CLEAR, service::clear);
+    serve(CartApi.CHECKOUT_VIEW, service::checkoutView);
+    serve(CartApi.CLEAR, (request, msg) -> service.clear(request));
     expiryJob = new GuestCartExpiryJob(vertx, pool, settings);
     expiryJob.start();
     return soldOut.start(vertx);
