@@ -316,7 +316,7 @@ final class CartService {
         continue;
       }
       total = Math.addExact(total, Math.multiplyExact(product.price().amount(), (long) line.quantity()));
-      out.add(new CartApi.CheckoutView.Line(line.productId(), product.sellerId(), product.title(), line.quantity(), product.price(), false));
+      out.add(new CartApi.CheckoutView.Line(line.productId().toString(), product.sellerId(), product.title(), line.quantity(), product.price(), false));
     }
     if (!gone.isEmpty()) {
       return Future.failedFuture(ErrorCode.OUT_OF_STOCK.failure("Some products in the cart are no longer sold.",

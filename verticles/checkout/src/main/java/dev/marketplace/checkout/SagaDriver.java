@@ -147,10 +147,10 @@ final class SagaDriver {
       CartApi.CheckoutView cart = cart(s);
       List<OrdersApi.NewOrder.Line> lines = new ArrayList<>();
       for (CartApi.CheckoutView.Line line : cart.lines()) {
-        lines.add(new OrdersApi.NewOrder.Line(line.productId(), UUID.fromString(line.sellerId()), line.title(), line.quantity(), line.unitPrice()));
+        lines.add(new OrdersApi.NewOrder.Line(line.productId(), line.sellerId(), line.title(), line.quantity(), line.unitPrice()));
       }
       // the saga reads only the total: a brief answer, no reload of the whole order
-      order = Future.succeededFuture(new OrdersApi.NewOrder(UUID.fromString(s.orderId()), UUID.fromString(s.userId()), cart.total().currency(), lines, true));
+      order = Future.succeededFuture(new OrdersApi.NewOrder(s.id(), s.userId(), cart.total().currency(), lines, true));
     } catch (RuntimeException e) {
       // a cart that orders would refuse (a seller id that is no UUID): as orders' refusal would be
       order = Future.failedFuture(ErrorCode.VALIDATION_FAILED.failure("The cart cannot be ordered: " + e.getMessage()));
@@ -187,8 +187,8 @@ final class SagaDriver {
     for (CartApi.CheckoutView.Line line : cart(s).lines()) {
       lines.add(new InventoryApi.Line(line.productId(), line.quantity()));
     }
-    InventoryApi.ReserveRequest request = new InventoryApi.ReserveRequest(s.reservationId(), UUID.fromString(s.orderId()),
-      UUID.fromString(s.userId()), lines, (int) settings.reservationTtlSeconds());
+    InventoryApi.ReserveRequest request = new InventoryApi.ReserveRequest(s.reservationId(), s.id(), s.userId(), lines,
+      (int) settings.reservationTtlSeconds());
     return inventory(s).reserve(request).transform(ar -> {
       if (ar.succeeded()) {
         Instant reservedUntil = ar.result().reservedUntil();
@@ -212,7 +212,7 @@ final class SagaDriver {
     return transition(s, OrderStatus.RESERVED, null)
       .recover(err -> ServiceFailure.from(err).code() == ErrorCode.ILLEGAL_STATE
         // repeated after a crash, the order may already be further on: only a cancelled one stops us
-        ? orders(s).get(UUID.fromString(s.orderId()))
+        ? orders(s).get(s.id())
             .compose(order -> order.status() == OrderStatus.PENDING_PAYMENT ? Future.<Void>succeededFuture() : Future.failedFuture(err))
         : Future.failedFuture(err))
       .compose(x -> transition(s, OrderStatus.PENDING_PAYMENT, null))
@@ -231,7 +231,7 @@ final class SagaDriver {
   }
 
   private Future<Next> startPayment(Saga s) {
-    PaymentApi.StartPayment request = new PaymentApi.StartPayment(s.paymentId(), UUID.fromString(s.orderId()), s.userId(), total(s.cart()),
+    PaymentApi.StartPayment request = new PaymentApi.StartPayment(s.paymentId(), s.id(), s.userId(), total(s.cart()),
       s.paymentMethod(), s.reservedUntil());
     long timeoutMs = settings.paymentTimeoutMs();
     // payment answers within its own bank budget (below payment_timeout_ms) however slow the bank:
@@ -305,7 +305,7 @@ final class SagaDriver {
             }
             return Future.failedFuture(paid.cause());
           }
-          return CartApi.over(bus(s, settings.stepTimeoutMs())).clear(s.cartId(), s.userId(), UUID.fromString(s.orderId()))
+          return CartApi.over(bus(s, settings.stepTimeoutMs())).clear(s.cartId(), s.userId(), s.id())
             .onFailure(err -> LOG.info("Saga {}: cart not cleared ({}); the order is paid regardless", s.id(), err.toString()))
             .transform(x -> advance(s, Step.to(SagaState.PAID)));
         });
@@ -313,7 +313,7 @@ final class SagaDriver {
   }
 
   private Future<Next> expire(Saga s) {
-    return payment(s).voidPayment(UUID.fromString(s.orderId()))
+    return payment(s).voidPayment(s.id())
       .compose(reply -> "CAPTURED".equals(reply.status())
         // the money won the race against the clock: finish the sale
         ? advance(s, Step.to(SagaState.CAPTURING).detail(new JsonObject().put("note", "captured before the void")))
@@ -338,9 +338,9 @@ final class SagaDriver {
 
   /** Voids the payment; money that was captured anyway is refunded. */
   private Future<Void> settlePayment(Saga s, String reason) {
-    return payment(s).voidPayment(UUID.fromString(s.orderId()))
+    return payment(s).voidPayment(s.id())
       .compose(reply -> "CAPTURED".equals(reply.status())
-        ? payment(s).refund(UUID.fromString(s.orderId()), reason).mapEmpty()
+        ? payment(s).refund(s.id(), reason).mapEmpty()
         : Future.succeededFuture());
   }
 
@@ -376,7 +376,7 @@ final class SagaDriver {
   // ---- helpers
 
   private Future<Void> transition(Saga s, OrderStatus to, String reason) {
-    return orders(s).transition(new OrdersApi.Transition(UUID.fromString(s.orderId()), to, reason, true)).mapEmpty();
+    return orders(s).transition(new OrdersApi.Transition(s.id(), to, reason, true)).mapEmpty();
   }
 
   private Future<Next> advance(Saga s, Step step) {

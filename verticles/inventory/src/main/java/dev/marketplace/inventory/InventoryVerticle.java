@@ -118,12 +118,13 @@ public class InventoryVerticle extends ComponentVerticle {
 
   private Future<InventoryApi.Reservation> reserve(InventoryApi.ReserveRequest request) {
     List<Reservations.Line> lines = new ArrayList<>();
-    request.lines().forEach(line -> lines.add(new Reservations.Line(line.productId(), line.quantity())));
+    request.lines().forEach(line -> lines.add(new Reservations.Line(UUID.fromString(line.productId()), line.quantity())));
     // one order of locks for every transaction: no deadlocks between multi-line reservations
     lines.sort(Comparator.comparing(Reservations.Line::productId));
     Integer ttl = request.ttlSeconds();
     int ttlSeconds = ttls.ttlFor(lines.stream().map(Reservations.Line::productId).toList(), ttl == null ? defaultTtlSeconds : ttl);
-    return batcher.reserve(new Reservations.ReserveRequest(request.reservationId(), request.orderId(), request.buyerId(), lines, ttlSeconds))
+    return batcher.reserve(new Reservations.ReserveRequest(request.reservationId(), request.orderId(), UUID.fromString(request.buyerId()),
+        lines, ttlSeconds))
       .map(InventoryApi.Reservation::fromJson);
   }
 

@@ -61,9 +61,10 @@ public class OrdersVerticle extends ComponentVerticle {
   private Future<OrdersApi.Order> create(OrdersApi.NewOrder request) {
     List<OrderStore.NewLine> lines = new ArrayList<>();
     for (OrdersApi.NewOrder.Line line : request.lines()) {
-      lines.add(new OrderStore.NewLine(line.productId(), line.sellerId(), line.title(), line.quantity(), line.unitPrice().amount()));
+      lines.add(new OrderStore.NewLine(UUID.fromString(line.productId()), UUID.fromString(line.sellerId()), line.title(), line.quantity(),
+        line.unitPrice().amount()));
     }
-    OrderStore.NewOrder order = new OrderStore.NewOrder(request.orderId(), request.buyerId(), request.currency(), lines);
+    OrderStore.NewOrder order = new OrderStore.NewOrder(request.orderId(), UUID.fromString(request.buyerId()), request.currency(), lines);
     // a brief answer needs no reload of the order: such creates share transactions
     return (request.brief() ? creates.submit(order) : store.create(order)).map(OrdersApi.Order::new);
   }

@@ -65,16 +65,16 @@ public interface CartApi extends Invoker {
   record CheckoutView(UUID cartId, String currency, List<Line> lines, Money total) {
     public static final Codec<CheckoutView> CODEC = Codec.of(CheckoutView::toJson, CheckoutView::fromJson);
 
-    public record Line(UUID productId, String sellerId, String title, int quantity, Money unitPrice, boolean priceChanged) {
+    public record Line(String productId, String sellerId, String title, int quantity, Money unitPrice, boolean priceChanged) {
       static Line fromJson(JsonObject json) {
         JsonObject price = Json.object(json, "unit_price");
         Integer quantity = Json.intValue(json, "quantity");
-        return new Line(Json.uuid(json, "product_id"), Json.string(json, "seller_id"), Json.string(json, "title"),
+        return new Line(Json.string(json, "product_id"), Json.string(json, "seller_id"), Json.string(json, "title"),
           quantity == null ? 0 : quantity, price == null ? null : Money.fromJson(price), Boolean.TRUE.equals(Json.bool(json, "price_changed")));
       }
 
       JsonObject toJson() {
-        return new JsonObject().put("product_id", productId.toString()).put("seller_id", sellerId).put("title", title)
+        return new JsonObject().put("product_id", productId).put("seller_id", sellerId).put("title", title)
           .put("quantity", quantity).put("unit_price", unitPrice == null ? null : unitPrice.toJson()).put("price_changed", priceChanged);
       }
     }

@@ -68,22 +68,25 @@ public interface InventoryApi extends Invoker {
     return call(SET_RESERVATION_TTL, request);
   }
 
-  /** One line of a reservation. */
-  record Line(UUID productId, int quantity) {
+  /**
+   * One line of a reservation. Ids a caller passes on from others (products, buyers) are the
+   * strings it was given; the receiver's decode admits UUIDs only.
+   */
+  record Line(String productId, int quantity) {
     JsonObject toJson() {
-      return new JsonObject().put("product_id", productId.toString()).put("quantity", quantity);
+      return new JsonObject().put("product_id", productId).put("quantity", quantity);
     }
   }
 
   /** {@code ttlSeconds} null: the component's default. Lines are distinct products. */
-  record ReserveRequest(UUID reservationId, UUID orderId, UUID buyerId, List<Line> lines, Integer ttlSeconds) {
+  record ReserveRequest(UUID reservationId, UUID orderId, String buyerId, List<Line> lines, Integer ttlSeconds) {
     public static final Codec<ReserveRequest> CODEC = Codec.of(ReserveRequest::toJson, ReserveRequest::decode);
 
     JsonObject toJson() {
       JsonArray array = new JsonArray();
       lines.forEach(l -> array.add(l.toJson()));
       JsonObject json = new JsonObject().put("reservation_id", reservationId.toString()).put("order_id", orderId.toString())
-        .put("buyer_id", buyerId.toString()).put("lines", array);
+        .put("buyer_id", buyerId).put("lines", array);
       return Json.putIfPresent(json, "ttl_seconds", ttlSeconds);
     }
 
@@ -95,7 +98,8 @@ public interface InventoryApi extends Invoker {
       Long ttl = v.optionalLong("ttl_seconds", 1, 86_400);
       List<Line> lines = lines(body, v);
       v.throwIfInvalid();
-      return new ReserveRequest(reservationId, orderId, buyerId, List.copyOf(lines), ttl == null ? null : ttl.intValue());
+      return new ReserveRequest(reservationId, orderId, buyerId == null ? null : buyerId.toString(), List.copyOf(lines),
+        ttl == null ? null : ttl.intValue());
     }
 
     private static List<Line> lines(JsonObject body, JsonValidator v) {
@@ -127,7 +131,7 @@ public interface InventoryApi extends Invoker {
         if (!(quantity instanceof Integer q) || q < 1 || q > MAX_QUANTITY) {
           v.error(field + ".quantity", "must be an integer between 1 and " + MAX_QUANTITY);
         } else if (productId != null) {
-          lines.add(new Line(productId, q));
+          lines.add(new Line(productId.toString(), q));
         }
       }
       return lines;

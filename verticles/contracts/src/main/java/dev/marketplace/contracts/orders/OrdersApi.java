@@ -114,22 +114,25 @@ public interface OrdersApi extends Invoker {
   }
 
   /** An order to create; {@code brief}: answer only the head (and let concurrent creates share a transaction). */
-  record NewOrder(UUID orderId, UUID buyerId, String currency, List<Line> lines, boolean brief) {
+  record NewOrder(UUID orderId, String buyerId, String currency, List<Line> lines, boolean brief) {
     private static final Pattern CURRENCY = Pattern.compile("[A-Z]{3}");
     private static final Set<String> LINE_FIELDS = Set.of("product_id", "seller_id", "title", "quantity", "unit_price");
     public static final Codec<NewOrder> CODEC = Codec.of(NewOrder::toJson, NewOrder::decode);
 
-    /** {@code unitPrice} in the order's currency. */
-    public record Line(UUID productId, UUID sellerId, String title, int quantity, Money unitPrice) {
+    /**
+     * {@code unitPrice} in the order's currency. Ids a caller passes on from others (products,
+     * sellers, the buyer) are the strings it was given; the receiver's decode admits UUIDs only.
+     */
+    public record Line(String productId, String sellerId, String title, int quantity, Money unitPrice) {
     }
 
     JsonObject toJson() {
       JsonArray array = new JsonArray();
       for (Line line : lines) {
-        array.add(new JsonObject().put("product_id", line.productId().toString()).put("seller_id", line.sellerId().toString())
+        array.add(new JsonObject().put("product_id", line.productId()).put("seller_id", line.sellerId())
           .put("title", line.title()).put("quantity", line.quantity()).put("unit_price", line.unitPrice().toJson()));
       }
-      JsonObject json = new JsonObject().put("order_id", orderId.toString()).put("buyer_id", buyerId.toString())
+      JsonObject json = new JsonObject().put("order_id", orderId.toString()).put("buyer_id", buyerId)
         .put("currency", currency).put("lines", array);
       return brief ? json.put("reply", "brief") : json;
     }
@@ -161,7 +164,7 @@ public interface OrdersApi extends Invoker {
         }
       }
       v.throwIfInvalid();
-      return new NewOrder(orderId, buyerId, currency, List.copyOf(lines), brief);
+      return new NewOrder(orderId, buyerId == null ? null : buyerId.toString(), currency, List.copyOf(lines), brief);
     }
 
     private static Line line(JsonObject line, String field, String currency, JsonValidator v) {
@@ -191,7 +194,7 @@ public interface OrdersApi extends Invoker {
       if (v.errors().size() > before || unitPrice == null) {
         return null;
       }
-      return new Line(productId, sellerId, ((String) title).strip(), (Integer) quantity, new Money(unitPrice, currency));
+      return new Line(productId.toString(), sellerId.toString(), ((String) title).strip(), (Integer) quantity, new Money(unitPrice, currency));
     }
 
     /** {@code {amount, currency}} in the order's currency. */

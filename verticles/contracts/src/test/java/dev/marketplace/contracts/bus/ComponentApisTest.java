@@ -34,6 +34,7 @@ import static org.assertj.core.api.Assertions.catchThrowableOfType;
 /** The typed component interfaces: well-formed, and their codecs speak the documented JSON. */
 class ComponentApisTest {
   static final List<Class<?>> APIS = List.of(AuthApi.class, CatalogApi.class, CartApi.class, CheckoutApi.class, InventoryApi.class,
+    dev.marketplace.contracts.notification.NotificationApi.class,
     OrdersApi.class, PaymentApi.class);
 
   @Test
@@ -105,7 +106,7 @@ class ComponentApisTest {
     UUID o = UUID.randomUUID();
     UUID b = UUID.randomUUID();
     UUID p = UUID.randomUUID();
-    InventoryApi.ReserveRequest request = new InventoryApi.ReserveRequest(r, o, b, List.of(new InventoryApi.Line(p, 2)), 900);
+    InventoryApi.ReserveRequest request = new InventoryApi.ReserveRequest(r, o, b.toString(), List.of(new InventoryApi.Line(p.toString(), 2)), 900);
     JsonObject json = InventoryApi.RESERVE.request().encode(request);
     assertThat(json).isEqualTo(new JsonObject().put("reservation_id", r.toString()).put("order_id", o.toString()).put("buyer_id", b.toString())
       .put("lines", new JsonArray().add(new JsonObject().put("product_id", p.toString()).put("quantity", 2))).put("ttl_seconds", 900));
