@@ -22,17 +22,23 @@ public class CartVerticle extends ComponentVerticle {
   }
 
   @Override
+  protected Class<?> api() {
+    return CartApi.class;
+  }
+
+  @Override
   protected Future<?> startComponent() {
     CartSettings settings = CartSettings.from(section());
     Neighbours neighbours = new Neighbours(vertx, busTimeoutMs(), settings.availabilityTimeoutMs());
     soldOut = new SoldOutView(section().getLong("sold_out_stale_ms", 3000L));
     CartService service = new CartService(pool, neighbours, settings, soldOut);
-    serve(CartAddresses.GET, service::get);
-    serve(CartAddresses.ADD_ITEM, service::addItem);
-    serve(CartAddresses.UPDATE_ITEM, service::updateItem);
-    serve(CartAddresses.REMOVE_ITEM, service::removeItem);
-    serve(CartAddresses.ACCEPT_PRICES, service::acceptPrices);
-    serve(CartAddresses.MERGE, service::merge);
+    // the buyer's operations read the HTTP JSON with the caller, guest cart and request id of the message
+    serve(CartApi.GET, (body, msg) -> service.get(msg));
+    serve(CartApi.ADD_ITEM, (body, msg) -> service.addItem(msg));
+    serve(CartApi.UPDATE_ITEM, (body, msg) -> service.updateItem(msg));
+    serve(CartApi.REMOVE_ITEM, (body, msg) -> service.removeItem(msg));
+    serve(CartApi.ACCEPT_PRICES, (body, msg) -> service.acceptPrices(msg));
+    serve(CartApi.MERGE, (body, msg) -> service.merge(msg));
     serve(CartApi.CHECKOUT_VIEW, service::checkoutView);
     serve(CartApi.CLEAR, (request, msg) -> service.clear(request));
     expiryJob = new GuestCartExpiryJob(vertx, pool, settings);

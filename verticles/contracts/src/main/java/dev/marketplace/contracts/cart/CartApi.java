@@ -16,15 +16,54 @@ import java.util.UUID;
 /**
  * The cart component's operations, typed (what each one means: {@link CartAddresses}).
  * {@code CartApi.over(client)} is the client; cart registers its handlers from the same
- * {@link Operation}s.
+ * {@link Operation}s. The buyer's operations behind the gateway's {@code /cart} routes take the
+ * HTTP JSON and answer the cart view the gateway shows (the caller, a guest's
+ * {@link CartAddresses#GUEST_CART_HEADER} and the request id travel as headers): documents.
  */
 public interface CartApi extends Invoker {
+
+  /** {@code {}} → the cart view. */
+  Operation<JsonObject, JsonObject> GET = Operation.of(CartAddresses.GET, Codec.DOCUMENT, Codec.DOCUMENT);
+  /** {@code {product_id, quantity}} → the cart view (+ {@code created}). */
+  Operation<JsonObject, JsonObject> ADD_ITEM = Operation.of(CartAddresses.ADD_ITEM, Codec.DOCUMENT, Codec.DOCUMENT);
+  /** {@code {product_id, quantity}} → the cart view. */
+  Operation<JsonObject, JsonObject> UPDATE_ITEM = Operation.of(CartAddresses.UPDATE_ITEM, Codec.DOCUMENT, Codec.DOCUMENT);
+  /** {@code {product_id}} → the cart view. */
+  Operation<JsonObject, JsonObject> REMOVE_ITEM = Operation.of(CartAddresses.REMOVE_ITEM, Codec.DOCUMENT, Codec.DOCUMENT);
+  /** {@code {items:[{product_id, price}]}} → the cart view. */
+  Operation<JsonObject, JsonObject> ACCEPT_PRICES = Operation.of(CartAddresses.ACCEPT_PRICES, Codec.DOCUMENT, Codec.DOCUMENT);
+  /** {@code {guest_cart_id}} → the user's cart view + {@code merge}. */
+  Operation<JsonObject, JsonObject> MERGE = Operation.of(CartAddresses.MERGE, Codec.DOCUMENT, Codec.DOCUMENT);
 
   Operation<CartOfUser, CheckoutView> CHECKOUT_VIEW = Operation.of(CartAddresses.CHECKOUT_VIEW, CartOfUser.CODEC, CheckoutView.CODEC);
   Operation<Clear, Void> CLEAR = Operation.of(CartAddresses.CLEAR, Clear.CODEC, Codec.EMPTY);
 
   static CartApi over(Invoker bus) {
     return bus::call;
+  }
+
+  default Future<JsonObject> get() {
+    return call(GET, new JsonObject());
+  }
+
+  default Future<JsonObject> addItem(JsonObject item) {
+    return call(ADD_ITEM, item);
+  }
+
+  default Future<JsonObject> updateItem(JsonObject item) {
+    return call(UPDATE_ITEM, item);
+  }
+
+  default Future<JsonObject> removeItem(JsonObject item) {
+    return call(REMOVE_ITEM, item);
+  }
+
+  default Future<JsonObject> acceptPrices(JsonObject prices) {
+    return call(ACCEPT_PRICES, prices);
+  }
+
+  default Future<JsonObject> merge(JsonObject request) {
+    return call(MERGE, request);
   }
 
   default Future<CheckoutView> checkoutView(UUID cartId, String userId) {
