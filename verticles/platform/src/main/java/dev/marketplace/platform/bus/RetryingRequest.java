@@ -1,5 +1,6 @@
 package dev.marketplace.platform.bus;
 
+import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
@@ -9,11 +10,17 @@ import io.vertx.core.eventbus.ReplyException;
 import io.vertx.core.eventbus.ReplyFailure;
 import io.vertx.core.json.JsonObject;
 
+import java.util.function.LongConsumer;
+
 /**
  * A bus request that survives the death of the node it went to. A request in flight to a node
  * that dies (SIGKILL, a hung JVM) ends only by its send timeout, never by an error; so each attempt
  * gets a short timeout ({@code attemptTimeoutMs}) and a timed-out or handler-less attempt is sent
  * again, which the event bus's round robin gives to another node, until {@code budgetMs} is spent.
+ * On a clustered Vert.x a request in flight when a member leaves the cluster is also sent again at
+ * once ({@link NodeDepartures}), without giving up the attempt already under way: the first answer
+ * wins. So a request caught by a node's death waits about the cluster's failure detection (1.5 s
+ * for a killed process on loopback), not a whole attempt timeout.
  *
  * <p>A component that answers SERVICE_UNAVAILABLE marked {@code transient} (its database is
  * restarting: {@link TransientFailures}) is asked again after a pause that doubles from
@@ -48,40 +55,65 @@ public final class RetryingRequest {
     Promise<Message<T>> result = Promise.promise();
     long deadline = System.nanoTime() + budgetMs * 1_000_000L;
     new Attempts<T>(vertx, address, body, options, Math.max(MIN_ATTEMPT_MS, Math.min(attemptTimeoutMs, budgetMs)), deadline, result)
-      .next();
+      .start();
     return result.future();
   }
 
-  /** The attempts of one request: what is left of the budget, the next pause, the last transient answer. */
+  /**
+   * The attempts of one request: what is left of the budget, the next pause, the last transient
+   * answer. Touched on the caller's context only; the departure notice is moved onto it.
+   */
   private static final class Attempts<T> {
     private final Vertx vertx;
+    private final Context context;
     private final String address;
     private final Object body;
     private final DeliveryOptions options;
     private final long attemptTimeoutMs;
     private final long deadline;
     private final Promise<Message<T>> result;
+    private final NodeDepartures departures;
+    private final LongConsumer onDeparture = this::departed;
     private long transientPauseMs = TRANSIENT_PAUSE_MS;
     /** A component's "not now" seen on an earlier attempt: a better last word than a later timeout. */
     private Throwable transientAnswer;
+    /** Attempts sent and not answered yet (more than one after a departure sent the request again). */
+    private int outstanding;
+    private long lastSentNanos;
+    private boolean done;
 
     Attempts(Vertx vertx, String address, Object body, DeliveryOptions options, long attemptTimeoutMs, long deadline,
              Promise<Message<T>> result) {
       this.vertx = vertx;
+      this.context = vertx.getOrCreateContext();
       this.address = address;
       this.body = body;
       this.options = options;
       this.attemptTimeoutMs = attemptTimeoutMs;
       this.deadline = deadline;
       this.result = result;
+      this.departures = NodeDepartures.of(vertx);
     }
 
-    void next() {
+    void start() {
+      if (departures != null) {
+        departures.add(onDeparture);
+      }
+      next();
+    }
+
+    private void next() {
       long remainingMs = (deadline - System.nanoTime()) / 1_000_000L;
       DeliveryOptions attemptOptions = new DeliveryOptions(options).setSendTimeout(Math.max(MIN_ATTEMPT_MS, Math.min(attemptTimeoutMs, remainingMs)));
+      outstanding++;
+      lastSentNanos = System.nanoTime();
       vertx.eventBus().<T>request(address, body, attemptOptions).onComplete(ar -> {
+        outstanding--;
+        if (done) {
+          return;
+        }
         if (ar.succeeded()) {
-          result.complete(ar.result());
+          finish(ar.result(), null);
           return;
         }
         Throwable cause = ar.cause();
@@ -93,18 +125,48 @@ public final class RetryingRequest {
         } else if (cause instanceof ReplyException re && retryable(re)) {
           pause = re.failureType() == ReplyFailure.NO_HANDLERS ? NO_HANDLERS_PAUSE_MS : 0;
         } else {
-          result.fail(cause);
+          finish(null, cause);
+          return;
+        }
+        if (outstanding > 0) {
+          // another attempt (sent when a node left) is still under way: its answer decides
           return;
         }
         long leftMs = (deadline - System.nanoTime()) / 1_000_000L - pause;
         if (leftMs < MIN_ATTEMPT_MS) {
-          result.fail(transientAnswer != null && timedOut(cause) ? transientAnswer : cause);
+          finish(null, transientAnswer != null && timedOut(cause) ? transientAnswer : cause);
         } else if (pause > 0) {
-          vertx.setTimer(pause, t -> next());
+          vertx.setTimer(pause, t -> {
+            if (!done) {
+              next();
+            }
+          });
         } else {
           next();
         }
       });
+    }
+
+    /** A member left (seen at {@code seenAtNanos}): an attempt sent before may have gone to it; send one more now. */
+    private void departed(long seenAtNanos) {
+      context.runOnContext(v -> {
+        long leftMs = (deadline - System.nanoTime()) / 1_000_000L;
+        if (!done && outstanding > 0 && lastSentNanos < seenAtNanos && leftMs >= MIN_ATTEMPT_MS) {
+          next();
+        }
+      });
+    }
+
+    private void finish(Message<T> reply, Throwable failure) {
+      done = true;
+      if (departures != null) {
+        departures.remove(onDeparture);
+      }
+      if (failure == null) {
+        result.complete(reply);
+      } else {
+        result.fail(failure);
+      }
     }
   }
 
