@@ -367,6 +367,8 @@ public class CheckoutBench {
     // --stop-file: the run ends early once that file exists (a chaos scenario whose length is not known up front)
     Path stopFile = opts.containsKey("stop-file") ? Path.of(opts.get("stop-file")) : null;
     long t0 = System.nanoTime();
+    // the slowest requests with what they were and when (UTC): which request a fault made slow
+    List<String[]> slowest = new ArrayList<>();
     java.util.function.BiFunction<String, HttpRequest.Builder, HttpResponse<String>> call = (path, builder) -> {
       for (int tries = 0; ; tries++) {
         String base = path.startsWith("http") ? "" : gateways[Math.floorMod(next.getAndIncrement(), gateways.length)];
@@ -388,6 +390,7 @@ public class CheckoutBench {
         }
         long ms = (System.nanoTime() - started) / 1_000_000;
         maxMs.accumulateAndGet(ms, Math::max);
+        noteSlow(slowest, ms, request.method() + " " + path.replaceAll("^https?://[^/]+", "") + " -> " + key);
         requests.incrementAndGet();
         byStatus.computeIfAbsent(key, k -> new AtomicInteger()).incrementAndGet();
         if (resp != null && resp.statusCode() >= 500 && byStatus.get(key).get() <= 3) {
@@ -445,7 +448,28 @@ public class CheckoutBench {
       requests.get(), (System.nanoTime() - t0) / 1e9, new java.util.TreeMap<>(byStatus), errors, 100.0 * errors / Math.max(1, requests.get()),
       maxMs.get(), checkedOut.get(), paid.get(), notPaid.get());
     System.out.printf("soak tokens: %d refreshed, %d signed in again%n", refreshes.get(), relogins.get());
+    synchronized (slowest) {
+      for (String[] slow : slowest) {
+        System.out.printf("soak slowest: %s ms %s at %s%n", slow[0], slow[1], slow[2]);
+      }
+    }
   }
+
+  /** Keeps the {@value #SLOWEST_KEPT} slowest requests: {ms, what, when it ended (UTC)}. */
+  static void noteSlow(List<String[]> slowest, long ms, String what) {
+    synchronized (slowest) {
+      if (slowest.size() >= SLOWEST_KEPT && Long.parseLong(slowest.get(slowest.size() - 1)[0]) >= ms) {
+        return;
+      }
+      slowest.add(new String[] {String.valueOf(ms), what, java.time.LocalTime.now(java.time.ZoneOffset.UTC).withNano(0).toString()});
+      slowest.sort((a, b) -> Long.compare(Long.parseLong(b[0]), Long.parseLong(a[0])));
+      if (slowest.size() > SLOWEST_KEPT) {
+        slowest.remove(slowest.size() - 1);
+      }
+    }
+  }
+
+  static final int SLOWEST_KEPT = 8;
 
   static void sleepQuietly(long ms) {
     try {
