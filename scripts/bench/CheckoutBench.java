@@ -512,7 +512,12 @@ public class CheckoutBench {
     }
     List<Buyer> buyers = new ArrayList<>();
     for (CompletableFuture<Buyer> f : futures) {
-      buyers.add(f.join());
+      try {
+        buyers.add(f.join());
+      } catch (java.util.concurrent.CompletionException e) {
+        // thrown on a pool thread: rethrown here with this thread's trace, the cause named
+        throw new IllegalStateException("buyer set-up failed: " + e.getCause(), e.getCause());
+      }
     }
     pool.shutdown();
     return buyers;

@@ -25,12 +25,16 @@ import java.util.function.LongConsumer;
  */
 final class NodeDepartures {
   static final long CHECK_MS = 200;
+  /** How long after a departure a request may still be routed to the departed node's registrations. */
+  static final long SUSPECT_WINDOW_MS = 5_000;
   private static final Map<Vertx, NodeDepartures> BY_VERTX = Collections.synchronizedMap(new WeakHashMap<>());
 
   private final ClusterManager manager;
   /** Told the {@link System#nanoTime()} at which a departure was seen. */
   private final Set<LongConsumer> listeners = ConcurrentHashMap.newKeySet();
   private volatile Set<String> members;
+  /** {@link System#nanoTime()} of the last departure seen; far in the past before any. */
+  private volatile long lastDepartureNanos = System.nanoTime() - 3_600_000_000_000L;
 
   private NodeDepartures(ClusterManager manager) {
     this.manager = manager;
@@ -65,6 +69,11 @@ final class NodeDepartures {
     listeners.remove(listener);
   }
 
+  /** Whether a member left within {@link #SUSPECT_WINDOW_MS} before {@code nowNanos}. */
+  boolean recentlyDeparted(long nowNanos) {
+    return nowNanos - lastDepartureNanos < SUSPECT_WINDOW_MS * 1_000_000L;
+  }
+
   private void check() {
     Set<String> now;
     try {
@@ -77,6 +86,7 @@ final class NodeDepartures {
     members = now;
     if (!now.containsAll(before)) {
       long seenAt = System.nanoTime();
+      lastDepartureNanos = seenAt;
       for (LongConsumer listener : listeners) {
         listener.accept(seenAt);
       }

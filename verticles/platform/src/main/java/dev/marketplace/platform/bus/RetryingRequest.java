@@ -19,8 +19,11 @@ import java.util.function.LongConsumer;
  * again, which the event bus's round robin gives to another node, until {@code budgetMs} is spent.
  * On a clustered Vert.x a request in flight when a member leaves the cluster is also sent again at
  * once ({@link NodeDepartures}), without giving up the attempt already under way: the first answer
- * wins. So a request caught by a node's death waits about the cluster's failure detection (1.5 s
- * for a killed process on loopback), not a whole attempt timeout.
+ * wins; and for a few seconds after a departure, an attempt unanswered after
+ * {@value #SUSPECT_HEDGE_MS} ms gets a companion too, since the departed node's registrations are
+ * still routed to for a moment. So a request caught by a node's death waits about the cluster's
+ * failure detection (1.5 s for a killed process on loopback) and a second or two, not a whole
+ * attempt timeout (8 s for {@code payment.start}).
  *
  * <p>A component that answers SERVICE_UNAVAILABLE marked {@code transient} (its database is
  * restarting: {@link TransientFailures}) is asked again after a pause that doubles from
@@ -40,6 +43,16 @@ public final class RetryingRequest {
   /** First pause after a transient SERVICE_UNAVAILABLE answer; doubled after each, up to the max. */
   static final long TRANSIENT_PAUSE_MS = 200;
   static final long TRANSIENT_PAUSE_MAX_MS = 1_000;
+  /** After a member is seen gone, the wait before a request in flight is sent again (its registrations dropped meanwhile). */
+  static final long DEPARTURE_SETTLE_MS = 250;
+  /**
+   * Within {@link NodeDepartures#SUSPECT_WINDOW_MS} of a departure, an attempt still unanswered after
+   * this long gets a companion attempt (the first one is kept): the departed node's registrations
+   * may still be routed to for a moment after its member is gone.
+   */
+  static final long SUSPECT_HEDGE_MS = 1_000;
+  /** At most this many attempts of one request under way at once. */
+  static final int MAX_OUTSTANDING = 4;
 
   private RetryingRequest() {
   }
@@ -80,6 +93,8 @@ public final class RetryingRequest {
     /** Attempts sent and not answered yet (more than one after a departure sent the request again). */
     private int outstanding;
     private long lastSentNanos;
+    /** Attempts sent so far; a companion is sent only for the latest one. */
+    private int sent;
     private boolean done;
 
     Attempts(Vertx vertx, String address, Object body, DeliveryOptions options, long attemptTimeoutMs, long deadline,
@@ -106,7 +121,18 @@ public final class RetryingRequest {
       long remainingMs = (deadline - System.nanoTime()) / 1_000_000L;
       DeliveryOptions attemptOptions = new DeliveryOptions(options).setSendTimeout(Math.max(MIN_ATTEMPT_MS, Math.min(attemptTimeoutMs, remainingMs)));
       outstanding++;
+      int seq = ++sent;
       lastSentNanos = System.nanoTime();
+      if (departures != null && departures.recentlyDeparted(lastSentNanos)) {
+        // just after a departure the cluster may still route to the departed node (its registrations
+        // linger for a moment): an attempt unanswered after a short while gets a companion
+        vertx.setTimer(SUSPECT_HEDGE_MS, t -> {
+          long leftMs = (deadline - System.nanoTime()) / 1_000_000L;
+          if (!done && sent == seq && outstanding > 0 && outstanding < MAX_OUTSTANDING && leftMs >= MIN_ATTEMPT_MS) {
+            next();
+          }
+        });
+      }
       vertx.eventBus().<T>request(address, body, attemptOptions).onComplete(ar -> {
         outstanding--;
         if (done) {
@@ -147,14 +173,18 @@ public final class RetryingRequest {
       });
     }
 
-    /** A member left (seen at {@code seenAtNanos}): an attempt sent before may have gone to it; send one more now. */
+    /**
+     * A member left (seen at {@code seenAtNanos}): an attempt sent before may have gone to it; send
+     * one more, once the cluster has dropped the departed node's registrations (a moment after its
+     * member is gone), so that the round robin picks a live node.
+     */
     private void departed(long seenAtNanos) {
-      context.runOnContext(v -> {
+      context.runOnContext(v -> vertx.setTimer(DEPARTURE_SETTLE_MS, t -> {
         long leftMs = (deadline - System.nanoTime()) / 1_000_000L;
-        if (!done && outstanding > 0 && lastSentNanos < seenAtNanos && leftMs >= MIN_ATTEMPT_MS) {
+        if (!done && outstanding > 0 && outstanding < MAX_OUTSTANDING && lastSentNanos < seenAtNanos && leftMs >= MIN_ATTEMPT_MS) {
           next();
         }
-      });
+      }));
     }
 
     private void finish(Message<T> reply, Throwable failure) {
