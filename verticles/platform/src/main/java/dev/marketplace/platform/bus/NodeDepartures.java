@@ -10,7 +10,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.WeakHashMap;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.function.LongConsumer;
+import java.util.function.Consumer;
 
 /**
  * Tells who cares when a member leaves the cluster (died or left): the cluster manager's member
@@ -30,9 +30,10 @@ final class NodeDepartures {
   private static final Map<Vertx, NodeDepartures> BY_VERTX = Collections.synchronizedMap(new WeakHashMap<>());
 
   private final ClusterManager manager;
-  /** Told the {@link System#nanoTime()} at which a departure was seen. */
-  private final Set<LongConsumer> listeners = ConcurrentHashMap.newKeySet();
+  /** Told which members were seen gone. */
+  private final Set<Consumer<Set<String>>> listeners = ConcurrentHashMap.newKeySet();
   private volatile Set<String> members;
+  private volatile boolean closing;
   /** {@link System#nanoTime()} of the last departure seen; far in the past before any. */
   private volatile long lastDepartureNanos = System.nanoTime() - 3_600_000_000_000L;
 
@@ -53,6 +54,12 @@ final class NodeDepartures {
       }
       NodeDepartures created = new NodeDepartures(internal.clusterManager());
       BY_VERTX.put(vertx, created);
+      // a node that is closing sees the others "leave" as it leaves itself: that is no reason to
+      // send its requests again (it would go on working during its own shutdown)
+      internal.addCloseHook(completion -> {
+        created.closing = true;
+        completion.complete(null, null);
+      });
       // a context of its own: the checks outlive any verticle that happened to make the first request
       Context context = internal.createEventLoopContext();
       context.runOnContext(v -> vertx.setPeriodic(CHECK_MS, id -> created.check()));
@@ -61,12 +68,24 @@ final class NodeDepartures {
   }
 
   /** {@code listener} is told of every departure from now on, until {@link #remove}. */
-  void add(LongConsumer listener) {
+  void add(Consumer<Set<String>> listener) {
     listeners.add(listener);
   }
 
-  void remove(LongConsumer listener) {
+  void remove(Consumer<Set<String>> listener) {
     listeners.remove(listener);
+  }
+
+  /**
+   * The members as the cluster manager has them now (not as last checked): a request sent now can
+   * only have gone to one of these, so only their departure can strand it.
+   */
+  Set<String> membersNow() {
+    try {
+      return Set.copyOf(manager.getNodes());
+    } catch (RuntimeException e) {
+      return members;
+    }
   }
 
   /** Whether a member left within {@link #SUSPECT_WINDOW_MS} before {@code nowNanos}. */
@@ -84,11 +103,16 @@ final class NodeDepartures {
     }
     Set<String> before = members;
     members = now;
+    if (closing || !now.contains(manager.getNodeId())) {
+      return;
+    }
     if (!now.containsAll(before)) {
-      long seenAt = System.nanoTime();
-      lastDepartureNanos = seenAt;
-      for (LongConsumer listener : listeners) {
-        listener.accept(seenAt);
+      lastDepartureNanos = System.nanoTime();
+      Set<String> gone = new java.util.HashSet<>(before);
+      gone.removeAll(now);
+      Set<String> departed = Set.copyOf(gone);
+      for (Consumer<Set<String>> listener : listeners) {
+        listener.accept(departed);
       }
     }
   }

@@ -10,7 +10,8 @@ import io.vertx.core.eventbus.ReplyException;
 import io.vertx.core.eventbus.ReplyFailure;
 import io.vertx.core.json.JsonObject;
 
-import java.util.function.LongConsumer;
+import java.util.Set;
+import java.util.function.Consumer;
 
 /**
  * A bus request that survives the death of the node it went to. A request in flight to a node
@@ -86,7 +87,9 @@ public final class RetryingRequest {
     private final long deadline;
     private final Promise<Message<T>> result;
     private final NodeDepartures departures;
-    private final LongConsumer onDeparture = this::departed;
+    private final Consumer<Set<String>> onDeparture = this::departed;
+    /** The cluster's members when the latest attempt was sent: where it can have gone. */
+    private Set<String> membersAtLastSend = Set.of();
     private long transientPauseMs = TRANSIENT_PAUSE_MS;
     /** A component's "not now" seen on an earlier attempt: a better last word than a later timeout. */
     private Throwable transientAnswer;
@@ -123,6 +126,9 @@ public final class RetryingRequest {
       outstanding++;
       int seq = ++sent;
       lastSentNanos = System.nanoTime();
+      if (departures != null) {
+        membersAtLastSend = departures.membersNow();
+      }
       if (departures != null && departures.recentlyDeparted(lastSentNanos)) {
         // just after a departure the cluster may still route to the departed node (its registrations
         // linger for a moment): an attempt unanswered after a short while gets a companion
@@ -174,17 +180,23 @@ public final class RetryingRequest {
     }
 
     /**
-     * A member left (seen at {@code seenAtNanos}): an attempt sent before may have gone to it; send
-     * one more, once the cluster has dropped the departed node's registrations (a moment after its
+     * Members left: an attempt sent while one of them was a member may have gone to it; send one
+     * more, once the cluster has dropped the departed node's registrations (a moment after its
      * member is gone), so that the round robin picks a live node.
      */
-    private void departed(long seenAtNanos) {
-      context.runOnContext(v -> vertx.setTimer(DEPARTURE_SETTLE_MS, t -> {
-        long leftMs = (deadline - System.nanoTime()) / 1_000_000L;
-        if (!done && outstanding > 0 && outstanding < MAX_OUTSTANDING && lastSentNanos < seenAtNanos && leftMs >= MIN_ATTEMPT_MS) {
-          next();
+    private void departed(Set<String> gone) {
+      context.runOnContext(v -> {
+        if (done || outstanding == 0 || java.util.Collections.disjoint(membersAtLastSend, gone)) {
+          return;
         }
-      }));
+        int seq = sent;
+        vertx.setTimer(DEPARTURE_SETTLE_MS, t -> {
+          long leftMs = (deadline - System.nanoTime()) / 1_000_000L;
+          if (!done && sent == seq && outstanding > 0 && outstanding < MAX_OUTSTANDING && leftMs >= MIN_ATTEMPT_MS) {
+            next();
+          }
+        });
+      });
     }
 
     private void finish(Message<T> reply, Throwable failure) {
