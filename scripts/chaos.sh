@@ -70,7 +70,11 @@ log "scenarios: ${SCENARIOS[*]}; work dir $WORK"
 
 start_load() { # name gateway
   rm -f "$WORK/stop"
-  java scripts/bench/CheckoutBench.java --gateways="$2" --phases=soak --seconds="$SCENARIO_MAX_SECONDS" \
+  # compiled with the helpers it shares with the other generators (scripts/bench/BenchSupport.java)
+  if [[ ! -f "$WORK/load-classes/CheckoutBench.class" ]]; then
+    javac -d "$WORK/load-classes" -sourcepath scripts/bench scripts/bench/CheckoutBench.java
+  fi
+  java -cp "$WORK/load-classes" CheckoutBench --gateways="$2" --phases=soak --seconds="$SCENARIO_MAX_SECONDS" \
     --workers="$WORKERS" --buyers="$WORKERS" --products=4 --stop-file="$WORK/stop" > "$WORK/$1.load.log" 2>&1 &
   LOAD_PID=$!
   local deadline=$((SECONDS + 300))

@@ -5,14 +5,12 @@ import dev.marketplace.contracts.ErrorCode;
 import dev.marketplace.contracts.ServiceFailure;
 import dev.marketplace.contracts.checkout.CheckoutAddresses;
 import dev.marketplace.contracts.inventory.InventoryAddresses;
-import dev.marketplace.contracts.payment.PaymentAddresses;
 import dev.marketplace.contracts.sales.SalesAddresses;
 import dev.marketplace.platform.bus.Bus;
 import dev.marketplace.platform.pg.PgSupport;
 import dev.marketplace.platform.testing.TestInfra;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
-import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -25,8 +23,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
@@ -43,9 +39,10 @@ class CheckoutGateTest {
   private static final String P_OTHER = "22222222-2222-2222-2222-222222222222";
   private Vertx vertx;
   private Pool db;
-  private final Map<String, Function<JsonObject, Future<JsonObject>>> script = new ConcurrentHashMap<>();
-  private final List<String> calls = new CopyOnWriteArrayList<>();
   private volatile String cartProduct = P_OTHER;
+  private final ScriptedNeighbours neighbours = ScriptedNeighbours.happy(() -> cartProduct, 1);
+  private final Map<String, Function<JsonObject, Future<JsonObject>>> script = neighbours.script;
+  private final List<String> calls = neighbours.calls;
 
   @BeforeEach
   void up() throws Exception {
@@ -53,17 +50,7 @@ class CheckoutGateTest {
     JsonObject config = TestInfra.shared().config();
     config.getJsonObject("checkout").put("step_timeout_ms", 500).put("payment_timeout_ms", 500).put("sweep_interval_ms", 100)
       .put("max_open_per_buyer", 3);
-    happyScript();
-    for (String address : List.of("cart.checkout-view", "cart.clear", "orders.create", "orders.transition", InventoryAddresses.RESERVE,
-      "inventory.commit", "inventory.release", "orders.get", PaymentAddresses.AVAILABILITY, PaymentAddresses.START, PaymentAddresses.VOID,
-      PaymentAddresses.REFUND, SalesAddresses.ADMIT)) {
-      Promise<Void> registered = Promise.promise();
-      Bus.serve(vertx, address, msg -> {
-        calls.add(address);
-        return script.get(address).apply(msg.body());
-      }).completion().onComplete(registered);
-      await(registered.future());
-    }
+    await(neighbours.serve(vertx, ScriptedNeighbours.ADDRESS));
     await(vertx.deployVerticle(new CheckoutVerticle(), new DeploymentOptions().setConfig(config)));
     db = PgSupport.pool(vertx, config, 2);
   }
@@ -71,29 +58,6 @@ class CheckoutGateTest {
   @AfterEach
   void down() throws Exception {
     await(vertx.close());
-  }
-
-  private void happyScript() {
-    script.put("cart.checkout-view", body -> {
-      JsonObject line = new JsonObject().put("product_id", cartProduct).put("seller_id", "s1").put("title", "Thing").put("quantity", 1)
-        .put("unit_price", new JsonObject().put("amount", 500).put("currency", "RUB")).put("price_changed", false);
-      return Future.succeededFuture(new JsonObject().put("cart_id", body.getString("cart_id"))
-        .put("currency", "RUB").put("lines", new JsonArray().add(line)).put("total", new JsonObject().put("amount", 500).put("currency", "RUB")));
-    });
-    script.put("cart.clear", body -> Future.succeededFuture(new JsonObject()));
-    script.put("orders.create", body -> Future.succeededFuture(new JsonObject().put("id", body.getString("order_id")).put("status", "NEW")));
-    script.put("orders.transition", body -> Future.succeededFuture(new JsonObject().put("id", body.getString("order_id")).put("status", body.getString("to"))));
-    script.put(InventoryAddresses.RESERVE, body -> Future.succeededFuture(new JsonObject().put("reservation_id", body.getString("reservation_id"))
-      .put("status", "HELD").put("reserved_until", java.time.Instant.now().plusSeconds(900).toString())));
-    script.put("orders.get", body -> Future.succeededFuture(new JsonObject().put("id", body.getString("order_id")).put("status", "NEW")));
-    script.put("inventory.commit", body -> Future.succeededFuture(new JsonObject().put("status", "COMMITTED")));
-    script.put("inventory.release", body -> Future.succeededFuture(new JsonObject().put("status", "RELEASED")));
-    script.put(PaymentAddresses.AVAILABILITY, body -> Future.succeededFuture(new JsonObject().put("available", true)));
-    script.put(PaymentAddresses.START, body -> Future.succeededFuture(new JsonObject().put("payment_id", body.getString("payment_id"))
-      .put("status", "PENDING").put("payment_url", "http://bank/3ds/" + body.getString("payment_id"))));
-    script.put(PaymentAddresses.VOID, body -> Future.succeededFuture(new JsonObject().put("status", "VOIDED")));
-    script.put(PaymentAddresses.REFUND, body -> Future.succeededFuture(new JsonObject().put("status", "REFUNDED")));
-    script.put(SalesAddresses.ADMIT, body -> Future.succeededFuture(new JsonObject().put("admitted", true)));
   }
 
   private Future<JsonObject> start(String user, String key, String ticket) {

@@ -5,6 +5,7 @@ import dev.marketplace.contracts.ErrorCode;
 import dev.marketplace.contracts.ServiceFailure;
 import dev.marketplace.contracts.checkout.CheckoutAddresses;
 import dev.marketplace.contracts.payment.PaymentAddresses;
+import dev.marketplace.contracts.sales.SalesAddresses;
 import dev.marketplace.platform.bus.Bus;
 import dev.marketplace.platform.pg.PgSupport;
 import dev.marketplace.platform.testing.TestInfra;
@@ -22,8 +23,6 @@ import org.junit.jupiter.api.Test;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 
@@ -38,25 +37,18 @@ class CheckoutVerticleTest {
   private static final String USER = "buyer-1";
   private Vertx vertx;
   private Pool db;
-  private final Map<String, Function<JsonObject, Future<JsonObject>>> script = new ConcurrentHashMap<>();
-  private final List<String> calls = new CopyOnWriteArrayList<>();
+  private final ScriptedNeighbours neighbours = ScriptedNeighbours.happy(() -> "p1", 2);
+  private final Map<String, Function<JsonObject, Future<JsonObject>>> script = neighbours.script;
+  private final List<String> calls = neighbours.calls;
 
   @BeforeEach
   void up() throws Exception {
     vertx = Vertx.vertx();
     JsonObject config = TestInfra.shared().config();
     config.getJsonObject("checkout").put("step_timeout_ms", 500).put("payment_timeout_ms", 500).put("sweep_interval_ms", 100);
-    happyScript();
-    for (String address : List.of("cart.checkout-view", "cart.clear", "orders.create", "orders.transition", "inventory.reserve",
-      "inventory.commit", "inventory.release", "orders.get", PaymentAddresses.AVAILABILITY, PaymentAddresses.START, PaymentAddresses.VOID, PaymentAddresses.REFUND)) {
-      Promise<Void> registered = Promise.promise();
-      Bus.serve(vertx, address, msg -> {
-        calls.add(address + (msg.body().containsKey("to") ? ":" + msg.body().getString("to") : "")
-          + (msg.body().containsKey("reason") ? "/" + msg.body().getString("reason") : ""));
-        return script.get(address).apply(msg.body());
-      }).completion().onComplete(registered);
-      await(registered.future());
-    }
+    // the sales waiting room is the gate test's
+    script.remove(SalesAddresses.ADMIT);
+    await(neighbours.serve(vertx, ScriptedNeighbours.ADDRESS_TO_REASON));
     await(vertx.deployVerticle(new CheckoutVerticle(), new DeploymentOptions().setConfig(config)));
     db = PgSupport.pool(vertx, config, 2);
   }
@@ -64,26 +56,6 @@ class CheckoutVerticleTest {
   @AfterEach
   void down() throws Exception {
     await(vertx.close());
-  }
-
-  private void happyScript() {
-    JsonObject line = new JsonObject().put("product_id", "p1").put("seller_id", "s1").put("title", "Thing").put("quantity", 2)
-      .put("unit_price", new JsonObject().put("amount", 500).put("currency", "RUB")).put("price_changed", false);
-    script.put("cart.checkout-view", body -> Future.succeededFuture(new JsonObject().put("cart_id", body.getString("cart_id"))
-      .put("currency", "RUB").put("lines", new JsonArray().add(line)).put("total", new JsonObject().put("amount", 1000).put("currency", "RUB"))));
-    script.put("cart.clear", body -> Future.succeededFuture(new JsonObject()));
-    script.put("orders.create", body -> Future.succeededFuture(new JsonObject().put("id", body.getString("order_id")).put("status", "NEW")));
-    script.put("orders.transition", body -> Future.succeededFuture(new JsonObject().put("id", body.getString("order_id")).put("status", body.getString("to"))));
-    script.put("inventory.reserve", body -> Future.succeededFuture(new JsonObject().put("reservation_id", body.getString("reservation_id"))
-      .put("status", "HELD").put("reserved_until", java.time.Instant.now().plusSeconds(900).toString())));
-    script.put("orders.get", body -> Future.succeededFuture(new JsonObject().put("id", body.getString("order_id")).put("status", "NEW")));
-    script.put("inventory.commit", body -> Future.succeededFuture(new JsonObject().put("status", "COMMITTED")));
-    script.put("inventory.release", body -> Future.succeededFuture(new JsonObject().put("status", "RELEASED")));
-    script.put(PaymentAddresses.AVAILABILITY, body -> Future.succeededFuture(new JsonObject().put("available", true)));
-    script.put(PaymentAddresses.START, body -> Future.succeededFuture(new JsonObject().put("payment_id", body.getString("payment_id"))
-      .put("status", "PENDING").put("payment_url", "http://bank/3ds/" + body.getString("payment_id"))));
-    script.put(PaymentAddresses.VOID, body -> Future.succeededFuture(new JsonObject().put("status", "VOIDED")));
-    script.put(PaymentAddresses.REFUND, body -> Future.succeededFuture(new JsonObject().put("status", "REFUNDED")));
   }
 
   private JsonObject checkout(String user, String cartId, String key) throws Exception {

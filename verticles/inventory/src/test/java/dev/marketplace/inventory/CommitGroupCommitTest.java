@@ -4,9 +4,8 @@ import dev.marketplace.contracts.ErrorCode;
 import dev.marketplace.contracts.ServiceFailure;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -18,17 +17,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 /** Concurrent commits share transactions (group commit); a released or unknown one fails alone. */
 class CommitGroupCommitTest {
   private static final String SELLER = UUID.randomUUID().toString();
-  private static InventoryTestSupport inv;
-
-  @BeforeAll
-  static void up() {
-    inv = new InventoryTestSupport(config -> config.getJsonObject("inventory").put("commit_batch_max", 64));
-  }
-
-  @AfterAll
-  static void down() {
-    inv.close();
-  }
+  @RegisterExtension
+  static final InventoryTestSupport inv = new InventoryTestSupport(config -> config.getJsonObject("inventory").put("commit_batch_max", 64));
 
   @Test
   void aBatchOfCommitsSellsEachHeldReservationOnceAndFailsOnlyTheReleasedAndTheUnknown() {

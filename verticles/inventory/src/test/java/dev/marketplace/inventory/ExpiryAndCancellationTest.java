@@ -7,9 +7,8 @@ import dev.marketplace.platform.kafka.KafkaSupport;
 import io.vertx.core.json.JsonObject;
 import io.vertx.kafka.client.producer.KafkaProducer;
 import io.vertx.kafka.client.producer.KafkaProducerRecord;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.util.HashMap;
 import java.util.Map;
@@ -23,17 +22,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 /** The expiry job and the OrderCancelled consumer give held stock back. */
 class ExpiryAndCancellationTest {
   private static final String SELLER = UUID.randomUUID().toString();
-  private static InventoryTestSupport inv;
-
-  @BeforeAll
-  static void up() {
-    inv = new InventoryTestSupport(config -> { });
-  }
-
-  @AfterAll
-  static void down() {
-    inv.close();
-  }
+  @RegisterExtension
+  static final InventoryTestSupport inv = new InventoryTestSupport(config -> { });
 
   private static void eventually(BooleanSupplier condition) throws InterruptedException {
     long deadline = System.currentTimeMillis() + 20_000;

@@ -16,7 +16,7 @@ class InventoryRetentionTest {
 
   @BeforeEach
   void up() {
-    inv = new InventoryTestSupport(config -> config.put("retention",
+    inv = InventoryTestSupport.started(config -> config.put("retention",
       new JsonObject().put("consumed_events", "PT1H").put("tombstones", "PT1H").put("interval_ms", 200)));
   }
 

@@ -14,6 +14,9 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.Tuple;
+import org.junit.jupiter.api.extension.AfterAllCallback;
+import org.junit.jupiter.api.extension.BeforeAllCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
 
 import java.util.List;
 import java.util.Map;
@@ -25,15 +28,34 @@ import java.util.function.Consumer;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.fail;
 
-/** Inventory on a fresh database, a fake catalog answering {@code catalog.products.snapshot}, and helpers. */
-final class InventoryTestSupport implements AutoCloseable {
-  final Vertx vertx = Vertx.vertx();
-  final JsonObject config;
-  final Pool sql;
+/**
+ * Inventory on a fresh database, a fake catalog answering {@code catalog.products.snapshot}, and helpers.
+ * One per test class as a JUnit extension, started before the class's first test and closed after its last:
+ * <pre>{@code @RegisterExtension static final InventoryTestSupport inv = new InventoryTestSupport(config -> { });}</pre>
+ * or one per test with {@link #started}.
+ */
+final class InventoryTestSupport implements AutoCloseable, BeforeAllCallback, AfterAllCallback {
+  private final Consumer<JsonObject> tweak;
+  Vertx vertx;
+  JsonObject config;
+  Pool sql;
   /** product id → seller id, as the fake catalog knows them. */
   final Map<String, String> catalog = new ConcurrentHashMap<>();
 
+  /** Not started yet: {@link #start} (or registered as an extension) deploys inventory with the defaults changed by {@code tweak}. */
   InventoryTestSupport(Consumer<JsonObject> tweak) {
+    this.tweak = tweak;
+  }
+
+  /** Inventory deployed with the defaults changed by {@code tweak}. */
+  static InventoryTestSupport started(Consumer<JsonObject> tweak) {
+    InventoryTestSupport support = new InventoryTestSupport(tweak);
+    support.start();
+    return support;
+  }
+
+  void start() {
+    vertx = Vertx.vertx();
     config = TestInfra.shared().config();
     config.getJsonObject("inventory").put("buckets", 8).put("expiry_interval_ms", 200);
     tweak.accept(config);
@@ -49,6 +71,16 @@ final class InventoryTestSupport implements AutoCloseable {
     });
     await(vertx.deployVerticle(new InventoryVerticle(), new DeploymentOptions().setConfig(config)));
     sql = PgSupport.pool(vertx, config, 2);
+  }
+
+  @Override
+  public void beforeAll(ExtensionContext context) {
+    start();
+  }
+
+  @Override
+  public void afterAll(ExtensionContext context) {
+    close();
   }
 
   static <T> T await(Future<T> future) {
@@ -133,7 +165,13 @@ final class InventoryTestSupport implements AutoCloseable {
 
   @Override
   public void close() {
-    await(sql.close());
-    await(vertx.close());
+    if (vertx == null) {
+      return;
+    }
+    try {
+      await(sql.close());
+    } finally {
+      await(vertx.close());
+    }
   }
 }

@@ -2,9 +2,8 @@ package dev.marketplace.inventory;
 
 import dev.marketplace.contracts.ErrorCode;
 import io.vertx.core.json.JsonObject;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.util.UUID;
 
@@ -14,17 +13,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 /** Sellers set stock and limits of their own products only. */
 class StockLevelsTest {
   private static final String SELLER = UUID.randomUUID().toString();
-  private static InventoryTestSupport inv;
-
-  @BeforeAll
-  static void up() {
-    inv = new InventoryTestSupport(config -> { });
-  }
-
-  @AfterAll
-  static void down() {
-    inv.close();
-  }
+  @RegisterExtension
+  static final InventoryTestSupport inv = new InventoryTestSupport(config -> { });
 
   private static JsonObject stock(UUID product, String warehouse, int quantity) {
     return new JsonObject().put("product_id", product.toString()).put("warehouse", warehouse).put("quantity", quantity);

@@ -4,9 +4,8 @@ import dev.marketplace.contracts.ErrorCode;
 import dev.marketplace.contracts.ServiceFailure;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -19,17 +18,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 /** The same guarantees with batching off (one transaction per reserve), and under multi-line contention. */
 class UnbatchedAndMultiLineConcurrencyTest {
   private static final String SELLER = UUID.randomUUID().toString();
-  private static InventoryTestSupport inv;
-
-  @BeforeAll
-  static void up() {
-    inv = new InventoryTestSupport(config -> config.getJsonObject("inventory").put("reserve_batch_max", 1));
-  }
-
-  @AfterAll
-  static void down() {
-    inv.close();
-  }
+  @RegisterExtension
+  static final InventoryTestSupport inv = new InventoryTestSupport(config -> config.getJsonObject("inventory").put("reserve_batch_max", 1));
 
   private static List<Future<JsonObject>> settle(List<Future<JsonObject>> calls) {
     await(Future.join(calls).otherwiseEmpty());
