@@ -153,14 +153,44 @@ final class InventoryTestSupport implements AutoCloseable, BeforeAllCallback, Af
    * reservations.
    */
   void assertInvariant() {
-    assertThat(query("SELECT 1 FROM inventory.stock_bucket WHERE held + sold > on_hand OR held < 0 OR sold < 0")).isEmpty();
-    List<Row> mismatches = query(
-      "SELECT b.product_id FROM (SELECT product_id, sum(held) AS held, sum(sold) AS sold FROM inventory.stock_bucket GROUP BY product_id) b "
-        + "LEFT JOIN (SELECT a.product_id, sum(a.quantity) FILTER (WHERE r.status = 'HELD') AS held, "
-        + "sum(a.quantity) FILTER (WHERE r.status = 'COMMITTED') AS sold FROM inventory.reservation_allocation a "
-        + "JOIN inventory.reservation r ON r.id = a.reservation_id GROUP BY a.product_id) r ON r.product_id = b.product_id "
-        + "WHERE b.held <> coalesce(r.held, 0) OR b.sold <> coalesce(r.sold, 0)");
-    assertThat(mismatches).isEmpty();
+    await(invariant());
+  }
+
+  // ---- the same, as futures, for tests written as one chain (VertxTestContext)
+
+  /** {@link #product}: a product of {@code seller} with {@code quantity} units in warehouse "main". */
+  Future<UUID> newProduct(String seller, int quantity) {
+    UUID id = UUID.randomUUID();
+    catalog.put(id.toString(), seller);
+    return request("inventory.stock.set", new JsonObject().put("product_id", id.toString()).put("warehouse", "main").put("quantity", quantity),
+      seller, "seller").map(id);
+  }
+
+  /** {@link #available}: the product's available units. */
+  Future<Integer> availableOf(UUID productId) {
+    return request("inventory.availability", new JsonObject().put("product_ids", new JsonArray().add(productId.toString())), null, null)
+      .map(reply -> reply.getJsonArray("items").getJsonObject(0).getInteger("available"));
+  }
+
+  /** {@link #query}. */
+  Future<List<Row>> rows(String statement, Object... args) {
+    return sql.preparedQuery(statement).execute(args.length == 0 ? Tuple.tuple() : Tuple.wrap(args)).map(rows -> rows.stream().toList());
+  }
+
+  /** {@link #assertInvariant}: the future fails with the assertion when the invariant does not hold. */
+  Future<Void> invariant() {
+    return rows("SELECT 1 FROM inventory.stock_bucket WHERE held + sold > on_hand OR held < 0 OR sold < 0")
+      .compose(overdrawn -> rows(
+        "SELECT b.product_id FROM (SELECT product_id, sum(held) AS held, sum(sold) AS sold FROM inventory.stock_bucket GROUP BY product_id) b "
+          + "LEFT JOIN (SELECT a.product_id, sum(a.quantity) FILTER (WHERE r.status = 'HELD') AS held, "
+          + "sum(a.quantity) FILTER (WHERE r.status = 'COMMITTED') AS sold FROM inventory.reservation_allocation a "
+          + "JOIN inventory.reservation r ON r.id = a.reservation_id GROUP BY a.product_id) r ON r.product_id = b.product_id "
+          + "WHERE b.held <> coalesce(r.held, 0) OR b.sold <> coalesce(r.sold, 0)")
+        .map(mismatches -> {
+          assertThat(overdrawn).as("buckets with held + sold over on hand").isEmpty();
+          assertThat(mismatches).as("products whose held or sold units differ from their reservations").isEmpty();
+          return null;
+        }));
   }
 
   @Override
