@@ -15,8 +15,6 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import java.util.List;
-import java.util.Optional;
-import java.util.Set;
 import java.util.concurrent.TimeUnit;
 
 import static dev.marketplace.gateway.ProblemAssert.assertProblem;
@@ -27,14 +25,7 @@ class CatalogRoutesTest {
   private static final String OWNED = "11111111-1111-1111-1111-111111111111";
 
   /** Test-only credentials: "Bearer <user>:<role>,<role>". */
-  private static final Authenticator FAKE_TOKENS = ctx -> {
-    String header = ctx.request().getHeader("Authorization");
-    if (header == null) {
-      return Future.succeededFuture(Optional.empty());
-    }
-    String[] parts = header.substring("Bearer ".length()).split(":");
-    return Future.succeededFuture(Optional.of(new Identity(parts[0], Set.of(parts[1].split(",")))));
-  };
+  private static final Authenticator FAKE_TOKENS = FakeTokens.AUTHENTICATOR;
 
   private Vertx vertx;
   private GatewayFixture gateway;
