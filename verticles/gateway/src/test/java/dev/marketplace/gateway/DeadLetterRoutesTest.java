@@ -40,10 +40,12 @@ class DeadLetterRoutesTest {
   @BeforeEach
   void deploy(Vertx vertx, VertxTestContext ctx) {
     this.vertx = vertx;
+    // on the JUnit thread: the first call starts the shared PostgreSQL and Kafka, which blocks
+    JsonObject config = GatewayFixture.config();
     // payment and inventory run (each with one letter); the other consumers are not deployed
     letterStandIn("payment", "2026-12-01T08:00:00Z")
       .compose(v -> letterStandIn("inventory", "2026-12-01T09:00:00Z"))
-      .compose(v -> GatewayFixture.deploy(vertx, GatewayFixture.config(), List.of(), FAKE_TOKENS))
+      .compose(v -> GatewayFixture.deploy(vertx, config, List.of(), FAKE_TOKENS))
       .onComplete(ctx.succeeding(gateway -> {
         client = gateway.client;
         ctx.completeNow();

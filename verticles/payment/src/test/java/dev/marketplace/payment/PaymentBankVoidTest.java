@@ -40,10 +40,11 @@ class PaymentBankVoidTest {
   @BeforeEach
   void up(Vertx vertx, VertxTestContext ctx) {
     this.vertx = vertx;
+    // on the JUnit thread: the first call starts the shared PostgreSQL and Kafka, which blocks
+    JsonObject config = TestInfra.shared().config();
     // the simulator's rules: only a PENDING payment can be voided, a captured one answers 409 with its status
     ScriptedBank.start(vertx, ScriptedBank.Rules.SIMULATOR).compose(started -> {
       bank = started;
-      JsonObject config = TestInfra.shared().config();
       config.getJsonObject("payment").put("bank_url", bank.url())
         .put("bank_timeout_ms", 1_000).put("start_budget_ms", 3_000).put("bank_retry_budget_ms", 1_000)
         .put("breaker_max_failures", 1_000).put("breaker_reset_ms", 500)

@@ -44,8 +44,9 @@ class PaymentGroupCommitTest {
   @BeforeEach
   void up(Vertx vertx, VertxTestContext ctx) {
     this.vertx = vertx;
+    // on the JUnit thread: the first call starts the shared PostgreSQL and Kafka, which blocks
+    config = TestInfra.shared().config();
     ScriptedBank.start(vertx, ScriptedBank.Rules.LENIENT).compose(bank -> {
-      config = TestInfra.shared().config();
       config.getJsonObject("bank").put("shared_secret", "payment-group-commit-secret");
       config.getJsonObject("payment").put("bank_url", bank.url())
         .put("bank_timeout_ms", 10_000).put("start_budget_ms", 20_000).put("breaker_max_failures", 1_000);

@@ -24,6 +24,7 @@ import io.vertx.kafka.client.producer.KafkaProducer;
 import io.vertx.kafka.client.producer.KafkaProducerRecord;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Tuple;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -49,19 +50,31 @@ class PaymentVerticleTest {
   private Pool db;
   private JsonObject config;
   private ScriptedBank bank;
+  /** A second Vert.x a test may start; closed after it. */
+  private Vertx other;
 
   @BeforeEach
   void up(Vertx vertx, VertxTestContext ctx) {
     this.vertx = vertx;
+    // on the JUnit thread: the first call starts the shared PostgreSQL and Kafka, which blocks
+    config = TestInfra.shared().config();
     ScriptedBank.start(vertx, ScriptedBank.Rules.LENIENT).compose(started -> {
       bank = started;
-      config = TestInfra.shared().config();
       config.getJsonObject("bank").put("shared_secret", SECRET);
       config.getJsonObject("payment").put("bank_url", bank.url())
         .put("bank_timeout_ms", 500).put("start_budget_ms", 800).put("breaker_max_failures", 2).put("breaker_reset_ms", 60_000);
       db = PgSupport.pool(vertx, config, 2);
       return vertx.deployVerticle(new PaymentVerticle(), new DeploymentOptions().setConfig(config));
     }).onComplete(ctx.succeedingThenComplete());
+  }
+
+  @AfterEach
+  void closeOther(VertxTestContext ctx) {
+    if (other == null) {
+      ctx.completeNow();
+    } else {
+      other.close().onComplete(ctx.succeedingThenComplete());
+    }
   }
 
   private Future<JsonObject> call(String address, JsonObject body) {
@@ -198,11 +211,10 @@ class PaymentVerticleTest {
   void theComponentRefusesToStartWithoutABankSecret(VertxTestContext ctx) {
     JsonObject noSecret = config.copy();
     noSecret.getJsonObject("bank").put("shared_secret", "");
-    // a Vert.x of its own: nothing the failed deployment left behind meets the test's component
-    Vertx other = Vertx.vertx();
+    // a Vert.x of its own (closed after the test: its own futures end with it), so nothing the failed deployment left behind meets the test's component
+    other = Vertx.vertx();
     Outcomes.failure(other.deployVerticle(new PaymentVerticle(), new DeploymentOptions().setConfig(noSecret)))
       .map(failure -> ctx.verify(() -> assertThat(failure.getMessage()).contains("bank.shared_secret")))
-      .eventually(other::close)
       .onComplete(ctx.succeedingThenComplete());
   }
 
