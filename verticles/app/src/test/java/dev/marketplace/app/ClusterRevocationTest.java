@@ -1,5 +1,6 @@
 package dev.marketplace.app;
 
+import dev.marketplace.platform.testing.OnEventLoop;
 import dev.marketplace.platform.testing.TestInfra;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -76,13 +77,13 @@ class ClusterRevocationTest {
     StringBuffer streamed = new StringBuffer();
     AtomicBoolean streamEnded = new AtomicBoolean();
     HttpClient http = nodeA.createHttpClient();
-    HttpClientResponse stream = await(http.request(new RequestOptions().setMethod(HttpMethod.GET).setHost("127.0.0.1").setPort(portB)
+    HttpClientResponse stream = await(OnEventLoop.run(nodeA, () -> http.request(new RequestOptions().setMethod(HttpMethod.GET).setHost("127.0.0.1").setPort(portB)
       .setURI("/api/v1/notifications/stream").putHeader("Authorization", "Bearer " + token))
       .compose(request -> request.send()).map(r -> {
         r.handler(b -> streamed.append(b.toString()));
         r.endHandler(v -> streamEnded.set(true));
         return r;
-      }));
+      })));
     assertThat(stream.statusCode()).isEqualTo(200);
 
     HttpResponse<Buffer> logout = await(client.post(portA, "127.0.0.1", "/api/v1/auth/logout").bearerTokenAuthentication(token).send());

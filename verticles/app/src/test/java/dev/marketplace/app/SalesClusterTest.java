@@ -76,7 +76,13 @@ class SalesClusterTest {
       Bus.options(10_000).addHeader(BusHeaders.USER_ID, "admin-1").addHeader(BusHeaders.ROLES, "admin")));
     List<String> tickets = new ArrayList<>();
     for (int i = 0; i < buyers; i++) {
-      tickets.add(admit(i % 2 == 0 ? nodeA : nodeB, "b" + i, product, null).getString("queue_ticket"));
+      String ticket = admit(i % 2 == 0 ? nodeA : nodeB, "b" + i, product, null).getString("queue_ticket");
+      // whichever node answers, and whether or not it has read the new sale yet: nobody passes without a
+      // ticket. A node that had not read it let its buyers through ticketless: the ticket sequence then
+      // ended short of the queue, the horizon's cap bound early and lost admissions (17/s on CI), and
+      // those buyers, given a ticket when they asked again, stood at the back (the "lagging" node)
+      assertThat(ticket).as("buyer %d's queue ticket", i).isNotNull();
+      tickets.add(ticket);
     }
     // the sale starts 4 s out so that every ticket is issued before it: until the last ticket is out the horizon is capped at it (an empty queue banks no admissions), so
     // on a slow machine that issues tickets past the start the early horizon grows at the issue rate
@@ -100,11 +106,11 @@ class SalesClusterTest {
           // a few ticks of grace: each node reads the shared horizon on its own ticker, and a busy
           // CI machine can delay a node's tick well past its 100 ms
           boolean caughtUp = false;
-          for (int wait = 0; wait < 20 && !caughtUp; wait++) {
+          for (int wait = 0; wait < 8 && !caughtUp; wait++) {
             Thread.sleep(250);
             caughtUp = admit(via, "b" + i, product, tickets.get(i)).getBoolean("admitted");
           }
-          assertThat(caughtUp).as("ticket %d admitted while %d was not, within 5 s", i + 1, i).isTrue();
+          assertThat(caughtUp).as("ticket %d admitted while %d was not, within 2 s", i + 1, i).isTrue();
           admitted = true;
         }
         if (admitted) {
@@ -133,9 +139,8 @@ class SalesClusterTest {
     double[] first = samples.get(0);
     double[] last = samples.get(samples.size() - 1);
     double granted = (last[1] - first[1]) / (last[0] - first[0]);
-    // per-node admission would double it. The lower bound is 0.8, not the issue's 0.9: CI runs measured
-    // 17.0-17.2/s twice (issue 12 stays open on it); never more than the rate is what must hold
-    assertThat(granted).as("admissions granted per second, cluster-wide").isBetween(rate * 0.8, rate * 1.1);
+    // per-node admission would double it
+    assertThat(granted).as("admissions granted per second, cluster-wide").isBetween(rate * 0.9, rate * 1.1);
     // what the buyers saw, over their admission times (noisier: polling, a loaded machine)
     assertThat(Rates.perSecond(admittedAt)).isBetween(rate * 0.5, rate * 1.5);
 

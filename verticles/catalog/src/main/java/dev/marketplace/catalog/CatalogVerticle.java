@@ -2,10 +2,10 @@ package dev.marketplace.catalog;
 
 import dev.marketplace.contracts.Components;
 import dev.marketplace.contracts.ErrorCode;
-import dev.marketplace.contracts.ServiceFailure;
 import dev.marketplace.contracts.catalog.CatalogAddresses;
 import dev.marketplace.platform.ComponentVerticle;
 import dev.marketplace.contracts.Topics;
+import dev.marketplace.platform.bus.Bus;
 import dev.marketplace.platform.bus.Caller;
 import dev.marketplace.platform.kafka.ConsumeLoop;
 import dev.marketplace.platform.pg.PgSupport;
@@ -14,7 +14,6 @@ import io.vertx.core.WorkerExecutor;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.MessageConsumer;
-import io.vertx.core.eventbus.ReplyException;
 import io.vertx.core.json.JsonObject;
 import io.vertx.pgclient.PgConnectOptions;
 import org.slf4j.Logger;
@@ -118,12 +117,9 @@ public class CatalogVerticle extends ComponentVerticle {
           card.onComplete(ar -> {
             if (ar.succeeded()) {
               msg.reply(ar.result().json(), new DeliveryOptions().addHeader(CatalogAddresses.ETAG_HEADER, ar.result().etag()));
-            } else if (ar.cause() instanceof ReplyException re && ErrorCode.fromCode(re.failureCode()) != null) {
-              msg.fail(re.failureCode(), re.getMessage());
             } else {
-              LOG.error("Reading a product card failed", ar.cause());
-              msg.fail(ErrorCode.INTERNAL.code(),
-                ServiceFailure.of(ErrorCode.INTERNAL, "An internal error occurred.").toReplyException().getMessage());
+              // coded failures as they are, a database outage as a transient 503, anything else logged INTERNAL
+              Bus.fail(msg, ar.cause());
             }
           });
         });

@@ -41,6 +41,7 @@ public final class GatewayContext {
 
   private final long busTimeoutMs;
   private final long attemptTimeoutMs;
+  private final long loginAttemptTimeoutMs;
 
   private final ClientAddress clientAddress;
 
@@ -50,6 +51,7 @@ public final class GatewayContext {
     this.clientAddress = clientAddress;
     this.busTimeoutMs = config.getJsonObject("bus", new JsonObject()).getLong("timeout_ms", 5000L);
     this.attemptTimeoutMs = config.getJsonObject("bus", new JsonObject()).getLong("attempt_timeout_ms", 1500L);
+    this.loginAttemptTimeoutMs = config.getJsonObject("bus", new JsonObject()).getLong("login_attempt_timeout_ms", 2500L);
   }
 
   public Vertx vertx() {
@@ -100,9 +102,18 @@ public final class GatewayContext {
   }
 
   /**
+   * The per-attempt timeout of a login ({@code bus.login_attempt_timeout_ms}, 2500): longer than a
+   * read's, since a login hashes a password and a repeat costs another hash.
+   */
+  public long loginAttemptTimeoutMs() {
+    return loginAttemptTimeoutMs;
+  }
+
+  /**
    * A JSON request to a component; fails with the component's coded {@code ReplyException}. A read
    * (GET, HEAD) or a write known to be idempotent is sent again, to another node, when an attempt
-   * gets no answer within {@link #attemptTimeoutMs()}, all within {@link #busTimeoutMs()}.
+   * gets no answer within {@link #attemptTimeoutMs()}, and after a pause when the component's
+   * database is away (a transient SERVICE_UNAVAILABLE), all within {@link #busTimeoutMs()}.
    */
   public Future<JsonObject> request(RoutingContext ctx, String address, JsonObject body) {
     HttpMethod method = ctx.request().method();

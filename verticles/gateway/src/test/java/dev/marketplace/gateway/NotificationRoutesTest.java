@@ -1,5 +1,6 @@
 package dev.marketplace.gateway;
 
+import dev.marketplace.platform.testing.OnEventLoop;
 import dev.marketplace.contracts.BusHeaders;
 import dev.marketplace.contracts.notification.NotificationAddresses;
 import io.vertx.core.Future;
@@ -160,11 +161,11 @@ class NotificationRoutesTest {
     RequestOptions options = new RequestOptions().setMethod(HttpMethod.GET).setHost("127.0.0.1")
       .setPort(gateway.verticle.actualPort()).setURI("/api/v1/notifications/stream")
       .putHeader("Authorization", "Bearer " + token).putHeader("Accept", "text/event-stream");
-    // the handler goes on in the callback, on the connection's context, before any chunk can be missed
-    client.response = await(http.request(options).compose(request -> request.send()).map(response -> {
+    // built on an event loop, so the handler is attached before the first chunk can arrive (see OnEventLoop)
+    client.response = await(OnEventLoop.run(vertx, () -> http.request(options).compose(request -> request.send()).map(response -> {
       response.handler(buffer -> client.raw.append(buffer.toString()));
       return response;
-    }));
+    })));
     assertThat(client.response.statusCode()).isEqualTo(200);
     return client;
   }

@@ -1,6 +1,6 @@
 package dev.marketplace.gateway;
 
-import io.vertx.core.Context;
+import dev.marketplace.platform.testing.OnEventLoop;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonObject;
@@ -35,21 +35,9 @@ final class TcpTestClient implements AutoCloseable {
   }
 
   static TcpTestClient connect(Vertx vertx, int port) throws Exception {
-    // A socket drops the bytes that arrive before it has a handler, and a refusal comes at once. So the
-    // connect starts on the socket's own event loop, where the handler is attached before that loop can
-    // complete the connection (from the test thread, a connect that completes before .map is attached
-    // would run it as a later task, after the refusal was dropped).
-    Context context = vertx.getOrCreateContext();
-    CompletableFuture<TcpTestClient> connected = new CompletableFuture<>();
-    context.runOnContext(v -> vertx.createNetClient().connect(port, "127.0.0.1").map(TcpTestClient::new)
-      .onComplete(ar -> {
-        if (ar.succeeded()) {
-          connected.complete(ar.result());
-        } else {
-          connected.completeExceptionally(ar.cause());
-        }
-      }));
-    return connected.get(10, TimeUnit.SECONDS);
+    // the refusal the bridge sends at once must not arrive before the handler (see OnEventLoop)
+    return OnEventLoop.run(vertx, () -> vertx.createNetClient().connect(port, "127.0.0.1").map(TcpTestClient::new))
+      .toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
   }
 
   void write(JsonObject frame) {

@@ -1,5 +1,6 @@
 package dev.marketplace.gateway;
 
+import dev.marketplace.platform.testing.OnEventLoop;
 import dev.marketplace.contracts.auth.AuthContract;
 import dev.marketplace.gateway.security.JwtAuthenticator;
 import dev.marketplace.gateway.security.VerifiedTokens;
@@ -168,11 +169,11 @@ class TokenRevocationTest {
     RequestOptions options = new RequestOptions().setMethod(HttpMethod.GET).setHost("127.0.0.1")
       .setPort(gateway.verticle.actualPort()).setURI("/api/v1/notifications/stream")
       .putHeader("Authorization", "Bearer " + token).putHeader("Accept", "text/event-stream");
-    HttpClientResponse response = await(http.request(options).compose(request -> request.send()).map(r -> {
+    HttpClientResponse response = await(OnEventLoop.run(vertx, () -> http.request(options).compose(request -> request.send()).map(r -> {
       r.handler(buffer -> stream.raw.append(buffer.toString()));
       r.endHandler(v -> stream.ended.set(true));
       return r;
-    }));
+    })));
     assertThat(response.statusCode()).isEqualTo(200);
     return stream;
   }

@@ -32,7 +32,9 @@ import java.util.UUID;
 /**
  * The sales operations ({@link SalesAddresses}) and the waiting room. Each node keeps the running
  * sales and their horizons as its last tick read them; an admission is a comparison of the ticket's
- * number with that horizon, so a queued buyer's retry costs no statement at all.
+ * number with that horizon, so a queued buyer's retry costs no statement at all. Asked about products
+ * on no sale it knows, a node reads the sales afresh before it answers: a sale declared since its
+ * last tick still queues everyone.
  */
 final class SalesService {
   private static final Logger LOG = LoggerFactory.getLogger(SalesService.class);
@@ -49,6 +51,9 @@ final class SalesService {
   private volatile List<Sale> running = List.of();
   private final Map<UUID, Map<String, Long>> refusals = new HashMap<>();
   private final Set<String> markedAdmitted = new HashSet<>();
+  /** The tick in flight and the one queued behind it ({@link #tick()}); touched on the verticle's event loop only. */
+  private Future<Void> ticking;
+  private Future<Void> nextTick;
 
   SalesService(Vertx vertx, SaleStore store, Tickets tickets, SoldOutView soldOut, SalesSettings settings, long busTimeoutMs) {
     this.vertx = vertx;
@@ -65,11 +70,41 @@ final class SalesService {
 
   // ---- the tick: horizons, the sales every checkout node must know
 
+  /**
+   * A tick that starts after this call (the one in flight may have read the sales before a change
+   * this caller knows about): at once when none is in flight, else right after it, one tick shared
+   * by everyone who asked meanwhile. Ticks of a node never overlap, so its horizons only grow.
+   */
   Future<Void> tick() {
-    return store.advance().map(sales -> {
+    if (ticking == null) {
+      return startTick();
+    }
+    if (nextTick == null) {
+      nextTick = ticking.transform(ar -> {
+        nextTick = null;
+        return startTick();
+      });
+    }
+    return nextTick;
+  }
+
+  /** Whether a tick is in flight (the ticker skips its turn then). */
+  boolean ticking() {
+    return ticking != null;
+  }
+
+  private Future<Void> startTick() {
+    Future<Void> tick = store.advance().map(sales -> {
       running = sales;
       return null;
     });
+    ticking = tick;
+    tick.onComplete(ar -> {
+      if (ticking == tick) {
+        ticking = null;
+      }
+    });
+    return tick;
   }
 
   void broadcast() {
@@ -232,11 +267,24 @@ final class SalesService {
       products.add(String.valueOf(o));
     }
     v.throwIfInvalid();
-    Instant now = Instant.now();
-    Sale sale = saleOf(products, now);
-    if (sale == null) {
-      return Future.succeededFuture(new JsonObject().put("admitted", true));
+    Sale known = saleOf(products, Instant.now());
+    if (known != null) {
+      return admit(known, buyer, ticket, Instant.now());
     }
+    // checkout asks only for products it heard are on a sale: a sale this node has not read yet
+    // (declared after its last tick) must not let the buyer through without a ticket. Read the
+    // sales afresh first; should that fail, decide on what the node knows, as before
+    return tick().onFailure(err -> LOG.warn("Reading the sales afresh failed: {}", err.toString())).otherwiseEmpty().compose(x -> {
+      Instant now = Instant.now();
+      Sale sale = saleOf(products, now);
+      if (sale == null) {
+        return Future.succeededFuture(new JsonObject().put("admitted", true));
+      }
+      return admit(sale, buyer, ticket, now);
+    });
+  }
+
+  private Future<JsonObject> admit(Sale sale, String buyer, String ticket, Instant now) {
     if (allSoldOut(sale)) {
       count(sale.id(), "SOLD_OUT");
       return Future.failedFuture(ErrorCode.OUT_OF_STOCK.failure("The sale is sold out.",

@@ -24,7 +24,6 @@ public class SalesVerticle extends ComponentVerticle {
   private SoldOutView soldOut;
   private MessageConsumer<JsonObject> reports;
   private final SalesMetrics metrics = new SalesMetrics();
-  private boolean ticking;
   private boolean running;
   private final java.util.List<Long> timers = new java.util.ArrayList<>();
 
@@ -65,16 +64,10 @@ public class SalesVerticle extends ComponentVerticle {
   }
 
   private void tick() {
-    if (!running || ticking) {
+    if (!running || service.ticking()) {
       return;
     }
-    ticking = true;
-    service.tick().onComplete(ar -> {
-      ticking = false;
-      if (ar.failed()) {
-        LOG.warn("Advancing sale horizons failed: {}", ar.cause().toString());
-      }
-    });
+    service.tick().onFailure(err -> LOG.warn("Advancing sale horizons failed: {}", err.toString()));
   }
 
   private void refreshMetrics() {

@@ -1,5 +1,6 @@
 package dev.marketplace.app.e2e;
 
+import dev.marketplace.platform.testing.OnEventLoop;
 import dev.marketplace.contracts.Components;
 import dev.marketplace.contracts.EventEnvelope;
 import dev.marketplace.contracts.Topics;
@@ -219,10 +220,10 @@ class NotificationE2ETest {
     HttpClient client = market.vertx.createHttpClient();
     RequestOptions options = new RequestOptions().setMethod(HttpMethod.GET).setHost("127.0.0.1").setPort(market.httpPort)
       .setURI("/api/v1/notifications/stream").putHeader("Authorization", "Bearer " + token);
-    int status = await(client.request(options).compose(request -> request.send()).map(response -> {
+    int status = await(OnEventLoop.run(market.vertx, () -> client.request(options).compose(request -> request.send()).map(response -> {
       response.handler(chunk -> received.append(chunk.toString()));
       return response.statusCode();
-    }));
+    })));
     assertThat(status).isEqualTo(200);
     return received;
   }

@@ -9,6 +9,7 @@ import dev.marketplace.gateway.Authenticator;
 import dev.marketplace.gateway.Identity;
 import dev.marketplace.gateway.security.RateLimiter;
 import dev.marketplace.platform.bus.Bus;
+import dev.marketplace.platform.bus.RetryingRequest;
 import dev.marketplace.platform.validation.JsonValidator;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -33,12 +34,19 @@ final class BridgeApi {
   private final Vertx vertx;
   private final Authenticator authenticator;
   private final long timeoutMs;
+  private final long attemptTimeoutMs;
   private final RateLimiter limits;
 
-  BridgeApi(Vertx vertx, Authenticator authenticator, long timeoutMs, RateLimiter limits) {
+  /**
+   * @param timeoutMs        the budget of a request ({@code bus.timeout_ms})
+   * @param attemptTimeoutMs the per-attempt timeout ({@code bus.attempt_timeout_ms}): every address
+   *                         open to clients is a read, sent again as the HTTP routes' reads are
+   */
+  BridgeApi(Vertx vertx, Authenticator authenticator, long timeoutMs, long attemptTimeoutMs, RateLimiter limits) {
     this.vertx = vertx;
     this.authenticator = authenticator;
     this.timeoutMs = timeoutMs;
+    this.attemptTimeoutMs = attemptTimeoutMs;
     this.limits = limits;
   }
 
@@ -148,6 +156,6 @@ final class BridgeApi {
         options.addHeader(BusHeaders.ROLES, String.join(",", new TreeSet<>(identity.roles())));
       }
     });
-    return Bus.request(vertx, address, body, options);
+    return RetryingRequest.request(vertx, address, body, options, attemptTimeoutMs, timeoutMs);
   }
 }

@@ -34,10 +34,11 @@ public final class EventBusBridges {
     this.vertx = vertx;
     this.settings = BridgeSettings.from(config);
     long timeoutMs = config.getJsonObject("bus", new JsonObject()).getLong("timeout_ms", 5000L);
+    long attemptTimeoutMs = config.getJsonObject("bus", new JsonObject()).getLong("attempt_timeout_ms", 1500L);
     this.userEvents = new UserEvents(vertx, config);
     // requests spend from the same buckets as the HTTP routes they mirror (per client address, per user)
     RateLimiter limits = RateLimiter.shared(vertx, config);
-    this.core = new BridgeCore(settings, new BridgeApi(vertx, authenticator, timeoutMs, limits), userEvents, authenticator, limits);
+    this.core = new BridgeCore(settings, new BridgeApi(vertx, authenticator, timeoutMs, attemptTimeoutMs, limits), userEvents, authenticator, limits);
   }
 
   /**

@@ -7,7 +7,7 @@ import dev.marketplace.gateway.ProblemResponses;
 import dev.marketplace.gateway.RouteModule;
 import dev.marketplace.gateway.security.JwtAuthenticator;
 import dev.marketplace.gateway.security.SessionRevocations;
-import dev.marketplace.platform.bus.Bus;
+import dev.marketplace.platform.bus.RetryingRequest;
 import dev.marketplace.platform.validation.JsonValidator;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
@@ -38,14 +38,17 @@ public final class AuthRoutes implements RouteModule {
     JsonObject body = GatewayContext.jsonBody(ctx);
     // the throttle counts failures per client address too; the address is ours to say, not the client's
     var options = gateway.deliveryOptions(ctx).addHeader(AuthContract.CLIENT_ADDRESS_HEADER, gateway.clientAddress(ctx));
-    Bus.request(gateway.vertx(), AuthContract.LOGIN, body, options).onComplete(ar -> {
-      if (ar.succeeded()) {
-        ctx.response().putHeader("Cache-Control", "no-store");
-        GatewayContext.sendJson(ctx, 200, ar.result());
-      } else {
-        ProblemResponses.send(ctx, ar.cause());
-      }
-    });
+    // safe to repeat (a repeat at worst opens a second session), so an attempt that got no answer or
+    // found auth's database away is sent again; a longer attempt than reads get, since hashing is slow
+    RetryingRequest.request(gateway.vertx(), AuthContract.LOGIN, body, options, gateway.loginAttemptTimeoutMs(), gateway.busTimeoutMs())
+      .onComplete(ar -> {
+        if (ar.succeeded()) {
+          ctx.response().putHeader("Cache-Control", "no-store");
+          GatewayContext.sendJson(ctx, 200, ar.result());
+        } else {
+          ProblemResponses.send(ctx, ar.cause());
+        }
+      });
   }
 
   private static void tokens(RoutingContext ctx, GatewayContext gateway, String address, JsonObject body) {

@@ -5,6 +5,7 @@ import dev.marketplace.gateway.Access;
 import dev.marketplace.gateway.GatewayContext;
 import dev.marketplace.gateway.ProblemResponses;
 import dev.marketplace.gateway.RouteModule;
+import dev.marketplace.platform.bus.RetryingRequest;
 import io.vertx.core.MultiMap;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpHeaders;
@@ -69,21 +70,23 @@ public final class CatalogRoutes implements RouteModule {
    */
   private static void product(RoutingContext ctx, GatewayContext gateway) {
     JsonObject body = new JsonObject().put("id", ctx.pathParam("id"));
-    gateway.vertx().eventBus().<Buffer>request(CatalogAddresses.CARD, body, gateway.deliveryOptions(ctx)).onComplete(ar -> {
-      if (ar.failed()) {
-        ProblemResponses.send(ctx, ar.cause());
-        return;
-      }
-      String etag = ar.result().headers().get(CatalogAddresses.ETAG_HEADER);
-      HttpServerResponse response = ctx.response()
-        .putHeader(HttpHeaders.CACHE_CONTROL, "public, no-cache")
-        .putHeader(HttpHeaders.ETAG, etag);
-      if (matches(ctx.request().getHeader(HttpHeaders.IF_NONE_MATCH), etag)) {
-        response.setStatusCode(304).end();
-        return;
-      }
-      response.setStatusCode(200).putHeader(HttpHeaders.CONTENT_TYPE, GatewayContext.JSON).end(ar.result().body());
-    });
+    // a read: sent again to another node when an attempt gets no answer, or later when the catalog's database is away
+    RetryingRequest.<Buffer>message(gateway.vertx(), CatalogAddresses.CARD, body, gateway.deliveryOptions(ctx),
+      gateway.attemptTimeoutMs(), gateway.busTimeoutMs()).onComplete(ar -> {
+        if (ar.failed()) {
+          ProblemResponses.send(ctx, ar.cause());
+          return;
+        }
+        String etag = ar.result().headers().get(CatalogAddresses.ETAG_HEADER);
+        HttpServerResponse response = ctx.response()
+          .putHeader(HttpHeaders.CACHE_CONTROL, "public, no-cache")
+          .putHeader(HttpHeaders.ETAG, etag);
+        if (matches(ctx.request().getHeader(HttpHeaders.IF_NONE_MATCH), etag)) {
+          response.setStatusCode(304).end();
+          return;
+        }
+        response.setStatusCode(200).putHeader(HttpHeaders.CONTENT_TYPE, GatewayContext.JSON).end(ar.result().body());
+      });
   }
 
   /** RFC 9110 If-None-Match: {@code *} or a list of entity tags, compared weakly. */

@@ -19,8 +19,10 @@ import java.util.function.Function;
 /**
  * Request/reply over the event bus the same way everywhere: JSON in, JSON out, an explicit
  * timeout on every request, and failures as coded {@link ReplyException}s. A handler that fails
- * with anything else is logged (with the correlation id) and answered with a generic INTERNAL
- * failure, so no stack trace or SQL text ever reaches a caller.
+ * because its database is away (refused, closed or shut-down connections: {@link TransientFailures})
+ * is answered SERVICE_UNAVAILABLE marked {@code transient}, which callers that may repeat a request
+ * repeat; one that fails with anything else is logged (with the correlation id) and answered with a
+ * generic INTERNAL failure, so no stack trace or SQL text ever reaches a caller.
  */
 public final class Bus {
   private static final Logger LOG = LoggerFactory.getLogger(Bus.class);
@@ -93,6 +95,14 @@ public final class Bus {
     return false;
   }
 
+  /**
+   * Answers {@code message} with the coded failure for {@code cause}, as {@link #serve} does: for a
+   * handler that registers its consumer itself (a reply that is not JSON, headers of its own).
+   */
+  public static void fail(Message<?> message, Throwable cause) {
+    fail(message, message.address(), message.headers().get(BusHeaders.CORRELATION_ID), cause);
+  }
+
   private static void fail(Message<?> message, String address, String correlationId, Throwable cause) {
     if (closing(cause)) {
       // this node is shutting down (its pools are closed): no answer, as from a node that died, so
@@ -108,6 +118,13 @@ public final class Bus {
       // a downstream timeout or missing handler: pass on its meaning, not its text
       ServiceFailure failure = ServiceFailure.from(re);
       message.fail(failure.code().code(), failure.toReplyException().getMessage());
+      return;
+    }
+    if (TransientFailures.databaseUnavailable(cause)) {
+      // an outage, not a bug: the caller learns "not now" (503, Retry-After) and may repeat
+      LOG.warn("Handler of {} failed: database unavailable ({}) [cid={}]", address, cause.toString(), correlationId);
+      ReplyException unavailable = TransientFailures.databaseUnavailable();
+      message.fail(unavailable.failureCode(), unavailable.getMessage());
       return;
     }
     LOG.error("Handler of {} failed [cid={}]", address, correlationId, cause);

@@ -351,7 +351,8 @@ public final class ConsumeLoop {
 
   /**
    * The default test for failures that say nothing about the record: a bus request that timed out
-   * or found nobody, a TIMEOUT or SERVICE_UNAVAILABLE answer, a refused or closed connection.
+   * or found nobody, a TIMEOUT or SERVICE_UNAVAILABLE answer, a refused or closed connection, a
+   * database shutting down or starting up (SQLSTATE 57P01-57P03, class 08).
    */
   public static boolean isTransient(Throwable failure) {
     for (Throwable t = failure; t != null; t = t.getCause()) {
@@ -363,6 +364,9 @@ public final class ConsumeLoop {
         if (code == ErrorCode.TIMEOUT || code == ErrorCode.SERVICE_UNAVAILABLE) {
           return true;
         }
+      }
+      if (dev.marketplace.platform.bus.TransientFailures.databaseUnavailable(t)) {
+        return true;
       }
       if (t instanceof ConnectException || t instanceof TimeoutException
         || t instanceof io.netty.channel.ConnectTimeoutException
