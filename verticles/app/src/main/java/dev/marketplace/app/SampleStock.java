@@ -1,9 +1,8 @@
 package dev.marketplace.app;
 
-import dev.marketplace.contracts.BusHeaders;
-import dev.marketplace.contracts.catalog.CatalogAddresses;
-import dev.marketplace.contracts.inventory.InventoryAddresses;
-import dev.marketplace.platform.bus.Bus;
+import dev.marketplace.contracts.catalog.CatalogApi;
+import dev.marketplace.contracts.inventory.InventoryApi;
+import dev.marketplace.platform.bus.BusClient;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
@@ -11,6 +10,7 @@ import io.vertx.core.json.JsonObject;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
+import java.util.UUID;
 
 /**
  * Puts the sample catalog of a first all-in-one start in stock, so a newcomer can buy at once.
@@ -36,16 +36,13 @@ final class SampleStock {
     if (cursor != null) {
       query.put("cursor", cursor);
     }
-    return Bus.request(vertx, CatalogAddresses.SEARCH, query, TIMEOUT_MS).compose(page -> {
-      List<Future<JsonObject>> sets = new ArrayList<>();
+    return CatalogApi.over(BusClient.of(vertx, TIMEOUT_MS)).search(query).compose(page -> {
+      List<Future<InventoryApi.StockLevel>> sets = new ArrayList<>();
       page.getJsonArray("items").forEach(item -> {
         JsonObject product = (JsonObject) item;
         int quantity = random.nextInt(10) == 0 ? 0 : 5 + random.nextInt(46);
-        sets.add(Bus.request(vertx, InventoryAddresses.SET_STOCK,
-          new JsonObject().put("product_id", product.getString("id")).put("warehouse", WAREHOUSE).put("quantity", quantity),
-          Bus.options(TIMEOUT_MS)
-            .addHeader(BusHeaders.USER_ID, product.getString("seller_id"))
-            .addHeader(BusHeaders.ROLES, "seller")));
+        InventoryApi inventory = InventoryApi.over(BusClient.of(vertx, TIMEOUT_MS).asUser(product.getString("seller_id"), "seller"));
+        sets.add(inventory.setStock(new InventoryApi.SetStock(UUID.fromString(product.getString("id")), WAREHOUSE, quantity)));
       });
       return Future.all(sets).compose(done -> {
         int stocked = stockedSoFar + sets.size();

@@ -4,6 +4,9 @@ import com.tngtech.archunit.core.domain.JavaClass;
 import com.tngtech.archunit.core.importer.ClassFileImporter;
 import com.tngtech.archunit.core.importer.ImportOption;
 import dev.marketplace.contracts.Components;
+import dev.marketplace.contracts.bus.Invoker;
+import dev.marketplace.contracts.bus.Operation;
+import dev.marketplace.contracts.bus.Operations;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -101,6 +104,38 @@ class ContractsDocumentTest {
       }
     }
     assertThat(unknown).as("addresses docs/CONTRACTS.md lists that contracts does not declare").isEmpty();
+  }
+
+  /** The typed interface of each component ({@code <Component>Api} in {@code contracts}, an {@link Invoker}). */
+  private static Map<String, Class<?>> apis() throws Exception {
+    Map<String, Class<?>> apis = new TreeMap<>();
+    for (JavaClass javaClass : new ClassFileImporter().withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)
+      .importPackages("dev.marketplace.contracts")) {
+      Class<?> type = Class.forName(javaClass.getName());
+      if (type.isInterface() && type != Invoker.class && Invoker.class.isAssignableFrom(type)) {
+        apis.put(type.getSimpleName(), type);
+      }
+    }
+    return apis;
+  }
+
+  @Test
+  void everyOperationOfEveryComponentInterfaceIsInThePagesTables() throws Exception {
+    Map<String, Class<?>> apis = apis();
+    assertThat(apis.keySet()).as("component interfaces in contracts")
+      .contains("AuthApi", "CatalogApi", "CartApi", "InventoryApi", "OrdersApi", "PaymentApi", "NotificationApi", "CheckoutApi");
+    Set<String> tabled = tabled();
+    Map<String, String> undocumented = new TreeMap<>();
+    for (Class<?> api : apis.values()) {
+      for (Operation<?, ?> operation : Operations.of(api)) {
+        assertThat(declared).as("the address of an operation of " + api.getSimpleName() + " is a constant of contracts")
+          .containsKey(operation.address());
+        if (!tabled.contains(operation.address())) {
+          undocumented.put(operation.address(), api.getSimpleName());
+        }
+      }
+    }
+    assertThat(undocumented).as("operations of the typed interfaces that docs/CONTRACTS.md's tables do not describe").isEmpty();
   }
 
   @Test

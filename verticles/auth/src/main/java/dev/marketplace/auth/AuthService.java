@@ -1,9 +1,11 @@
 package dev.marketplace.auth;
 
+import dev.marketplace.contracts.auth.AuthApi;
+
 import dev.marketplace.contracts.ErrorCode;
 import dev.marketplace.contracts.auth.AuthContract;
 import dev.marketplace.platform.bus.Caller;
-import dev.marketplace.platform.validation.JsonValidator;
+import dev.marketplace.contracts.json.JsonValidator;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.Message;
@@ -202,13 +204,11 @@ final class AuthService {
   }
 
   /** {@link AuthContract#REVOKED_SESSIONS}: the deny-list as PostgreSQL has it, for a gateway catching up. */
-  Future<JsonObject> revokedSessions(Message<JsonObject> msg) {
+  Future<AuthApi.RevokedSessions> revokedSessions() {
     return repository.revokedWithin(denyForSeconds()).map(rows -> {
-      JsonArray sessions = new JsonArray();
-      rows.forEach(row -> sessions.add(new JsonObject()
-        .put("session_id", row.getUUID("id").toString())
-        .put("revoked_at", row.getOffsetDateTime("revoked_at").toInstant().toString())));
-      return new JsonObject().put("sessions", sessions).put("deny_for_seconds", denyForSeconds());
+      List<AuthApi.RevokedSessions.Session> sessions = new ArrayList<>();
+      rows.forEach(row -> sessions.add(new AuthApi.RevokedSessions.Session(row.getUUID("id"), row.getOffsetDateTime("revoked_at").toInstant())));
+      return new AuthApi.RevokedSessions(sessions, denyForSeconds());
     });
   }
 
@@ -267,28 +267,17 @@ final class AuthService {
     });
   }
 
-  Future<JsonObject> jwks(Message<JsonObject> msg) {
+  Future<JsonObject> jwks() {
     return Future.succeededFuture(new JsonObject().put("keys", new JsonArray().add(key.publicJwk().copy())));
   }
 
-  Future<JsonObject> userContact(Message<JsonObject> msg) {
-    JsonValidator v = JsonValidator.of(msg.body()).allowOnly("user_id");
-    UUID userId = v.requiredUuid("user_id");
-    v.throwIfInvalid();
+  Future<AuthApi.Contact> userContact(UUID userId) {
     return repository.profile(userId).compose(found -> {
       if (found.isEmpty()) {
         return Future.failedFuture(ErrorCode.NOT_FOUND.failure("No such user."));
       }
       AuthRepository.Profile p = found.get();
-      JsonObject contact = new JsonObject()
-        .put("user_id", p.userId().toString())
-        .put("email", p.email())
-        .put("name", p.name())
-        .put("language", p.language() == null ? "ru" : p.language());
-      if (p.phone() != null) {
-        contact.put("phone", p.phone());
-      }
-      return Future.succeededFuture(contact);
+      return Future.succeededFuture(new AuthApi.Contact(p.userId(), p.email(), p.name(), p.phone(), p.language() == null ? "ru" : p.language()));
     });
   }
 

@@ -1,6 +1,7 @@
 package dev.marketplace.auth;
 
 import dev.marketplace.contracts.Components;
+import dev.marketplace.contracts.auth.AuthApi;
 import dev.marketplace.contracts.auth.AuthContract;
 import dev.marketplace.platform.ComponentVerticle;
 import io.vertx.core.Future;
@@ -27,6 +28,11 @@ public class AuthVerticle extends ComponentVerticle {
   }
 
   @Override
+  protected Class<?> api() {
+    return AuthApi.class;
+  }
+
+  @Override
   protected Future<?> startComponent() {
     AuthSettings settings = AuthSettings.from(section());
     AuthRepository repository = new AuthRepository(pool);
@@ -36,15 +42,16 @@ public class AuthVerticle extends ComponentVerticle {
       .map(keys -> {
         SigningKey key = keys.resultAt(0);
         AuthService service = new AuthService(vertx, repository, hashing, key, settings, keys.resultAt(1));
-        serve(AuthContract.REGISTER, service::register);
-        serve(AuthContract.LOGIN, service::login);
-        serve(AuthContract.REFRESH, service::refresh);
-        serve(AuthContract.LOGOUT, service::logout);
-        serve(AuthContract.ME, service::me);
-        serve(AuthContract.ME_UPDATE, service::updateMe);
-        serve(AuthContract.JWKS, service::jwks);
-        serve(AuthContract.USER_CONTACT, service::userContact);
-        serve(AuthContract.REVOKED_SESSIONS, service::revokedSessions);
+        // the account operations read the HTTP JSON themselves (password policy, e-mail rules)
+        serve(AuthApi.REGISTER, (body, msg) -> service.register(msg));
+        serve(AuthApi.LOGIN, (body, msg) -> service.login(msg));
+        serve(AuthApi.REFRESH, (body, msg) -> service.refresh(msg));
+        serve(AuthApi.LOGOUT, (body, msg) -> service.logout(msg));
+        serve(AuthApi.ME, (body, msg) -> service.me(msg));
+        serve(AuthApi.ME_UPDATE, (body, msg) -> service.updateMe(msg));
+        serve(AuthApi.JWKS, (none, msg) -> service.jwks());
+        serve(AuthApi.USER_CONTACT, (request, msg) -> service.userContact(request.userId()));
+        serve(AuthApi.REVOKED_SESSIONS, (none, msg) -> service.revokedSessions());
         purgeTimer = vertx.setPeriodic(PURGE_INTERVAL_MS, id -> repository.purge(settings.windowSeconds())
           .onFailure(err -> LOG.warn("Purging expired sessions and throttle entries failed: {}", err.toString())));
         LOG.info("Auth signs access tokens with key {}", key.kid());

@@ -1,12 +1,14 @@
 package dev.marketplace.cart;
 
+import dev.marketplace.contracts.cart.CartApi;
+
 import dev.marketplace.contracts.ErrorCode;
 import dev.marketplace.contracts.Money;
 import dev.marketplace.contracts.cart.CartAddresses;
 import dev.marketplace.platform.bus.Caller;
 import dev.marketplace.platform.bus.RequestIds;
 import dev.marketplace.platform.stock.SoldOutView;
-import dev.marketplace.platform.validation.JsonValidator;
+import dev.marketplace.contracts.json.JsonValidator;
 import io.vertx.core.Future;
 import io.vertx.core.eventbus.Message;
 import io.vertx.core.json.JsonArray;
@@ -284,11 +286,9 @@ final class CartService {
 
   // ---- cart.checkout-view (internal)
 
-  Future<JsonObject> checkoutView(Message<JsonObject> msg) {
-    JsonValidator v = JsonValidator.of(msg.body());
-    UUID cartId = v.requiredUuid("cart_id");
-    String userId = v.requiredString("user_id", 1, 128);
-    v.throwIfInvalid();
+  Future<CartApi.CheckoutView> checkoutView(CartApi.CartOfUser request, Message<JsonObject> msg) {
+    UUID cartId = request.cartId();
+    String userId = request.userId();
     return CartRepository.ownedBy(pool, cartId, userId)
       .compose(owned -> owned ? CartRepository.lines(pool, cartId) : Future.failedFuture(noSuchCart()))
       .compose(lines -> {
@@ -300,10 +300,10 @@ final class CartService {
       });
   }
 
-  private Future<JsonObject> checkoutLines(UUID cartId, List<CartLine> lines, Map<UUID, CatalogProduct> products) {
+  private Future<CartApi.CheckoutView> checkoutLines(UUID cartId, List<CartLine> lines, Map<UUID, CatalogProduct> products) {
     JsonArray gone = new JsonArray();
     JsonArray changed = new JsonArray();
-    JsonArray out = new JsonArray();
+    List<CartApi.CheckoutView.Line> out = new ArrayList<>();
     long total = 0;
     for (CartLine line : lines) {
       CatalogProduct product = products.get(line.productId());
@@ -316,13 +316,7 @@ final class CartService {
         continue;
       }
       total = Math.addExact(total, Math.multiplyExact(product.price().amount(), (long) line.quantity()));
-      out.add(new JsonObject()
-        .put("product_id", line.productId().toString())
-        .put("seller_id", product.sellerId())
-        .put("title", product.title())
-        .put("quantity", line.quantity())
-        .put("unit_price", product.price().toJson())
-        .put("price_changed", false));
+      out.add(new CartApi.CheckoutView.Line(line.productId().toString(), product.sellerId(), product.title(), line.quantity(), product.price(), false));
     }
     if (!gone.isEmpty()) {
       return Future.failedFuture(ErrorCode.OUT_OF_STOCK.failure("Some products in the cart are no longer sold.",
@@ -332,25 +326,19 @@ final class CartService {
       return Future.failedFuture(ErrorCode.PRICE_CHANGED.failure("Some prices changed since the buyer last saw them.",
         new JsonObject().put("product_ids", changed)));
     }
-    return Future.succeededFuture(new JsonObject()
-      .put("cart_id", cartId.toString())
-      .put("currency", settings.currency())
-      .put("lines", out)
-      .put("total", new Money(total, settings.currency()).toJson()));
+    return Future.succeededFuture(new CartApi.CheckoutView(cartId, settings.currency(), out, new Money(total, settings.currency())));
   }
 
   // ---- cart.clear (internal)
 
-  Future<JsonObject> clear(Message<JsonObject> msg) {
-    JsonValidator v = JsonValidator.of(msg.body());
-    UUID cartId = v.requiredUuid("cart_id");
-    String userId = v.requiredString("user_id", 1, 128);
-    UUID orderId = v.requiredUuid("order_id");
-    v.throwIfInvalid();
+  Future<Void> clear(CartApi.Clear request) {
+    UUID cartId = request.cartId();
+    String userId = request.userId();
+    UUID orderId = request.orderId();
     return pool.withTransaction(tx -> CartRepository.lockOwnedBy(tx, cartId, userId)
       .compose(owned -> owned ? CartRepository.recordClear(tx, orderId, cartId) : Future.failedFuture(noSuchCart()))
       .compose(firstTime -> firstTime ? CartRepository.deleteLines(tx, cartId) : Future.succeededFuture()))
-      .map(x -> new JsonObject());
+      .mapEmpty();
   }
 
   // ---- shared steps

@@ -2,6 +2,7 @@ package dev.marketplace.cart;
 
 import dev.marketplace.contracts.Components;
 import dev.marketplace.contracts.cart.CartAddresses;
+import dev.marketplace.contracts.cart.CartApi;
 import dev.marketplace.platform.ComponentVerticle;
 import dev.marketplace.platform.stock.SoldOutView;
 import io.vertx.core.Future;
@@ -21,19 +22,25 @@ public class CartVerticle extends ComponentVerticle {
   }
 
   @Override
+  protected Class<?> api() {
+    return CartApi.class;
+  }
+
+  @Override
   protected Future<?> startComponent() {
     CartSettings settings = CartSettings.from(section());
     Neighbours neighbours = new Neighbours(vertx, busTimeoutMs(), settings.availabilityTimeoutMs());
     soldOut = new SoldOutView(section().getLong("sold_out_stale_ms", 3000L));
     CartService service = new CartService(pool, neighbours, settings, soldOut);
-    serve(CartAddresses.GET, service::get);
-    serve(CartAddresses.ADD_ITEM, service::addItem);
-    serve(CartAddresses.UPDATE_ITEM, service::updateItem);
-    serve(CartAddresses.REMOVE_ITEM, service::removeItem);
-    serve(CartAddresses.ACCEPT_PRICES, service::acceptPrices);
-    serve(CartAddresses.MERGE, service::merge);
-    serve(CartAddresses.CHECKOUT_VIEW, service::checkoutView);
-    serve(CartAddresses.CLEAR, service::clear);
+    // the buyer's operations read the HTTP JSON with the caller, guest cart and request id of the message
+    serve(CartApi.GET, (body, msg) -> service.get(msg));
+    serve(CartApi.ADD_ITEM, (body, msg) -> service.addItem(msg));
+    serve(CartApi.UPDATE_ITEM, (body, msg) -> service.updateItem(msg));
+    serve(CartApi.REMOVE_ITEM, (body, msg) -> service.removeItem(msg));
+    serve(CartApi.ACCEPT_PRICES, (body, msg) -> service.acceptPrices(msg));
+    serve(CartApi.MERGE, (body, msg) -> service.merge(msg));
+    serve(CartApi.CHECKOUT_VIEW, service::checkoutView);
+    serve(CartApi.CLEAR, (request, msg) -> service.clear(request));
     expiryJob = new GuestCartExpiryJob(vertx, pool, settings);
     expiryJob.start();
     return soldOut.start(vertx);

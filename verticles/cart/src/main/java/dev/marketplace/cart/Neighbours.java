@@ -1,20 +1,20 @@
 package dev.marketplace.cart;
 
 import dev.marketplace.contracts.ErrorCode;
-import dev.marketplace.contracts.Money;
 import dev.marketplace.contracts.catalog.CatalogAddresses;
-import dev.marketplace.contracts.inventory.InventoryAddresses;
-import dev.marketplace.platform.bus.Bus;
+import dev.marketplace.contracts.catalog.CatalogApi;
+import dev.marketplace.contracts.inventory.InventoryApi;
+import dev.marketplace.platform.bus.BusClient;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.Message;
-import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.util.Collection;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 
@@ -25,7 +25,7 @@ import java.util.UUID;
  */
 final class Neighbours {
   static final String CATALOG_SNAPSHOT = CatalogAddresses.SNAPSHOT;
-  static final String INVENTORY_AVAILABILITY = InventoryAddresses.AVAILABILITY;
+  static final String INVENTORY_AVAILABILITY = InventoryApi.AVAILABILITY.address();
   private static final Logger LOG = LoggerFactory.getLogger(Neighbours.class);
   /** While inventory is down every read would log the same line: once per this many ms is enough. */
   private static final long AVAILABILITY_WARNING_EVERY_MS = 10_000;
@@ -50,8 +50,8 @@ final class Neighbours {
     if (ids.isEmpty()) {
       return Future.succeededFuture(Map.of());
     }
-    return Bus.request(vertx, CATALOG_SNAPSHOT, new JsonObject().put("product_ids", idArray(ids)), Bus.propagate(cause, catalogTimeoutMs))
-      .map(Neighbours::parseProducts);
+    return CatalogApi.over(BusClient.of(vertx, catalogTimeoutMs).propagating(cause)).snapshot(List.copyOf(ids))
+      .map(Neighbours::productsById);
   }
 
   /**
@@ -62,8 +62,8 @@ final class Neighbours {
     if (ids.isEmpty()) {
       return Future.succeededFuture(Map.of());
     }
-    return Bus.request(vertx, INVENTORY_AVAILABILITY, new JsonObject().put("product_ids", idArray(ids)), Bus.propagate(cause, availabilityTimeoutMs))
-      .map(Neighbours::parseAvailability)
+    return InventoryApi.over(BusClient.of(vertx, availabilityTimeoutMs).propagating(cause)).availability(List.copyOf(ids))
+      .map(Neighbours::availableByProduct)
       .recover(failure -> {
         warnAvailabilityMissing(failure);
         return Future.succeededFuture(Map.of());
@@ -81,35 +81,23 @@ final class Neighbours {
     }
   }
 
-  private static JsonArray idArray(Collection<UUID> ids) {
-    JsonArray array = new JsonArray();
-    ids.forEach(id -> array.add(id.toString()));
-    return array;
-  }
-
-  private static Map<UUID, CatalogProduct> parseProducts(JsonObject reply) {
+  private static Map<UUID, CatalogProduct> productsById(CatalogApi.Snapshot reply) {
     Map<UUID, CatalogProduct> products = new HashMap<>();
-    try {
-      for (Object o : reply.getJsonArray("products")) {
-        JsonObject p = (JsonObject) o;
-        UUID id = UUID.fromString(p.getString("id"));
-        boolean deleted = p.getBoolean("deleted", false);
-        JsonObject price = p.getJsonObject("price");
-        products.put(id, new CatalogProduct(id, p.getString("title", ""), p.getString("seller_id"),
-          price == null ? null : Money.fromJson(price), deleted || price == null));
+    for (CatalogApi.Snapshot.Product p : reply.products()) {
+      if (p.id() == null) {
+        LOG.error("catalog.products.snapshot replied outside its contract (a product without an id): {}", p);
+        throw ErrorCode.INTERNAL.failure("An internal error occurred.");
       }
-    } catch (RuntimeException e) {
-      LOG.error("catalog.products.snapshot replied outside its contract: {}", reply.encode(), e);
-      throw ErrorCode.INTERNAL.failure("An internal error occurred.");
+      products.put(p.id(), new CatalogProduct(p.id(), p.title() == null ? "" : p.title(), p.sellerId(), p.price(),
+        p.deleted() || p.price() == null));
     }
     return products;
   }
 
-  private static Map<UUID, Long> parseAvailability(JsonObject reply) {
+  private static Map<UUID, Long> availableByProduct(InventoryApi.Availability reply) {
     Map<UUID, Long> available = new HashMap<>();
-    for (Object o : reply.getJsonArray("items", new JsonArray())) {
-      JsonObject item = (JsonObject) o;
-      available.put(UUID.fromString(item.getString("product_id")), item.getLong("available"));
+    for (InventoryApi.Availability.Item item : reply.items()) {
+      available.put(item.productId(), item.available());
     }
     return available;
   }

@@ -3,6 +3,8 @@ package dev.marketplace.catalog;
 import dev.marketplace.contracts.Components;
 import dev.marketplace.contracts.ErrorCode;
 import dev.marketplace.contracts.catalog.CatalogAddresses;
+import dev.marketplace.contracts.catalog.CatalogApi;
+import dev.marketplace.platform.bus.Access;
 import dev.marketplace.platform.ComponentVerticle;
 import dev.marketplace.contracts.Topics;
 import dev.marketplace.platform.bus.Bus;
@@ -61,6 +63,11 @@ public class CatalogVerticle extends ComponentVerticle {
   }
 
   @Override
+  protected Class<?> api() {
+    return CatalogApi.class;
+  }
+
+  @Override
   protected String name() {
     return Components.CATALOG;
   }
@@ -94,18 +101,18 @@ public class CatalogVerticle extends ComponentVerticle {
         ProductSearch productSearch = new ProductSearch(categories, section.getLong("item_cache_size", 20_000L));
         SearchService search = new SearchService(index, productSearch, new CursorCodec(cursorSecret(section)), searchWorkers);
         Suggestions suggestions = new Suggestions(categories);
-        serve(CatalogAddresses.CATEGORIES, msg -> products.categories());
-        serve(CatalogAddresses.SEARCH, msg -> search.search(msg.body()));
-        serve(CatalogAddresses.SUGGEST, msg -> {
-          Suggestions.Input input = Suggestions.parse(msg.body());
+        serve(CatalogApi.CATEGORIES, (request, msg) -> products.categories());
+        serve(CatalogApi.SEARCH, (query, msg) -> search.search(query));
+        serve(CatalogApi.SUGGEST, (query, msg) -> {
+          Suggestions.Input input = Suggestions.parse(query);
           return searchWorkers.executeBlocking(() -> index.withSearcher(s -> suggestions.suggest(s, input)), false);
         });
-        serve(CatalogAddresses.GET, msg -> products.get(msg.body()));
-        serve(CatalogAddresses.CREATE, msg -> products.create(Caller.of(msg), msg.body()));
-        serve(CatalogAddresses.UPDATE, msg -> products.update(Caller.of(msg), msg.body()));
-        serve(CatalogAddresses.DELETE, msg -> products.delete(Caller.of(msg), msg.body()));
-        serve(CatalogAddresses.SNAPSHOT, msg -> products.snapshot(msg.body()));
-        serve(CatalogAddresses.INDEX_STATUS, msg -> Future.succeededFuture(index.status().put("node", nodeId())));
+        serve(CatalogApi.GET, (request, msg) -> products.get(request.id()));
+        serve(CatalogApi.CREATE, Access.role("seller"), (request, msg) -> products.create(Caller.of(msg), request));
+        serve(CatalogApi.UPDATE, Access.role("seller"), (request, msg) -> products.update(Caller.of(msg), request));
+        serve(CatalogApi.DELETE, Access.role("seller"), (request, msg) -> products.delete(Caller.of(msg), request.id()));
+        serve(CatalogApi.SNAPSHOT, (request, msg) -> products.snapshot(request.productIds()));
+        serve(CatalogApi.INDEX_STATUS, (request, msg) -> Future.succeededFuture(index.status().put("node", nodeId())));
         // cards travel as ready JSON bytes with their ETag in a header: no copy or re-encoding per request
         cardConsumer = vertx.eventBus().consumer(CatalogAddresses.CARD, msg -> {
           Future<ProductCards.Card> card;

@@ -1,14 +1,16 @@
 package dev.marketplace.catalog;
 
+import dev.marketplace.contracts.Money;
+import dev.marketplace.contracts.catalog.CatalogApi;
+
 import dev.marketplace.contracts.EventEnvelope;
 import dev.marketplace.contracts.Topics;
 import dev.marketplace.contracts.catalog.CatalogAddresses;
 import dev.marketplace.platform.bus.Caller;
 import dev.marketplace.platform.outbox.Outbox;
 import dev.marketplace.platform.outbox.OutboxRelay;
-import dev.marketplace.platform.validation.JsonValidator;
+import dev.marketplace.contracts.json.JsonValidator;
 import io.vertx.core.Future;
-import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Row;
@@ -75,8 +77,8 @@ final class ProductService {
   }
 
   /** The product card from memory (the search index's copy, as fresh as search). */
-  Future<JsonObject> get(JsonObject body) {
-    return card(body).map(card -> new JsonObject(card.json()));
+  Future<JsonObject> get(UUID id) {
+    return cards.card(id.toString()).map(card -> new JsonObject(card.json()));
   }
 
   Future<ProductCards.Card> card(JsonObject body) {
@@ -126,9 +128,8 @@ final class ProductService {
       .compose(product -> changed.get().map(product));
   }
 
-  Future<JsonObject> delete(Caller caller, JsonObject body) {
+  Future<CatalogApi.Deleted> delete(Caller caller, UUID id) {
     String userId = caller.requireRole("seller");
-    UUID id = idOf(body);
     return pool.withTransaction(tx -> tx.preparedQuery(DELETE_PRODUCT).execute(Tuple.of(id, userId, caller.isAdmin()))
         .compose(rows -> {
           if (rows.size() == 0) {
@@ -137,7 +138,7 @@ final class ProductService {
           String sellerId = rows.iterator().next().getString("seller_id");
           JsonObject data = new JsonObject().put("id", id.toString()).put("seller_id", sellerId);
           return outbox.append(tx, Topics.CATALOG_EVENTS, EventEnvelope.create(CatalogAddresses.PRODUCT_DELETED, id.toString(), data))
-            .map(v -> new JsonObject().put("id", id.toString()).put("deleted", true));
+            .map(v -> new CatalogApi.Deleted(id, true));
         }))
       .onSuccess(v -> {
         cards.deleted(id.toString());
@@ -146,39 +147,17 @@ final class ProductService {
       .compose(reply -> changed.get().map(reply));
   }
 
-  Future<JsonObject> snapshot(JsonObject body) {
-    JsonValidator v = JsonValidator.of(body).allowOnly("product_ids");
-    Object value = body.getValue("product_ids");
-    List<UUID> ids = new ArrayList<>();
-    if (!(value instanceof JsonArray array)) {
-      v.error("product_ids", "is required (an array of product ids)");
-    } else if (array.size() > CatalogAddresses.SNAPSHOT_MAX_IDS) {
-      v.error("product_ids", "must have at most " + CatalogAddresses.SNAPSHOT_MAX_IDS + " ids");
-    } else {
-      for (int i = 0; i < array.size(); i++) {
-        UUID id = JsonValidator.parseUuid(array.getValue(i));
-        if (id == null) {
-          v.error("product_ids[" + i + "]", "must be a UUID");
-        } else {
-          ids.add(id);
-        }
-      }
-    }
-    v.throwIfInvalid();
+  Future<CatalogApi.Snapshot> snapshot(List<UUID> ids) {
     if (ids.isEmpty()) {
-      return Future.succeededFuture(new JsonObject().put("products", new JsonArray()));
+      return Future.succeededFuture(new CatalogApi.Snapshot(List.of()));
     }
     return pool.preparedQuery(SNAPSHOT).execute(Tuple.of(ids.toArray(new UUID[0]))).map(rows -> {
-      JsonArray products = new JsonArray();
+      List<CatalogApi.Snapshot.Product> products = new ArrayList<>();
       for (Row row : rows) {
-        products.add(new JsonObject()
-          .put("id", row.getUUID("id").toString())
-          .put("title", row.getString("title"))
-          .put("seller_id", row.getString("seller_id"))
-          .put("price", new JsonObject().put("amount", row.getLong("price_amount")).put("currency", row.getString("currency")))
-          .put("deleted", row.getBoolean("deleted")));
+        products.add(new CatalogApi.Snapshot.Product(row.getUUID("id"), row.getString("title"), row.getString("seller_id"),
+          new Money(row.getLong("price_amount"), row.getString("currency")), row.getBoolean("deleted")));
       }
-      return new JsonObject().put("products", products);
+      return new CatalogApi.Snapshot(products);
     });
   }
 

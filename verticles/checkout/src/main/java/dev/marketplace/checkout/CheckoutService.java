@@ -1,8 +1,9 @@
 package dev.marketplace.checkout;
 
+import dev.marketplace.contracts.checkout.CheckoutApi;
+
 import dev.marketplace.contracts.ErrorCode;
 import dev.marketplace.platform.bus.Caller;
-import dev.marketplace.platform.validation.JsonValidator;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.Message;
@@ -14,7 +15,6 @@ import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 import java.util.Optional;
 import java.util.UUID;
-import java.util.regex.Pattern;
 
 /**
  * {@code checkout.start}: the idempotency key decides first. The INSERT of the saga row is the
@@ -23,7 +23,6 @@ import java.util.regex.Pattern;
  * other waits for its recorded outcome.
  */
 final class CheckoutService {
-  private static final Pattern METHOD = Pattern.compile("[a-z][a-z0-9_]{0,31}");
   private static final long POLL_MS = 50;
   /** How long a refusal waits for its compensation to end before it is answered anyway. */
   static final long FAILURE_SETTLE_MS = 3_000;
@@ -51,18 +50,13 @@ final class CheckoutService {
     this.settings = settings;
   }
 
-  Future<JsonObject> start(Message<JsonObject> message) {
+  Future<JsonObject> start(CheckoutApi.StartCheckout request, Message<JsonObject> message) {
     String userId = Caller.of(message).requireUser();
-    JsonValidator v = JsonValidator.of(message.body()).allowOnly("cart_id", "payment_method", "idempotency_key", "queue_ticket");
-    UUID cartId = v.requiredUuid("cart_id");
-    String method = v.requiredString("payment_method", 1, 32);
-    if (method != null && !METHOD.matcher(method).matches()) {
-      v.error("payment_method", "must be a lowercase method name such as card");
-    }
-    String key = v.requiredString("idempotency_key", 1, 200);
+    UUID cartId = request.cartId();
+    String method = request.paymentMethod();
+    String key = request.idempotencyKey();
     // a waiting-room ticket is not part of the request's identity: the same key retried with it is the same checkout
-    String ticket = v.optionalString("queue_ticket", 1, 200);
-    v.throwIfInvalid();
+    String ticket = request.queueTicket();
     String hash = requestHash(cartId, method);
     UUID sagaId = UUID.randomUUID();
     // the cart is read before the saga row exists (it changes nothing); the row starts from its answer
@@ -87,21 +81,13 @@ final class CheckoutService {
       : Future.failedFuture(err));
   }
 
-  Future<JsonObject> get(Message<JsonObject> message) {
+  Future<CheckoutApi.SagaView> get(CheckoutApi.OrderRef request, Message<JsonObject> message) {
     Caller caller = Caller.of(message);
-    caller.requireUser();
-    JsonValidator v = JsonValidator.of(message.body()).allowOnly("order_id");
-    UUID orderId = v.requiredUuid("order_id");
-    v.throwIfInvalid();
-    return repository.byId(orderId).map(found -> {
+    return repository.byId(request.orderId()).map(found -> {
       Saga saga = found.orElseThrow(Caller::notFound);
       caller.requireOwner(saga.userId());
-      return new JsonObject()
-        .put("order_id", saga.orderId())
-        .put("state", saga.state().name())
-        .put("reserved_until", saga.reservedUntil() == null ? null : saga.reservedUntil().toInstant().toString())
-        .put("payment_url", saga.paymentUrl())
-        .put("cancel_reason", saga.cancelReason());
+      return new CheckoutApi.SagaView(saga.id(), saga.state().name(),
+        saga.reservedUntil() == null ? null : saga.reservedUntil().toInstant(), saga.paymentUrl(), saga.cancelReason());
     });
   }
 

@@ -4,13 +4,15 @@ import dev.marketplace.contracts.Components;
 import dev.marketplace.contracts.EventEnvelope;
 import dev.marketplace.contracts.Topics;
 import dev.marketplace.contracts.checkout.CheckoutAddresses;
+import dev.marketplace.contracts.checkout.CheckoutApi;
 import dev.marketplace.platform.ComponentVerticle;
+import dev.marketplace.platform.bus.Access;
 import dev.marketplace.platform.bus.ClusterNodes;
 import dev.marketplace.platform.jobs.RetentionJob;
 import dev.marketplace.platform.kafka.ConsumeLoop;
 import dev.marketplace.platform.kafka.ConsumedRecord;
 import dev.marketplace.platform.stock.SoldOutView;
-import dev.marketplace.platform.validation.JsonValidator;
+import dev.marketplace.contracts.json.JsonValidator;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
 import org.slf4j.Logger;
@@ -57,6 +59,11 @@ public class CheckoutVerticle extends ComponentVerticle {
   }
 
   @Override
+  protected Class<?> api() {
+    return CheckoutApi.class;
+  }
+
+  @Override
   protected Future<?> startComponent() {
     CheckoutSettings settings = CheckoutSettings.from(section());
     String nodeId = ClusterNodes.localNodeId(vertx);
@@ -71,9 +78,9 @@ public class CheckoutVerticle extends ComponentVerticle {
       settings.stepTimeoutMs());
     gate.startReporting(1_000);
     CheckoutService service = new CheckoutService(vertx, repository, driver, owner, settings).gate(gate);
-    serve(CheckoutAddresses.START, service::start);
-    serve(CheckoutAddresses.GET, service::get);
-    serve(CheckoutAddresses.PAYMENT_RESULT, this::paymentResult);
+    serve(CheckoutApi.START, Access.USER, service::start);
+    serve(CheckoutApi.GET, Access.USER, service::get);
+    serve(CheckoutApi.PAYMENT_RESULT, (request, msg) -> paymentResult(request));
     running = true;
     sweepTimer = vertx.setPeriodic(1, settings.sweepIntervalMs(), id -> sweep());
     // a step may outlast the lease (a slow bank): the leases of sagas being driven are renewed
@@ -144,18 +151,13 @@ public class CheckoutVerticle extends ComponentVerticle {
   }
 
   /** Payment's word right after its commit: recorded, then the saga is driven (the reply does not wait for that). */
-  private Future<JsonObject> paymentResult(io.vertx.core.eventbus.Message<JsonObject> msg) {
-    JsonValidator v = JsonValidator.of(msg.body()).allowOnly("order_id", "result");
-    UUID orderId = v.requiredUuid("order_id");
-    String result = v.optionalEnum("result", java.util.Set.of("CAPTURED", "DECLINED"));
-    if (result == null) {
-      v.error("result", "must be CAPTURED or DECLINED");
-    }
-    v.throwIfInvalid();
+  private Future<CheckoutApi.Recorded> paymentResult(CheckoutApi.PaymentResult request) {
+    UUID orderId = request.orderId();
+    String result = request.result();
     return repository.recordPaymentResultAndClaim(orderId, result, owner).map(recorded -> {
       recorded.filter(saga -> owner.equals(saga.leaseOwner())).ifPresent(saga -> driver.drive(saga)
         .onFailure(err -> LOG.warn("Saga {}: driving after the payment result failed: {}", orderId, err.toString())));
-      return new JsonObject().put("recorded", recorded.isPresent());
+      return new CheckoutApi.Recorded(recorded.isPresent());
     });
   }
 

@@ -1,26 +1,28 @@
 package dev.marketplace.checkout;
 
-import dev.marketplace.contracts.cart.CartAddresses;
-import dev.marketplace.contracts.inventory.InventoryAddresses;
-import dev.marketplace.contracts.orders.OrdersAddresses;
 import dev.marketplace.contracts.BusHeaders;
 import dev.marketplace.contracts.ErrorCode;
+import dev.marketplace.contracts.Money;
 import dev.marketplace.contracts.ServiceFailure;
-import dev.marketplace.contracts.payment.PaymentAddresses;
+import dev.marketplace.contracts.cart.CartApi;
+import dev.marketplace.contracts.inventory.InventoryApi;
+import dev.marketplace.contracts.orders.OrderStatus;
+import dev.marketplace.contracts.orders.OrdersApi;
+import dev.marketplace.contracts.payment.PaymentApi;
 import dev.marketplace.checkout.SagaRepository.Step;
-import dev.marketplace.platform.bus.Bus;
-import dev.marketplace.platform.bus.RetryingRequest;
+import dev.marketplace.platform.bus.BusClient;
 import dev.marketplace.platform.metrics.Meters;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
-import io.vertx.core.eventbus.DeliveryOptions;
-import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.time.Instant;
 import java.time.OffsetDateTime;
-import java.time.format.DateTimeParseException;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Set;
 import java.util.UUID;
 
@@ -43,6 +45,8 @@ final class SagaDriver {
     ErrorCode.TIMEOUT, ErrorCode.SERVICE_UNAVAILABLE, ErrorCode.INTERNAL, ErrorCode.RATE_LIMITED);
   /** The technical cancel reason; orders may refuse unknown reasons, then the cancel goes without one. */
   static final String CHECKOUT_FAILED = "CHECKOUT_FAILED";
+  /** The field of the saga's cart that keeps the order's total. */
+  private static final String ORDER_TOTAL = "order_total";
 
   private final Vertx vertx;
   private final SagaRepository repository;
@@ -121,14 +125,12 @@ final class SagaDriver {
    * CART_LOADED with the cart, or CANCELLED with the answer for the buyer. Never fails.
    */
   Future<Step> firstStep(UUID sagaId, String userId, UUID cartId) {
-    JsonObject request = new JsonObject().put("cart_id", cartId.toString()).put("user_id", userId);
-    return call(sagaId, userId, CartAddresses.CHECKOUT_VIEW, request, settings.stepTimeoutMs()).transform(ar -> {
+    return CartApi.over(bus(sagaId, userId, settings.stepTimeoutMs())).checkoutView(cartId, userId).transform(ar -> {
       if (ar.succeeded()) {
-        JsonArray lines = ar.result().getJsonArray("lines");
-        if (lines == null || lines.isEmpty()) {
+        if (ar.result().lines().isEmpty()) {
           return Future.succeededFuture(Step.to(SagaState.CANCELLED).outcome(failure(ErrorCode.CART_EMPTY, "The cart is empty.", new JsonObject())));
         }
-        return Future.succeededFuture(Step.to(SagaState.CART_LOADED).cart(ar.result()));
+        return Future.succeededFuture(Step.to(SagaState.CART_LOADED).cart(ar.result().toJson()));
       }
       ServiceFailure f = ServiceFailure.from(ar.cause());
       // nothing exists yet: the checkout simply ends
@@ -140,24 +142,20 @@ final class SagaDriver {
   }
 
   private Future<Next> createOrder(Saga s) {
-    JsonObject cart = s.cart();
-    JsonArray lines = new JsonArray();
-    for (Object o : cart.getJsonArray("lines")) {
-      JsonObject line = (JsonObject) o;
-      lines.add(new JsonObject()
-        .put("product_id", line.getValue("product_id"))
-        .put("seller_id", line.getValue("seller_id"))
-        .put("title", line.getValue("title"))
-        .put("quantity", line.getValue("quantity"))
-        .put("unit_price", line.getValue("unit_price")));
+    Future<OrdersApi.NewOrder> order;
+    try {
+      CartApi.CheckoutView cart = cart(s);
+      List<OrdersApi.NewOrder.Line> lines = new ArrayList<>();
+      for (CartApi.CheckoutView.Line line : cart.lines()) {
+        lines.add(new OrdersApi.NewOrder.Line(line.productId(), line.sellerId(), line.title(), line.quantity(), line.unitPrice()));
+      }
+      // the saga reads only the total: a brief answer, no reload of the whole order
+      order = Future.succeededFuture(new OrdersApi.NewOrder(s.id(), s.userId(), cart.total().currency(), lines, true));
+    } catch (RuntimeException e) {
+      // a cart that orders would refuse (a seller id that is no UUID): as orders' refusal would be
+      order = Future.failedFuture(ErrorCode.VALIDATION_FAILED.failure("The cart cannot be ordered: " + e.getMessage()));
     }
-    JsonObject request = new JsonObject()
-      .put("order_id", s.orderId())
-      .put("buyer_id", s.userId())
-      .put("currency", currency(cart))
-      .put("lines", lines)
-      // the saga reads only the total: no reload of the whole order
-      .put("reply", "brief");
+    Future<OrdersApi.NewOrder> request = order;
     return paymentAvailable(s).compose(available -> available
       ? placeOrder(s, request)
       // the bank is down (its circuit is open): fail fast, before an order or a reservation exists
@@ -165,40 +163,36 @@ final class SagaDriver {
           "Payment is unavailable right now; nothing was ordered or held. Please try again later.", new JsonObject()))));
   }
 
-  private Future<Next> placeOrder(Saga s, JsonObject request) {
-    return call(s, OrdersAddresses.CREATE, request, settings.stepTimeoutMs()).transform(ar -> {
+  private Future<Next> placeOrder(Saga s, Future<OrdersApi.NewOrder> request) {
+    return request.compose(order -> orders(s).create(order)).transform(ar -> {
       if (ar.failed()) {
         return startCompensating(s, SagaState.CART_LOADED, CHECKOUT_FAILED, technicalFailure(s, ar.cause(), false));
       }
       // the order's own total is what the buyer is charged
-      Object orderTotal = ar.result().getValue("total");
-      JsonObject withTotal = orderTotal == null ? s.cart() : s.cart().copy().put("order_total", orderTotal);
+      Money orderTotal = ar.result().total();
+      JsonObject withTotal = orderTotal == null ? s.cart() : s.cart().copy().put(ORDER_TOTAL, orderTotal.toJson());
       return advance(s, Step.to(SagaState.ORDER_CREATED).cart(withTotal));
     });
   }
 
   /** Asks payment whether its circuit to the bank is open; no answer counts as available. */
   private Future<Boolean> paymentAvailable(Saga s) {
-    return call(s, PaymentAddresses.AVAILABILITY, new JsonObject(), Math.min(1_000, settings.stepTimeoutMs()))
-      .map(reply -> reply.getBoolean("available", true))
+    return PaymentApi.over(bus(s, Math.min(1_000, settings.stepTimeoutMs()))).availability()
+      .map(PaymentApi.Availability::available)
       .otherwise(true);
   }
 
   private Future<Next> reserve(Saga s) {
-    JsonArray lines = new JsonArray();
-    for (Object o : s.cart().getJsonArray("lines")) {
-      JsonObject line = (JsonObject) o;
-      lines.add(new JsonObject().put("product_id", line.getValue("product_id")).put("quantity", line.getValue("quantity")));
+    List<InventoryApi.Line> lines = new ArrayList<>();
+    for (CartApi.CheckoutView.Line line : cart(s).lines()) {
+      lines.add(new InventoryApi.Line(line.productId(), line.quantity()));
     }
-    JsonObject request = new JsonObject()
-      .put("reservation_id", s.reservationId().toString())
-      .put("order_id", s.orderId())
-      .put("buyer_id", s.userId())
-      .put("lines", lines)
-      .put("ttl_seconds", settings.reservationTtlSeconds());
-    return call(s, InventoryAddresses.RESERVE, request, settings.stepTimeoutMs()).transform(ar -> {
+    InventoryApi.ReserveRequest request = new InventoryApi.ReserveRequest(s.reservationId(), s.id(), s.userId(), lines,
+      (int) settings.reservationTtlSeconds());
+    return inventory(s).reserve(request).transform(ar -> {
       if (ar.succeeded()) {
-        OffsetDateTime until = instant(ar.result().getValue("reserved_until"));
+        Instant reservedUntil = ar.result().reservedUntil();
+        OffsetDateTime until = reservedUntil == null ? null : reservedUntil.atOffset(ZoneOffset.UTC);
         if (until == null) {
           until = OffsetDateTime.now().plusSeconds(settings.reservationTtlSeconds());
         }
@@ -215,13 +209,13 @@ final class SagaDriver {
   }
 
   private Future<Next> awaitPaymentInOrder(Saga s) {
-    return transition(s, "RESERVED", null)
+    return transition(s, OrderStatus.RESERVED, null)
       .recover(err -> ServiceFailure.from(err).code() == ErrorCode.ILLEGAL_STATE
         // repeated after a crash, the order may already be further on: only a cancelled one stops us
-        ? call(s, OrdersAddresses.GET, new JsonObject().put("order_id", s.orderId()), settings.stepTimeoutMs())
-            .compose(order -> "PENDING_PAYMENT".equals(order.getString("status")) ? Future.<Void>succeededFuture() : Future.failedFuture(err))
+        ? orders(s).get(s.id())
+            .compose(order -> order.status() == OrderStatus.PENDING_PAYMENT ? Future.<Void>succeededFuture() : Future.failedFuture(err))
         : Future.failedFuture(err))
-      .compose(x -> transition(s, "PENDING_PAYMENT", null))
+      .compose(x -> transition(s, OrderStatus.PENDING_PAYMENT, null))
       .transform(ar -> {
         if (ar.succeeded()) {
           return advance(s, Step.to(SagaState.PAYMENT_STARTING));
@@ -237,18 +231,16 @@ final class SagaDriver {
   }
 
   private Future<Next> startPayment(Saga s) {
-    JsonObject request = new JsonObject()
-      .put("payment_id", s.paymentId().toString())
-      .put("order_id", s.orderId())
-      .put("buyer_id", s.userId())
-      .put("amount", total(s.cart()))
-      .put("method", s.paymentMethod());
-    if (s.reservedUntil() != null) {
-      request.put("reserved_until", s.reservedUntil().toString());
-    }
-    return call(s, PaymentAddresses.START, request, settings.paymentTimeoutMs()).transform(ar -> {
+    PaymentApi.StartPayment request = new PaymentApi.StartPayment(s.paymentId(), s.id(), s.userId(), total(s.cart()),
+      s.paymentMethod(), s.reservedUntil());
+    long timeoutMs = settings.paymentTimeoutMs();
+    // payment answers within its own bank budget (below payment_timeout_ms) however slow the bank:
+    // one whole attempt, so a slow bank is not asked twice at once. No answer by then means the
+    // node died with it: one more attempt (idempotent by payment_id, the bank's create by reference)
+    PaymentApi payment = PaymentApi.over(bus(s.id(), s.userId(), timeoutMs + timeoutMs / 2).retrying(timeoutMs));
+    return payment.start(request).transform(ar -> {
       if (ar.succeeded()) {
-        String url = ar.result().getString("payment_url");
+        String url = ar.result().paymentUrl();
         JsonObject reply = new JsonObject()
           .put("order_id", s.orderId())
           .put("status", "PENDING_PAYMENT")
@@ -293,7 +285,7 @@ final class SagaDriver {
   }
 
   private Future<Next> capture(Saga s) {
-    return call(s, InventoryAddresses.COMMIT, new JsonObject().put("reservation_id", s.reservationId().toString()), settings.stepTimeoutMs())
+    return inventory(s).commit(s.reservationId())
       .transform(commit -> {
         if (commit.failed()) {
           ServiceFailure f = ServiceFailure.from(commit.cause());
@@ -304,7 +296,7 @@ final class SagaDriver {
           }
           return Future.failedFuture(commit.cause());
         }
-        return transition(s, "PAID", null).transform(paid -> {
+        return transition(s, OrderStatus.PAID, null).transform(paid -> {
           if (paid.failed()) {
             ServiceFailure f = ServiceFailure.from(paid.cause());
             if (f.code() == ErrorCode.ILLEGAL_STATE) {
@@ -313,8 +305,7 @@ final class SagaDriver {
             }
             return Future.failedFuture(paid.cause());
           }
-          JsonObject clear = new JsonObject().put("cart_id", s.cartId().toString()).put("user_id", s.userId()).put("order_id", s.orderId());
-          return call(s, CartAddresses.CLEAR, clear, settings.stepTimeoutMs())
+          return CartApi.over(bus(s, settings.stepTimeoutMs())).clear(s.cartId(), s.userId(), s.id())
             .onFailure(err -> LOG.info("Saga {}: cart not cleared ({}); the order is paid regardless", s.id(), err.toString()))
             .transform(x -> advance(s, Step.to(SagaState.PAID)));
         });
@@ -322,8 +313,8 @@ final class SagaDriver {
   }
 
   private Future<Next> expire(Saga s) {
-    return call(s, PaymentAddresses.VOID, new JsonObject().put("order_id", s.orderId()), settings.stepTimeoutMs())
-      .compose(reply -> "CAPTURED".equals(reply.getString("status"))
+    return payment(s).voidPayment(s.id())
+      .compose(reply -> "CAPTURED".equals(reply.status())
         // the money won the race against the clock: finish the sale
         ? advance(s, Step.to(SagaState.CAPTURING).detail(new JsonObject().put("note", "captured before the void")))
         : startCompensating(s, SagaState.EXPIRING, "RESERVATION_EXPIRED", null));
@@ -347,15 +338,14 @@ final class SagaDriver {
 
   /** Voids the payment; money that was captured anyway is refunded. */
   private Future<Void> settlePayment(Saga s, String reason) {
-    return call(s, PaymentAddresses.VOID, new JsonObject().put("order_id", s.orderId()), settings.stepTimeoutMs())
-      .compose(reply -> "CAPTURED".equals(reply.getString("status"))
-        ? call(s, PaymentAddresses.REFUND, new JsonObject().put("order_id", s.orderId()).put("reason", reason), settings.stepTimeoutMs()).mapEmpty()
+    return payment(s).voidPayment(s.id())
+      .compose(reply -> "CAPTURED".equals(reply.status())
+        ? payment(s).refund(s.id(), reason).mapEmpty()
         : Future.succeededFuture());
   }
 
   private Future<Void> release(Saga s, String reason) {
-    JsonObject request = new JsonObject().put("reservation_id", s.reservationId().toString()).put("reason", reason);
-    return call(s, InventoryAddresses.RELEASE, request, settings.stepTimeoutMs()).<Void>mapEmpty().recover(err -> {
+    return inventory(s).release(s.reservationId(), reason).<Void>mapEmpty().recover(err -> {
       ServiceFailure f = ServiceFailure.from(err);
       if (f.code() == ErrorCode.ILLEGAL_STATE) {
         LOG.error("Saga {}: the reservation cannot be released ({}); leaving it", s.id(), f.detail());
@@ -366,11 +356,11 @@ final class SagaDriver {
   }
 
   private Future<Void> cancelOrder(Saga s, String reason) {
-    return transition(s, "CANCELLED", reason).recover(err -> {
+    return transition(s, OrderStatus.CANCELLED, reason).recover(err -> {
       ServiceFailure f = ServiceFailure.from(err);
       if (f.code() == ErrorCode.VALIDATION_FAILED) {
         // an order component that knows only the documented reasons: cancel without one
-        return transition(s, "CANCELLED", null);
+        return transition(s, OrderStatus.CANCELLED, null);
       }
       if (f.code() == ErrorCode.NOT_FOUND) {
         return Future.succeededFuture();
@@ -385,12 +375,8 @@ final class SagaDriver {
 
   // ---- helpers
 
-  private Future<Void> transition(Saga s, String to, String reason) {
-    JsonObject request = new JsonObject().put("order_id", s.orderId()).put("to", to).put("reply", "brief");
-    if (reason != null) {
-      request.put("reason", reason);
-    }
-    return call(s, OrdersAddresses.TRANSITION, request, settings.stepTimeoutMs()).mapEmpty();
+  private Future<Void> transition(Saga s, OrderStatus to, String reason) {
+    return orders(s).transition(new OrdersApi.Transition(s.id(), to, reason, true)).mapEmpty();
   }
 
   private Future<Next> advance(Saga s, Step step) {
@@ -404,23 +390,35 @@ final class SagaDriver {
     });
   }
 
-  private Future<JsonObject> call(Saga s, String address, JsonObject body, long timeoutMs) {
-    return call(s.id(), s.userId(), address, body, timeoutMs);
+  private OrdersApi orders(Saga s) {
+    return OrdersApi.over(bus(s, settings.stepTimeoutMs()));
   }
 
-  private Future<JsonObject> call(UUID sagaId, String userId, String address, JsonObject body, long timeoutMs) {
-    DeliveryOptions options = Bus.options(timeoutMs)
-      .addHeader(BusHeaders.USER_ID, userId)
-      .addHeader(BusHeaders.CORRELATION_ID, "checkout-" + sagaId);
-    // every step is idempotent by an id in its body (order, reservation, payment, cart) or a read:
-    // an attempt lost with a dead node is sent again, to another node, within the step's timeout.
-    if (PaymentAddresses.START.equals(address)) {
-      // payment answers within its own bank budget (below payment_timeout_ms) however slow the bank:
-      // one whole attempt, so a slow bank is not asked twice at once. No answer by then means the
-      // node died with it: one more attempt (idempotent by payment_id, the bank's create by reference)
-      return RetryingRequest.request(vertx, address, body, options, timeoutMs, timeoutMs + timeoutMs / 2);
-    }
-    return RetryingRequest.request(vertx, address, body, options, ATTEMPT_TIMEOUT_MS, timeoutMs);
+  private InventoryApi inventory(Saga s) {
+    return InventoryApi.over(bus(s, settings.stepTimeoutMs()));
+  }
+
+  private PaymentApi payment(Saga s) {
+    return PaymentApi.over(bus(s, settings.stepTimeoutMs()));
+  }
+
+  private BusClient bus(Saga s, long timeoutMs) {
+    return bus(s.id(), s.userId(), timeoutMs);
+  }
+
+  /**
+   * Every step is idempotent by an id in its body (order, reservation, payment, cart) or a read:
+   * an attempt lost with a dead node is sent again, to another node, within the step's timeout.
+   */
+  private BusClient bus(UUID sagaId, String userId, long timeoutMs) {
+    return BusClient.of(vertx, timeoutMs).retrying(ATTEMPT_TIMEOUT_MS)
+      .withHeader(BusHeaders.USER_ID, userId)
+      .withHeader(BusHeaders.CORRELATION_ID, "checkout-" + sagaId);
+  }
+
+  /** The cart the saga loaded (kept on the saga row as cart's checkout view, plus the order's total). */
+  static CartApi.CheckoutView cart(Saga s) {
+    return CartApi.CheckoutView.fromJson(s.cart());
   }
 
   private JsonObject technicalFailure(Saga s, Throwable cause, boolean orderExists) {
@@ -437,30 +435,9 @@ final class SagaDriver {
     return new JsonObject().put("ok", false).put("code", code.name()).put("detail", detail).put("extra", extra == null ? new JsonObject() : extra);
   }
 
-  static String currency(JsonObject cart) {
-    Object total = cart.getValue("total");
-    if (total instanceof JsonObject money && money.getString("currency") != null) {
-      return money.getString("currency");
-    }
-    return cart.getString("currency", "RUB");
-  }
-
-  static JsonObject total(JsonObject cart) {
-    Object total = cart.containsKey("order_total") ? cart.getValue("order_total") : cart.getValue("total");
-    if (total instanceof JsonObject money) {
-      return new JsonObject().put("amount", money.getLong("amount")).put("currency", currency(cart));
-    }
-    return new JsonObject().put("amount", ((Number) total).longValue()).put("currency", currency(cart));
-  }
-
-  private static OffsetDateTime instant(Object value) {
-    if (!(value instanceof String s)) {
-      return null;
-    }
-    try {
-      return OffsetDateTime.parse(s);
-    } catch (DateTimeParseException e) {
-      return null;
-    }
+  /** What the buyer is charged: the order's own total once the order exists, the cart's before. */
+  static Money total(JsonObject cart) {
+    JsonObject orderTotal = cart.getJsonObject(ORDER_TOTAL);
+    return orderTotal != null ? Money.fromJson(orderTotal) : CartApi.CheckoutView.fromJson(cart).total();
   }
 }

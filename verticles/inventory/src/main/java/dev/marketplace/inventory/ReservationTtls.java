@@ -1,5 +1,7 @@
 package dev.marketplace.inventory;
 
+import dev.marketplace.contracts.inventory.InventoryApi;
+
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
@@ -72,11 +74,11 @@ final class ReservationTtls {
   }
 
   /** Sets ({@code ttlSeconds} non-null) or removes a product's cap; this node applies it at once. */
-  Future<JsonObject> set(UUID productId, Integer ttlSeconds) {
+  Future<InventoryApi.ReservationTtl> set(UUID productId, Integer ttlSeconds) {
     Future<?> done = ttlSeconds == null
       ? pool.preparedQuery(DELETE).execute(Tuple.of(productId))
       : pool.preparedQuery(UPSERT).execute(Tuple.of(productId, ttlSeconds));
     return done.compose(v -> reload())
-      .map(v -> new JsonObject().put("product_id", productId.toString()).put("ttl_seconds", ttlSeconds));
+      .map(v -> new InventoryApi.ReservationTtl(productId, ttlSeconds));
   }
 }

@@ -1,5 +1,7 @@
 package dev.marketplace.inventory;
 
+import dev.marketplace.contracts.inventory.InventoryApi;
+
 import dev.marketplace.contracts.ErrorCode;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
@@ -32,7 +34,7 @@ final class StockLevels {
    * Sets one warehouse's quantity and spreads the product's new total over its buckets: each
    * bucket keeps at least what it holds and sold, the rest is shared out evenly.
    */
-  Future<JsonObject> setStock(UUID productId, String warehouse, int quantity) {
+  Future<InventoryApi.StockLevel> setStock(UUID productId, String warehouse, int quantity) {
     return pool.withTransaction(conn -> conn.preparedQuery(UPSERT_WAREHOUSE_STOCK).execute(Tuple.of(productId, warehouse, quantity))
       .compose(v -> conn.preparedQuery(TOTAL_WAREHOUSE_STOCK).execute(Tuple.of(productId)))
       .compose(total -> conn.preparedQuery(ENSURE_BUCKETS).execute(Tuple.of(productId, buckets))
@@ -62,28 +64,27 @@ final class StockLevels {
         }))
       .compose(v -> conn.preparedQuery(STOCK_CHANGED_EVENTS).execute(Tuple.of(new UUID[] {productId})))
       .compose(v -> conn.preparedQuery(PRODUCT_TOTALS).execute(Tuple.of(productId)))
-      .map(rows -> totals(productId, rows.iterator().next()).put("warehouse", warehouse).put("quantity", quantity)))
+      .map(rows -> totals(productId, rows.iterator().next(), warehouse, quantity)))
       .onSuccess(reply -> afterChange.run());
   }
 
-  private static JsonObject totals(UUID productId, Row row) {
+  private static InventoryApi.StockLevel totals(UUID productId, Row row, String warehouse, int quantity) {
     int onHand = row.getInteger("on_hand");
     int held = row.getInteger("held");
     int sold = row.getInteger("sold");
-    return new JsonObject().put("product_id", productId.toString())
-      .put("on_hand", onHand).put("reserved", held).put("sold", sold).put("available", onHand - held - sold);
+    return new InventoryApi.StockLevel(productId, onHand, held, sold, onHand - held - sold, warehouse, quantity);
   }
 
   /** Sets or (with {@code null}) removes the per-buyer limit. */
-  Future<JsonObject> setPurchaseLimit(UUID productId, Integer perBuyer) {
+  Future<InventoryApi.PurchaseLimit> setPurchaseLimit(UUID productId, Integer perBuyer) {
     Future<?> done = perBuyer == null
       ? pool.preparedQuery(DELETE_LIMIT).execute(Tuple.of(productId))
       : pool.preparedQuery(UPSERT_LIMIT).execute(Tuple.of(productId, perBuyer));
-    return done.map(v -> new JsonObject().put("product_id", productId.toString()).put("per_buyer", perBuyer));
+    return done.map(v -> new InventoryApi.PurchaseLimit(productId, perBuyer));
   }
 
   /** Free units of each product, in the order asked; unknown products have none. */
-  Future<JsonObject> availability(List<UUID> productIds) {
+  Future<InventoryApi.Availability> availability(List<UUID> productIds) {
     return pool.preparedQuery(AVAILABLE).execute(Tuple.of(productIds.toArray(UUID[]::new))).map(rows -> {
       Map<UUID, Integer> free = new HashMap<>();
       Map<UUID, Integer> sold = new HashMap<>();
@@ -91,12 +92,11 @@ final class StockLevels {
         free.put(row.getUUID("product_id"), row.getInteger("available"));
         sold.put(row.getUUID("product_id"), row.getInteger("sold"));
       });
-      JsonArray items = new JsonArray();
+      List<InventoryApi.Availability.Item> items = new ArrayList<>();
       for (UUID id : productIds) {
-        items.add(new JsonObject().put("product_id", id.toString()).put("available", free.getOrDefault(id, 0))
-          .put("sold", sold.getOrDefault(id, 0)));
+        items.add(new InventoryApi.Availability.Item(id, free.getOrDefault(id, 0), sold.getOrDefault(id, 0)));
       }
-      return new JsonObject().put("items", items);
+      return new InventoryApi.Availability(items);
     });
   }
 }

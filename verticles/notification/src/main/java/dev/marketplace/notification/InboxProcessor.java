@@ -5,7 +5,9 @@ import dev.marketplace.contracts.ServiceFailure;
 import dev.marketplace.contracts.auth.AuthContract;
 import dev.marketplace.notification.NotificationRepository.InboxEvent;
 import dev.marketplace.notification.NotificationRepository.NewNotification;
-import dev.marketplace.platform.bus.Bus;
+import dev.marketplace.contracts.auth.AuthApi;
+import dev.marketplace.contracts.json.JsonValidator;
+import dev.marketplace.platform.bus.BusClient;
 import dev.marketplace.platform.jobs.SingleFlightJob;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -18,6 +20,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.UUID;
 
 /**
  * Turns stored events into notifications: asks auth for the buyer's contact, applies the buyer's
@@ -89,8 +92,7 @@ final class InboxProcessor {
   }
 
   private Future<Integer> handle(InboxEvent event) {
-    JsonObject request = new JsonObject().put("user_id", event.userId());
-    Future<JsonObject> contact = Bus.request(vertx, USER_CONTACT, request, busTimeoutMs);
+    Future<AuthApi.Contact> contact = contact(vertx, busTimeoutMs, event.userId());
     Future<Optional<JsonObject>> saved = repository.preferences(event.userId());
     return Future.all(contact, saved)
       .compose(both -> repository.completeInbox(event, notifications(event, contact.result(), saved.result())))
@@ -106,17 +108,25 @@ final class InboxProcessor {
       });
   }
 
+  /** Where auth says the user is reached; a user id that is no UUID is refused as auth would refuse it. */
+  static Future<AuthApi.Contact> contact(Vertx vertx, long timeoutMs, String userId) {
+    UUID id = JsonValidator.parseUuid(userId);
+    return id == null
+      ? Future.failedFuture(ServiceFailure.invalidField("user_id", "must be a UUID"))
+      : AuthApi.over(BusClient.of(vertx, timeoutMs)).userContact(id);
+  }
+
   /** The messages this event gives, one per channel the user wants and can be reached on. */
-  static List<NewNotification> notifications(InboxEvent event, JsonObject contact, Optional<JsonObject> saved) {
-    JsonObject preferences = saved.orElseGet(() -> Preferences.defaults(contact.getString("language")));
+  static List<NewNotification> notifications(InboxEvent event, AuthApi.Contact contact, Optional<JsonObject> saved) {
+    JsonObject preferences = saved.orElseGet(() -> Preferences.defaults(contact.language()));
     String language = preferences.getString("language");
-    Templates.Message message = Templates.render(event.template(), language, contact.getString("name"), event.orderId(), event.data());
+    Templates.Message message = Templates.render(event.template(), language, contact.name(), event.orderId(), event.data());
     List<NewNotification> out = new ArrayList<>();
-    String email = contact.getString("email");
+    String email = contact.email();
     if (Preferences.enabled(preferences, DeliveryChannel.EMAIL) && email != null && !email.isBlank()) {
       out.add(new NewNotification(event, DeliveryChannel.EMAIL, language, email, message.subject(), message.text()));
     }
-    String phone = contact.getString("phone");
+    String phone = contact.phone();
     if (Preferences.enabled(preferences, DeliveryChannel.SMS) && phone != null && !phone.isBlank()) {
       out.add(new NewNotification(event, DeliveryChannel.SMS, language, phone, message.subject(), message.shortText()));
     }

@@ -1,9 +1,8 @@
 package dev.marketplace.notification;
 
 import dev.marketplace.contracts.ErrorCode;
-import dev.marketplace.platform.bus.Bus;
 import dev.marketplace.platform.bus.Caller;
-import dev.marketplace.platform.validation.JsonValidator;
+import dev.marketplace.contracts.json.JsonValidator;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.Message;
@@ -68,8 +67,8 @@ final class NotificationService {
     return repository.preferences(userId).compose(saved -> saved.isPresent()
       ? Future.succeededFuture(saved.get())
       // never saved: the defaults, in the language auth knows (ru when auth cannot say)
-      : Bus.request(vertx, InboxProcessor.USER_CONTACT, new JsonObject().put("user_id", userId), busTimeoutMs)
-        .map(contact -> Preferences.defaults(contact.getString("language")))
+      : InboxProcessor.contact(vertx, busTimeoutMs, userId)
+        .map(contact -> Preferences.defaults(contact.language()))
         .recover(err -> Future.succeededFuture(Preferences.defaults(null))));
   }
 

@@ -3,6 +3,7 @@ package dev.marketplace.notification;
 import dev.marketplace.contracts.Components;
 import dev.marketplace.contracts.Topics;
 import dev.marketplace.contracts.notification.NotificationAddresses;
+import dev.marketplace.contracts.notification.NotificationApi;
 import dev.marketplace.platform.ComponentVerticle;
 import dev.marketplace.platform.jobs.RetentionJob;
 import dev.marketplace.platform.kafka.ConsumeLoop;
@@ -41,6 +42,11 @@ public class NotificationVerticle extends ComponentVerticle {
   private SmsGatewayStub smsStub;
 
   @Override
+  protected Class<?> api() {
+    return NotificationApi.class;
+  }
+
+  @Override
   protected String name() {
     return Components.NOTIFICATION;
   }
@@ -68,11 +74,12 @@ public class NotificationVerticle extends ComponentVerticle {
       () -> deliveryJobs.values().forEach(DeliveryJob::kick));
 
     NotificationService service = new NotificationService(vertx, repository, busTimeoutMs(), this::kick);
-    serve(NotificationAddresses.LIST, service::list);
-    serve(NotificationAddresses.PREFERENCES_GET, service::getPreferences);
-    serve(NotificationAddresses.PREFERENCES_PUT, service::putPreferences);
-    serve(NotificationAddresses.PARKED_LIST, service::listParked);
-    serve(NotificationAddresses.REPLAY, service::replay);
+    // the gateway's routes' JSON, read by the service (the caller checked first)
+    serve(NotificationApi.LIST, (body, msg) -> service.list(msg));
+    serve(NotificationApi.PREFERENCES_GET, (body, msg) -> service.getPreferences(msg));
+    serve(NotificationApi.PREFERENCES_PUT, (body, msg) -> service.putPreferences(msg));
+    serve(NotificationApi.PARKED_LIST, (body, msg) -> service.listParked(msg));
+    serve(NotificationApi.REPLAY, (body, msg) -> service.replay(msg));
 
     EventIntake intake = new EventIntake(repository);
     return startSmsStub(section.getJsonObject("sms_gateway_stub"))

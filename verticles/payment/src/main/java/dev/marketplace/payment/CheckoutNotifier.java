@@ -1,9 +1,8 @@
 package dev.marketplace.payment;
 
-import dev.marketplace.contracts.checkout.CheckoutAddresses;
-import dev.marketplace.platform.bus.Bus;
+import dev.marketplace.contracts.checkout.CheckoutApi;
+import dev.marketplace.platform.bus.BusClient;
 import io.vertx.core.Vertx;
-import io.vertx.core.json.JsonObject;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -27,8 +26,7 @@ final class CheckoutNotifier {
   }
 
   void result(UUID orderId, String result) {
-    JsonObject request = new JsonObject().put("order_id", orderId.toString()).put("result", result);
-    Bus.request(vertx, CheckoutAddresses.PAYMENT_RESULT, request, timeoutMs).onFailure(err ->
+    CheckoutApi.over(BusClient.of(vertx, timeoutMs)).paymentResult(orderId, result).onFailure(err ->
       LOG.debug("Checkout not told of the {} payment of order {} (the event will tell it): {}", result, orderId, err.getMessage()));
   }
 }

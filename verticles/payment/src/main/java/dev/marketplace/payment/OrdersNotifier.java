@@ -1,10 +1,11 @@
 package dev.marketplace.payment;
 
 import dev.marketplace.contracts.orders.OrdersAddresses;
-import dev.marketplace.platform.bus.Bus;
+import dev.marketplace.contracts.orders.OrderStatus;
+import dev.marketplace.contracts.orders.OrdersApi;
+import dev.marketplace.platform.bus.BusClient;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
-import io.vertx.core.json.JsonObject;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -34,10 +35,9 @@ final class OrdersNotifier {
 
   /** Tells orders; succeeds once the notice is done (and no longer due), fails when it must be retried. */
   Future<Void> refunded(UUID orderId) {
-    JsonObject request = new JsonObject().put("order_id", orderId.toString()).put("to", "REFUNDED").put("reason", "PAYMENT_REFUNDED")
-      // only the outcome matters here: no reload of the whole order, and the transition shares a transaction
-      .put("reply", "brief");
-    return Bus.request(vertx, ORDERS_TRANSITION, request, timeoutMs)
+    // only the outcome matters here: a brief answer, no reload of the whole order, and the transition shares a transaction
+    OrdersApi.Transition refunded = new OrdersApi.Transition(orderId, OrderStatus.REFUNDED, "PAYMENT_REFUNDED", true);
+    return OrdersApi.over(BusClient.of(vertx, timeoutMs)).transition(refunded)
       .compose(reply -> repository.refundNoticeDone(orderId))
       .onFailure(err -> LOG.info("Order {} not moved to REFUNDED yet; the payment jobs retry: {}", orderId, err.getMessage()));
   }

@@ -1,5 +1,7 @@
 package dev.marketplace.payment;
 
+import dev.marketplace.contracts.payment.PaymentApi;
+
 import dev.marketplace.contracts.ErrorCode;
 import dev.marketplace.contracts.EventEnvelope;
 import dev.marketplace.contracts.Topics;
@@ -7,7 +9,7 @@ import dev.marketplace.contracts.bank.BankApi;
 import dev.marketplace.platform.batch.GroupCommit;
 import dev.marketplace.platform.outbox.Outbox;
 import dev.marketplace.platform.outbox.OutboxRelay;
-import dev.marketplace.platform.validation.JsonValidator;
+import dev.marketplace.contracts.json.JsonValidator;
 import io.vertx.core.Future;
 import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonObject;
@@ -16,8 +18,6 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.nio.charset.StandardCharsets;
-import java.time.OffsetDateTime;
-import java.time.format.DateTimeParseException;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
@@ -62,17 +62,10 @@ final class PaymentService {
 
   // ---- payment.start
 
-  Future<JsonObject> start(JsonObject body) {
-    JsonValidator v = JsonValidator.of(body).allowOnly("payment_id", "order_id", "buyer_id", "amount", "method", "reserved_until");
-    UUID paymentId = v.requiredUuid("payment_id");
-    UUID orderId = v.requiredUuid("order_id");
-    String buyerId = v.requiredString("buyer_id", 1, 128);
-    JsonObject amount = v.requiredMoney("amount", 1_000_000_000_000L);
-    String method = v.requiredString("method", 1, 32);
-    OffsetDateTime reservedUntil = optionalInstant(v, body, "reserved_until");
-    v.throwIfInvalid();
-    return inserts.submit(new PaymentRepository.NewIntent(paymentId, orderId, buyerId, amount.getLong("amount"),
-        amount.getString("currency"), method, reservedUntil))
+  Future<PaymentApi.Payment> start(PaymentApi.StartPayment request) {
+    UUID paymentId = request.paymentId();
+    return inserts.submit(new PaymentRepository.NewIntent(paymentId, request.orderId(), request.buyerId(), request.amount().amount(),
+        request.amount().currency(), request.method(), request.reservedUntil()))
       .compose(found -> {
         Intent intent = found.orElseThrow();
         if (!intent.paymentId().equals(paymentId)) {
@@ -89,7 +82,7 @@ final class PaymentService {
       });
   }
 
-  private Future<JsonObject> askBank(Intent intent) {
+  private Future<PaymentApi.Payment> askBank(Intent intent) {
     JsonObject request = new JsonObject()
       .put("reference", intent.paymentId().toString())
       .put("order_id", intent.orderId().toString())
@@ -150,20 +143,13 @@ final class PaymentService {
         : appendEvent(tx, updated.get(), "PaymentStarted", Intent.PENDING).map(updated)));
   }
 
-  private static JsonObject startReply(Intent intent) {
-    return new JsonObject()
-      .put("payment_id", intent.paymentId().toString())
-      .put("status", intent.status())
-      .put("payment_url", intent.paymentUrl());
+  private static PaymentApi.Payment startReply(Intent intent) {
+    return new PaymentApi.Payment(intent.paymentId(), null, intent.status(), null, intent.paymentUrl(), true);
   }
 
   // ---- payment.void / payment.refund
 
-  Future<JsonObject> voidPayment(JsonObject body) {
-    JsonValidator v = JsonValidator.of(body).allowOnly("order_id", "reason");
-    UUID orderId = v.requiredUuid("order_id");
-    v.optionalString("reason", 1, 64);
-    v.throwIfInvalid();
+  Future<PaymentApi.Payment> voidPayment(UUID orderId) {
     return repository.pool().withTransaction(tx -> repository.byOrderForUpdate(tx, orderId).compose(found -> {
         if (found.isEmpty()) {
           return repository.insertTombstone(tx, orderId)
@@ -192,11 +178,7 @@ final class PaymentService {
       });
   }
 
-  Future<JsonObject> refund(JsonObject body) {
-    JsonValidator v = JsonValidator.of(body).allowOnly("order_id", "reason");
-    UUID orderId = v.requiredUuid("order_id");
-    String reason = v.optionalString("reason", 1, 64);
-    v.throwIfInvalid();
+  Future<PaymentApi.Payment> refund(UUID orderId, String reason) {
     return repository.pool().withTransaction(tx -> repository.byOrderForUpdate(tx, orderId).compose(found -> {
         if (found.isEmpty() || found.get().open()) {
           return Future.succeededFuture((Change) null);
@@ -211,7 +193,7 @@ final class PaymentService {
       .compose(change -> {
         if (change == null) {
           // nothing captured yet: cancelling the payment is the refund
-          return voidPayment(new JsonObject().put("order_id", orderId.toString()));
+          return voidPayment(orderId);
         }
         if (change.intent().status().equals(Intent.REFUND_PENDING)) {
           return refundAtBank(change.intent()).map(PaymentService::statusReply);
@@ -220,17 +202,14 @@ final class PaymentService {
       });
   }
 
-  Future<JsonObject> get(JsonObject body) {
-    JsonValidator v = JsonValidator.of(body).allowOnly("order_id");
-    UUID orderId = v.requiredUuid("order_id");
-    v.throwIfInvalid();
+  Future<PaymentApi.Payment> get(UUID orderId) {
     return repository.byOrder(repository.pool(), orderId).compose(found -> found
-      .map(intent -> Future.succeededFuture(intent.toJson()))
+      .map(intent -> Future.succeededFuture(PaymentApi.Payment.fromJson(intent.toJson())))
       .orElseGet(() -> Future.failedFuture(ErrorCode.NOT_FOUND.failure("No payment for this order."))));
   }
 
-  private static JsonObject statusReply(Intent intent) {
-    return new JsonObject().put("payment_id", intent.paymentId().toString()).put("status", intent.status());
+  private static PaymentApi.Payment statusReply(Intent intent) {
+    return new PaymentApi.Payment(intent.paymentId(), null, intent.status(), null, null, false);
   }
 
   /**
@@ -238,11 +217,11 @@ final class PaymentService {
    * captured yet is voided (a capture that still comes is then refunded).
    */
   Future<Void> orderCancelled(UUID orderId, String reason) {
-    return refund(new JsonObject().put("order_id", orderId.toString()).put("reason", reason == null ? "ORDER_CANCELLED" : reason))
+    return refund(orderId, reason == null ? "ORDER_CANCELLED" : reason)
       .compose(reply -> {
         // refunded before the order was cancelled (a saga's compensation): the order learns it now;
         // should that fail, the notice stays due and the payment jobs retry it
-        if (Intent.REFUNDED.equals(reply.getString("status"))) {
+        if (Intent.REFUNDED.equals(reply.status())) {
           return orders.refunded(orderId).otherwiseEmpty();
         }
         return Future.succeededFuture();
@@ -252,9 +231,9 @@ final class PaymentService {
   // ---- the bank's word: callbacks and status polls
 
   /** The bank's signed callback, as the gateway received it. */
-  Future<JsonObject> callback(JsonObject body) {
-    String raw = body.getValue("body") instanceof String s ? s : null;
-    String signature = body.getValue("signature") instanceof String s ? s : null;
+  Future<PaymentApi.CallbackOutcome> callback(PaymentApi.BankCallback callback) {
+    String raw = callback.body();
+    String signature = callback.signature();
     if (raw == null || !BankApi.verify(sharedSecret, raw.getBytes(StandardCharsets.UTF_8), signature)) {
       return Future.failedFuture(ErrorCode.INVALID_SIGNATURE.failure("The callback's signature is missing or wrong."));
     }
@@ -271,7 +250,7 @@ final class PaymentService {
     v.throwIfInvalid();
     if (!BANK_RESULTS.contains(status)) {
       // the bank tells about voids and refunds we asked for; nothing to do
-      return Future.succeededFuture(new JsonObject().put("status", "IGNORED"));
+      return Future.succeededFuture(new PaymentApi.CallbackOutcome(new JsonObject().put("status", "IGNORED")));
     }
     UUID orderId = v.requiredUuid("order_id");
     JsonObject amount = v.requiredMoney("amount", Long.MAX_VALUE);
@@ -296,7 +275,7 @@ final class PaymentService {
         LOG.info("Repeated bank callback {} for payment {} (already {}); nothing changes",
           event.getValue("event_id"), intent.paymentId(), intent.status());
       }
-      return applyBankResult(bankId, reference, status).map(applied -> new JsonObject().put("status", applied.status()));
+      return applyBankResult(bankId, reference, status).map(applied -> new PaymentApi.CallbackOutcome(new JsonObject().put("status", applied.status())));
     });
   }
 
@@ -420,19 +399,6 @@ final class PaymentService {
   private Future<Void> appendEvent(SqlClient tx, Intent intent, String type, String status) {
     return outbox.append(tx, Topics.PAYMENTS_EVENTS,
       EventEnvelope.create(type, intent.orderId().toString(), intent.eventData(status)));
-  }
-
-  private static OffsetDateTime optionalInstant(JsonValidator v, JsonObject body, String field) {
-    Object value = body.getValue(field);
-    if (value == null) {
-      return null;
-    }
-    try {
-      return OffsetDateTime.parse(String.valueOf(value));
-    } catch (DateTimeParseException e) {
-      v.error(field, "must be an ISO-8601 instant");
-      return null;
-    }
   }
 
   private record Change(Intent intent, boolean changed) {

@@ -4,13 +4,14 @@ import dev.marketplace.contracts.Components;
 import dev.marketplace.contracts.EventEnvelope;
 import dev.marketplace.contracts.Topics;
 import dev.marketplace.contracts.payment.PaymentAddresses;
+import dev.marketplace.contracts.payment.PaymentApi;
 import dev.marketplace.platform.ComponentVerticle;
 import dev.marketplace.platform.jobs.RetentionJob;
 import dev.marketplace.platform.jobs.SingleFlightJob;
 import dev.marketplace.platform.kafka.ConsumeLoop;
 import dev.marketplace.platform.kafka.ConsumedRecord;
 import dev.marketplace.platform.security.Secrets;
-import dev.marketplace.platform.validation.JsonValidator;
+import dev.marketplace.contracts.json.JsonValidator;
 import io.vertx.circuitbreaker.CircuitBreakerState;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
@@ -60,6 +61,11 @@ public class PaymentVerticle extends ComponentVerticle {
   }
 
   @Override
+  protected Class<?> api() {
+    return PaymentApi.class;
+  }
+
+  @Override
   protected Future<?> startComponent() {
     JsonObject section = section();
     // no default: a secret anyone knows would let anyone mark their own order paid
@@ -69,13 +75,13 @@ public class PaymentVerticle extends ComponentVerticle {
     service = new PaymentService(repository, bank, outbox, relay, secret, new OrdersNotifier(vertx, busTimeoutMs(), repository),
       new CheckoutNotifier(vertx, busTimeoutMs()))
       .bankVoidRetryMs(section.getLong("bank_void_retry_ms", PaymentService.BANK_VOID_RETRY_MS));
-    serve(PaymentAddresses.START, msg -> service.start(msg.body()));
-    serve(PaymentAddresses.VOID, msg -> service.voidPayment(msg.body()));
-    serve(PaymentAddresses.REFUND, msg -> service.refund(msg.body()));
-    serve(PaymentAddresses.CALLBACK, msg -> service.callback(msg.body()));
-    serve(PaymentAddresses.GET, msg -> service.get(msg.body()));
-    serve(PaymentAddresses.AVAILABILITY, msg -> Future.succeededFuture(new JsonObject()
-      .put("available", bank.state() != CircuitBreakerState.OPEN).put("circuit", bank.state().name())));
+    serve(PaymentApi.START, (request, msg) -> service.start(request));
+    serve(PaymentApi.VOID, (request, msg) -> service.voidPayment(request.orderId()));
+    serve(PaymentApi.REFUND, (request, msg) -> service.refund(request.orderId(), request.reason()));
+    serve(PaymentApi.CALLBACK, (request, msg) -> service.callback(request));
+    serve(PaymentApi.GET, (request, msg) -> service.get(request.orderId()));
+    serve(PaymentApi.AVAILABILITY, (none, msg) -> Future.succeededFuture(
+      new PaymentApi.Availability(bank.state() != CircuitBreakerState.OPEN, bank.state().name())));
     long interval = section.getLong("poll_interval_ms", 1_000L);
     jobTimer = vertx.setPeriodic(interval, id -> runJobs(section));
     int pollBatch = section.getInteger("poll_batch", 100);

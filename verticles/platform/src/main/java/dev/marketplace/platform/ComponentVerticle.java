@@ -2,7 +2,12 @@ package dev.marketplace.platform;
 
 import dev.marketplace.contracts.Addresses;
 import dev.marketplace.contracts.DeadLetterAddresses;
+import dev.marketplace.contracts.bus.Operation;
+import dev.marketplace.contracts.bus.Operations;
+import dev.marketplace.platform.bus.Access;
 import dev.marketplace.platform.bus.Bus;
+import dev.marketplace.platform.bus.BusClient;
+import dev.marketplace.platform.bus.OperationHandler;
 import dev.marketplace.platform.jobs.RetentionJob;
 import dev.marketplace.platform.kafka.ConsumeLoop;
 import dev.marketplace.platform.kafka.DeadLetters;
@@ -16,9 +21,12 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Pool;
 
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
 
 /**
  * What every back-end component does the same way on start: migrate its own schema, open its
@@ -31,6 +39,7 @@ public abstract class ComponentVerticle extends VerticleBase {
   protected Outbox outbox;
   protected OutboxRelay relay;
   private final List<MessageConsumer<?>> consumers = new ArrayList<>();
+  private final Set<String> served = new HashSet<>();
   private final Map<String, ConsumeLoop> loops = new LinkedHashMap<>();
   private DeadLetters deadLetters;
   private RetentionJob retention;
@@ -82,7 +91,50 @@ public abstract class ComponentVerticle extends VerticleBase {
 
   /** Registers a JSON request/reply handler whose registration is awaited by {@link #start()}. */
   protected void serve(String address, java.util.function.Function<io.vertx.core.eventbus.Message<JsonObject>, Future<JsonObject>> handler) {
+    served.add(address);
     consumers.add(Bus.serve(vertx, address, handler));
+  }
+
+  /**
+   * Registers the handler of one operation of the component's contract ({@link #api()}): the
+   * request arrives decoded, the answer is encoded by the operation's reply codec.
+   */
+  protected <Req, Rep> void serve(Operation<Req, Rep> operation, OperationHandler<Req, Rep> handler) {
+    serve(operation, Access.ANYONE, handler);
+  }
+
+  /** The same, with the caller checked ({@link Access}) before the body is read. */
+  protected <Req, Rep> void serve(Operation<Req, Rep> operation, Access access, OperationHandler<Req, Rep> handler) {
+    served.add(operation.address());
+    consumers.add(Bus.serve(vertx, operation, access, handler));
+  }
+
+  /**
+   * The component's typed contract (an interface of {@code contracts}, e.g. {@code InventoryApi}):
+   * the start fails unless every one of its operations has a handler. {@code null}: none yet.
+   */
+  protected Class<?> api() {
+    return null;
+  }
+
+  /** A client for calls to other components, with this component's default timeout ({@link #busTimeoutMs()}). */
+  protected BusClient bus() {
+    return BusClient.of(vertx, busTimeoutMs());
+  }
+
+  private Future<Void> checkEveryOperationServed() {
+    Class<?> api = api();
+    if (api == null) {
+      return Future.succeededFuture();
+    }
+    Set<String> missing = new TreeSet<>();
+    for (Operation<?, ?> operation : Operations.of(api)) {
+      if (!served.contains(operation.address())) {
+        missing.add(operation.address());
+      }
+    }
+    return missing.isEmpty() ? Future.succeededFuture()
+      : Future.failedFuture(new IllegalStateException(name() + " has no handler for " + missing + " of " + api.getSimpleName()));
   }
 
   /**
@@ -153,6 +205,7 @@ public abstract class ComponentVerticle extends VerticleBase {
     return ready
       .compose(v -> startRelay())
       .compose(v -> startComponent())
+      .compose(v -> checkEveryOperationServed())
       .compose(v -> {
         startRetention();
         // the ping goes last: a component that answers it is fully set up

@@ -7,7 +7,7 @@ import dev.marketplace.contracts.sales.SalesAddresses;
 import dev.marketplace.platform.bus.Bus;
 import dev.marketplace.platform.bus.Caller;
 import dev.marketplace.platform.stock.SoldOutView;
-import dev.marketplace.platform.validation.JsonValidator;
+import dev.marketplace.contracts.json.JsonValidator;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.Message;

@@ -26,7 +26,7 @@ public final class OrdersAddresses {
   /**
    * <em>Internal.</em> {@code {order_id, buyer_id, currency, lines:[{product_id, seller_id, title,
    * quantity, unit_price}]}} → order (status NEW). {@code unit_price} is {@code {amount, currency}}
-   * in the order's currency (a bare integer of minor units is accepted too). 1..100 lines,
+   * in the order's currency. 1..100 lines,
    * quantity 1..10000. Idempotent by {@code order_id}: the same id again answers the stored order.
    * With {@code reply: "brief"} the answer is only the order's head {@code {id, buyer_id, status,
    * currency, total, brief: true}} (no reload of lines, shipments, history), and concurrent such

@@ -10,7 +10,7 @@ import dev.marketplace.gateway.Identity;
 import dev.marketplace.gateway.security.RateLimiter;
 import dev.marketplace.platform.bus.Bus;
 import dev.marketplace.platform.bus.RetryingRequest;
-import dev.marketplace.platform.validation.JsonValidator;
+import dev.marketplace.contracts.json.JsonValidator;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.DeliveryOptions;

@@ -8,7 +8,7 @@ import dev.marketplace.gateway.RouteModule;
 import dev.marketplace.gateway.security.JwtAuthenticator;
 import dev.marketplace.gateway.security.SessionRevocations;
 import dev.marketplace.platform.bus.RetryingRequest;
-import dev.marketplace.platform.validation.JsonValidator;
+import dev.marketplace.contracts.json.JsonValidator;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;

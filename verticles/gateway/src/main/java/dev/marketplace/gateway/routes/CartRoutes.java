@@ -8,7 +8,7 @@ import dev.marketplace.gateway.RouteModule;
 import dev.marketplace.contracts.BusHeaders;
 import dev.marketplace.platform.bus.RequestIds;
 import dev.marketplace.platform.bus.RetryingRequest;
-import dev.marketplace.platform.validation.JsonValidator;
+import dev.marketplace.contracts.json.JsonValidator;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.json.JsonObject;

@@ -6,7 +6,7 @@ import dev.marketplace.gateway.Access;
 import dev.marketplace.gateway.GatewayContext;
 import dev.marketplace.gateway.ProblemResponses;
 import dev.marketplace.gateway.RouteModule;
-import dev.marketplace.platform.validation.JsonValidator;
+import dev.marketplace.contracts.json.JsonValidator;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;

@@ -1,10 +1,11 @@
 package dev.marketplace.gateway.security;
 
 import dev.marketplace.contracts.ErrorCode;
+import dev.marketplace.contracts.auth.AuthApi;
 import dev.marketplace.contracts.auth.AuthContract;
+import dev.marketplace.platform.bus.BusClient;
 import dev.marketplace.gateway.Authenticator;
 import dev.marketplace.gateway.Identity;
-import dev.marketplace.platform.bus.Bus;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.MessageConsumer;
@@ -125,18 +126,11 @@ public final class JwtAuthenticator implements Authenticator {
 
   /** Catches up with auth's list of sessions revoked lately; never fails (the next run tries again). */
   private Future<Void> syncRevocations() {
-    return Bus.request(vertx, AuthContract.REVOKED_SESSIONS, new JsonObject(), busTimeoutMs)
+    return AuthApi.over(BusClient.of(vertx, busTimeoutMs)).revokedSessions()
       .map(reply -> {
-        long seconds = reply.getLong("deny_for_seconds", 0L);
-        for (Object o : reply.getJsonArray("sessions", new JsonArray())) {
-          if (o instanceof JsonObject session && session.getValue("revoked_at") instanceof String at) {
-            long base;
-            try {
-              base = java.time.Instant.parse(at).toEpochMilli();
-            } catch (java.time.format.DateTimeParseException e) {
-              continue;
-            }
-            learnRevoked(new JsonObject().put("session_id", session.getValue("session_id")).put("deny_for_seconds", seconds), base);
+        for (AuthApi.RevokedSessions.Session session : reply.sessions()) {
+          if (session.sessionId() != null && session.revokedAt() != null) {
+            revocations.revoke(session.sessionId().toString(), session.revokedAt().toEpochMilli() + reply.denyForSeconds() * 1000);
           }
         }
         return (Void) null;
@@ -264,7 +258,7 @@ public final class JwtAuthenticator implements Authenticator {
       return fetching;
     }
     lastFetchMs = System.currentTimeMillis();
-    Future<Void> fetch = Bus.request(vertx, AuthContract.JWKS, new JsonObject(), busTimeoutMs)
+    Future<Void> fetch = AuthApi.over(BusClient.of(vertx, busTimeoutMs)).jwks()
       .map(reply -> {
         install(reply.getJsonArray("keys", new JsonArray()));
         lastFetchFailed = false;

@@ -3,6 +3,7 @@ package dev.marketplace.platform.bus;
 import dev.marketplace.contracts.BusHeaders;
 import dev.marketplace.contracts.ErrorCode;
 import dev.marketplace.contracts.ServiceFailure;
+import dev.marketplace.contracts.bus.Operation;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.DeliveryOptions;
@@ -129,5 +130,21 @@ public final class Bus {
     }
     LOG.error("Handler of {} failed [cid={}]", address, correlationId, cause);
     message.fail(ErrorCode.INTERNAL.code(), ServiceFailure.of(ErrorCode.INTERNAL, "An internal error occurred.").toReplyException().getMessage());
+  }
+
+  /**
+   * Registers the handler of a typed {@link Operation}: the caller is checked ({@code access}), then
+   * the body is decoded once into the request record (a malformed body fails with the codec's coded
+   * failure, VALIDATION_FAILED or MALFORMED_REQUEST), and the handler's answer is encoded as the reply.
+   */
+  public static <Req, Rep> MessageConsumer<JsonObject> serve(Vertx vertx, Operation<Req, Rep> operation, Access access,
+                                                             OperationHandler<Req, Rep> handler) {
+    return serve(vertx, operation.address(), message -> {
+      if (access != Access.ANYONE) {
+        access.check(Caller.of(message));
+      }
+      Req request = operation.request().decode(message.body());
+      return handler.handle(request, message).map(reply -> operation.reply().encode(reply));
+    });
   }
 }

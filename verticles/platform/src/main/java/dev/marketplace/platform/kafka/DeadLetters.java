@@ -2,7 +2,7 @@ package dev.marketplace.platform.kafka;
 
 import dev.marketplace.contracts.ErrorCode;
 import dev.marketplace.platform.bus.Caller;
-import dev.marketplace.platform.validation.JsonValidator;
+import dev.marketplace.contracts.json.JsonValidator;
 import io.vertx.core.Future;
 import io.vertx.core.eventbus.Message;
 import io.vertx.core.json.JsonArray;

@@ -1,4 +1,4 @@
-package dev.marketplace.platform.validation;
+package dev.marketplace.contracts.json;
 
 import dev.marketplace.contracts.ErrorCode;
 import io.vertx.core.eventbus.ReplyException;
