@@ -50,16 +50,92 @@ import java.util.regex.Pattern;
 public class CheckoutBench extends BenchSupport {
   private static final long TICKS_PER_SECOND = 100;
 
-  record Buyer(String token, String cartId, String productId) {
+  record Buyer(Session session, String cartId, String productId) {
+    /** The buyer's access token, refreshed when it is about to expire. */
+    String token() {
+      return session.token();
+    }
   }
 
-  record Pending(String orderId, String paymentUrl, String token) {
+  record Pending(String orderId, String paymentUrl, Session session) {
+    String token() {
+      return session.token();
+    }
+  }
+
+  /** Refreshes made and logins needed again (a refresh that failed), printed at the end of a soak. */
+  static final AtomicInteger refreshes = new AtomicInteger();
+  static final AtomicInteger relogins = new AtomicInteger();
+
+  /**
+   * A signed-in account whose access token (15 minutes by default: {@code expires_in}) is renewed
+   * with {@code POST /auth/refresh} a minute before it expires, and by a new login when the refresh
+   * fails (its family revoked, auth away): a run longer than a token's lifetime keeps working.
+   * Thread-safe; a caller that finds the token due renews it while the others wait.
+   */
+  static final class Session {
+    private static final long RENEW_BEFORE_NANOS = 60_000_000_000L;
+    private final String base;
+    private final String email;
+    private String access;
+    private String refresh;
+    private long expiresAtNanos;
+
+    Session(String base, String email, String loginBody) {
+      this.base = base;
+      this.email = email;
+      accept(loginBody);
+    }
+
+    synchronized String token() {
+      if (System.nanoTime() < expiresAtNanos - RENEW_BEFORE_NANOS) {
+        return access;
+      }
+      try {
+        HttpResponse<String> renewed = send("POST", base + "/api/v1/auth/refresh", null, "{\"refresh_token\":\"" + refresh + "\"}");
+        if (renewed.statusCode() == 200) {
+          refreshes.incrementAndGet();
+          accept(renewed.body());
+          return access;
+        }
+        HttpResponse<String> login = send("POST", base + "/api/v1/auth/login", null,
+          "{\"email\":\"" + email + "\",\"password\":\"" + PASSWORD + "\"}");
+        if (login.statusCode() == 200) {
+          relogins.incrementAndGet();
+          accept(login.body());
+        } else {
+          System.out.println("  token renewal failed for " + email + ": refresh " + renewed.statusCode() + ", login " + login.statusCode());
+        }
+      } catch (Exception e) {
+        System.out.println("  token renewal failed for " + email + ": " + e);
+      }
+      // the old token until it expires (its requests then count as the 401s they get); the next call tries again
+      return access;
+    }
+
+    private void accept(String tokensBody) {
+      access = field(tokensBody, "access_token");
+      refresh = field(tokensBody, "refresh_token");
+      Matcher m = Pattern.compile("\"expires_in\"\\s*:\\s*(\\d+)").matcher(tokensBody);
+      long seconds = m.find() ? Long.parseLong(m.group(1)) : 900;
+      expiresAtNanos = System.nanoTime() + seconds * 1_000_000_000L;
+    }
   }
 
   static Map<String, String> opts = new HashMap<>();
   static List<Integer> serverPids = new ArrayList<>();
 
-  public static void main(String[] args) throws Exception {
+  public static void main(String[] args) {
+    try {
+      run(args);
+    } catch (Throwable t) {
+      // the executors' threads would keep the JVM alive after a failed set-up: end it, and say why
+      t.printStackTrace();
+      System.exit(1);
+    }
+  }
+
+  static void run(String[] args) throws Exception {
     for (String a : args) {
       int eq = a.indexOf('=');
       opts.put(a.substring(2, eq < 0 ? a.length() : eq), eq < 0 ? "true" : a.substring(eq + 1));
@@ -79,7 +155,7 @@ public class CheckoutBench extends BenchSupport {
     http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(5))
       .executor(Executors.newFixedThreadPool(4)).build();
 
-    String seller = token(base, "seller");
+    String seller = session(base, "seller").token();
     if (phases.contains("checkout")) {
       List<String> products = new ArrayList<>();
       for (int i = 0; i < productCount; i++) {
@@ -148,7 +224,7 @@ public class CheckoutBench extends BenchSupport {
           if (latency != null) {
             latency.add((System.nanoTime() - t0) / 1_000_000);
           }
-          pending.add(new Pending(field(resp.body(), "order_id"), field(resp.body(), "payment_url"), buyer.token()));
+          pending.add(new Pending(field(resp.body(), "order_id"), field(resp.body(), "payment_url"), buyer.session()));
         } else if (failures.getAndIncrement() < 3) {
           System.out.println("  checkout failed: " + (err != null ? err : resp.statusCode() + " " + resp.body()));
         }
@@ -298,6 +374,8 @@ public class CheckoutBench extends BenchSupport {
     // --stop-file: the run ends early once that file exists (a chaos scenario whose length is not known up front)
     Path stopFile = opts.containsKey("stop-file") ? Path.of(opts.get("stop-file")) : null;
     long t0 = System.nanoTime();
+    // the slowest requests with what they were and when (UTC): which request a fault made slow
+    List<String[]> slowest = new ArrayList<>();
     java.util.function.BiFunction<String, HttpRequest.Builder, HttpResponse<String>> call = (path, builder) -> {
       for (int tries = 0; ; tries++) {
         String base = path.startsWith("http") ? "" : gateways[Math.floorMod(next.getAndIncrement(), gateways.length)];
@@ -319,6 +397,7 @@ public class CheckoutBench extends BenchSupport {
         }
         long ms = (System.nanoTime() - started) / 1_000_000;
         maxMs.accumulateAndGet(ms, Math::max);
+        noteSlow(slowest, ms, request.method() + " " + path.replaceAll("^https?://[^/]+", "") + " -> " + key);
         requests.incrementAndGet();
         byStatus.computeIfAbsent(key, k -> new AtomicInteger()).incrementAndGet();
         if (resp != null && resp.statusCode() >= 500 && byStatus.get(key).get() <= 3) {
@@ -375,7 +454,29 @@ public class CheckoutBench extends BenchSupport {
     System.out.printf("soak: %d requests in %.0f s, by status %s; errors (5xx + no answer) %d = %.2f %%; max latency %d ms; checkouts %d, paid %d, not paid within 30 s %d%n",
       requests.get(), (System.nanoTime() - t0) / 1e9, new java.util.TreeMap<>(byStatus), errors, 100.0 * errors / Math.max(1, requests.get()),
       maxMs.get(), checkedOut.get(), paid.get(), notPaid.get());
+    System.out.printf("soak tokens: %d refreshed, %d signed in again%n", refreshes.get(), relogins.get());
+    synchronized (slowest) {
+      for (String[] slow : slowest) {
+        System.out.printf("soak slowest: %s ms %s at %s%n", slow[0], slow[1], slow[2]);
+      }
+    }
   }
+
+  /** Keeps the {@value #SLOWEST_KEPT} slowest requests: {ms, what, when it ended (UTC)}. */
+  static void noteSlow(List<String[]> slowest, long ms, String what) {
+    synchronized (slowest) {
+      if (slowest.size() >= SLOWEST_KEPT && Long.parseLong(slowest.get(slowest.size() - 1)[0]) >= ms) {
+        return;
+      }
+      slowest.add(new String[] {String.valueOf(ms), what, java.time.LocalTime.now(java.time.ZoneOffset.UTC).withNano(0).toString()});
+      slowest.sort((a, b) -> Long.compare(Long.parseLong(b[0]), Long.parseLong(a[0])));
+      if (slowest.size() > SLOWEST_KEPT) {
+        slowest.remove(slowest.size() - 1);
+      }
+    }
+  }
+
+  static final int SLOWEST_KEPT = 8;
 
   static void sleepQuietly(long ms) {
     try {
@@ -406,11 +507,11 @@ public class CheckoutBench extends BenchSupport {
       String product = products.get(i % products.size());
       futures.add(CompletableFuture.supplyAsync(() -> {
         try {
-          String token = token(base, "buyer");
-          expect(send("POST", base + "/api/v1/cart/items", token, "{\"product_id\":\"" + product + "\",\"quantity\":1}"), -1, "add to cart");
-          HttpResponse<String> cart = send("GET", base + "/api/v1/cart", token, null);
+          Session session = session(base, "buyer");
+          expect(send("POST", base + "/api/v1/cart/items", session.token(), "{\"product_id\":\"" + product + "\",\"quantity\":1}"), -1, "add to cart");
+          HttpResponse<String> cart = send("GET", base + "/api/v1/cart", session.token(), null);
           expect(cart, 200, "get cart");
-          return new Buyer(token, field(cart.body(), "id"), product);
+          return new Buyer(session, field(cart.body(), "id"), product);
         } catch (Exception e) {
           throw new IllegalStateException(e);
         }
@@ -418,7 +519,12 @@ public class CheckoutBench extends BenchSupport {
     }
     List<Buyer> buyers = new ArrayList<>();
     for (CompletableFuture<Buyer> f : futures) {
-      buyers.add(f.join());
+      try {
+        buyers.add(f.join());
+      } catch (java.util.concurrent.CompletionException e) {
+        // thrown on a pool thread: rethrown here with this thread's trace, the cause named
+        throw new IllegalStateException("buyer set-up failed: " + e.getCause(), e.getCause());
+      }
     }
     pool.shutdown();
     return buyers;
@@ -436,6 +542,34 @@ public class CheckoutBench extends BenchSupport {
       all.add(http.sendAsync(r, HttpResponse.BodyHandlers.ofString()).whenComplete((x, e) -> slots.release()));
     }
     CompletableFuture.allOf(all.toArray(new CompletableFuture[0])).join();
+  }
+
+  /** A new account of the role, signed in. */
+  static Session session(String base, String role) throws Exception {
+    String email = "bench-" + UUID.randomUUID() + "@example.com";
+    // set-up, not measured: a registration or login that timed out (Argon2 on a busy machine) is
+    // asked again; a registration that did go through the first time answers 409 the second
+    for (int attempt = 0; ; attempt++) {
+      HttpResponse<String> registered = send("POST", base + "/api/v1/auth/register", null,
+        "{\"email\":\"" + email + "\",\"password\":\"" + PASSWORD + "\",\"name\":\"Bench\",\"role\":\"" + role + "\"}");
+      if (registered.statusCode() == 504 && attempt < 10) {
+        continue;
+      }
+      if (!(attempt > 0 && registered.statusCode() == 409)) {
+        expect(registered, 201, "register");
+      }
+      break;
+    }
+    for (int attempt = 0; ; attempt++) {
+      HttpResponse<String> login = send("POST", base + "/api/v1/auth/login", null,
+        "{\"email\":\"" + email + "\",\"password\":\"" + PASSWORD + "\"}");
+      if ((login.statusCode() == 503 || login.statusCode() == 504) && attempt < 20) {
+        Thread.sleep(500);
+        continue;
+      }
+      expect(login, 200, "login");
+      return new Session(base, email, login.body());
+    }
   }
 
   // ------------------------------------------------------------------ CPU accounting

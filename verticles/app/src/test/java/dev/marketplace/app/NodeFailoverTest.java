@@ -91,6 +91,32 @@ class NodeFailoverTest {
   }
 
   @Test
+  void aRequestInFlightToANodeThatLeavesTheClusterIsSentAgainWithoutWaitingForItsAttemptTimeout() throws Exception {
+    AtomicInteger swallowedByB = new AtomicInteger();
+    MessageConsumer<JsonObject> onB = nodeB.eventBus().consumer(address, msg -> swallowedByB.incrementAndGet());
+    MessageConsumer<JsonObject> onA = nodeA.eventBus().consumer(address, msg -> msg.reply(new JsonObject().put("node", "A")));
+    await(Future.join(onA.completion(), onB.completion()));
+
+    // one attempt is the whole budget: a request that went to B can only be answered by the
+    // extra attempt sent when B leaves the cluster, never by a retry after a timeout
+    long attemptMs = 30_000;
+    List<Future<JsonObject>> replies = new ArrayList<>();
+    for (int i = 0; i < 6; i++) {
+      replies.add(RetryingRequest.request(nodeA, address, new JsonObject().put("i", i), new DeliveryOptions(), attemptMs, attemptMs));
+    }
+    long deadline = System.currentTimeMillis() + 10_000;
+    while (swallowedByB.get() == 0 && System.currentTimeMillis() < deadline) {
+      Thread.sleep(10);
+    }
+    assertThat(swallowedByB.get()).as("some requests went to B").isPositive();
+    await(nodeB.close());
+    nodeB = null;
+    for (Future<JsonObject> reply : replies) {
+      assertThat(await(reply).getString("node")).isEqualTo("A");
+    }
+  }
+
+  @Test
   void aComponentsCodedFailureIsTheAnswerAndIsNotRetried() throws Exception {
     AtomicInteger received = new AtomicInteger();
     MessageConsumer<JsonObject> onA = nodeA.eventBus().consumer(address, msg -> {

@@ -3,7 +3,8 @@ package dev.marketplace.checkout;
 import dev.marketplace.contracts.BusHeaders;
 import dev.marketplace.contracts.ErrorCode;
 import dev.marketplace.contracts.sales.SalesAddresses;
-import dev.marketplace.platform.bus.Bus;
+import dev.marketplace.contracts.sales.SalesApi;
+import dev.marketplace.platform.bus.BusClient;
 import dev.marketplace.platform.stock.SoldOutView;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -142,21 +143,18 @@ final class CheckoutGate {
 
   /** Asks sales; completes when admitted, fails with {@link Queued} or the sales failure otherwise. */
   private Future<Void> admit(String userId, List<String> products, String ticket) {
-    JsonObject ask = new JsonObject().put("buyer_id", userId).put("product_ids", new JsonArray(new ArrayList<>(products)));
-    if (ticket != null) {
-      ask.put("queue_ticket", ticket);
-    }
-    return Bus.request(vertx, SalesAddresses.ADMIT, ask, Bus.options(admitTimeoutMs).addHeader(BusHeaders.USER_ID, userId))
+    SalesApi sales = SalesApi.over(BusClient.of(vertx, admitTimeoutMs).withHeader(BusHeaders.USER_ID, userId));
+    return sales.admit(new SalesApi.Admit(userId, List.copyOf(products), ticket))
       .compose(reply -> {
-        if (reply.getBoolean("admitted", false)) {
+        if (reply.admitted()) {
           return Future.<Void>succeededFuture();
         }
         return Future.failedFuture(new Queued(new JsonObject()
           .put("status", "QUEUED")
-          .put("sale_id", reply.getString("sale_id"))
-          .put("queue_ticket", reply.getString("queue_ticket"))
-          .put("position", reply.getLong("position"))
-          .put("retry_after_ms", reply.getLong("retry_after_ms"))));
+          .put("sale_id", reply.saleId())
+          .put("queue_ticket", reply.queueTicket())
+          .put("position", reply.position())
+          .put("retry_after_ms", reply.retryAfterMs())));
       });
   }
 

@@ -33,6 +33,25 @@ public interface Authenticator {
       : Future.failedFuture(ErrorCode.TOKEN_INVALID.failure("Access tokens cannot be verified by this gateway."));
   }
 
+  /**
+   * What checked credentials establish and what bounds them: the identity, the session they belong
+   * to (revocable: {@code SessionRevocations}), when they expire (epoch ms).
+   *
+   * @param sessionId   null when the credentials name no session
+   * @param expiresAtMs {@link Long#MAX_VALUE} when they do not expire
+   */
+  record Credentials(Identity identity, String sessionId, long expiresAtMs) {
+  }
+
+  /**
+   * As {@link #authenticate(String)}, with the session and expiry of the credentials: something
+   * that lives on after the check (a bridge registration) lives no longer than they do. The
+   * default names no session and no expiry.
+   */
+  default Future<Optional<Credentials>> credentials(String authorization) {
+    return authenticate(authorization).map(found -> found.map(identity -> new Credentials(identity, null, Long.MAX_VALUE)));
+  }
+
   /** Called once by the gateway's start, before it serves; an authenticator with state sets up here. */
   default Future<Void> start(Vertx vertx, JsonObject config) {
     return Future.succeededFuture();

@@ -41,7 +41,6 @@ public final class GatewayContext {
 
   private final long busTimeoutMs;
   private final long attemptTimeoutMs;
-  private final long loginAttemptTimeoutMs;
 
   private final ClientAddress clientAddress;
 
@@ -51,7 +50,6 @@ public final class GatewayContext {
     this.clientAddress = clientAddress;
     this.busTimeoutMs = config.getJsonObject("bus", new JsonObject()).getLong("timeout_ms", 5000L);
     this.attemptTimeoutMs = config.getJsonObject("bus", new JsonObject()).getLong("attempt_timeout_ms", 1500L);
-    this.loginAttemptTimeoutMs = config.getJsonObject("bus", new JsonObject()).getLong("login_attempt_timeout_ms", 2500L);
   }
 
   public Vertx vertx() {
@@ -99,14 +97,6 @@ public final class GatewayContext {
    */
   public long attemptTimeoutMs() {
     return attemptTimeoutMs;
-  }
-
-  /**
-   * The per-attempt timeout of a login ({@code bus.login_attempt_timeout_ms}, 2500): longer than a
-   * read's, since a login hashes a password and a repeat costs another hash.
-   */
-  public long loginAttemptTimeoutMs() {
-    return loginAttemptTimeoutMs;
   }
 
   /**

@@ -276,6 +276,74 @@ class EventBusBridgeTest {
     }
   }
 
+  /** Registers on the user's feed and waits until a notification arrives there: the registration is in place. */
+  private void listening(TcpTestClient tcp, String token) throws Exception {
+    tcp.write(new JsonObject().put("type", "register").put("address", "bridge.user." + ME).put("headers", auth(token)));
+    JsonObject heard = null;
+    long deadline = System.currentTimeMillis() + 10_000;
+    while (heard == null && System.currentTimeMillis() < deadline) {
+      vertx.eventBus().publish(NotificationAddresses.push(ME), new JsonObject().put("id", "probe"));
+      heard = tcp.frames.poll(200, TimeUnit.MILLISECONDS);
+    }
+    assertThat(heard).as("the registration delivers").isNotNull();
+    assertThat(heard.getString("type")).as(heard.encode()).isEqualTo("message");
+    Thread.sleep(300);
+    tcp.frames.clear();
+  }
+
+  /** After a registration ended: a notification published now reaches nobody, and the connection still answers. */
+  private void hearsNoMore(TcpTestClient tcp) throws Exception {
+    vertx.eventBus().publish(NotificationAddresses.push(ME), new JsonObject().put("id", "after-the-end"));
+    tcp.write(new JsonObject().put("type", "ping"));
+    JsonObject next = tcp.next();
+    assertThat(next.getString("type")).as(next.encode()).isEqualTo("pong");
+    Thread.sleep(300);
+    assertThat(tcp.frames).as("nothing delivered after the registration ended").isEmpty();
+  }
+
+  @Test
+  void aRegistrationEndsWhenItsSessionIsRevoked() throws Exception {
+    String sid = UUID.randomUUID().toString();
+    TcpTestClient tcp = tcp();
+    listening(tcp, tokens.sign(TestTokens.claims(ME, "buyer").put("sid", sid)));
+
+    vertx.eventBus().publish(AuthContract.SESSION_REVOKED, new JsonObject().put("session_id", sid)
+      .put("revoked_at", java.time.Instant.now().toString()).put("deny_for_seconds", 960));
+
+    JsonObject ended = tcp.next();
+    assertFailure(ended, 401, "session_revoked");
+    assertThat(ended.getString("address")).isEqualTo("bridge.user." + ME);
+    hearsNoMore(tcp);
+  }
+
+  @Test
+  void aRegistrationEndsWhenItsTokenExpiresUnlessRenewedWithANewerToken() throws Exception {
+    long now = java.time.Instant.now().getEpochSecond();
+    // expired 2 s ago: inside the verifier's 5 s leeway for about 3 s more
+    String expiring = tokens.sign(TestTokens.claims(ME, "buyer").put("iat", now - 900).put("exp", now - 2));
+    TcpTestClient tcp = tcp();
+    listening(tcp, expiring);
+    JsonObject ended = tcp.next();
+    assertFailure(ended, 401, "token_expired");
+    assertThat(ended.getString("address")).isEqualTo("bridge.user." + ME);
+    hearsNoMore(tcp);
+
+    // the same, renewed in time with a fresh token: it outlives the first token
+    TcpTestClient renewed = tcp();
+    listening(renewed, tokens.sign(TestTokens.claims(ME, "buyer").put("iat", now - 900).put("exp", java.time.Instant.now().getEpochSecond() - 2)));
+    renewed.write(new JsonObject().put("type", "register").put("address", "bridge.user." + ME).put("headers", auth(token(ME))));
+    Thread.sleep(4_000);
+    JsonObject heard = null;
+    long deadline = System.currentTimeMillis() + 10_000;
+    while (heard == null && System.currentTimeMillis() < deadline) {
+      vertx.eventBus().publish(NotificationAddresses.push(ME), new JsonObject().put("id", "still-listening"));
+      heard = renewed.frames.poll(200, TimeUnit.MILLISECONDS);
+    }
+    assertThat(heard).isNotNull();
+    assertThat(heard.getString("type")).as(heard.encode()).isEqualTo("message");
+    assertThat(heard.getJsonObject("body").getString("id")).isEqualTo("still-listening");
+  }
+
   @Test
   void malformedAndOversizedFramesCloseOnlyTheirConnection() throws Exception {
     TcpTestClient healthy = tcp();

@@ -203,8 +203,10 @@ class ReservationsTest {
     await(Future.join(calls).otherwiseEmpty());
 
     assertThat(calls.stream().filter(Future::succeeded).count()).isEqualTo(10);
+    // a lucky buyer's second attempt meets its limit or the sold-out stock, whichever that moment's
+    // batch saw first (both refuse it; the limit alone is pinned by the test above)
     assertThat(calls.stream().filter(Future::failed).map(f -> ServiceFailure.from(f.cause()).code()))
-      .containsOnly(ErrorCode.OUT_OF_STOCK, ErrorCode.PURCHASE_LIMIT_EXCEEDED);
+      .hasSize(50).isSubsetOf(ErrorCode.OUT_OF_STOCK, ErrorCode.PURCHASE_LIMIT_EXCEEDED);
     // usage counts exactly the held units, one per lucky buyer
     assertThat(inv.query("SELECT count(*) FROM inventory.buyer_usage WHERE product_id = $1 AND units = 1", product).get(0).getLong(0))
       .isEqualTo(10L);

@@ -1,10 +1,11 @@
 package dev.marketplace.sales;
 
 import dev.marketplace.contracts.ErrorCode;
-import dev.marketplace.contracts.catalog.CatalogAddresses;
-import dev.marketplace.contracts.inventory.InventoryAddresses;
+import dev.marketplace.contracts.catalog.CatalogApi;
+import dev.marketplace.contracts.inventory.InventoryApi;
+import dev.marketplace.contracts.sales.SalesApi;
 import dev.marketplace.contracts.sales.SalesAddresses;
-import dev.marketplace.platform.bus.Bus;
+import dev.marketplace.platform.bus.BusClient;
 import dev.marketplace.platform.bus.Caller;
 import dev.marketplace.platform.stock.SoldOutView;
 import dev.marketplace.contracts.json.JsonValidator;
@@ -137,13 +138,11 @@ final class SalesService {
       v.error("ends_at", "must be after starts_at");
     }
     v.throwIfInvalid();
-    JsonObject ask = new JsonObject().put("product_ids", new JsonArray(products.stream().map(UUID::toString).toList()));
-    return Bus.request(vertx, CatalogAddresses.SNAPSHOT, ask, Bus.propagate(msg, busTimeoutMs)).compose(snapshot -> {
+    return CatalogApi.over(BusClient.of(vertx, busTimeoutMs).propagating(msg)).snapshot(products).compose(snapshot -> {
       Set<String> onSale = new HashSet<>();
-      for (Object o : snapshot.getJsonArray("products", new JsonArray())) {
-        JsonObject product = (JsonObject) o;
-        if (!product.getBoolean("deleted", false)) {
-          onSale.add(product.getString("id"));
+      for (CatalogApi.Snapshot.Product product : snapshot.products()) {
+        if (!product.deleted() && product.id() != null) {
+          onSale.add(product.id().toString());
         }
       }
       JsonValidator unknown = JsonValidator.of(new JsonObject());
@@ -239,14 +238,13 @@ final class SalesService {
   }
 
   private Future<JsonObject> availability(Sale sale) {
-    JsonObject ask = new JsonObject().put("product_ids", new JsonArray(new ArrayList<>(sale.productIds())));
-    return Bus.request(vertx, InventoryAddresses.AVAILABILITY, ask, busTimeoutMs).map(reply -> {
+    List<UUID> ids = sale.productIds().stream().map(UUID::fromString).toList();
+    return InventoryApi.over(BusClient.of(vertx, busTimeoutMs)).availability(ids).map(reply -> {
       long sold = 0;
       long available = 0;
-      for (Object o : reply.getJsonArray("items", new JsonArray())) {
-        JsonObject item = (JsonObject) o;
-        sold += item.getLong("sold", 0L);
-        available += item.getLong("available", 0L);
+      for (InventoryApi.Availability.Item item : reply.items()) {
+        sold += item.sold();
+        available += item.available();
       }
       return new JsonObject().put("sold", sold).put("available", available);
     }).otherwise(err -> new JsonObject().put("sold", (Long) null).put("available", (Long) null));
@@ -258,15 +256,10 @@ final class SalesService {
 
   // ---- sales.admit
 
-  Future<JsonObject> admit(Message<JsonObject> msg) {
-    JsonValidator v = JsonValidator.of(msg.body()).allowOnly("buyer_id", "product_ids", "queue_ticket");
-    String buyer = v.requiredString("buyer_id", 1, 100);
-    String ticket = v.optionalString("queue_ticket", 1, 200);
-    List<String> products = new ArrayList<>();
-    for (Object o : msg.body().getJsonArray("product_ids", new JsonArray())) {
-      products.add(String.valueOf(o));
-    }
-    v.throwIfInvalid();
+  Future<JsonObject> admit(SalesApi.Admit request) {
+    String buyer = request.buyerId();
+    String ticket = request.queueTicket();
+    List<String> products = request.productIds();
     Sale known = saleOf(products, Instant.now());
     if (known != null) {
       return admit(known, buyer, ticket, Instant.now());

@@ -2,6 +2,7 @@ package dev.marketplace.sales;
 
 import dev.marketplace.contracts.Components;
 import dev.marketplace.contracts.sales.SalesAddresses;
+import dev.marketplace.contracts.sales.SalesApi;
 import dev.marketplace.platform.ComponentVerticle;
 import dev.marketplace.platform.stock.SoldOutView;
 import io.vertx.core.Future;
@@ -33,15 +34,21 @@ public class SalesVerticle extends ComponentVerticle {
   }
 
   @Override
+  protected Class<?> api() {
+    return SalesApi.class;
+  }
+
+  @Override
   protected Future<?> startComponent() {
     SalesSettings settings = SalesSettings.from(section());
     SaleStore store = new SaleStore(pool);
     soldOut = new SoldOutView(section().getLong("sold_out_stale_ms", 3000L));
     return store.ticketKey().compose(key -> {
       service = new SalesService(vertx, store, new Tickets(key), soldOut, settings, busTimeoutMs());
-      serve(SalesAddresses.CREATE, service::create);
-      serve(SalesAddresses.GET, service::get);
-      serve(SalesAddresses.ADMIT, service::admit);
+      // the operator's operations read the HTTP JSON themselves (the caller first)
+      serve(SalesApi.CREATE, (body, msg) -> service.create(msg));
+      serve(SalesApi.GET, (body, msg) -> service.get(msg));
+      serve(SalesApi.ADMIT, (request, msg) -> service.admit(request).map(SalesApi.Admission::fromJson));
       reports = vertx.eventBus().consumer(SalesAddresses.REPORT, msg -> service.report(msg.body()));
       running = true;
       timers.add(vertx.setPeriodic(settings.tickMs(), id -> tick()));

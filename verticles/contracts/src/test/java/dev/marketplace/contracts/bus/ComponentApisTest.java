@@ -34,7 +34,7 @@ import static org.assertj.core.api.Assertions.catchThrowableOfType;
 /** The typed component interfaces: well-formed, and their codecs speak the documented JSON. */
 class ComponentApisTest {
   static final List<Class<?>> APIS = List.of(AuthApi.class, CatalogApi.class, CartApi.class, CheckoutApi.class, InventoryApi.class,
-    dev.marketplace.contracts.notification.NotificationApi.class,
+    dev.marketplace.contracts.notification.NotificationApi.class, dev.marketplace.contracts.sales.SalesApi.class,
     OrdersApi.class, PaymentApi.class);
 
   @Test

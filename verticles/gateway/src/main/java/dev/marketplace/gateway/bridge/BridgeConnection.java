@@ -2,19 +2,24 @@ package dev.marketplace.gateway.bridge;
 
 import io.vertx.core.json.JsonObject;
 
+import java.util.HashMap;
 import java.util.LinkedHashSet;
+import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 
 /**
  * One client of a bridge (a TCP socket or a SockJS session) and what the bridge keeps about it:
- * its requests in flight and the addresses it listens on. The subclass knows
+ * its requests in flight and the addresses it listens on (each until its token expires or its
+ * session is revoked). The subclass knows
  * how its transport spells the standard frames (TCP: {@code message}, SockJS: {@code rec}).
  * Touched on the gateway verticle's event loop only.
  */
 abstract class BridgeConnection {
   final String id = UUID.randomUUID().toString();
   final Set<String> registrations = new LinkedHashSet<>();
+  /** Per registered address: what stops the watch on its token (expiry timer, revocation watcher). */
+  final Map<String, Runnable> registrationBounds = new HashMap<>();
   int inFlight;
   private boolean closed;
 

@@ -4,8 +4,10 @@ import dev.marketplace.contracts.ErrorCode;
 import dev.marketplace.contracts.ServiceFailure;
 import dev.marketplace.gateway.Authenticator;
 import dev.marketplace.gateway.security.RateLimiter;
+import dev.marketplace.gateway.security.SessionRevocations;
 import dev.marketplace.platform.http.HttpStatusMapping;
 import dev.marketplace.platform.http.Problem;
+import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonObject;
@@ -25,7 +27,8 @@ import java.util.Set;
  *   <li>{@code send} with a {@code replyAddress} to one of {@link BridgeAddresses#SEND}: answered by
  *   {@link BridgeApi}; a failure is an {@code err} frame with the HTTP status as {@code failureCode}
  *   and the problem code as {@code message}.</li>
- *   <li>{@code register} on {@code bridge.user.<id>}: only with a token of that user.</li>
+ *   <li>{@code register} on {@code bridge.user.<id>}: only with a token of that user, and only until
+ *   that token expires or its session is revoked ({@code err} {@code token_expired} / {@code session_revoked}).</li>
  *   <li>Anything else (any other address, any {@code publish}) is refused with {@code access_denied}
  *   (403): no frame ever reaches the event bus, so no internal address is reachable or observable.</li>
  *   <li>A frame that is not a JSON object of the protocol, or longer than {@code bridge.max_frame_bytes},
@@ -41,10 +44,14 @@ import java.util.Set;
 final class BridgeCore {
   private static final Logger LOG = LoggerFactory.getLogger(BridgeCore.class);
   static final String ACCESS_DENIED = "access_denied";
+  /** Why a registration ended: the {@code message} of its {@code err} frame (the SSE stream's {@code end} reasons). */
+  static final String TOKEN_EXPIRED = "token_expired";
+  static final String SESSION_REVOKED = "session_revoked";
   private static final int MAX_ADDRESS_LENGTH = 128;
   private static final int MAX_REPLY_ADDRESS_LENGTH = 64;
   private static final Set<String> TYPES = Set.of("send", "publish", "register", "unregister");
 
+  private final Vertx vertx;
   private final BridgeSettings settings;
   private final BridgeApi api;
   private final UserEvents userEvents;
@@ -58,7 +65,8 @@ final class BridgeCore {
    * @param requests the gateway's HTTP rate limiter (shared by the node's gateways); the frame budget
    *     per connection is a limiter of its own, on or off with it
    */
-  BridgeCore(BridgeSettings settings, BridgeApi api, UserEvents userEvents, Authenticator authenticator, RateLimiter requests) {
+  BridgeCore(Vertx vertx, BridgeSettings settings, BridgeApi api, UserEvents userEvents, Authenticator authenticator, RateLimiter requests) {
+    this.vertx = vertx;
     this.settings = settings;
     this.requests = requests;
     long perMinute = Math.max(1, Math.round(settings.messagesPerSecond() * 60));
@@ -96,6 +104,8 @@ final class BridgeCore {
       userEvents.stopListening(BridgeAddresses.userIdOf(address), connection);
     }
     connection.registrations.clear();
+    connection.registrationBounds.values().forEach(Runnable::run);
+    connection.registrationBounds.clear();
   }
 
   int openConnections() {
@@ -203,20 +213,25 @@ final class BridgeCore {
     });
   }
 
+  /**
+   * A registration lives as long as the token it was made with: at the token's expiry, or at once
+   * when its session is revoked (logout, refresh-token reuse, on any node), it ends with an
+   * {@code err} frame for the address ({@code failureCode} 401, {@code message} {@code token_expired}
+   * or {@code session_revoked}); the connection stays open. Registering the address again with a
+   * newer token of the same user moves the end to that token's.
+   */
   private void register(BridgeConnection connection, String address, String authorization) {
     String userId = BridgeAddresses.userIdOf(address);
     if (userId == null) {
       denied(connection, address, null);
       return;
     }
-    if (connection.registrations.contains(address)) {
-      return;
-    }
-    if (connection.registrations.size() >= settings.maxRegistrations()) {
+    boolean renewal = connection.registrations.contains(address);
+    if (!renewal && connection.registrations.size() >= settings.maxRegistrations()) {
       connection.error(address, 429, ErrorCode.RATE_LIMITED.name());
       return;
     }
-    authenticator.authenticate(authorization).onComplete(ar -> {
+    authenticator.credentials(authorization).onComplete(ar -> {
       if (connection.isClosed()) {
         return;
       }
@@ -225,12 +240,17 @@ final class BridgeCore {
         connection.error(address, HttpStatusMapping.status(failure.code()), failure.code().name());
       } else if (ar.result().isEmpty()) {
         connection.error(address, 401, ErrorCode.UNAUTHORIZED.name());
-      } else if (!ar.result().get().userId().equals(userId)) {
+      } else if (!ar.result().get().identity().userId().equals(userId)) {
         // another user's feed: refused like any address that is not open
         denied(connection, address, null);
+      } else if (connection.registrations.contains(address)) {
+        // already listening (a renewal, or two registers in a row): the newer token bounds it now
+        bound(connection, address, ar.result().get());
       } else if (connection.registrations.size() >= settings.maxRegistrations()) {
         connection.error(address, 429, ErrorCode.RATE_LIMITED.name());
-      } else if (connection.registrations.add(address)) {
+      } else {
+        connection.registrations.add(address);
+        bound(connection, address, ar.result().get());
         userEvents.listen(userId, connection).onFailure(err -> {
           LOG.warn("Could not listen for {}'s notifications: {}", userId, err.toString());
           connection.error(address, 503, ErrorCode.SERVICE_UNAVAILABLE.name());
@@ -239,8 +259,46 @@ final class BridgeCore {
     });
   }
 
+  /** Ends the registration of {@code address} at the credentials' expiry or their session's revocation. */
+  private void bound(BridgeConnection connection, String address, Authenticator.Credentials credentials) {
+    Runnable previous = connection.registrationBounds.remove(address);
+    if (previous != null) {
+      previous.run();
+    }
+    long timer = credentials.expiresAtMs() == Long.MAX_VALUE ? -1
+      : vertx.setTimer(Math.max(1, credentials.expiresAtMs() - System.currentTimeMillis()),
+        id -> endRegistration(connection, address, TOKEN_EXPIRED));
+    SessionRevocations.Watcher watcher = credentials.sessionId() == null ? null
+      : SessionRevocations.shared(vertx).watch(vertx, credentials.sessionId(), () -> endRegistration(connection, address, SESSION_REVOKED));
+    connection.registrationBounds.put(address, () -> {
+      if (timer >= 0) {
+        vertx.cancelTimer(timer);
+      }
+      if (watcher != null) {
+        watcher.cancel();
+      }
+    });
+  }
+
+  /** The token of a registration expired or its session was revoked: the client hears no more on it. */
+  private void endRegistration(BridgeConnection connection, String address, String reason) {
+    if (connection.isClosed() || !connection.registrations.remove(address)) {
+      return;
+    }
+    Runnable bounds = connection.registrationBounds.remove(address);
+    if (bounds != null) {
+      bounds.run();
+    }
+    userEvents.stopListening(BridgeAddresses.userIdOf(address), connection);
+    connection.error(address, 401, reason);
+  }
+
   private void unregister(BridgeConnection connection, String address) {
     if (connection.registrations.remove(address)) {
+      Runnable bounds = connection.registrationBounds.remove(address);
+      if (bounds != null) {
+        bounds.run();
+      }
       userEvents.stopListening(BridgeAddresses.userIdOf(address), connection);
     } else if (BridgeAddresses.userIdOf(address) == null) {
       denied(connection, address, null);

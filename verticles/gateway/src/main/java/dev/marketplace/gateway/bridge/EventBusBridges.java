@@ -38,7 +38,7 @@ public final class EventBusBridges {
     this.userEvents = new UserEvents(vertx, config);
     // requests spend from the same buckets as the HTTP routes they mirror (per client address, per user)
     RateLimiter limits = RateLimiter.shared(vertx, config);
-    this.core = new BridgeCore(settings, new BridgeApi(vertx, authenticator, timeoutMs, attemptTimeoutMs, limits), userEvents, authenticator, limits);
+    this.core = new BridgeCore(vertx, settings, new BridgeApi(vertx, authenticator, timeoutMs, attemptTimeoutMs, limits), userEvents, authenticator, limits);
   }
 
   /**

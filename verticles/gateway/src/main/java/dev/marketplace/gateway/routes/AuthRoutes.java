@@ -38,9 +38,11 @@ public final class AuthRoutes implements RouteModule {
     JsonObject body = GatewayContext.jsonBody(ctx);
     // the throttle counts failures per client address too; the address is ours to say, not the client's
     var options = gateway.deliveryOptions(ctx).addHeader(AuthContract.CLIENT_ADDRESS_HEADER, gateway.clientAddress(ctx));
-    // safe to repeat (a repeat at worst opens a second session), so an attempt that got no answer or
-    // found auth's database away is sent again; a longer attempt than reads get, since hashing is slow
-    RetryingRequest.request(gateway.vertx(), AuthContract.LOGIN, body, options, gateway.loginAttemptTimeoutMs(), gateway.busTimeoutMs())
+    // safe to repeat (a repeat at worst opens a second session): sent again when auth's database is
+    // away, when no auth is registered, or when a node left with it in flight. One attempt is the
+    // whole budget, though: a slow login is slow hashing, and a repeat would only hash again (under
+    // load that turned logins into 504s)
+    RetryingRequest.request(gateway.vertx(), AuthContract.LOGIN, body, options, gateway.busTimeoutMs(), gateway.busTimeoutMs())
       .onComplete(ar -> {
         if (ar.succeeded()) {
           ctx.response().putHeader("Cache-Control", "no-store");

@@ -200,6 +200,12 @@ public final class JwtAuthenticator implements Authenticator {
     return bearer(authorization).map(found -> found.map(VerifiedTokens.Entry::identity));
   }
 
+  /** The same, with the token's session and expiry (a bridge registration ends with them). */
+  @Override
+  public Future<Optional<Credentials>> credentials(String authorization) {
+    return bearer(authorization).map(found -> found.map(entry -> new Credentials(entry.identity(), entry.sessionId(), entry.expiresAtMs())));
+  }
+
   /**
    * An {@code Authorization} value: empty without one, the verified token's entry (identity,
    * session, expiry) with a good one, TOKEN_INVALID otherwise. A bridge that keeps a connection
