@@ -21,7 +21,9 @@ import org.junit.jupiter.api.Test;
 
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 
@@ -53,11 +55,15 @@ class SalesClusterTest {
   }
 
   private static JsonObject admit(Vertx via, String buyer, String product, String ticket) throws Exception {
+    return await(admitting(via, buyer, product, ticket));
+  }
+
+  private static Future<JsonObject> admitting(Vertx via, String buyer, String product, String ticket) {
     JsonObject body = new JsonObject().put("buyer_id", buyer).put("product_ids", new JsonArray().add(product));
     if (ticket != null) {
       body.put("queue_ticket", ticket);
     }
-    return await(Bus.request(via, SalesAddresses.ADMIT, body, 10_000));
+    return Bus.request(via, SalesAddresses.ADMIT, body, 10_000);
   }
 
   @Test
@@ -74,21 +80,34 @@ class SalesClusterTest {
     JsonObject sale = await(Bus.request(nodeB, SalesAddresses.CREATE, new JsonObject().put("product_ids", new JsonArray().add(product))
       .put("starts_at", Instant.now().plusMillis(4_000).toString()).put("admit_per_second", rate),
       Bus.options(10_000).addHeader(BusHeaders.USER_ID, "admin-1").addHeader(BusHeaders.ROLES, "admin")));
-    List<String> tickets = new ArrayList<>();
+    UUID saleId = UUID.fromString(sale.getString("id"));
+    // every buyer asks at once, through both nodes in turn (one by one, issuing outlasted the sale's lead
+    // on a loaded machine: until the last ticket is out the horizon is capped at it, an empty queue banks
+    // no admissions, so the early horizon grew at the issue rate and left no samples to measure)
+    List<Future<JsonObject>> asked = new ArrayList<>();
     for (int i = 0; i < buyers; i++) {
-      String ticket = admit(i % 2 == 0 ? nodeA : nodeB, "b" + i, product, null).getString("queue_ticket");
+      asked.add(admitting(i % 2 == 0 ? nodeA : nodeB, "b" + i, product, null));
+    }
+    await(Future.all(asked));
+    Map<String, String> ticketOf = new HashMap<>();
+    for (int i = 0; i < buyers; i++) {
+      String ticket = asked.get(i).result().getString("queue_ticket");
       // whichever node answers, and whether or not it has read the new sale yet: nobody passes without a
       // ticket. A node that had not read it let its buyers through ticketless: the ticket sequence then
       // ended short of the queue, the horizon's cap bound early and lost admissions (17/s on CI), and
       // those buyers, given a ticket when they asked again, stood at the back (the "lagging" node)
       assertThat(ticket).as("buyer %d's queue ticket", i).isNotNull();
-      tickets.add(ticket);
+      ticketOf.put("b" + i, ticket);
     }
-    // the sale starts 4 s out so that every ticket is issued before it: until the last ticket is out the horizon is capped at it (an empty queue banks no admissions), so
-    // on a slow machine that issues tickets past the start the early horizon grows at the issue rate
     double allIssuedAt = System.currentTimeMillis() / 1000.0;
     // the horizon as PostgreSQL keeps it, advanced by both nodes' tickers: sampled while tickets wait
     Pool db = PgSupport.pool(nodeA, config, 1);
+    // the queue: the buyers in ticket order (first come, first served by ticket number)
+    List<String> queue = new ArrayList<>();
+    for (Row row : await(db.preparedQuery("SELECT buyer_id FROM sales.ticket WHERE sale_id = $1 ORDER BY number").execute(Tuple.of(saleId)))) {
+      queue.add(row.getString("buyer_id"));
+    }
+    assertThat(queue).hasSize(buyers);
     List<double[]> samples = new ArrayList<>();
     long[] admittedAt = new long[buyers];
     int front = 0;
@@ -101,14 +120,14 @@ class SalesClusterTest {
       Vertx via = pass++ % 2 == 0 ? nodeA : nodeB;
       boolean laterAdmitted = false;
       for (int i = Math.min(buyers - 1, front + 2); i >= front; i--) {
-        boolean admitted = admit(via, "b" + i, product, tickets.get(i)).getBoolean("admitted");
+        boolean admitted = admit(via, queue.get(i), product, ticketOf.get(queue.get(i))).getBoolean("admitted");
         if (laterAdmitted && !admitted) {
           // a few ticks of grace: each node reads the shared horizon on its own ticker, and a busy
           // CI machine can delay a node's tick well past its 100 ms
           boolean caughtUp = false;
           for (int wait = 0; wait < 8 && !caughtUp; wait++) {
             Thread.sleep(250);
-            caughtUp = admit(via, "b" + i, product, tickets.get(i)).getBoolean("admitted");
+            caughtUp = admit(via, queue.get(i), product, ticketOf.get(queue.get(i))).getBoolean("admitted");
           }
           assertThat(caughtUp).as("ticket %d admitted while %d was not, within 2 s", i + 1, i).isTrue();
           admitted = true;
@@ -125,7 +144,7 @@ class SalesClusterTest {
       }
       if (pass % 10 == 0) {
         Row row = await(db.preparedQuery("SELECT horizon, extract(epoch FROM horizon_at)::float8 AS at FROM sales.sale WHERE id = $1")
-          .execute(Tuple.of(UUID.fromString(sale.getString("id"))))).iterator().next();
+          .execute(Tuple.of(saleId))).iterator().next();
         if (row.getValue("at") != null && row.getDouble("at") > allIssuedAt
           && row.getDouble("horizon") > 2 && row.getDouble("horizon") < buyers - 2) {
           samples.add(new double[] {row.getDouble("at"), row.getDouble("horizon")});

@@ -46,14 +46,17 @@ final class CartRepository {
       ORDER BY applied_at LIMIT $2)""";
   private static final String TOUCH_CART =
     "UPDATE cart.carts SET last_active_at = now() WHERE id = $1";
-  private static final String CART_OWNED_BY =
-    "SELECT id FROM cart.carts WHERE id = $1 AND user_id = $2";
   private static final String LOCK_CART_OWNED_BY =
     "SELECT id FROM cart.carts WHERE id = $1 AND user_id = $2 FOR UPDATE";
   private static final String DELETE_CART =
     "DELETE FROM cart.carts WHERE id = $1";
   private static final String LINES =
     "SELECT product_id, quantity, title, seen_amount, seen_currency, seen_at FROM cart.cart_lines WHERE cart_id = $1 ORDER BY added_at, product_id";
+  /** The lines of a cart that is the user's; no row at all when it is not theirs, one row of NULLs when it is empty. */
+  private static final String LINES_IF_OWNED = """
+    SELECT l.product_id, l.quantity, l.title, l.seen_amount, l.seen_currency, l.seen_at
+    FROM cart.carts c LEFT JOIN cart.cart_lines l ON l.cart_id = c.id
+    WHERE c.id = $1 AND c.user_id = $2 ORDER BY l.added_at, l.product_id""";
   private static final String INSERT_LINE =
     "INSERT INTO cart.cart_lines (cart_id, product_id, quantity, title, seen_amount, seen_currency, seen_at) VALUES ($1, $2, $3, $4, $5, $6, coalesce($7, now()))";
   private static final String SET_QUANTITY =
@@ -146,10 +149,6 @@ final class CartRepository {
     return tx.preparedQuery(TOUCH_CART).execute(Tuple.of(cartId)).mapEmpty();
   }
 
-  static Future<Boolean> ownedBy(SqlClient client, UUID cartId, String userId) {
-    return client.preparedQuery(CART_OWNED_BY).execute(Tuple.of(cartId, userId)).map(rows -> rows.size() > 0);
-  }
-
   static Future<Boolean> lockOwnedBy(SqlClient tx, UUID cartId, String userId) {
     return tx.preparedQuery(LOCK_CART_OWNED_BY).execute(Tuple.of(cartId, userId)).map(rows -> rows.size() > 0);
   }
@@ -162,11 +161,34 @@ final class CartRepository {
     return client.preparedQuery(LINES).execute(Tuple.of(cartId)).map(rows -> {
       List<CartLine> lines = new ArrayList<>(rows.size());
       for (Row row : rows) {
-        lines.add(new CartLine(row.getUUID("product_id"), row.getInteger("quantity"), row.getString("title"),
-          new Money(row.getLong("seen_amount"), row.getString("seen_currency")), row.getOffsetDateTime("seen_at")));
+        lines.add(line(row));
       }
       return lines;
     });
+  }
+
+  /**
+   * The lines of the cart (in line order) when it is {@code userId}'s, empty when it is not (or
+   * does not exist): the ownership check and {@link #lines} in one statement, for the checkout view.
+   */
+  static Future<Optional<List<CartLine>>> linesIfOwned(SqlClient client, UUID cartId, String userId) {
+    return client.preparedQuery(LINES_IF_OWNED).execute(Tuple.of(cartId, userId)).map(rows -> {
+      if (rows.size() == 0) {
+        return Optional.<List<CartLine>>empty();
+      }
+      List<CartLine> lines = new ArrayList<>(rows.size());
+      for (Row row : rows) {
+        if (row.getUUID("product_id") != null) {
+          lines.add(line(row));
+        }
+      }
+      return Optional.of(lines);
+    });
+  }
+
+  private static CartLine line(Row row) {
+    return new CartLine(row.getUUID("product_id"), row.getInteger("quantity"), row.getString("title"),
+      new Money(row.getLong("seen_amount"), row.getString("seen_currency")), row.getOffsetDateTime("seen_at"));
   }
 
   /** Inserts a line; a {@code null} seenAt means now. */

@@ -289,8 +289,8 @@ final class CartService {
   Future<CartApi.CheckoutView> checkoutView(CartApi.CartOfUser request, Message<JsonObject> msg) {
     UUID cartId = request.cartId();
     String userId = request.userId();
-    return CartRepository.ownedBy(pool, cartId, userId)
-      .compose(owned -> owned ? CartRepository.lines(pool, cartId) : Future.failedFuture(noSuchCart()))
+    return CartRepository.linesIfOwned(pool, cartId, userId)
+      .compose(owned -> owned.isPresent() ? Future.succeededFuture(owned.get()) : Future.<List<CartLine>>failedFuture(noSuchCart()))
       .compose(lines -> {
         if (lines.isEmpty()) {
           return Future.failedFuture(ErrorCode.CART_EMPTY.failure("The cart is empty."));

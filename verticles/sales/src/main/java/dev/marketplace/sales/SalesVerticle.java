@@ -26,6 +26,7 @@ public class SalesVerticle extends ComponentVerticle {
   private MessageConsumer<JsonObject> reports;
   private final SalesMetrics metrics = new SalesMetrics();
   private boolean running;
+  private boolean broadcastDue;
   private final java.util.List<Long> timers = new java.util.ArrayList<>();
 
   @Override
@@ -52,7 +53,7 @@ public class SalesVerticle extends ComponentVerticle {
       reports = vertx.eventBus().consumer(SalesAddresses.REPORT, msg -> service.report(msg.body()));
       running = true;
       timers.add(vertx.setPeriodic(settings.tickMs(), id -> tick()));
-      timers.add(vertx.setPeriodic(settings.broadcastMs(), id -> service.broadcast()));
+      timers.add(vertx.setPeriodic(settings.broadcastMs(), id -> broadcastDue = true));
       timers.add(vertx.setPeriodic(settings.flushMs(), id -> service.flush()
         .onFailure(err -> LOG.warn("Adding up refusals failed: {}", err.toString()))));
       timers.add(vertx.setPeriodic(settings.statsMs(), id -> refreshMetrics()));
@@ -74,7 +75,20 @@ public class SalesVerticle extends ComponentVerticle {
     if (!running || service.ticking()) {
       return;
     }
-    service.tick().onFailure(err -> LOG.warn("Advancing sale horizons failed: {}", err.toString()));
+    // a node publishes the sales as a tick that started after its broadcast fell due read them, not
+    // its last tick's: checkout takes each list as the whole truth, and a list read before another
+    // node declared a sale, published after that node's own, makes checkout nodes skip the sale's
+    // waiting room until the next list
+    boolean publish = broadcastDue;
+    broadcastDue = false;
+    service.tick().onComplete(ar -> {
+      if (ar.failed()) {
+        LOG.warn("Advancing sale horizons failed: {}", ar.cause().toString());
+      }
+      if (publish && running) {
+        service.broadcast();
+      }
+    });
   }
 
   private void refreshMetrics() {

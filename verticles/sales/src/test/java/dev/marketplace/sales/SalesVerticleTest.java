@@ -40,7 +40,8 @@ class SalesVerticleTest {
   static void up() throws Exception {
     vertx = Vertx.vertx();
     JsonObject config = TestInfra.shared().config();
-    config.put("sales", new JsonObject().put("ticket_ttl_seconds", 4).put("flush_ms", 200));
+    // tickets live 6 s: long enough for the rate test's queue on a loaded machine, short enough to see one expire
+    config.put("sales", new JsonObject().put("ticket_ttl_seconds", 6).put("flush_ms", 200));
     vertx.eventBus().<JsonObject>consumer(CatalogAddresses.SNAPSHOT, msg -> {
       JsonArray products = new JsonArray();
       for (Object id : msg.body().getJsonArray("product_ids")) {
@@ -166,7 +167,7 @@ class SalesVerticleTest {
       new JsonObject().put("buyer_id", "alice").put("product_ids", new JsonArray().add(p)).put("queue_ticket", ticket.replace(".1.", ".0.")), 10_000));
     assertThat(forged.code()).isEqualTo(ErrorCode.QUEUE_TICKET_INVALID);
 
-    Thread.sleep(5_100);
+    Thread.sleep(7_100);
     ServiceFailure expired = failure(Bus.request(vertx, SalesAddresses.ADMIT,
       new JsonObject().put("buyer_id", "alice").put("product_ids", new JsonArray().add(p)).put("queue_ticket", ticket), 10_000));
     assertThat(expired.code()).isEqualTo(ErrorCode.QUEUE_TICKET_EXPIRED);
@@ -181,11 +182,26 @@ class SalesVerticleTest {
     String p = product();
     int rate = 20;
     int buyers = 30;
-    JsonObject sale = sale(p, Instant.now().plusMillis(500), null, rate);
-    List<String> tickets = new ArrayList<>();
+    JsonObject sale = sale(p, Instant.now().plusMillis(2_000), null, rate);
+    // every buyer asks at once (one by one, issuing outlasted the sale's lead on a loaded machine: the
+    // horizon, capped at the last ticket until the last is out, then left too few samples); before the
+    // start a buyer's position is their ticket's number: the queue is the buyers by position
+    List<Future<JsonObject>> asked = new ArrayList<>();
     for (int i = 0; i < buyers; i++) {
-      tickets.add(admit("rate-" + i, p, null).getString("queue_ticket"));
+      asked.add(Bus.request(vertx, SalesAddresses.ADMIT, new JsonObject().put("buyer_id", "rate-" + i).put("product_ids", new JsonArray().add(p)), 10_000));
     }
+    await(Future.all(asked));
+    String[] names = new String[buyers];
+    String[] byRank = new String[buyers];
+    for (int i = 0; i < buyers; i++) {
+      JsonObject reply = asked.get(i).result();
+      assertThat(reply.getBoolean("admitted")).as("queued before the start").isFalse();
+      int rank = (int) (reply.getLong("position") - 1);
+      assertThat(names[rank]).as("one buyer per place").isNull();
+      names[rank] = "rate-" + i;
+      byRank[rank] = reply.getString("queue_ticket");
+    }
+    List<String> tickets = List.of(byRank);
     long[] admittedAt = new long[buyers];
     int left = buyers;
     long deadline = System.currentTimeMillis() + 20_000;
@@ -198,13 +214,18 @@ class SalesVerticleTest {
         samples.add(new double[] {row.getDouble("at"), row.getDouble("horizon")});
       }
       for (int i = 0; i < buyers; i++) {
-        if (admittedAt[i] == 0 && admit("rate-" + i, p, tickets.get(i)).getBoolean("admitted")) {
+        if (admittedAt[i] == 0 && admit(names[i], p, tickets.get(i)).getBoolean("admitted")) {
           admittedAt[i] = System.currentTimeMillis();
           left--;
           // first come, first served: whoever holds an earlier ticket is admitted by now too
           for (int earlier = 0; earlier < i; earlier++) {
-            assertThat(admit("rate-" + earlier, p, tickets.get(earlier)).getBoolean("admitted"))
+            assertThat(admit(names[earlier], p, tickets.get(earlier)).getBoolean("admitted"))
               .as("ticket %d admitted while %d was not", i, earlier).isTrue();
+            if (admittedAt[earlier] == 0) {
+              // seen admitted now (the horizon moved on between the two in this pass)
+              admittedAt[earlier] = System.currentTimeMillis();
+              left--;
+            }
           }
         }
       }
