@@ -72,7 +72,8 @@ log "scenarios: ${SCENARIOS[*]}; work dir $WORK"
 # the load generator compiled once with javac: the single-file launcher hides an exception the
 # generator throws from another thread ("0 > -1" in its own trace trimming)
 BENCH_CLASSES="$WORK/bench-classes"
-javac -d "$BENCH_CLASSES" scripts/bench/CheckoutBench.java
+# with the helpers it shares with the other generators (scripts/bench/BenchSupport.java)
+javac -d "$BENCH_CLASSES" -sourcepath scripts/bench scripts/bench/CheckoutBench.java
 
 start_load() { # name gateway
   rm -f "$WORK/stop"

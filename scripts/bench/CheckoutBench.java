@@ -41,15 +41,13 @@ import java.util.regex.Pattern;
  * bottleneck), the marketplace JVMs' (pids in --server-pids), PostgreSQL's (processes named
  * postgres) and the whole machine's (other work included, from /proc/stat).
  *
- * java scripts/bench/CheckoutBench.java --gateways=http://127.0.0.1:8080[,...] [--checkouts=3000]
+ * javac -d DIR scripts/bench/CheckoutBench.java scripts/bench/BenchSupport.java; java -cp DIR CheckoutBench --gateways=http://127.0.0.1:8080[,...] [--checkouts=3000]
  *   [--inflight=64,256] [--buyers=200] [--products=10] [--flash-attempts=2000] [--flash-units=500]
  *   [--flash-buyers=40] [--server-pids=123,456] [--phases=checkout,flash]
- * java scripts/bench/CheckoutBench.java --gateways=... --phases=soak [--seconds=60] [--workers=16] [--buyers=32] [--stop-file=PATH]
+ * java -cp DIR CheckoutBench --gateways=... --phases=soak [--seconds=60] [--workers=16] [--buyers=32] [--stop-file=PATH]
  *   (the chaos suite's load: see {@code soak})
  */
-public class CheckoutBench {
-  private static final String PASSWORD = "Bench-Pass-2024";
-  private static final Pattern STRING_FIELD = Pattern.compile("\"%s\"\\s*:\\s*\"([^\"]*)\"");
+public class CheckoutBench extends BenchSupport {
   private static final long TICKS_PER_SECOND = 100;
 
   record Buyer(Session session, String cartId, String productId) {
@@ -125,7 +123,6 @@ public class CheckoutBench {
   }
 
   static Map<String, String> opts = new HashMap<>();
-  static HttpClient http;
   static List<Integer> serverPids = new ArrayList<>();
 
   public static void main(String[] args) {
@@ -573,70 +570,6 @@ public class CheckoutBench {
       expect(login, 200, "login");
       return new Session(base, email, login.body());
     }
-  }
-
-  private static String categoryCache;
-
-  /** A leaf category of the seeded tree (111, smartphones) when there is one, else the first id. */
-  static synchronized String categoryId(String base) throws Exception {
-    if (categoryCache == null) {
-      String body = send("GET", base + "/api/v1/catalog/categories", null, null).body();
-      if (body.matches("(?s).*\"id\"\\s*:\\s*111\\b.*")) {
-        categoryCache = "111";
-        return categoryCache;
-      }
-      Matcher m = Pattern.compile("\"id\"\\s*:\\s*(\"[^\"]*\"|\\d+)").matcher(body);
-      if (!m.find()) {
-        throw new IllegalStateException("no category in " + body);
-      }
-      categoryCache = m.group(1);
-    }
-    return categoryCache;
-  }
-
-  static HttpResponse<String> send(String method, String url, String token, String json) throws Exception {
-    HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(60));
-    if (token != null) {
-      b.header("Authorization", "Bearer " + token);
-    }
-    if (json != null) {
-      b.header("Content-Type", "application/json").method(method, HttpRequest.BodyPublishers.ofString(json));
-    } else {
-      b.method(method, HttpRequest.BodyPublishers.noBody());
-    }
-    for (int attempt = 0; ; attempt++) {
-      HttpResponse<String> resp = http.send(b.build(), HttpResponse.BodyHandlers.ofString());
-      // registration and login shed load with 503 + Retry-After while Argon2 is busy
-      if (resp.statusCode() == 503 && attempt < 20 && url.contains("/auth/")) {
-        Thread.sleep(500);
-        continue;
-      }
-      return resp;
-    }
-  }
-
-  static void expect(HttpResponse<String> resp, int status, String what) {
-    boolean ok = status < 0 ? resp.statusCode() / 100 == 2 : resp.statusCode() == status;
-    if (!ok) {
-      throw new IllegalStateException(what + " failed: " + resp.statusCode() + " " + resp.body());
-    }
-  }
-
-  static String field(String json, String name) {
-    if (json == null) {
-      return null;
-    }
-    Matcher m = Pattern.compile(String.format(STRING_FIELD.pattern(), name)).matcher(json);
-    return m.find() ? m.group(1) : null;
-  }
-
-  static double pct(List<Long> values, int p) {
-    if (values.isEmpty()) {
-      return Double.NaN;
-    }
-    List<Long> sorted = new ArrayList<>(values);
-    Collections.sort(sorted);
-    return sorted.get(Math.min(sorted.size() - 1, (int) Math.ceil(p / 100.0 * sorted.size()) - 1));
   }
 
   // ------------------------------------------------------------------ CPU accounting

@@ -36,14 +36,10 @@ import java.util.regex.Pattern;
  * Prints attempts/s, time to sell out, wins (must equal the units), refusals by code, 5xx, p50/p99,
  * the fairness (Spearman rank correlation of ticket number and admission time) and the CPU the load
  * generator used (so that it is seen not to be the bottleneck).
- * java scripts/bench/FlashSaleBench.java --gateway=URL --admin-email=E --admin-password=P [--buyers=2000]
+ * javac -d DIR scripts/bench/FlashSaleBench.java scripts/bench/BenchSupport.java; java -cp DIR FlashSaleBench --gateway=URL --admin-email=E --admin-password=P [--buyers=2000]
  *   [--units=1000] [--inflight=128] [--hammer-seconds=5] [--admit-per-second=200]
  */
-public class FlashSaleBench {
-  private static final String PASSWORD = "Bench-Pass-2024";
-  private static final Pattern STRING_FIELD = Pattern.compile("\"%s\"\\s*:\\s*\"([^\"]*)\"");
-  private static final Pattern NUMBER_FIELD = Pattern.compile("\"%s\"\\s*:\\s*(\\d+)");
-  private static HttpClient http;
+public class FlashSaleBench extends BenchSupport {
 
   record Buyer(String token, String cartId) {
   }
@@ -304,86 +300,5 @@ public class FlashSaleBench {
     String id = field(created.body(), "id");
     expect(send("PUT", base + "/api/v1/seller/products/" + id + "/stock", seller, "{\"warehouse\":\"main\",\"quantity\":" + units + "}"), 200, "stock");
     return id;
-  }
-
-  private static String token(String base, String role) throws Exception {
-    String email = "bench-" + UUID.randomUUID() + "@example.com";
-    expect(send("POST", base + "/api/v1/auth/register", null,
-      "{\"email\":\"" + email + "\",\"password\":\"" + PASSWORD + "\",\"name\":\"Bench\",\"role\":\"" + role + "\"}"), 201, "register");
-    return login(base, email, PASSWORD);
-  }
-
-  private static String login(String base, String email, String password) throws Exception {
-    HttpResponse<String> login = send("POST", base + "/api/v1/auth/login", null, "{\"email\":\"" + email + "\",\"password\":\"" + password + "\"}");
-    expect(login, 200, "login");
-    return field(login.body(), "access_token");
-  }
-
-  private static String categoryCache;
-
-  private static String categoryId(String base) throws Exception {
-    if (categoryCache == null) {
-      String body = send("GET", base + "/api/v1/catalog/categories", null, null).body();
-      if (body.matches("(?s).*\"id\"\\s*:\\s*111\\b.*")) {
-        categoryCache = "111";
-        return categoryCache;
-      }
-      Matcher m = Pattern.compile("\"id\"\\s*:\\s*(\"[^\"]*\"|\\d+)").matcher(body);
-      if (!m.find()) {
-        throw new IllegalStateException("no category in " + body);
-      }
-      categoryCache = m.group(1);
-    }
-    return categoryCache;
-  }
-
-  /** Sends; set-up calls shed by an overloaded auth (503, "too many sign-ins at once") are retried. */
-  private static HttpResponse<String> send(String method, String url, String token, String json) throws Exception {
-    for (int attempt = 0; ; attempt++) {
-      HttpResponse<String> resp = sendOnce(method, url, token, json);
-      if (resp.statusCode() != 503 || attempt >= 50 || !url.contains("/auth/")) {
-        return resp;
-      }
-      Thread.sleep(500);
-    }
-  }
-
-  private static HttpResponse<String> sendOnce(String method, String url, String token, String json) throws Exception {
-    HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(60));
-    if (token != null) {
-      b.header("Authorization", "Bearer " + token);
-    }
-    if (json != null) {
-      b.header("Content-Type", "application/json").method(method, HttpRequest.BodyPublishers.ofString(json));
-    } else {
-      b.method(method, HttpRequest.BodyPublishers.noBody());
-    }
-    return http.send(b.build(), HttpResponse.BodyHandlers.ofString());
-  }
-
-  private static void expect(HttpResponse<String> resp, int status, String what) {
-    boolean ok = status < 0 ? resp.statusCode() / 100 == 2 : resp.statusCode() == status;
-    if (!ok) {
-      throw new IllegalStateException(what + " failed: " + resp.statusCode() + " " + resp.body());
-    }
-  }
-
-  private static String field(String json, String name) {
-    Matcher m = Pattern.compile(String.format(STRING_FIELD.pattern(), name)).matcher(json);
-    return m.find() ? m.group(1) : null;
-  }
-
-  private static String numberField(String json, String name, String fallback) {
-    Matcher m = Pattern.compile(String.format(NUMBER_FIELD.pattern(), name)).matcher(json);
-    return m.find() ? m.group(1) : fallback;
-  }
-
-  private static double pct(List<Long> values, int p) {
-    if (values.isEmpty()) {
-      return Double.NaN;
-    }
-    List<Long> sorted = new ArrayList<>(values);
-    Collections.sort(sorted);
-    return sorted.get(Math.min(sorted.size() - 1, (int) Math.ceil(p / 100.0 * sorted.size()) - 1));
   }
 }

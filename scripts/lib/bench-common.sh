@@ -73,11 +73,12 @@ bench_ratio() {
   echo "ratio ($1): $2 $3/s / $PGB_TPS pgbench tps = $(python3 -c "print(f'{$2/$PGB_TPS:.3f}')")"
 }
 
-# bench_compile <Bench.java>: compiles a load generator into a temporary directory and prints it
-# (javac, not the single-file launcher, which hides a generator's own exception behind its own)
+# bench_compile <Bench.java>: compiles a load generator, with the classes it uses from its folder
+# (BenchSupport.java: what the generators share), into a temporary directory and prints it (javac,
+# not the single-file launcher, which hides a generator's own exception and sees one file only)
 bench_compile() {
   local dir
   dir=$(mktemp -d -t bench-classes-XXXX)
-  javac -d "$dir" "$1" >&2
+  javac -d "$dir" -sourcepath "$(dirname "$1")" "$1" >&2
   echo "$dir"
 }

@@ -4,6 +4,8 @@ import dev.marketplace.contracts.BusHeaders;
 import dev.marketplace.contracts.catalog.CatalogAddresses;
 import dev.marketplace.contracts.sales.SalesAddresses;
 import dev.marketplace.platform.bus.Bus;
+import dev.marketplace.platform.pg.PgSupport;
+import dev.marketplace.platform.testing.Rates;
 import dev.marketplace.platform.testing.TestInfra;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -13,7 +15,6 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.Tuple;
-import dev.marketplace.platform.pg.PgSupport;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -160,29 +161,12 @@ class SalesClusterTest {
     // per-node admission would double it
     assertThat(granted).as("admissions granted per second, cluster-wide").isBetween(rate * 0.9, rate * 1.1);
     // what the buyers saw, over their admission times (noisier: polling, a loaded machine)
-    assertThat(admissionRate(admittedAt)).isBetween(rate * 0.5, rate * 1.5);
+    assertThat(Rates.perSecond(admittedAt)).isBetween(rate * 0.5, rate * 1.5);
 
     JsonObject view = await(Bus.request(nodeA, SalesAddresses.GET, new JsonObject().put("sale_id", sale.getString("id")),
       Bus.options(10_000).addHeader(BusHeaders.USER_ID, "admin-1").addHeader(BusHeaders.ROLES, "admin")));
     assertThat(view.getLong("admitted")).isEqualTo(buyers);
     assertThat(view.getLong("tickets")).isEqualTo(buyers);
-  }
-
-  /** Admissions per second: the inverse of the least-squares slope of admission time over ticket order (endpoint noise averages out). */
-  static double admissionRate(long[] admittedAtMs) {
-    int n = admittedAtMs.length;
-    double meanI = (n - 1) / 2.0;
-    double meanT = 0;
-    for (long t : admittedAtMs) {
-      meanT += t / 1000.0 / n;
-    }
-    double cov = 0;
-    double var = 0;
-    for (int i = 0; i < n; i++) {
-      cov += (i - meanI) * (admittedAtMs[i] / 1000.0 - meanT);
-      var += (i - meanI) * (i - meanI);
-    }
-    return var / cov;
   }
 
   private static <T> T await(Future<T> future) throws Exception {

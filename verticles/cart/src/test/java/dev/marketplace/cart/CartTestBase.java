@@ -3,6 +3,7 @@ package dev.marketplace.cart;
 import dev.marketplace.contracts.BusHeaders;
 import dev.marketplace.contracts.ServiceFailure;
 import dev.marketplace.contracts.cart.CartAddresses;
+import dev.marketplace.platform.testing.Outcomes;
 import dev.marketplace.platform.testing.TestInfra;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
@@ -10,9 +11,12 @@ import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import org.junit.jupiter.api.AfterAll;
+import io.vertx.junit5.Timeout;
+import io.vertx.junit5.VertxExtension;
+import io.vertx.junit5.VertxTestContext;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.util.UUID;
 import java.util.concurrent.ExecutionException;
@@ -22,10 +26,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.fail;
 
 /**
- * A cart verticle on a fresh database with fake catalog and inventory, per test class. Tests
- * talk to it over the bus as the gateway would (identity and guest id as headers) and await
- * results on the test thread. Small limits: 10 per line, 3 lines per cart.
+ * A cart verticle on a fresh database with fake catalog and inventory, per test class, on the
+ * Vert.x that {@link VertxExtension} gives the class (and closes after it). Tests talk to it over
+ * the bus as the gateway would (identity and guest id as headers): as one future chain per test
+ * ({@link #request}, {@link #refusal}), or awaiting results on the test thread ({@link #asUser},
+ * {@link #failure}). Small limits: 10 per line, 3 lines per cart.
  */
+@ExtendWith(VertxExtension.class)
+@Timeout(value = 60, timeUnit = TimeUnit.SECONDS)
 abstract class CartTestBase {
   static final int MAX_PER_LINE = 10;
   static final int MAX_LINES = 3;
@@ -36,21 +44,18 @@ abstract class CartTestBase {
   static FakeNeighbours fakes;
 
   @BeforeAll
-  static void deployCart() throws Exception {
-    vertx = Vertx.vertx();
+  static void deployCart(Vertx shared, VertxTestContext ctx) {
+    vertx = shared;
     config = TestInfra.shared().config();
     config.getJsonObject("bus").put("timeout_ms", 2000);
     config.getJsonObject("cart")
       .put("max_quantity_per_line", MAX_PER_LINE)
       .put("max_lines", MAX_LINES)
       .put("availability_timeout_ms", AVAILABILITY_TIMEOUT_MS);
-    fakes = FakeNeighbours.register(vertx);
-    await(vertx.deployVerticle(new CartVerticle(), new DeploymentOptions().setConfig(config)));
-  }
-
-  @AfterAll
-  static void closeVertx() throws Exception {
-    await(vertx.close());
+    FakeNeighbours.start(vertx).compose(started -> {
+      fakes = started;
+      return vertx.deployVerticle(new CartVerticle(), new DeploymentOptions().setConfig(config));
+    }).onComplete(ctx.succeedingThenComplete());
   }
 
   @BeforeEach
@@ -94,6 +99,11 @@ abstract class CartTestBase {
 
   static JsonObject internal(String address, JsonObject body) throws Exception {
     return await(request(address, body, null, null));
+  }
+
+  /** The coded failure of a request that must fail, as a future (a success fails it). */
+  static Future<ServiceFailure> refusal(Future<JsonObject> request) {
+    return Outcomes.refusal(request);
   }
 
   /** The coded failure of a request that must fail. */

@@ -54,10 +54,10 @@ final class FakeNeighbours {
     consumers = List.of(catalog, inventory);
   }
 
-  static FakeNeighbours register(Vertx vertx) throws Exception {
+  /** The fakes, once both are reachable. */
+  static Future<FakeNeighbours> start(Vertx vertx) {
     FakeNeighbours fakes = new FakeNeighbours(vertx);
-    CartTestBase.await(Future.all(fakes.consumers.get(0).completion(), fakes.consumers.get(1).completion()));
-    return fakes;
+    return Future.all(fakes.consumers.get(0).completion(), fakes.consumers.get(1).completion()).map(fakes);
   }
 
   /** A new product in RUB at {@code kopecks}, with 50 in stock. */

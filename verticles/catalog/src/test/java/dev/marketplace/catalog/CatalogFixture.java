@@ -25,25 +25,72 @@ import java.util.function.Consumer;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.fail;
 
-/** A catalog verticle on a fresh database, blocking helpers to talk to it over the bus, and a pool for direct SQL checks. */
+/**
+ * A catalog verticle on a fresh database, helpers to talk to it over the bus, and a pool for direct
+ * SQL checks: blocking ones for the JUnit thread ({@link #start}, {@link #request}), and futures for a
+ * test written as one chain on the Vert.x {@code VertxExtension} injects ({@link #deploy}, {@link #ask}).
+ */
 final class CatalogFixture implements AutoCloseable {
   final Vertx vertx;
   final JsonObject config;
   final Pool sql;
+  /** Whether {@link #close} closes {@link #vertx} too (not when it was given, {@link #deploy}). */
+  private final boolean ownsVertx;
 
   private CatalogFixture(Vertx vertx, JsonObject config, Pool sql) {
+    this(vertx, config, sql, true);
+  }
+
+  private CatalogFixture(Vertx vertx, JsonObject config, Pool sql, boolean ownsVertx) {
     this.vertx = vertx;
     this.config = config;
     this.sql = sql;
+    this.ownsVertx = ownsVertx;
   }
 
   static CatalogFixture start(Consumer<JsonObject> tweak) throws Exception {
+    return on(config(tweak));
+  }
+
+  /** The test config of a catalog: stock events off, a fixed cursor secret, quick index and outbox polls, then {@code tweak}. */
+  static JsonObject config(Consumer<JsonObject> tweak) {
     JsonObject config = TestInfra.shared().config();
     config.getJsonObject("catalog").put("consume_stock", false).put("cursor_secret", "test-secret")
       .put("wait_for_index_ms", 300_000).put("index_poll_ms", 50);
     config.getJsonObject("outbox").put("poll_interval_ms", 50);
     tweak.accept(config);
-    return on(config);
+    return config;
+  }
+
+  /** A catalog deployed on {@code vertx} (which the caller closes) with {@link #config}; {@link #closeSql} when done. */
+  static Future<CatalogFixture> deploy(Vertx vertx, Consumer<JsonObject> tweak) {
+    JsonObject config = config(tweak);
+    return vertx.deployVerticle(new CatalogVerticle(), new DeploymentOptions().setConfig(config))
+      .map(id -> new CatalogFixture(vertx, config, PgSupport.pool(vertx, config, 2), false));
+  }
+
+  /** A bus request as the gateway makes it for {@code userId} with {@code roles} (null: none). */
+  Future<JsonObject> ask(String address, JsonObject body, String userId, String roles) {
+    DeliveryOptions options = Bus.options(10_000);
+    if (userId != null) {
+      options.addHeader(BusHeaders.USER_ID, userId);
+    }
+    if (roles != null) {
+      options.addHeader(BusHeaders.ROLES, roles);
+    }
+    return Bus.request(vertx, address, body, options);
+  }
+
+  /** {@link #create}, as a future. */
+  Future<JsonObject> newProduct(String sellerId, String title, String description, String brand, int categoryId, long price) {
+    JsonObject product = new JsonObject().put("title", title).put("description", description).put("brand", brand)
+      .put("category_id", categoryId).put("price", new JsonObject().put("amount", price).put("currency", "RUB"))
+      .put("attributes", new JsonObject().put("color", "черный"));
+    return ask(CatalogAddresses.CREATE, new JsonObject().put("product", product), sellerId, "seller");
+  }
+
+  Future<Void> closeSql() {
+    return sql.close();
   }
 
   /** Another catalog instance with this exact config (the same database). */
@@ -86,14 +133,7 @@ final class CatalogFixture implements AutoCloseable {
   }
 
   JsonObject request(String address, JsonObject body, String userId, String roles) throws Exception {
-    DeliveryOptions options = Bus.options(10_000);
-    if (userId != null) {
-      options.addHeader(BusHeaders.USER_ID, userId);
-    }
-    if (roles != null) {
-      options.addHeader(BusHeaders.ROLES, roles);
-    }
-    return await(Bus.request(vertx, address, body, options));
+    return await(ask(address, body, userId, roles));
   }
 
   /** The failure of a request that must fail. */
@@ -128,10 +168,7 @@ final class CatalogFixture implements AutoCloseable {
   }
 
   JsonObject create(String sellerId, String title, String description, String brand, int categoryId, long price) throws Exception {
-    JsonObject product = new JsonObject().put("title", title).put("description", description).put("brand", brand)
-      .put("category_id", categoryId).put("price", new JsonObject().put("amount", price).put("currency", "RUB"))
-      .put("attributes", new JsonObject().put("color", "черный"));
-    return request(CatalogAddresses.CREATE, new JsonObject().put("product", product), sellerId, "seller");
+    return await(newProduct(sellerId, title, description, brand, categoryId, price));
   }
 
   void execute(String statement, Object... params) throws Exception {
@@ -151,6 +188,8 @@ final class CatalogFixture implements AutoCloseable {
   @Override
   public void close() throws Exception {
     await(sql.close());
-    await(vertx.close());
+    if (ownsVertx) {
+      await(vertx.close());
+    }
   }
 }

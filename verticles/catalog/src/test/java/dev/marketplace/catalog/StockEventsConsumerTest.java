@@ -4,39 +4,52 @@ import dev.marketplace.contracts.EventEnvelope;
 import dev.marketplace.contracts.Topics;
 import dev.marketplace.contracts.catalog.CatalogAddresses;
 import dev.marketplace.platform.kafka.KafkaSupport;
+import dev.marketplace.platform.testing.Eventually;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerRecord;
+import io.vertx.junit5.Timeout;
+import io.vertx.junit5.VertxExtension;
+import io.vertx.junit5.VertxTestContext;
+import io.vertx.kafka.client.producer.KafkaProducer;
+import io.vertx.kafka.client.producer.KafkaProducerRecord;
+import io.vertx.sqlclient.Tuple;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.time.Instant;
-import java.util.HashMap;
-import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** Catalog's copy of availability follows StockChanged events published to the real broker. */
+@ExtendWith(VertxExtension.class)
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@Timeout(value = 120, timeUnit = TimeUnit.SECONDS)
 class StockEventsConsumerTest {
+  private Vertx vertx;
   private CatalogFixture catalog;
   private KafkaProducer<String, String> producer;
 
   @BeforeAll
-  void setUp() throws Exception {
-    catalog = CatalogFixture.start(config -> config.getJsonObject("catalog")
-      .put("consume_stock", true).put("consumer_group", "catalog-test-" + UUID.randomUUID()));
-    Map<String, Object> props = new HashMap<>(KafkaSupport.producerConfig(catalog.config));
-    producer = new KafkaProducer<>(props);
+  void setUp(Vertx vertx, VertxTestContext ctx) {
+    this.vertx = vertx;
+    CatalogFixture.deploy(vertx, config -> config.getJsonObject("catalog")
+        .put("consume_stock", true).put("consumer_group", "catalog-test-" + UUID.randomUUID()))
+      .onComplete(ctx.succeeding(deployed -> {
+        catalog = deployed;
+        producer = KafkaProducer.create(vertx, KafkaSupport.producerConfig(catalog.config));
+        ctx.completeNow();
+      }));
   }
 
   @AfterAll
-  void tearDown() throws Exception {
-    producer.close();
-    catalog.close();
+  void tearDown(VertxTestContext ctx) {
+    producer.close().compose(v -> catalog.closeSql()).onComplete(ctx.succeedingThenComplete());
   }
 
   private EventEnvelope stockChanged(String productId, int available, Instant at) {
@@ -45,75 +58,71 @@ class StockEventsConsumerTest {
     return new EventEnvelope(UUID.randomUUID(), CatalogAddresses.STOCK_CHANGED, at, productId, data);
   }
 
-  private void publish(EventEnvelope event) throws Exception {
-    producer.send(new ProducerRecord<>(Topics.INVENTORY_EVENTS, event.aggregateId(), event.toJson().encode())).get();
+  private Future<Void> publish(EventEnvelope event) {
+    return producer.send(KafkaProducerRecord.create(Topics.INVENTORY_EVENTS, event.aggregateId(), event.toJson().encode())).mapEmpty();
   }
 
-  private int available(String id) throws Exception {
-    return catalog.request(CatalogAddresses.GET, new JsonObject().put("id", id), null, null).getInteger("available");
+  private Future<Integer> available(String id) {
+    return catalog.ask(CatalogAddresses.GET, new JsonObject().put("id", id), null, null).map(card -> card.getInteger("available"));
   }
 
-  private void awaitStockRow(String id, int expected) throws Exception {
-    long deadline = System.currentTimeMillis() + 20_000;
-    while (System.currentTimeMillis() < deadline) {
-      var rows = catalog.query("SELECT available FROM catalog.stock WHERE product_id = $1", UUID.fromString(id));
-      if (!rows.isEmpty() && rows.get(0).getInteger("available") == expected) {
-        return;
-      }
-      Thread.sleep(50);
-    }
-    throw new AssertionError("stock of " + id + " never became " + expected);
+  private Future<Long> count(String sql, Object... args) {
+    return catalog.sql.preparedQuery(sql).execute(Tuple.wrap(args)).map(rows -> rows.iterator().next().getLong(0));
+  }
+
+  private Future<Void> stockRow(String id, int expected) {
+    return Eventually.until(vertx, "the stock of " + id + " becomes " + expected, 20_000,
+      () -> catalog.sql.preparedQuery("SELECT available FROM catalog.stock WHERE product_id = $1").execute(Tuple.of(UUID.fromString(id)))
+        .map(rows -> rows.size() > 0 && rows.iterator().next().getInteger("available") == expected));
   }
 
   /**
    * Card and search show the stock soon after catalog stores it (the index follows the table);
    * how soon is measured by scripts/bench-search.sh, not asserted here.
    */
-  private void awaitShown(String id, int expected) throws Exception {
-    long deadline = System.currentTimeMillis() + 10_000;
-    while (true) {
-      JsonObject found = catalog.search(new JsonObject().put("q", "Stock Test").put("in_stock", "true"));
-      boolean listed = found.getJsonArray("items").size() == (expected > 0 ? 1 : 0);
-      if (available(id) == expected && listed) {
-        return;
-      }
-      if (System.currentTimeMillis() > deadline) {
-        throw new AssertionError("card or search of " + id + " did not show " + expected + ": card " + available(id)
-          + ", search " + found.getJsonArray("items").size() + ", index " + catalog.indexStatus().encode() + ", table "
-          + catalog.query("SELECT available, change_txid FROM catalog.products WHERE id = $1", UUID.fromString(id)).get(0).toJson());
-      }
-      Thread.sleep(20);
-    }
+  private Future<Void> shown(String id, int expected) {
+    return Eventually.until(vertx, "card and search of " + id + " show " + expected, 10_000,
+        () -> catalog.ask(CatalogAddresses.SEARCH, new JsonObject().put("q", "Stock Test").put("in_stock", "true"), null, null)
+          .compose(found -> available(id).map(card -> card == expected && found.getJsonArray("items").size() == (expected > 0 ? 1 : 0))))
+      // what they showed instead, for the failure
+      .recover(notShown -> Future.all(available(id), catalog.ask(CatalogAddresses.INDEX_STATUS, new JsonObject(), null, null),
+          catalog.sql.preparedQuery("SELECT available, change_txid FROM catalog.products WHERE id = $1").execute(Tuple.of(UUID.fromString(id))))
+        .transform(ar -> Future.failedFuture(new AssertionError(notShown.getMessage()
+          + (ar.succeeded() ? ": card " + ar.result().resultAt(0) + ", index " + ar.result().<JsonObject>resultAt(1).encode() + ", table "
+          + ar.result().<io.vertx.sqlclient.RowSet<io.vertx.sqlclient.Row>>resultAt(2).iterator().next().toJson() : "")))));
   }
 
   @Test
-  void availabilityFollowsStockEventsIgnoringDuplicatesAndOlderStates() throws Exception {
+  void availabilityFollowsStockEventsIgnoringDuplicatesAndOlderStates(VertxTestContext ctx) {
     String seller = CatalogFixture.newUser();
-    String id = catalog.create(seller, "Смартфон Stock Test", "", "StockBrand", 111, 1_000_00).getString("id");
-    assertThat(available(id)).isZero();
     Instant t0 = Instant.now();
-
-    EventEnvelope first = stockChanged(id, 7, t0);
-    publish(first);
-    awaitStockRow(id, 7);
-    awaitShown(id, 7);
-
-    // the same event again, even with other data, changes nothing; an older state changes nothing
-    publish(new EventEnvelope(first.eventId(), first.type(), t0.plusSeconds(5), id, first.data().copy().put("available", 1)));
-    publish(stockChanged(id, 3, t0.minusSeconds(10)));
-    // a newer state after them wins; it also proves the two before were consumed (same partition, in order)
-    publish(stockChanged(id, 0, t0.plusSeconds(1)));
-    awaitStockRow(id, 0);
-    awaitShown(id, 0);
-    assertThat(catalog.query("SELECT count(*) AS n FROM catalog.processed_events").get(0).getLong("n")).isEqualTo(3L);
+    catalog.newProduct(seller, "Смартфон Stock Test", "", "StockBrand", 111, 1_000_00).map(created -> created.getString("id"))
+      .compose(id -> available(id)
+        .compose(before -> {
+          ctx.verify(() -> assertThat(before).isZero());
+          EventEnvelope first = stockChanged(id, 7, t0);
+          return publish(first).compose(v -> stockRow(id, 7)).compose(v -> shown(id, 7))
+            // the same event again, even with other data, changes nothing; an older state changes nothing
+            .compose(v -> publish(new EventEnvelope(first.eventId(), first.type(), t0.plusSeconds(5), id, first.data().copy().put("available", 1))))
+            .compose(v -> publish(stockChanged(id, 3, t0.minusSeconds(10))))
+            // a newer state after them wins; it also proves the two before were consumed (same partition, in order)
+            .compose(v -> publish(stockChanged(id, 0, t0.plusSeconds(1))));
+        })
+        .compose(v -> stockRow(id, 0))
+        .compose(v -> shown(id, 0)))
+      .compose(v -> count("SELECT count(*) AS n FROM catalog.processed_events"))
+      .map(processed -> ctx.verify(() -> assertThat(processed).isEqualTo(3L)))
+      .onComplete(ctx.succeedingThenComplete());
   }
 
   @Test
-  void stockKnownBeforeTheProductIsListedAppliesWhenItIs() throws Exception {
+  void stockKnownBeforeTheProductIsListedAppliesWhenItIs(VertxTestContext ctx) {
     // inventory may speak of a product catalog learns of later: its stock row waits for it
     String id = UUID.randomUUID().toString();
-    publish(stockChanged(id, 4, Instant.now()));
-    awaitStockRow(id, 4);
-    assertThat(catalog.query("SELECT count(*) AS n FROM catalog.products WHERE id = $1", UUID.fromString(id)).get(0).getLong("n")).isZero();
+    publish(stockChanged(id, 4, Instant.now()))
+      .compose(v -> stockRow(id, 4))
+      .compose(v -> count("SELECT count(*) AS n FROM catalog.products WHERE id = $1", UUID.fromString(id)))
+      .map(products -> ctx.verify(() -> assertThat(products).isZero()))
+      .onComplete(ctx.succeedingThenComplete());
   }
 }

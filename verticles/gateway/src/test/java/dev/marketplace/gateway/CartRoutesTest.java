@@ -21,8 +21,6 @@ import org.junit.jupiter.api.extension.ExtendWith;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
-import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
@@ -37,14 +35,7 @@ class CartRoutesTest {
   private static final String PRODUCT = "7f1f8a2e-1c7b-4d7e-9a55-0d6f1c2b3a4d";
 
   /** "Bearer <user>:<roles>" */
-  private static final Authenticator FAKE_TOKENS = ctx -> {
-    String header = ctx.request().getHeader("Authorization");
-    if (header == null) {
-      return Future.succeededFuture(Optional.empty());
-    }
-    String[] parts = header.substring("Bearer ".length()).split(":");
-    return Future.succeededFuture(Optional.of(new Identity(parts[0], Set.of(parts[1].split(",")))));
-  };
+  private static final Authenticator FAKE_TOKENS = FakeTokens.AUTHENTICATOR;
 
   /** What the fake cart answers per address (default: a guest view), and what it received. */
   private final Map<String, Function<Message<JsonObject>, JsonObject>> answers = new ConcurrentHashMap<>();

@@ -10,8 +10,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.util.List;
-import java.util.Optional;
-import java.util.Set;
 
 import static dev.marketplace.gateway.ProblemAssert.assertProblem;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -28,14 +26,7 @@ class GatewayAccessTest {
   };
 
   /** Test-only credentials: "Bearer <user>:<role>,<role>". */
-  private static final Authenticator FAKE_TOKENS = ctx -> {
-    String header = ctx.request().getHeader("Authorization");
-    if (header == null) {
-      return Future.succeededFuture(Optional.empty());
-    }
-    String[] parts = header.substring("Bearer ".length()).split(":");
-    return Future.succeededFuture(Optional.of(new Identity(parts[0], Set.of(parts[1].split(",")))));
-  };
+  private static final Authenticator FAKE_TOKENS = FakeTokens.AUTHENTICATOR;
 
   private static void whoami(io.vertx.ext.web.RoutingContext ctx) {
     GatewayContext.sendJson(ctx, 200, new JsonObject()

@@ -15,8 +15,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.util.List;
-import java.util.Optional;
-import java.util.Set;
 import java.util.UUID;
 
 import static dev.marketplace.gateway.ProblemAssert.assertProblem;
@@ -28,14 +26,7 @@ class InventoryAndOrderRoutesTest {
   private static final String ID = UUID.randomUUID().toString();
 
   /** Test-only credentials: "Bearer <user>:<role>,<role>". */
-  private static final Authenticator FAKE_TOKENS = ctx -> {
-    String header = ctx.request().getHeader("Authorization");
-    if (header == null) {
-      return Future.succeededFuture(Optional.empty());
-    }
-    String[] parts = header.substring("Bearer ".length()).split(":");
-    return Future.succeededFuture(Optional.of(new Identity(parts[0], Set.of(parts[1].split(",")))));
-  };
+  private static final Authenticator FAKE_TOKENS = FakeTokens.AUTHENTICATOR;
 
   /** Fake components: echo what they were asked and by whom; a foreign order is NOT_FOUND. */
   private static Future<GatewayFixture> deploy(Vertx vertx) {

@@ -21,8 +21,6 @@ import org.junit.jupiter.api.Test;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Optional;
-import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
@@ -34,14 +32,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 class NotificationRoutesTest {
 
   /** Test-only credentials: "Bearer <user>:<role>,<role>". */
-  private static final Authenticator FAKE_TOKENS = ctx -> {
-    String header = ctx.request().getHeader("Authorization");
-    if (header == null) {
-      return Future.succeededFuture(Optional.empty());
-    }
-    String[] parts = header.substring("Bearer ".length()).split(":");
-    return Future.succeededFuture(Optional.of(new Identity(parts[0], Set.of(parts[1].split(",")))));
-  };
+  private static final Authenticator FAKE_TOKENS = FakeTokens.AUTHENTICATOR;
 
   private Vertx vertx;
   private GatewayFixture gateway;

@@ -2,16 +2,16 @@ package dev.marketplace.inventory;
 
 import dev.marketplace.contracts.ErrorCode;
 import dev.marketplace.contracts.ServiceFailure;
+import dev.marketplace.platform.testing.LockedTable;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
-import io.vertx.sqlclient.SqlConnection;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
+import java.util.function.Supplier;
 
 import static dev.marketplace.inventory.InventoryTestSupport.await;
 import static dev.marketplace.inventory.InventoryTestSupport.reserveBody;
@@ -24,17 +24,8 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 class BatchFailureTest {
   private static final String SELLER = UUID.randomUUID().toString();
-  private static InventoryTestSupport inv;
-
-  @BeforeAll
-  static void up() {
-    inv = new InventoryTestSupport(config -> config.getJsonObject("inventory").put("commit_batch_max", 64));
-  }
-
-  @AfterAll
-  static void down() {
-    inv.close();
-  }
+  @RegisterExtension
+  static final InventoryTestSupport inv = new InventoryTestSupport(config -> config.getJsonObject("inventory").put("commit_batch_max", 64));
 
   private static List<Future<JsonObject>> reserveAll(List<JsonObject> bodies) {
     List<Future<JsonObject>> calls = new ArrayList<>();
@@ -110,28 +101,16 @@ class BatchFailureTest {
     assertThat(inv.query("SELECT count(*) FROM inventory.reservation WHERE id = ANY($1)", (Object) ids).get(0).getLong(0)).isZero();
   }
 
-  /** Waits until a statement that writes the outbox waits for the lock the test holds, and kills its connection. */
-  private static void killTheBatchWaitingForTheOutbox() {
-    Integer victim = null;
-    long deadline = System.currentTimeMillis() + 10_000;
-    while (victim == null && System.currentTimeMillis() < deadline) {
-      var rows = inv.query("SELECT pid FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE '%INSERT INTO inventory.outbox%'");
-      victim = rows.isEmpty() ? null : rows.get(0).getInteger("pid");
-    }
-    assertThat(victim).as("the batch waits for the outbox lock").isNotNull();
-    inv.query("SELECT pg_terminate_backend($1)", victim);
-  }
-
-  private static SqlConnection lockTheOutbox() {
-    SqlConnection blocker = await(inv.sql.getConnection());
-    await(blocker.query("BEGIN").execute());
-    await(blocker.query("LOCK TABLE inventory.outbox IN EXCLUSIVE MODE").execute());
-    return blocker;
-  }
-
-  private static void unlock(SqlConnection blocker) {
-    await(blocker.query("ROLLBACK").execute());
-    await(blocker.close());
+  /**
+   * Runs the batch while the test holds the outbox locked, kills its connection once it waits for the
+   * lock (the node dies halfway through its transaction), and answers whether the batch failed.
+   */
+  private static Future<Boolean> dyingBatch(Supplier<Future<List<Object>>> batch) {
+    return LockedTable.lock(inv.sql, "inventory.outbox").compose(outbox -> {
+      Future<List<Object>> running = batch.get();
+      return outbox.killFirstWaiter("%INSERT INTO inventory.outbox%", 10_000).eventually(outbox::release)
+        .compose(pid -> LockedTable.failed(running));
+    });
   }
 
   @Test
@@ -145,16 +124,9 @@ class BatchFailureTest {
       batch.add(new Reservations.ReserveRequest(UUID.randomUUID(), UUID.randomUUID(), UUID.randomUUID(),
         List.of(new Reservations.Line(product, 2)), 900));
     }
-    SqlConnection blocker = lockTheOutbox();
-    Future<List<Object>> running;
-    try {
-      running = reservations.reserveBatch(product, batch);
-      killTheBatchWaitingForTheOutbox();
-    } finally {
-      unlock(blocker);
-    }
+    boolean failed = await(dyingBatch(() -> reservations.reserveBatch(product, batch)));
 
-    assertThat((boolean) InventoryTestSupport.<Boolean>await(running.transform(ar -> Future.succeededFuture(ar.failed())))).as("the batch failed").isTrue();
+    assertThat(failed).as("the batch failed").isTrue();
     UUID[] ids = batch.stream().map(Reservations.ReserveRequest::reservationId).toArray(UUID[]::new);
     assertThat(inv.query("SELECT count(*) FROM inventory.reservation WHERE id = ANY($1)", (Object) ids).get(0).getLong(0)).isZero();
     assertThat(inv.query("SELECT sum(held)::int FROM inventory.stock_bucket WHERE product_id = $1", product).get(0).getInteger(0)).isZero();
@@ -181,16 +153,9 @@ class BatchFailureTest {
     // the batch runs on a pool of its own (the node that dies); the test's pool watches and kills
     io.vertx.sqlclient.Pool node = dev.marketplace.platform.pg.PgSupport.pool(inv.vertx, inv.config, 2);
     Reservations reservations = new Reservations(node, 8, 1, () -> { });
-    SqlConnection blocker = lockTheOutbox();
-    Future<List<Object>> running;
-    try {
-      running = reservations.commitBatch(ids);
-      killTheBatchWaitingForTheOutbox();
-    } finally {
-      unlock(blocker);
-    }
+    boolean failed = await(dyingBatch(() -> reservations.commitBatch(ids)));
 
-    assertThat((boolean) InventoryTestSupport.<Boolean>await(running.transform(ar -> Future.succeededFuture(ar.failed())))).as("the batch failed").isTrue();
+    assertThat(failed).as("the batch failed").isTrue();
     assertThat(inv.query("SELECT count(*) FROM inventory.reservation WHERE id = ANY($1) AND status = 'HELD'", (Object) ids.toArray(UUID[]::new))
       .get(0).getLong(0)).isEqualTo(6);
     assertThat(inv.query("SELECT sum(sold)::int, sum(held)::int FROM inventory.stock_bucket WHERE product_id = $1", product).get(0).getInteger(0))

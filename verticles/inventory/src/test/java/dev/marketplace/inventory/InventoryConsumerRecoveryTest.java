@@ -35,7 +35,7 @@ class InventoryConsumerRecoveryTest {
 
   @BeforeEach
   void up() {
-    inv = new InventoryTestSupport(config -> config.getJsonObject("kafka")
+    inv = InventoryTestSupport.started(config -> config.getJsonObject("kafka")
       .put("consumer", new JsonObject().put("max_attempts", 3).put("retry_initial_ms", 100).put("retry_max_ms", 1000)));
     pgUrl = inv.config.getJsonObject("pg").getString("url");
     producer = KafkaProducer.create(inv.vertx, KafkaSupport.producerConfig(inv.config));

@@ -14,6 +14,9 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.Tuple;
+import org.junit.jupiter.api.extension.AfterAllCallback;
+import org.junit.jupiter.api.extension.BeforeAllCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
 
 import java.util.List;
 import java.util.Map;
@@ -25,15 +28,34 @@ import java.util.function.Consumer;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.fail;
 
-/** Inventory on a fresh database, a fake catalog answering {@code catalog.products.snapshot}, and helpers. */
-final class InventoryTestSupport implements AutoCloseable {
-  final Vertx vertx = Vertx.vertx();
-  final JsonObject config;
-  final Pool sql;
+/**
+ * Inventory on a fresh database, a fake catalog answering {@code catalog.products.snapshot}, and helpers.
+ * One per test class as a JUnit extension, started before the class's first test and closed after its last:
+ * <pre>{@code @RegisterExtension static final InventoryTestSupport inv = new InventoryTestSupport(config -> { });}</pre>
+ * or one per test with {@link #started}.
+ */
+final class InventoryTestSupport implements AutoCloseable, BeforeAllCallback, AfterAllCallback {
+  private final Consumer<JsonObject> tweak;
+  Vertx vertx;
+  JsonObject config;
+  Pool sql;
   /** product id → seller id, as the fake catalog knows them. */
   final Map<String, String> catalog = new ConcurrentHashMap<>();
 
+  /** Not started yet: {@link #start} (or registered as an extension) deploys inventory with the defaults changed by {@code tweak}. */
   InventoryTestSupport(Consumer<JsonObject> tweak) {
+    this.tweak = tweak;
+  }
+
+  /** Inventory deployed with the defaults changed by {@code tweak}. */
+  static InventoryTestSupport started(Consumer<JsonObject> tweak) {
+    InventoryTestSupport support = new InventoryTestSupport(tweak);
+    support.start();
+    return support;
+  }
+
+  void start() {
+    vertx = Vertx.vertx();
     config = TestInfra.shared().config();
     config.getJsonObject("inventory").put("buckets", 8).put("expiry_interval_ms", 200);
     tweak.accept(config);
@@ -49,6 +71,16 @@ final class InventoryTestSupport implements AutoCloseable {
     });
     await(vertx.deployVerticle(new InventoryVerticle(), new DeploymentOptions().setConfig(config)));
     sql = PgSupport.pool(vertx, config, 2);
+  }
+
+  @Override
+  public void beforeAll(ExtensionContext context) {
+    start();
+  }
+
+  @Override
+  public void afterAll(ExtensionContext context) {
+    close();
   }
 
   static <T> T await(Future<T> future) {
@@ -121,19 +153,55 @@ final class InventoryTestSupport implements AutoCloseable {
    * reservations.
    */
   void assertInvariant() {
-    assertThat(query("SELECT 1 FROM inventory.stock_bucket WHERE held + sold > on_hand OR held < 0 OR sold < 0")).isEmpty();
-    List<Row> mismatches = query(
-      "SELECT b.product_id FROM (SELECT product_id, sum(held) AS held, sum(sold) AS sold FROM inventory.stock_bucket GROUP BY product_id) b "
-        + "LEFT JOIN (SELECT a.product_id, sum(a.quantity) FILTER (WHERE r.status = 'HELD') AS held, "
-        + "sum(a.quantity) FILTER (WHERE r.status = 'COMMITTED') AS sold FROM inventory.reservation_allocation a "
-        + "JOIN inventory.reservation r ON r.id = a.reservation_id GROUP BY a.product_id) r ON r.product_id = b.product_id "
-        + "WHERE b.held <> coalesce(r.held, 0) OR b.sold <> coalesce(r.sold, 0)");
-    assertThat(mismatches).isEmpty();
+    await(invariant());
+  }
+
+  // ---- the same, as futures, for tests written as one chain (VertxTestContext)
+
+  /** {@link #product}: a product of {@code seller} with {@code quantity} units in warehouse "main". */
+  Future<UUID> newProduct(String seller, int quantity) {
+    UUID id = UUID.randomUUID();
+    catalog.put(id.toString(), seller);
+    return request("inventory.stock.set", new JsonObject().put("product_id", id.toString()).put("warehouse", "main").put("quantity", quantity),
+      seller, "seller").map(id);
+  }
+
+  /** {@link #available}: the product's available units. */
+  Future<Integer> availableOf(UUID productId) {
+    return request("inventory.availability", new JsonObject().put("product_ids", new JsonArray().add(productId.toString())), null, null)
+      .map(reply -> reply.getJsonArray("items").getJsonObject(0).getInteger("available"));
+  }
+
+  /** {@link #query}. */
+  Future<List<Row>> rows(String statement, Object... args) {
+    return sql.preparedQuery(statement).execute(args.length == 0 ? Tuple.tuple() : Tuple.wrap(args)).map(rows -> rows.stream().toList());
+  }
+
+  /** {@link #assertInvariant}: the future fails with the assertion when the invariant does not hold. */
+  Future<Void> invariant() {
+    return rows("SELECT 1 FROM inventory.stock_bucket WHERE held + sold > on_hand OR held < 0 OR sold < 0")
+      .compose(overdrawn -> rows(
+        "SELECT b.product_id FROM (SELECT product_id, sum(held) AS held, sum(sold) AS sold FROM inventory.stock_bucket GROUP BY product_id) b "
+          + "LEFT JOIN (SELECT a.product_id, sum(a.quantity) FILTER (WHERE r.status = 'HELD') AS held, "
+          + "sum(a.quantity) FILTER (WHERE r.status = 'COMMITTED') AS sold FROM inventory.reservation_allocation a "
+          + "JOIN inventory.reservation r ON r.id = a.reservation_id GROUP BY a.product_id) r ON r.product_id = b.product_id "
+          + "WHERE b.held <> coalesce(r.held, 0) OR b.sold <> coalesce(r.sold, 0)")
+        .map(mismatches -> {
+          assertThat(overdrawn).as("buckets with held + sold over on hand").isEmpty();
+          assertThat(mismatches).as("products whose held or sold units differ from their reservations").isEmpty();
+          return null;
+        }));
   }
 
   @Override
   public void close() {
-    await(sql.close());
-    await(vertx.close());
+    if (vertx == null) {
+      return;
+    }
+    try {
+      await(sql.close());
+    } finally {
+      await(vertx.close());
+    }
   }
 }

@@ -23,7 +23,7 @@ class SoldOutAndTtlTest {
 
   @BeforeAll
   static void up() {
-    inv = new InventoryTestSupport(config -> { });
+    inv = InventoryTestSupport.started(config -> { });
     view = new SoldOutView(3_000);
     await(view.start(inv.vertx));
   }

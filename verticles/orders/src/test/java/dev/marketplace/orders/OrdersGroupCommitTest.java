@@ -6,6 +6,7 @@ import dev.marketplace.contracts.orders.OrderStatus;
 import dev.marketplace.platform.bus.Bus;
 import dev.marketplace.platform.outbox.Outbox;
 import dev.marketplace.platform.pg.PgSupport;
+import dev.marketplace.platform.testing.LockedTable;
 import dev.marketplace.platform.testing.TestInfra;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
@@ -13,7 +14,6 @@ import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Pool;
-import io.vertx.sqlclient.SqlConnection;
 import io.vertx.sqlclient.Tuple;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -180,24 +180,13 @@ class OrdersGroupCommitTest {
       batch.add(new OrderStore.NewOrder(UUID.randomUUID(), UUID.fromString(buyer), "RUB",
         List.of(new OrderStore.NewLine(UUID.randomUUID(), UUID.fromString(SELLER), "Thing", 1, 100))));
     }
-    // another session holds the outbox: the batch blocks after writing orders, shipments, lines and history
-    SqlConnection blocker = await(sql.getConnection());
-    await(blocker.query("BEGIN").execute());
-    await(blocker.query("LOCK TABLE orders.outbox IN EXCLUSIVE MODE").execute());
+    // another session holds the outbox: the batch blocks after writing its rows; the node dies there, its
+    // connection gone with the transaction open
+    LockedTable outbox = await(LockedTable.lock(sql, "orders.outbox"));
     Future<List<Object>> running = store.createBatch(batch);
-    long deadline = System.currentTimeMillis() + 10_000;
-    Integer victim = null;
-    while (victim == null && System.currentTimeMillis() < deadline) {
-      var rows = await(sql.query("SELECT pid FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE '%orders.outbox%'").execute());
-      victim = rows.size() == 0 ? null : rows.iterator().next().getInteger("pid");
-    }
-    assertThat(victim).as("the batch waits for the outbox lock").isNotNull();
-    // the node dies: its connection goes away with the transaction open
-    await(sql.preparedQuery("SELECT pg_terminate_backend($1)").execute(Tuple.of(victim)));
-    await(blocker.query("ROLLBACK").execute());
-    await(blocker.close());
+    await(outbox.killFirstWaiter("%orders.outbox%", 10_000).eventually(outbox::release));
 
-    boolean failed = await(running.transform(ar -> Future.succeededFuture(ar.failed())));
+    boolean failed = await(LockedTable.failed(running));
     assertThat(failed).as("the batch failed with its connection").isTrue();
     assertThat(count("SELECT count(*) FROM orders.orders WHERE buyer_id = $1", UUID.fromString(buyer))).isZero();
     UUID[] ids = batch.stream().map(OrderStore.NewOrder::orderId).toArray(UUID[]::new);
@@ -247,22 +236,13 @@ class OrdersGroupCommitTest {
       "orders.transition");
     List<OrderStore.Transition> batch = ids.stream()
       .map(id -> new OrderStore.Transition(UUID.fromString(id), OrderStatus.PAID, null)).toList();
-    SqlConnection blocker = await(sql.getConnection());
-    await(blocker.query("BEGIN").execute());
-    await(blocker.query("LOCK TABLE orders.outbox IN EXCLUSIVE MODE").execute());
+    // another session holds the outbox: the batch blocks after writing its rows; the node dies there, its
+    // connection gone with the transaction open
+    LockedTable outbox = await(LockedTable.lock(sql, "orders.outbox"));
     Future<List<Object>> running = store.transitionBatch(batch);
-    long deadline = System.currentTimeMillis() + 10_000;
-    Integer victim = null;
-    while (victim == null && System.currentTimeMillis() < deadline) {
-      var rows = await(sql.query("SELECT pid FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE '%orders.outbox%'").execute());
-      victim = rows.size() == 0 ? null : rows.iterator().next().getInteger("pid");
-    }
-    assertThat(victim).as("the batch waits for the outbox lock").isNotNull();
-    await(sql.preparedQuery("SELECT pg_terminate_backend($1)").execute(Tuple.of(victim)));
-    await(blocker.query("ROLLBACK").execute());
-    await(blocker.close());
+    await(outbox.killFirstWaiter("%orders.outbox%", 10_000).eventually(outbox::release));
 
-    boolean failed = await(running.transform(ar -> Future.succeededFuture(ar.failed())));
+    boolean failed = await(LockedTable.failed(running));
     assertThat(failed).as("the batch failed with its connection").isTrue();
     UUID[] orderIds = ids.stream().map(UUID::fromString).toArray(UUID[]::new);
     // statuses, shipments, history and events: all as before the batch

@@ -4,25 +4,24 @@ import dev.marketplace.contracts.bank.BankApi;
 import dev.marketplace.contracts.payment.PaymentAddresses;
 import dev.marketplace.platform.bus.Bus;
 import dev.marketplace.platform.pg.PgSupport;
+import dev.marketplace.platform.testing.Eventually;
 import dev.marketplace.platform.testing.TestInfra;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
-import io.vertx.core.http.HttpServer;
 import io.vertx.core.json.JsonObject;
+import io.vertx.junit5.Timeout;
+import io.vertx.junit5.VertxExtension;
+import io.vertx.junit5.VertxTestContext;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.Tuple;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
-import java.util.Map;
-import java.util.Set;
 import java.util.UUID;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -31,131 +30,101 @@ import static org.assertj.core.api.Assertions.assertThat;
  * with a failed call, and a buyer who pays the bank meanwhile (the callback lost too) gets the
  * money back once the retried void learns of the capture.
  */
+@ExtendWith(VertxExtension.class)
+@Timeout(value = 60, timeUnit = TimeUnit.SECONDS)
 class PaymentBankVoidTest {
   private Vertx vertx;
   private Pool db;
-  /** 0: the scripted bank answers; otherwise this HTTP status to every API call. */
-  private volatile int bankFailsWith;
-  private final AtomicInteger voidCalls = new AtomicInteger();
-  private final Map<String, String> bankStatus = new ConcurrentHashMap<>();
+  private ScriptedBank bank;
 
   @BeforeEach
-  void up() throws Exception {
-    vertx = Vertx.vertx();
-    // the simulator's rules: only a PENDING payment can be voided, a captured one answers 409 with its status
-    HttpServer bank = await(vertx.createHttpServer().requestHandler(req -> req.body().onSuccess(body -> {
-      String path = req.path();
-      if (path.endsWith("/void")) {
-        voidCalls.incrementAndGet();
-      }
-      if (bankFailsWith != 0) {
-        req.response().setStatusCode(bankFailsWith).end("{}");
-        return;
-      }
-      int status = 200;
-      JsonObject reply;
-      if (path.equals("/api/payments")) {
-        String id = "bank-" + body.toJsonObject().getString("reference");
-        bankStatus.putIfAbsent(id, BankApi.PENDING);
-        reply = new JsonObject().put("id", id).put("status", bankStatus.get(id)).put("confirm_url", "http://bank/3ds/" + id);
-      } else {
-        String id = path.split("/")[3];
-        if (path.endsWith("/refund")) {
-          bankStatus.computeIfPresent(id, (k, v) -> v.equals(BankApi.CAPTURED) ? BankApi.REFUNDED : v);
-          status = bankStatus.get(id).equals(BankApi.REFUNDED) ? 200 : 409;
-        } else if (path.endsWith("/void")) {
-          bankStatus.computeIfPresent(id, (k, v) -> v.equals(BankApi.PENDING) ? BankApi.VOIDED : v);
-          status = Set.of(BankApi.VOIDED, BankApi.DECLINED).contains(bankStatus.get(id)) ? 200 : 409;
-        }
-        reply = new JsonObject().put("id", id).put("status", bankStatus.get(id));
-      }
-      req.response().setStatusCode(status).putHeader("Content-Type", "application/json").end(reply.encode());
-    })).listen(0, "127.0.0.1"));
+  void up(Vertx vertx, VertxTestContext ctx) {
+    this.vertx = vertx;
+    // on the JUnit thread: the first call starts the shared PostgreSQL and Kafka, which blocks
     JsonObject config = TestInfra.shared().config();
-    config.getJsonObject("payment").put("bank_url", "http://127.0.0.1:" + bank.actualPort())
-      .put("bank_timeout_ms", 1_000).put("start_budget_ms", 3_000).put("bank_retry_budget_ms", 1_000)
-      .put("breaker_max_failures", 1_000).put("breaker_reset_ms", 500)
-      .put("poll_interval_ms", 100).put("bank_void_retry_ms", 200).put("refund_retry_ms", 300);
-    await(vertx.deployVerticle(new PaymentVerticle(), new DeploymentOptions().setConfig(config)));
-    db = PgSupport.pool(vertx, config, 2);
+    // the simulator's rules: only a PENDING payment can be voided, a captured one answers 409 with its status
+    ScriptedBank.start(vertx, ScriptedBank.Rules.SIMULATOR).compose(started -> {
+      bank = started;
+      config.getJsonObject("payment").put("bank_url", bank.url())
+        .put("bank_timeout_ms", 1_000).put("start_budget_ms", 3_000).put("bank_retry_budget_ms", 1_000)
+        .put("breaker_max_failures", 1_000).put("breaker_reset_ms", 500)
+        .put("poll_interval_ms", 100).put("bank_void_retry_ms", 200).put("refund_retry_ms", 300);
+      db = PgSupport.pool(vertx, config, 2);
+      return vertx.deployVerticle(new PaymentVerticle(), new DeploymentOptions().setConfig(config));
+    }).onComplete(ctx.succeedingThenComplete());
   }
 
-  @AfterEach
-  void down() throws Exception {
-    await(vertx.close());
-  }
-
-  private String startPayment() throws Exception {
+  /** A payment started (PENDING); its id. */
+  private Future<String> startPayment(VertxTestContext ctx) {
     String paymentId = UUID.randomUUID().toString();
-    JsonObject start = new JsonObject().put("payment_id", paymentId).put("order_id", UUID.randomUUID().toString()).put("buyer_id", "u1")
-      .put("amount", new JsonObject().put("amount", 2500).put("currency", "RUB")).put("method", "card");
-    assertThat(await(Bus.request(vertx, PaymentAddresses.START, start, 10_000)).getString("status")).isEqualTo("PENDING");
-    return paymentId;
+    return Bus.request(vertx, PaymentAddresses.START, PaymentFixture.startBody(paymentId, UUID.randomUUID().toString()), 10_000)
+      .map(started -> {
+        ctx.verify(() -> assertThat(started.getString("status")).isEqualTo("PENDING"));
+        return paymentId;
+      });
   }
 
-  private Row intent(String paymentId) throws Exception {
-    return await(db.preparedQuery("SELECT * FROM payment.intents WHERE payment_id = $1").execute(Tuple.of(UUID.fromString(paymentId))))
-      .iterator().next();
-  }
-
-  private String orderOf(String paymentId) throws Exception {
-    return intent(paymentId).getUUID("order_id").toString();
+  private Future<Row> intent(String paymentId) {
+    return db.preparedQuery("SELECT * FROM payment.intents WHERE payment_id = $1").execute(Tuple.of(UUID.fromString(paymentId)))
+      .map(rows -> rows.iterator().next());
   }
 
   /** Voids the order while the bank's API fails, and waits until that first void at the bank has failed. */
-  private void voidWhileTheBankFails(String paymentId) throws Exception {
-    bankFailsWith = 503;
-    int before = voidCalls.get();
-    JsonObject voided = await(Bus.request(vertx, PaymentAddresses.VOID, new JsonObject().put("order_id", orderOf(paymentId)), 10_000));
-    assertThat(voided.getString("status")).isEqualTo("VOIDED");
-    long deadline = System.currentTimeMillis() + 10_000;
-    while (voidCalls.get() == before && System.currentTimeMillis() < deadline) {
-      Thread.sleep(20);
-    }
-    assertThat(voidCalls.get()).as("the void was tried at the bank").isGreaterThan(before);
-    assertThat(intent(paymentId).getBoolean("bank_void_due")).isTrue();
+  private Future<Void> voidWhileTheBankFails(String paymentId, VertxTestContext ctx) {
+    bank.failsWith = 503;
+    int before = bank.voidCalls.get();
+    return intent(paymentId)
+      .compose(row -> Bus.request(vertx, PaymentAddresses.VOID, new JsonObject().put("order_id", row.getUUID("order_id").toString()), 10_000))
+      .compose(voided -> {
+        ctx.verify(() -> assertThat(voided.getString("status")).isEqualTo("VOIDED"));
+        return Eventually.untilTrue(vertx, "the void was tried at the bank", 10_000, () -> bank.voidCalls.get() > before);
+      })
+      .compose(v -> intent(paymentId))
+      .map(row -> {
+        ctx.verify(() -> assertThat(row.getBoolean("bank_void_due")).isTrue());
+        return null;
+      });
   }
 
-  private void eventually(String what, java.util.concurrent.Callable<Boolean> condition) throws Exception {
-    long deadline = System.currentTimeMillis() + 15_000;
-    while (!condition.call()) {
-      assertThat(System.currentTimeMillis()).as(what).isLessThan(deadline);
-      Thread.sleep(50);
-    }
-  }
-
-  @Test
-  void aVoidTheBankDidNotConfirmIsRetriedUntilItDoes() throws Exception {
-    String paymentId = startPayment();
-    voidWhileTheBankFails(paymentId);
-    Thread.sleep(800); // a few failed retries of the job
-    assertThat(bankStatus.get("bank-" + paymentId)).isEqualTo(BankApi.PENDING);
-    assertThat(intent(paymentId).getBoolean("bank_void_due")).isTrue();
-
-    bankFailsWith = 0;
-
-    eventually("the bank voided the payment", () -> BankApi.VOIDED.equals(bankStatus.get("bank-" + paymentId)));
-    eventually("the void is no longer due", () -> !intent(paymentId).getBoolean("bank_void_due"));
-    assertThat(intent(paymentId).getString("status")).isEqualTo("VOIDED");
+  private Future<Void> eventually(String what, java.util.function.Supplier<Future<Boolean>> condition) {
+    return Eventually.until(vertx, what, 15_000, condition);
   }
 
   @Test
-  void aBuyerWhoPaidTheBankBeforeTheRetriedVoidGetsTheMoneyBack() throws Exception {
-    String paymentId = startPayment();
-    voidWhileTheBankFails(paymentId);
-    // the buyer confirms on the bank's page; the bank's callback is lost
-    bankStatus.put("bank-" + paymentId, BankApi.CAPTURED);
-
-    bankFailsWith = 0;
-
-    eventually("the capture is recorded and refunded", () -> "REFUNDED".equals(intent(paymentId).getString("status")));
-    assertThat(bankStatus.get("bank-" + paymentId)).isEqualTo(BankApi.REFUNDED);
-    // the void stops being due in the statement after the refund (PaymentService: applyBankResult, then bankVoidDone)
-    eventually("the void is no longer due", () -> !intent(paymentId).getBoolean("bank_void_due"));
-    assertThat(intent(paymentId).getString("refund_reason")).isEqualTo("LATE_PAYMENT");
+  void aVoidTheBankDidNotConfirmIsRetriedUntilItDoes(VertxTestContext ctx) {
+    startPayment(ctx).compose(paymentId -> voidWhileTheBankFails(paymentId, ctx)
+        .compose(v -> vertx.timer(800)) // a few failed retries of the job
+        .compose(t -> intent(paymentId))
+        .compose(row -> {
+          ctx.verify(() -> {
+            assertThat(bank.status.get("bank-" + paymentId)).isEqualTo(BankApi.PENDING);
+            assertThat(row.getBoolean("bank_void_due")).isTrue();
+          });
+          bank.failsWith = 0;
+          return eventually("the bank voided the payment", () -> Future.succeededFuture(BankApi.VOIDED.equals(bank.status.get("bank-" + paymentId))));
+        })
+        .compose(v -> eventually("the void is no longer due", () -> intent(paymentId).map(row -> !row.getBoolean("bank_void_due"))))
+        .compose(v -> intent(paymentId))
+        .map(row -> ctx.verify(() -> assertThat(row.getString("status")).isEqualTo("VOIDED"))))
+      .onComplete(ctx.succeedingThenComplete());
   }
 
-  private static <T> T await(Future<T> future) throws Exception {
-    return future.toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+  @Test
+  void aBuyerWhoPaidTheBankBeforeTheRetriedVoidGetsTheMoneyBack(VertxTestContext ctx) {
+    startPayment(ctx).compose(paymentId -> voidWhileTheBankFails(paymentId, ctx)
+        .compose(v -> {
+          // the buyer confirms on the bank's page; the bank's callback is lost
+          bank.status.put("bank-" + paymentId, BankApi.CAPTURED);
+          bank.failsWith = 0;
+          return eventually("the capture is recorded and refunded", () -> intent(paymentId).map(row -> "REFUNDED".equals(row.getString("status"))));
+        })
+        .compose(v -> {
+          ctx.verify(() -> assertThat(bank.status.get("bank-" + paymentId)).isEqualTo(BankApi.REFUNDED));
+          // the void stops being due in the statement after the refund (PaymentService: applyBankResult, then bankVoidDone)
+          return eventually("the void is no longer due", () -> intent(paymentId).map(row -> !row.getBoolean("bank_void_due")));
+        })
+        .compose(v -> intent(paymentId))
+        .map(row -> ctx.verify(() -> assertThat(row.getString("refund_reason")).isEqualTo("LATE_PAYMENT"))))
+      .onComplete(ctx.succeedingThenComplete());
   }
 }

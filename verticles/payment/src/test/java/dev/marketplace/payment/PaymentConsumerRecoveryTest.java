@@ -10,7 +10,6 @@ import dev.marketplace.platform.testing.ConsumerRecoveryFixture;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.MessageConsumer;
-import io.vertx.core.http.HttpServer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Tuple;
@@ -18,7 +17,6 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -39,8 +37,7 @@ class PaymentConsumerRecoveryTest {
   private static final String SECRET = "payment-recovery-secret";
   private ConsumerRecoveryFixture fixture;
   private Vertx vertx;
-  private final Map<String, String> bankStatus = new ConcurrentHashMap<>();
-  private final Map<String, AtomicInteger> bankRefunds = new ConcurrentHashMap<>();
+  private ScriptedBank bank;
   /** Orders' side: how many times each order moved to REFUNDED (the real one takes a repeat as a no-op). */
   private final Map<String, AtomicInteger> refundedOrders = new ConcurrentHashMap<>();
 
@@ -51,27 +48,9 @@ class PaymentConsumerRecoveryTest {
       config.put("bus", new JsonObject().put("timeout_ms", 1000));
     });
     vertx = fixture.vertx();
-    HttpServer bank = await(vertx.createHttpServer().requestHandler(req -> req.body().onSuccess(body -> {
-      String path = req.path();
-      JsonObject reply;
-      if (path.equals("/api/payments")) {
-        String id = "bank-" + body.toJsonObject().getString("reference");
-        bankStatus.putIfAbsent(id, BankApi.PENDING);
-        reply = new JsonObject().put("id", id).put("status", bankStatus.get(id)).put("confirm_url", "http://bank/3ds/" + id);
-      } else {
-        String id = path.split("/")[3];
-        if (path.endsWith("/refund")) {
-          bankRefunds.computeIfAbsent(id, k -> new AtomicInteger()).incrementAndGet();
-          bankStatus.put(id, BankApi.REFUNDED);
-        } else if (path.endsWith("/void")) {
-          bankStatus.put(id, BankApi.VOIDED);
-        }
-        reply = new JsonObject().put("id", id).put("status", bankStatus.get(id));
-      }
-      req.response().setStatusCode(200).putHeader("Content-Type", "application/json").end(reply.encode());
-    })).listen(0, "127.0.0.1"));
+    bank = await(ScriptedBank.start(vertx, ScriptedBank.Rules.LENIENT));
     // the bank's port is known only now: the config is the fixture's, still undeployed
-    fixture.config().getJsonObject("payment").put("bank_url", "http://127.0.0.1:" + bank.actualPort())
+    fixture.config().getJsonObject("payment").put("bank_url", bank.url())
       .put("bank_timeout_ms", 1000).put("poll_interval_ms", 200).put("refund_retry_ms", 300);
     fixture.deploy(new PaymentVerticle());
   }
@@ -94,13 +73,13 @@ class PaymentConsumerRecoveryTest {
       cancel(order);
     }
     Thread.sleep(3000);
-    assertThat(bankRefunds).isEmpty();
+    assertThat(bank.refunds).isEmpty();
 
     fixture.databaseUp();
     waitUntil("every payment is refunded", () -> orders.stream().allMatch(o -> status(o).equals("REFUNDED")), 30_000);
     for (String order : orders) {
       String bankId = "bank-" + paymentOf(order);
-      assertThat(bankRefunds.get(bankId).get()).as("refunds at the bank for " + order).isEqualTo(1);
+      assertThat(bank.refunds.get(bankId).get()).as("refunds at the bank for " + order).isEqualTo(1);
       assertThat(events(order, "PaymentRefunded")).isEqualTo(1);
       assertThat(noticeDue(order)).as("orders has not answered yet").isTrue();
     }
@@ -118,7 +97,7 @@ class PaymentConsumerRecoveryTest {
     // the events read again after all this change nothing
     cancel(orders.get(0));
     Thread.sleep(1500);
-    assertThat(bankRefunds.get("bank-" + paymentOf(orders.get(0))).get()).isEqualTo(1);
+    assertThat(bank.refunds.get("bank-" + paymentOf(orders.get(0))).get()).isEqualTo(1);
     assertThat(events(orders.get(0), "PaymentRefunded")).isEqualTo(1);
   }
 
@@ -151,7 +130,7 @@ class PaymentConsumerRecoveryTest {
     JsonObject replayed = fixture.replay(letter.getLong("id"));
     assertThat(replayed.getString("status")).isEqualTo("REPLAYED");
     assertThat(status(poison)).isEqualTo("REFUNDED");
-    assertThat(bankRefunds.get("bank-" + paymentOf(poison)).get()).isEqualTo(1);
+    assertThat(bank.refunds.get("bank-" + paymentOf(poison)).get()).isEqualTo(1);
     assertThat(events(poison, "PaymentRefunded")).isEqualTo(1);
   }
 
@@ -163,12 +142,8 @@ class PaymentConsumerRecoveryTest {
     String paymentId = UUID.randomUUID().toString();
     String orderId = UUID.randomUUID().toString();
     payments.put(orderId, paymentId);
-    JsonObject start = new JsonObject().put("payment_id", paymentId).put("order_id", orderId).put("buyer_id", "u1")
-      .put("amount", new JsonObject().put("amount", 2500).put("currency", "RUB")).put("method", "card");
-    await(Bus.request(vertx, PaymentAddresses.START, start, 10_000));
-    String body = new JsonObject().put("event_id", UUID.randomUUID().toString()).put("id", "bank-" + paymentId).put("reference", paymentId)
-      .put("status", BankApi.CAPTURED).put("amount", new JsonObject().put("amount", 2500).put("currency", "RUB")).put("order_id", orderId).encode();
-    JsonObject callback = new JsonObject().put("body", body).put("signature", BankApi.sign(SECRET, body.getBytes(StandardCharsets.UTF_8)));
+    await(Bus.request(vertx, PaymentAddresses.START, PaymentFixture.startBody(paymentId, orderId), 10_000));
+    JsonObject callback = PaymentFixture.signedCallback(SECRET, "bank-" + paymentId, paymentId, BankApi.CAPTURED, orderId, 2500, "RUB");
     assertThat(await(Bus.request(vertx, PaymentAddresses.CALLBACK, callback, 10_000)).getString("status")).isEqualTo("CAPTURED");
     return orderId;
   }
@@ -185,8 +160,7 @@ class PaymentConsumerRecoveryTest {
 
   private String status(String orderId) {
     try {
-      return await(fixture.db().preparedQuery("SELECT status FROM payment.intents WHERE order_id = $1").execute(Tuple.of(UUID.fromString(orderId))))
-        .iterator().next().getString("status");
+      return await(PaymentFixture.status(fixture.db(), orderId));
     } catch (Exception e) {
       return "UNKNOWN: " + e;
     }
@@ -202,7 +176,6 @@ class PaymentConsumerRecoveryTest {
   }
 
   private long events(String orderId, String type) throws Exception {
-    return await(fixture.db().preparedQuery("SELECT count(*) FROM payment.outbox WHERE record_key = $1 AND payload->>'type' = $2")
-      .execute(Tuple.of(orderId, type))).iterator().next().getLong(0);
+    return await(PaymentFixture.events(fixture.db(), orderId, type));
   }
 }

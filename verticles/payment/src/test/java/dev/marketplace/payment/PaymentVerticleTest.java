@@ -2,323 +2,339 @@ package dev.marketplace.payment;
 
 import dev.marketplace.contracts.ErrorCode;
 import dev.marketplace.contracts.EventEnvelope;
-import dev.marketplace.contracts.Topics;
-import dev.marketplace.platform.kafka.KafkaSupport;
-import io.vertx.kafka.client.producer.KafkaProducer;
-import io.vertx.kafka.client.producer.KafkaProducerRecord;
-import java.util.List;
-import java.util.concurrent.CopyOnWriteArrayList;
 import dev.marketplace.contracts.ServiceFailure;
+import dev.marketplace.contracts.Topics;
 import dev.marketplace.contracts.bank.BankApi;
 import dev.marketplace.contracts.payment.PaymentAddresses;
 import dev.marketplace.platform.bus.Bus;
+import dev.marketplace.platform.kafka.KafkaSupport;
 import dev.marketplace.platform.pg.PgSupport;
+import dev.marketplace.platform.testing.Eventually;
+import dev.marketplace.platform.testing.InOrder;
+import dev.marketplace.platform.testing.Outcomes;
 import dev.marketplace.platform.testing.TestInfra;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
-import io.vertx.core.http.HttpServer;
 import io.vertx.core.json.JsonObject;
+import io.vertx.junit5.Timeout;
+import io.vertx.junit5.VertxExtension;
+import io.vertx.junit5.VertxTestContext;
+import io.vertx.kafka.client.producer.KafkaProducer;
+import io.vertx.kafka.client.producer.KafkaProducerRecord;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Tuple;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.nio.charset.StandardCharsets;
-import java.util.Map;
+import java.util.List;
 import java.util.UUID;
-import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 
+import static dev.marketplace.payment.PaymentFixture.startBody;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * The payment component over the bus on real PostgreSQL and Kafka, talking HTTP to a scripted
  * bank (a few lines of HTTP server, since a component never depends on another component's module).
  */
+@ExtendWith(VertxExtension.class)
+@Timeout(value = 60, timeUnit = TimeUnit.SECONDS)
 class PaymentVerticleTest {
   private static final String SECRET = "payment-test-secret";
   private Vertx vertx;
   private Pool db;
   private JsonObject config;
-  /** How the scripted bank answers: 0 = normally, otherwise this HTTP status to every API call. */
-  private volatile int bankFailsWith;
-  private final AtomicInteger bankCalls = new AtomicInteger();
-  private final Map<String, String> bankStatus = new ConcurrentHashMap<>();
+  private ScriptedBank bank;
+  /** A second Vert.x a test may start; closed after it. */
+  private Vertx other;
 
   @BeforeEach
-  void up() throws Exception {
-    vertx = Vertx.vertx();
-    HttpServer bank = await(vertx.createHttpServer().requestHandler(req -> req.body().onSuccess(body -> {
-      bankCalls.incrementAndGet();
-      if (bankFailsWith != 0) {
-        req.response().setStatusCode(bankFailsWith).end("{}");
-        return;
-      }
-      String path = req.path();
-      JsonObject reply;
-      if (path.equals("/api/payments")) {
-        String id = "bank-" + body.toJsonObject().getString("reference");
-        bankStatus.putIfAbsent(id, BankApi.PENDING);
-        reply = new JsonObject().put("id", id).put("status", bankStatus.get(id)).put("confirm_url", "http://bank/3ds/" + id);
-      } else {
-        String id = path.split("/")[3];
-        if (path.endsWith("/refund")) {
-          bankStatus.put(id, BankApi.REFUNDED);
-        } else if (path.endsWith("/void")) {
-          bankStatus.put(id, BankApi.VOIDED);
-        }
-        reply = new JsonObject().put("id", id).put("status", bankStatus.get(id));
-      }
-      req.response().setStatusCode(200).putHeader("Content-Type", "application/json").end(reply.encode());
-    })).listen(0, "127.0.0.1"));
+  void up(Vertx vertx, VertxTestContext ctx) {
+    this.vertx = vertx;
+    // on the JUnit thread: the first call starts the shared PostgreSQL and Kafka, which blocks
     config = TestInfra.shared().config();
-    config.getJsonObject("bank").put("shared_secret", SECRET);
-    config.getJsonObject("payment").put("bank_url", "http://127.0.0.1:" + bank.actualPort())
-      .put("bank_timeout_ms", 500).put("start_budget_ms", 800).put("breaker_max_failures", 2).put("breaker_reset_ms", 60_000);
-    await(vertx.deployVerticle(new PaymentVerticle(), new DeploymentOptions().setConfig(config)));
-    db = PgSupport.pool(vertx, config, 2);
+    ScriptedBank.start(vertx, ScriptedBank.Rules.LENIENT).compose(started -> {
+      bank = started;
+      config.getJsonObject("bank").put("shared_secret", SECRET);
+      config.getJsonObject("payment").put("bank_url", bank.url())
+        .put("bank_timeout_ms", 500).put("start_budget_ms", 800).put("breaker_max_failures", 2).put("breaker_reset_ms", 60_000);
+      db = PgSupport.pool(vertx, config, 2);
+      return vertx.deployVerticle(new PaymentVerticle(), new DeploymentOptions().setConfig(config));
+    }).onComplete(ctx.succeedingThenComplete());
   }
 
   @AfterEach
-  void down() throws Exception {
-    await(vertx.close());
-  }
-
-  private JsonObject call(String address, JsonObject body) throws Exception {
-    return await(Bus.request(vertx, address, body, 10_000));
-  }
-
-  private ErrorCode failureOf(String address, JsonObject body) {
-    try {
-      call(address, body);
-    } catch (Exception e) {
-      return ServiceFailure.from(e.getCause()).code();
+  void closeOther(VertxTestContext ctx) {
+    if (other == null) {
+      ctx.completeNow();
+    } else {
+      other.close().onComplete(ctx.succeedingThenComplete());
     }
-    throw new AssertionError(address + " succeeded");
   }
 
-  private static JsonObject start(String paymentId, String orderId) {
-    return new JsonObject().put("payment_id", paymentId).put("order_id", orderId).put("buyer_id", "u1")
-      .put("amount", new JsonObject().put("amount", 2500).put("currency", "RUB")).put("method", "card");
+  private Future<JsonObject> call(String address, JsonObject body) {
+    return Bus.request(vertx, address, body, 10_000);
+  }
+
+  private Future<String> callStatus(String address, JsonObject body) {
+    return call(address, body).map(reply -> reply.getString("status"));
+  }
+
+  private Future<ErrorCode> failureOf(String address, JsonObject body) {
+    return Outcomes.refusal(call(address, body)).map(ServiceFailure::code);
   }
 
   /** The bank's signed callback about the payment {@code reference}, naming its order and amount as the bank would. */
-  private JsonObject callback(String bankId, String reference, String status) throws Exception {
-    var rows = await(db.preparedQuery("SELECT order_id, amount, currency FROM payment.intents WHERE payment_id = $1")
-      .execute(Tuple.of(UUID.fromString(reference))));
-    if (!rows.iterator().hasNext()) {
-      return callback(bankId, reference, status, UUID.randomUUID().toString(), 2500, "RUB");
-    }
-    var row = rows.iterator().next();
-    return callback(bankId, reference, status, row.getUUID("order_id").toString(), row.getLong("amount"), row.getString("currency"));
+  private Future<JsonObject> callback(String bankId, String reference, String status) {
+    return db.preparedQuery("SELECT order_id, amount, currency FROM payment.intents WHERE payment_id = $1")
+      .execute(Tuple.of(UUID.fromString(reference)))
+      .map(rows -> {
+        if (!rows.iterator().hasNext()) {
+          return callback(bankId, reference, status, UUID.randomUUID().toString(), 2500, "RUB");
+        }
+        var row = rows.iterator().next();
+        return callback(bankId, reference, status, row.getUUID("order_id").toString(), row.getLong("amount"), row.getString("currency"));
+      });
   }
 
   private static JsonObject callback(String bankId, String reference, String status, String orderId, long amount, String currency) {
-    String body = new JsonObject().put("event_id", UUID.randomUUID().toString()).put("id", bankId).put("reference", reference)
-      .put("order_id", orderId).put("status", status)
-      .put("amount", new JsonObject().put("amount", amount).put("currency", currency)).encode();
-    return new JsonObject().put("body", body).put("signature", BankApi.sign(SECRET, body.getBytes(StandardCharsets.UTF_8)));
+    return PaymentFixture.signedCallback(SECRET, bankId, reference, status, orderId, amount, currency);
   }
 
-  private String status(String orderId) throws Exception {
-    return await(db.preparedQuery("SELECT status FROM payment.intents WHERE order_id = $1").execute(Tuple.of(UUID.fromString(orderId))))
-      .iterator().next().getString("status");
+  /** The status {@code payment.callback} answers to the bank's signed callback. */
+  private Future<String> callbackStatus(String bankId, String reference, String status) {
+    return callback(bankId, reference, status).compose(body -> callStatus(PaymentAddresses.CALLBACK, body));
   }
 
-  private long events(String orderId, String type) throws Exception {
-    return await(db.preparedQuery("SELECT count(*) FROM payment.outbox WHERE record_key = $1 AND payload->>'type' = $2")
-      .execute(Tuple.of(orderId, type))).iterator().next().getLong(0);
+  private Future<String> status(String orderId) {
+    return PaymentFixture.status(db, orderId);
   }
 
-  @Test
-  void startIsIdempotentAndAnsweredWithThe3dsUrl() throws Exception {
-    String paymentId = UUID.randomUUID().toString();
-    String orderId = UUID.randomUUID().toString();
-
-    JsonObject first = call(PaymentAddresses.START, start(paymentId, orderId));
-    JsonObject again = call(PaymentAddresses.START, start(paymentId, orderId));
-
-    assertThat(first.getString("status")).isEqualTo("PENDING");
-    assertThat(first.getString("payment_url")).isEqualTo("http://bank/3ds/bank-" + paymentId);
-    assertThat(again).isEqualTo(first);
-    assertThat(events(orderId, "PaymentStarted")).isEqualTo(1);
-    assertThat(failureOf(PaymentAddresses.START, start(UUID.randomUUID().toString(), orderId))).isEqualTo(ErrorCode.CONFLICT);
+  private Future<Long> events(String orderId, String type) {
+    return PaymentFixture.events(db, orderId, type);
   }
 
   @Test
-  void aCallbackWithAMissingOrWrongSignatureIsRefusedAndChangesNothing() throws Exception {
+  void startIsIdempotentAndAnsweredWithThe3dsUrl(VertxTestContext ctx) {
     String paymentId = UUID.randomUUID().toString();
     String orderId = UUID.randomUUID().toString();
-    call(PaymentAddresses.START, start(paymentId, orderId));
-    JsonObject genuine = callback("bank-" + paymentId, paymentId, BankApi.CAPTURED);
 
-    JsonObject unsigned = genuine.copy();
-    unsigned.remove("signature");
-    assertThat(failureOf(PaymentAddresses.CALLBACK, unsigned))
-      .isEqualTo(ErrorCode.INVALID_SIGNATURE);
-    assertThat(failureOf(PaymentAddresses.CALLBACK, genuine.copy().put("signature", BankApi.sign("guess", genuine.getString("body").getBytes()))))
-      .isEqualTo(ErrorCode.INVALID_SIGNATURE);
-    assertThat(failureOf(PaymentAddresses.CALLBACK, genuine.copy().put("signature", "sha256=zz"))).isEqualTo(ErrorCode.INVALID_SIGNATURE);
-    assertThat(status(orderId)).isEqualTo("PENDING");
-
-    assertThat(call(PaymentAddresses.CALLBACK, genuine).getString("status")).isEqualTo("CAPTURED");
-    assertThat(call(PaymentAddresses.CALLBACK, callback("bank-" + paymentId, paymentId, BankApi.CAPTURED)).getString("status")).isEqualTo("CAPTURED");
-    assertThat(call(PaymentAddresses.CALLBACK, callback("bank-" + paymentId, paymentId, BankApi.DECLINED)).getString("status")).isEqualTo("CAPTURED");
-    assertThat(events(orderId, "PaymentCaptured")).isEqualTo(1);
-    assertThat(events(orderId, "PaymentDeclined")).isZero();
-    assertThat(failureOf(PaymentAddresses.CALLBACK, callback("bank-unknown", UUID.randomUUID().toString(), BankApi.CAPTURED)))
-      .isEqualTo(ErrorCode.NOT_FOUND);
+    call(PaymentAddresses.START, startBody(paymentId, orderId))
+      .compose(first -> call(PaymentAddresses.START, startBody(paymentId, orderId))
+        .compose(again -> events(orderId, "PaymentStarted")
+          .compose(started -> failureOf(PaymentAddresses.START, startBody(UUID.randomUUID().toString(), orderId))
+            .map(otherPayment -> ctx.verify(() -> {
+              assertThat(first.getString("status")).isEqualTo("PENDING");
+              assertThat(first.getString("payment_url")).isEqualTo("http://bank/3ds/bank-" + paymentId);
+              assertThat(again).isEqualTo(first);
+              assertThat(started).isEqualTo(1);
+              assertThat(otherPayment).isEqualTo(ErrorCode.CONFLICT);
+            })))))
+      .onComplete(ctx.succeedingThenComplete());
   }
 
   @Test
-  void aSignedCallbackWhoseOrderAmountOrCurrencyDiffersFromThePaymentIsAConflictAndChangesNothing() throws Exception {
+  void aCallbackWithAMissingOrWrongSignatureIsRefusedAndChangesNothing(VertxTestContext ctx) {
     String paymentId = UUID.randomUUID().toString();
     String orderId = UUID.randomUUID().toString();
-    call(PaymentAddresses.START, start(paymentId, orderId));
+    call(PaymentAddresses.START, startBody(paymentId, orderId))
+      .compose(started -> callback("bank-" + paymentId, paymentId, BankApi.CAPTURED))
+      .compose(genuine -> {
+        JsonObject unsigned = genuine.copy();
+        unsigned.remove("signature");
+        return InOrder.run(
+            () -> failureOf(PaymentAddresses.CALLBACK, unsigned),
+            () -> failureOf(PaymentAddresses.CALLBACK, genuine.copy().put("signature", BankApi.sign("guess", genuine.getString("body").getBytes()))),
+            () -> failureOf(PaymentAddresses.CALLBACK, genuine.copy().put("signature", "sha256=zz")))
+          .compose(refusals -> status(orderId).map(status -> ctx.verify(() -> {
+            assertThat(refusals).containsOnly(ErrorCode.INVALID_SIGNATURE);
+            assertThat(status).isEqualTo("PENDING");
+          })))
+          .compose(v -> InOrder.run(
+            () -> callStatus(PaymentAddresses.CALLBACK, genuine),
+            () -> callbackStatus("bank-" + paymentId, paymentId, BankApi.CAPTURED),
+            () -> callbackStatus("bank-" + paymentId, paymentId, BankApi.DECLINED)));
+      })
+      .compose(statuses -> Future.all(events(orderId, "PaymentCaptured"), events(orderId, "PaymentDeclined"),
+          callback("bank-unknown", UUID.randomUUID().toString(), BankApi.CAPTURED).compose(unknown -> failureOf(PaymentAddresses.CALLBACK, unknown)))
+        .map(after -> ctx.verify(() -> {
+          assertThat(statuses).containsExactly("CAPTURED", "CAPTURED", "CAPTURED");
+          assertThat(after.<Long>resultAt(0)).isEqualTo(1);
+          assertThat(after.<Long>resultAt(1)).isZero();
+          assertThat(after.<ErrorCode>resultAt(2)).isEqualTo(ErrorCode.NOT_FOUND);
+        })))
+      .onComplete(ctx.succeedingThenComplete());
+  }
+
+  @Test
+  void aSignedCallbackWhoseOrderAmountOrCurrencyDiffersFromThePaymentIsAConflictAndChangesNothing(VertxTestContext ctx) {
+    String paymentId = UUID.randomUUID().toString();
+    String orderId = UUID.randomUUID().toString();
     String bankId = "bank-" + paymentId;
-
-    assertThat(failureOf(PaymentAddresses.CALLBACK, callback(bankId, paymentId, BankApi.CAPTURED, orderId, 1, "RUB")))
-      .isEqualTo(ErrorCode.CONFLICT);
-    assertThat(failureOf(PaymentAddresses.CALLBACK, callback(bankId, paymentId, BankApi.CAPTURED, orderId, 2500, "USD")))
-      .isEqualTo(ErrorCode.CONFLICT);
-    assertThat(failureOf(PaymentAddresses.CALLBACK, callback(bankId, paymentId, BankApi.CAPTURED, UUID.randomUUID().toString(), 2500, "RUB")))
-      .isEqualTo(ErrorCode.CONFLICT);
-    assertThat(failureOf(PaymentAddresses.CALLBACK, callback(bankId, paymentId, BankApi.DECLINED, orderId, 2499, "RUB")))
-      .isEqualTo(ErrorCode.CONFLICT);
-    // another payment's bank id with this payment's reference: not this payment's result either
-    assertThat(failureOf(PaymentAddresses.CALLBACK, callback("bank-someone-else", paymentId, BankApi.CAPTURED, orderId, 2500, "RUB")))
-      .isEqualTo(ErrorCode.CONFLICT);
     // a result without order or amount is not one the bank sends
     String bare = new JsonObject().put("id", bankId).put("reference", paymentId).put("status", BankApi.CAPTURED).encode();
-    assertThat(failureOf(PaymentAddresses.CALLBACK, new JsonObject().put("body", bare)
-      .put("signature", BankApi.sign(SECRET, bare.getBytes(StandardCharsets.UTF_8))))).isEqualTo(ErrorCode.VALIDATION_FAILED);
-    assertThat(status(orderId)).isEqualTo("PENDING");
-    assertThat(events(orderId, "PaymentCaptured")).isZero();
-    assertThat(events(orderId, "PaymentDeclined")).isZero();
-
-    // the matching one is applied, and its replays change nothing
-    assertThat(call(PaymentAddresses.CALLBACK, callback(bankId, paymentId, BankApi.CAPTURED, orderId, 2500, "RUB")).getString("status"))
-      .isEqualTo("CAPTURED");
-    assertThat(call(PaymentAddresses.CALLBACK, callback(bankId, paymentId, BankApi.CAPTURED, orderId, 2500, "RUB")).getString("status"))
-      .isEqualTo("CAPTURED");
-    assertThat(events(orderId, "PaymentCaptured")).isEqualTo(1);
+    call(PaymentAddresses.START, startBody(paymentId, orderId))
+      .compose(started -> InOrder.run(
+        () -> failureOf(PaymentAddresses.CALLBACK, callback(bankId, paymentId, BankApi.CAPTURED, orderId, 1, "RUB")),
+        () -> failureOf(PaymentAddresses.CALLBACK, callback(bankId, paymentId, BankApi.CAPTURED, orderId, 2500, "USD")),
+        () -> failureOf(PaymentAddresses.CALLBACK, callback(bankId, paymentId, BankApi.CAPTURED, UUID.randomUUID().toString(), 2500, "RUB")),
+        () -> failureOf(PaymentAddresses.CALLBACK, callback(bankId, paymentId, BankApi.DECLINED, orderId, 2499, "RUB")),
+        // another payment's bank id with this payment's reference: not this payment's result either
+        () -> failureOf(PaymentAddresses.CALLBACK, callback("bank-someone-else", paymentId, BankApi.CAPTURED, orderId, 2500, "RUB")),
+        () -> failureOf(PaymentAddresses.CALLBACK, new JsonObject().put("body", bare)
+          .put("signature", BankApi.sign(SECRET, bare.getBytes(StandardCharsets.UTF_8))))))
+      .compose(refusals -> Future.all(status(orderId), events(orderId, "PaymentCaptured"), events(orderId, "PaymentDeclined"))
+        .map(after -> ctx.verify(() -> {
+          assertThat(refusals).containsExactly(ErrorCode.CONFLICT, ErrorCode.CONFLICT, ErrorCode.CONFLICT, ErrorCode.CONFLICT,
+            ErrorCode.CONFLICT, ErrorCode.VALIDATION_FAILED);
+          assertThat(after.<String>resultAt(0)).isEqualTo("PENDING");
+          assertThat(after.<Long>resultAt(1)).isZero();
+          assertThat(after.<Long>resultAt(2)).isZero();
+        })))
+      // the matching one is applied, and its replays change nothing
+      .compose(v -> InOrder.run(
+        () -> callStatus(PaymentAddresses.CALLBACK, callback(bankId, paymentId, BankApi.CAPTURED, orderId, 2500, "RUB")),
+        () -> callStatus(PaymentAddresses.CALLBACK, callback(bankId, paymentId, BankApi.CAPTURED, orderId, 2500, "RUB"))))
+      .compose(statuses -> events(orderId, "PaymentCaptured").map(captured -> ctx.verify(() -> {
+        assertThat(statuses).containsExactly("CAPTURED", "CAPTURED");
+        assertThat(captured).isEqualTo(1);
+      })))
+      .onComplete(ctx.succeedingThenComplete());
   }
 
   @Test
-  void theComponentRefusesToStartWithoutABankSecret() throws Exception {
+  void theComponentRefusesToStartWithoutABankSecret(VertxTestContext ctx) {
     JsonObject noSecret = config.copy();
     noSecret.getJsonObject("bank").put("shared_secret", "");
-    Vertx other = Vertx.vertx();
-    try {
-      Throwable failure = other.deployVerticle(new PaymentVerticle(), new DeploymentOptions().setConfig(noSecret))
-        .toCompletionStage().toCompletableFuture().handle((id, err) -> err).get(30, TimeUnit.SECONDS);
-      assertThat(failure).as("deployment must fail").isNotNull();
-      assertThat(failure.getMessage()).contains("bank.shared_secret");
-    } finally {
-      await(other.close());
-    }
+    // a Vert.x of its own (closed after the test: its own futures end with it), so nothing the failed deployment left behind meets the test's component
+    other = Vertx.vertx();
+    Outcomes.failure(other.deployVerticle(new PaymentVerticle(), new DeploymentOptions().setConfig(noSecret)))
+      .map(failure -> ctx.verify(() -> assertThat(failure.getMessage()).contains("bank.shared_secret")))
+      .onComplete(ctx.succeedingThenComplete());
   }
 
   @Test
-  void aCaptureThatArrivesAfterTheVoidIsRefunded() throws Exception {
+  void aCaptureThatArrivesAfterTheVoidIsRefunded(VertxTestContext ctx) {
     String paymentId = UUID.randomUUID().toString();
     String orderId = UUID.randomUUID().toString();
-    call(PaymentAddresses.START, start(paymentId, orderId));
-
-    assertThat(call(PaymentAddresses.VOID, new JsonObject().put("order_id", orderId)).getString("status")).isEqualTo("VOIDED");
-    assertThat(call(PaymentAddresses.CALLBACK, callback("bank-" + paymentId, paymentId, BankApi.CAPTURED)).getString("status")).isEqualTo("REFUNDED");
-
-    assertThat(status(orderId)).isEqualTo("REFUNDED");
-    assertThat(bankStatus.get("bank-" + paymentId)).isEqualTo(BankApi.REFUNDED);
-    assertThat(events(orderId, "PaymentRefunded")).isEqualTo(1);
-    // a void after a capture does not undo it; a refund of captured money returns it
     String other = UUID.randomUUID().toString();
     String otherPayment = UUID.randomUUID().toString();
-    call(PaymentAddresses.START, start(otherPayment, other));
-    call(PaymentAddresses.CALLBACK, callback("bank-" + otherPayment, otherPayment, BankApi.CAPTURED));
-    assertThat(call(PaymentAddresses.VOID, new JsonObject().put("order_id", other)).getString("status")).isEqualTo("CAPTURED");
-    assertThat(call(PaymentAddresses.REFUND, new JsonObject().put("order_id", other).put("reason", "BUYER_CANCELLED")).getString("status"))
-      .isEqualTo("REFUNDED");
-    assertThat(call(PaymentAddresses.REFUND, new JsonObject().put("order_id", other)).getString("status")).isEqualTo("REFUNDED");
+    call(PaymentAddresses.START, startBody(paymentId, orderId))
+      .compose(started -> InOrder.run(
+        () -> callStatus(PaymentAddresses.VOID, new JsonObject().put("order_id", orderId)),
+        () -> callbackStatus("bank-" + paymentId, paymentId, BankApi.CAPTURED),
+        () -> status(orderId)))
+      .compose(statuses -> events(orderId, "PaymentRefunded").map(refunded -> ctx.verify(() -> {
+        assertThat(statuses).containsExactly("VOIDED", "REFUNDED", "REFUNDED");
+        assertThat(bank.status.get("bank-" + paymentId)).isEqualTo(BankApi.REFUNDED);
+        assertThat(refunded).isEqualTo(1);
+      })))
+      // a void after a capture does not undo it; a refund of captured money returns it
+      .compose(v -> InOrder.run(
+        () -> callStatus(PaymentAddresses.START, startBody(otherPayment, other)),
+        () -> callbackStatus("bank-" + otherPayment, otherPayment, BankApi.CAPTURED),
+        () -> callStatus(PaymentAddresses.VOID, new JsonObject().put("order_id", other)),
+        () -> callStatus(PaymentAddresses.REFUND, new JsonObject().put("order_id", other).put("reason", "BUYER_CANCELLED")),
+        () -> callStatus(PaymentAddresses.REFUND, new JsonObject().put("order_id", other))))
+      .map(statuses -> ctx.verify(() -> assertThat(statuses.subList(2, 5)).containsExactly("CAPTURED", "REFUNDED", "REFUNDED")))
+      .onComplete(ctx.succeedingThenComplete());
   }
 
   @Test
-  void aVoidBeforeTheStartLeavesATombstoneSoTheLateStartIsRefused() throws Exception {
+  void aVoidBeforeTheStartLeavesATombstoneSoTheLateStartIsRefused(VertxTestContext ctx) {
     String orderId = UUID.randomUUID().toString();
 
-    assertThat(call(PaymentAddresses.VOID, new JsonObject().put("order_id", orderId)).getString("status")).isEqualTo("VOIDED");
-
-    assertThat(failureOf(PaymentAddresses.START, start(UUID.randomUUID().toString(), orderId))).isEqualTo(ErrorCode.PAYMENT_UNAVAILABLE);
-    assertThat(bankCalls.get()).isZero();
+    callStatus(PaymentAddresses.VOID, new JsonObject().put("order_id", orderId))
+      .compose(voided -> failureOf(PaymentAddresses.START, startBody(UUID.randomUUID().toString(), orderId))
+        .map(lateStart -> ctx.verify(() -> {
+          assertThat(voided).isEqualTo("VOIDED");
+          assertThat(lateStart).isEqualTo(ErrorCode.PAYMENT_UNAVAILABLE);
+          assertThat(bank.calls.get()).isZero();
+        })))
+      .onComplete(ctx.succeedingThenComplete());
   }
 
   @Test
-  void aFailingBankOpensTheCircuitAndThenStartsFailFastWithoutCallingIt() throws Exception {
-    bankFailsWith = 503;
-    for (int i = 0; i < 2; i++) {
-      String orderId = UUID.randomUUID().toString();
-      assertThat(failureOf(PaymentAddresses.START, start(UUID.randomUUID().toString(), orderId))).isEqualTo(ErrorCode.PAYMENT_UNAVAILABLE);
-      assertThat(status(orderId)).isEqualTo("FAILED");
-    }
-    int callsWhenOpened = bankCalls.get();
-
+  void aFailingBankOpensTheCircuitAndThenStartsFailFastWithoutCallingIt(VertxTestContext ctx) {
+    bank.failsWith = 503;
+    List<String> failedOrders = List.of(UUID.randomUUID().toString(), UUID.randomUUID().toString());
     String orderId = UUID.randomUUID().toString();
-    assertThat(failureOf(PaymentAddresses.START, start(UUID.randomUUID().toString(), orderId))).isEqualTo(ErrorCode.PAYMENT_UNAVAILABLE);
-
-    assertThat(bankCalls.get()).isEqualTo(callsWhenOpened);
-    // each failed start tried the bank again within its budget before it counted as one failure
-    assertThat(callsWhenOpened).isGreaterThan(2);
-    // a failed start may be voided like any other
-    assertThat(call(PaymentAddresses.VOID, new JsonObject().put("order_id", orderId)).getString("status")).isEqualTo("VOIDED");
+    int[] callsWhenOpened = new int[1];
+    InOrder.run(
+        () -> failureOf(PaymentAddresses.START, startBody(UUID.randomUUID().toString(), failedOrders.get(0))),
+        () -> failureOf(PaymentAddresses.START, startBody(UUID.randomUUID().toString(), failedOrders.get(1))))
+      .compose(refusals -> Future.all(status(failedOrders.get(0)), status(failedOrders.get(1))).map(statuses -> ctx.verify(() -> {
+        assertThat(refusals).containsExactly(ErrorCode.PAYMENT_UNAVAILABLE, ErrorCode.PAYMENT_UNAVAILABLE);
+        assertThat(statuses.<String>list()).containsExactly("FAILED", "FAILED");
+      })))
+      .compose(v -> {
+        callsWhenOpened[0] = bank.calls.get();
+        return failureOf(PaymentAddresses.START, startBody(UUID.randomUUID().toString(), orderId));
+      })
+      .compose(fastFailure -> {
+        ctx.verify(() -> {
+          assertThat(fastFailure).isEqualTo(ErrorCode.PAYMENT_UNAVAILABLE);
+          assertThat(bank.calls.get()).isEqualTo(callsWhenOpened[0]);
+          // each failed start tried the bank again within its budget before it counted as one failure
+          assertThat(callsWhenOpened[0]).isGreaterThan(2);
+        });
+        // a failed start may be voided like any other
+        return callStatus(PaymentAddresses.VOID, new JsonObject().put("order_id", orderId));
+      })
+      .map(voided -> ctx.verify(() -> assertThat(voided).isEqualTo("VOIDED")))
+      .onComplete(ctx.succeedingThenComplete());
   }
 
   @Test
-  void anOrderCancelledEventRefundsTheCapturedMoneyAndMovesTheOrderToRefunded() throws Exception {
+  void anOrderCancelledEventRefundsTheCapturedMoneyAndMovesTheOrderToRefunded(VertxTestContext ctx) {
     List<JsonObject> transitions = new CopyOnWriteArrayList<>();
-    await(Bus.serve(vertx, "orders.transition", msg -> {
-      transitions.add(msg.body());
-      return Future.succeededFuture(new JsonObject().put("status", msg.body().getString("to")));
-    }).completion());
     String paymentId = UUID.randomUUID().toString();
     String orderId = UUID.randomUUID().toString();
-    call(PaymentAddresses.START, start(paymentId, orderId));
-    call(PaymentAddresses.CALLBACK, callback("bank-" + paymentId, paymentId, BankApi.CAPTURED));
     String pendingOrder = UUID.randomUUID().toString();
-    call(PaymentAddresses.START, start(UUID.randomUUID().toString(), pendingOrder));
-
     KafkaProducer<String, String> producer = KafkaProducer.create(vertx, KafkaSupport.producerConfig(config));
-    for (String id : List.of(orderId, pendingOrder, orderId)) {
-      EventEnvelope cancelled = EventEnvelope.create("OrderCancelled", id,
-        new JsonObject().put("order_id", id).put("status", "CANCELLED").put("reason", "BUYER_CANCELLED"));
-      await(producer.send(KafkaProducerRecord.create(Topics.ORDERS_EVENTS, id, cancelled.toJson().encode())));
-    }
-
-    long deadline = System.currentTimeMillis() + 30_000;
-    while ((!status(orderId).equals("REFUNDED") || !status(pendingOrder).equals("VOIDED") || transitions.isEmpty())
-      && System.currentTimeMillis() < deadline) {
-      Thread.sleep(50);
-    }
-    assertThat(status(orderId)).isEqualTo("REFUNDED");
-    assertThat(bankStatus.get("bank-" + paymentId)).isEqualTo(BankApi.REFUNDED);
-    assertThat(status(pendingOrder)).isEqualTo("VOIDED");
-    // the event came twice: orders hears REFUNDED once or twice, which it takes as the same transition
-    assertThat(transitions).extracting(t -> t.getString("order_id") + ":" + t.getString("to")).containsOnly(orderId + ":REFUNDED");
-    assertThat(events(orderId, "PaymentRefunded")).isEqualTo(1);
-    producer.close();
+    Bus.serve(vertx, "orders.transition", msg -> {
+        transitions.add(msg.body());
+        return Future.succeededFuture(new JsonObject().put("status", msg.body().getString("to")));
+      }).completion()
+      .compose(v -> InOrder.run(
+        () -> call(PaymentAddresses.START, startBody(paymentId, orderId)).map("started"),
+        () -> callbackStatus("bank-" + paymentId, paymentId, BankApi.CAPTURED),
+        () -> call(PaymentAddresses.START, startBody(UUID.randomUUID().toString(), pendingOrder)).map("started")))
+      .compose(v -> {
+        Future<Void> sent = Future.succeededFuture();
+        for (String id : List.of(orderId, pendingOrder, orderId)) {
+          EventEnvelope cancelled = EventEnvelope.create("OrderCancelled", id,
+            new JsonObject().put("order_id", id).put("status", "CANCELLED").put("reason", "BUYER_CANCELLED"));
+          sent = sent.compose(x -> producer.send(KafkaProducerRecord.create(Topics.ORDERS_EVENTS, id, cancelled.toJson().encode())).mapEmpty());
+        }
+        return sent;
+      })
+      .compose(v -> Eventually.until(vertx, "the paid order refunded, the pending one voided, orders told", 30_000,
+        () -> Future.all(status(orderId), status(pendingOrder))
+          .map(s -> s.<String>resultAt(0).equals("REFUNDED") && s.<String>resultAt(1).equals("VOIDED") && !transitions.isEmpty())))
+      .compose(v -> events(orderId, "PaymentRefunded"))
+      .map(refunded -> ctx.verify(() -> {
+        assertThat(bank.status.get("bank-" + paymentId)).isEqualTo(BankApi.REFUNDED);
+        // the event came twice: orders hears REFUNDED once or twice, which it takes as the same transition
+        assertThat(transitions).extracting(t -> t.getString("order_id") + ":" + t.getString("to")).containsOnly(orderId + ":REFUNDED");
+        assertThat(refunded).isEqualTo(1);
+      }))
+      .eventually(producer::close)
+      .onComplete(ctx.succeedingThenComplete());
   }
 
   @Test
-  void badRequestsAreValidationFailures() {
-    assertThat(failureOf(PaymentAddresses.START, new JsonObject().put("payment_id", "x"))).isEqualTo(ErrorCode.VALIDATION_FAILED);
-    assertThat(failureOf(PaymentAddresses.START, start(UUID.randomUUID().toString(), UUID.randomUUID().toString()).put("extra", 1)))
-      .isEqualTo(ErrorCode.VALIDATION_FAILED);
-    assertThat(failureOf(PaymentAddresses.VOID, new JsonObject())).isEqualTo(ErrorCode.VALIDATION_FAILED);
-  }
-
-  private static <T> T await(Future<T> future) throws Exception {
-    return future.toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+  void badRequestsAreValidationFailures(VertxTestContext ctx) {
+    Future.all(
+        failureOf(PaymentAddresses.START, new JsonObject().put("payment_id", "x")),
+        failureOf(PaymentAddresses.START, startBody(UUID.randomUUID().toString(), UUID.randomUUID().toString()).put("extra", 1)),
+        failureOf(PaymentAddresses.VOID, new JsonObject()))
+      .map(refusals -> ctx.verify(() -> assertThat(refusals.<ErrorCode>list()).containsOnly(ErrorCode.VALIDATION_FAILED)))
+      .onComplete(ctx.succeedingThenComplete());
   }
 }

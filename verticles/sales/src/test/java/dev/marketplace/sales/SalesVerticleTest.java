@@ -7,6 +7,7 @@ import dev.marketplace.contracts.catalog.CatalogAddresses;
 import dev.marketplace.contracts.inventory.InventoryAddresses;
 import dev.marketplace.contracts.sales.SalesAddresses;
 import dev.marketplace.platform.bus.Bus;
+import dev.marketplace.platform.testing.Rates;
 import dev.marketplace.platform.testing.TestInfra;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
@@ -240,7 +241,7 @@ class SalesVerticleTest {
     double[] last = samples.get(samples.size() - 1);
     assertThat((last[1] - first[1]) / (last[0] - first[0])).as("admissions granted per second").isBetween(rate * 0.9, rate * 1.1);
     // as the buyers saw it (polling on a loaded machine: noisier)
-    assertThat(admissionRate(admittedAt)).isBetween(rate * 0.5, rate * 1.5);
+    assertThat(Rates.perSecond(admittedAt)).as("admissions per second, as the buyers saw them").isBetween(rate * 0.5, rate * 1.5);
 
     JsonObject view = await(as("admin-1", "admin", SalesAddresses.GET, new JsonObject().put("sale_id", sale.getString("id"))));
     assertThat(view.getLong("admitted")).isEqualTo(buyers);
@@ -291,23 +292,6 @@ class SalesVerticleTest {
     ServiceFailure f = failure(as("admin-1", "admin", SalesAddresses.CREATE, new JsonObject().put("product_ids", new JsonArray().add(p))
       .put("starts_at", Instant.now().plusSeconds(5000).toString()).put("admit_per_second", 10)));
     assertThat(f.code()).isEqualTo(ErrorCode.CONFLICT);
-  }
-
-  /** Admissions per second: the inverse of the least-squares slope of admission time over ticket order (endpoint noise averages out). */
-  static double admissionRate(long[] admittedAtMs) {
-    int n = admittedAtMs.length;
-    double meanI = (n - 1) / 2.0;
-    double meanT = 0;
-    for (long t : admittedAtMs) {
-      meanT += t / 1000.0 / n;
-    }
-    double cov = 0;
-    double var = 0;
-    for (int i = 0; i < n; i++) {
-      cov += (i - meanI) * (admittedAtMs[i] / 1000.0 - meanT);
-      var += (i - meanI) * (i - meanI);
-    }
-    return var / cov;
   }
 
   static <T> T await(Future<T> future) throws Exception {

@@ -1,11 +1,14 @@
 package dev.marketplace.platform.jobs;
 
+import dev.marketplace.platform.testing.Eventually;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
+import io.vertx.junit5.Timeout;
+import io.vertx.junit5.VertxExtension;
+import io.vertx.junit5.VertxTestContext;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.time.Duration;
 import java.util.List;
@@ -17,19 +20,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /** The retention job's batching and its settings. */
+@ExtendWith(VertxExtension.class)
+@Timeout(value = 30, timeUnit = TimeUnit.SECONDS)
 class RetentionJobTest {
-  private Vertx vertx;
-
-  @BeforeEach
-  void up() {
-    vertx = Vertx.vertx();
-  }
-
-  @AfterEach
-  void down() throws Exception {
-    vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
-  }
-
   @Test
   void agesAreIsoDurationsWithDefaultsAndBadOnesAreRefusedByName() {
     JsonObject config = new JsonObject().put("retention", new JsonObject().put("sagas", "P2D").put("tombstones", "PT90M")
@@ -42,7 +35,7 @@ class RetentionJobTest {
   }
 
   @Test
-  void aBacklogIsDrainedBatchByBatchWithTheAgeInMilliseconds() throws Exception {
+  void aBacklogIsDrainedBatchByBatchWithTheAgeInMilliseconds(Vertx vertx, VertxTestContext ctx) {
     AtomicInteger left = new AtomicInteger(2500);
     AtomicLong askedAge = new AtomicLong();
     AtomicInteger passes = new AtomicInteger();
@@ -56,16 +49,16 @@ class RetentionJobTest {
         return Future.succeededFuture(n);
       })));
     vertx.runOnContext(v -> job.start());
-    long deadline = System.currentTimeMillis() + 10_000;
-    while (left.get() > 0 && System.currentTimeMillis() < deadline) {
-      Thread.sleep(20);
-    }
-    Thread.sleep(200);
-    assertThat(left.get()).isZero();
-    // 1000 + 1000 + 500: the third pass was not full, so the job waits for its interval
-    assertThat(passes.get()).isEqualTo(3);
-    assertThat(askedAge.get()).isEqualTo(5000);
-    assertThat(job.purged()).containsEntry("things", 2500L);
-    vertx.runOnContext(v -> job.stop());
+    Eventually.untilTrue(vertx, "the backlog is purged", 10_000, () -> left.get() == 0)
+      // time for a fourth pass, which must not come
+      .compose(v -> vertx.timer(200))
+      .onComplete(ctx.succeeding(t -> ctx.verify(() -> {
+        // 1000 + 1000 + 500: the third pass was not full, so the job waits for its interval
+        assertThat(passes.get()).isEqualTo(3);
+        assertThat(askedAge.get()).isEqualTo(5000);
+        assertThat(job.purged()).containsEntry("things", 2500L);
+        vertx.runOnContext(x -> job.stop());
+        ctx.completeNow();
+      })));
   }
 }
