@@ -15,8 +15,6 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.UUID;
-import java.util.function.BiFunction;
-import java.util.function.Function;
 
 /**
  * The inventory component's operations, typed (what each one means: {@link InventoryAddresses}).
@@ -242,34 +240,33 @@ public interface InventoryApi extends Invoker {
 
   /** {@code perBuyer} null: no limit (the request removes it). */
   record PurchaseLimit(UUID productId, Integer perBuyer) {
-    public static final Codec<PurchaseLimit> CODEC = productSetting("per_buyer", 1, 1_000_000, "the limit",
-      PurchaseLimit::new, PurchaseLimit::productId, PurchaseLimit::perBuyer);
+    public static final Codec<PurchaseLimit> CODEC = Codec.of(
+      r -> new JsonObject().put("product_id", r.productId().toString()).put("per_buyer", r.perBuyer()),
+      body -> {
+        JsonValidator v = JsonValidator.of(body).allowOnly("product_id", "per_buyer");
+        UUID productId = v.requiredUuid("product_id");
+        if (!body.containsKey("per_buyer")) {
+          v.error("per_buyer", "is required (null removes the limit)");
+        }
+        Long perBuyer = v.optionalLong("per_buyer", 1, 1_000_000);
+        v.throwIfInvalid();
+        return new PurchaseLimit(productId, perBuyer == null ? null : perBuyer.intValue());
+      });
   }
 
   /** {@code ttlSeconds} null: no cap (the request removes it). */
   record ReservationTtl(UUID productId, Integer ttlSeconds) {
-    public static final Codec<ReservationTtl> CODEC = productSetting("ttl_seconds", 60, 86_400, "the cap",
-      ReservationTtl::new, ReservationTtl::productId, ReservationTtl::ttlSeconds);
-  }
-
-  /**
-   * {@code {product_id, <field>}}: one bounded setting of a product, where the field must be present
-   * and null removes the setting.
-   */
-  private static <R> Codec<R> productSetting(String field, long min, long max, String what,
-                                             BiFunction<UUID, Integer, R> make, Function<R, UUID> productId,
-                                             Function<R, Integer> value) {
-    return Codec.of(
-      r -> new JsonObject().put("product_id", productId.apply(r).toString()).put(field, value.apply(r)),
+    public static final Codec<ReservationTtl> CODEC = Codec.of(
+      r -> new JsonObject().put("product_id", r.productId().toString()).put("ttl_seconds", r.ttlSeconds()),
       body -> {
-        JsonValidator v = JsonValidator.of(body).allowOnly("product_id", field);
-        UUID id = v.requiredUuid("product_id");
-        if (!body.containsKey(field)) {
-          v.error(field, "is required (null removes " + what + ")");
+        JsonValidator v = JsonValidator.of(body).allowOnly("product_id", "ttl_seconds");
+        UUID productId = v.requiredUuid("product_id");
+        if (!body.containsKey("ttl_seconds")) {
+          v.error("ttl_seconds", "is required (null removes the cap)");
         }
-        Long setting = v.optionalLong(field, min, max);
+        Long ttl = v.optionalLong("ttl_seconds", 60, 86_400);
         v.throwIfInvalid();
-        return make.apply(id, setting == null ? null : setting.intValue());
+        return new ReservationTtl(productId, ttl == null ? null : ttl.intValue());
       });
   }
 }
