@@ -6,6 +6,7 @@ import dev.marketplace.contracts.Topics;
 import dev.marketplace.contracts.checkout.CheckoutAddresses;
 import dev.marketplace.contracts.payment.PaymentAddresses;
 import dev.marketplace.platform.bus.Bus;
+import dev.marketplace.platform.testing.Await;
 import dev.marketplace.platform.testing.ConsumerRecoveryFixture;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -15,6 +16,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import java.time.Instant;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -22,8 +24,6 @@ import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 
-import static dev.marketplace.platform.testing.ConsumerRecoveryFixture.await;
-import static dev.marketplace.platform.testing.ConsumerRecoveryFixture.waitUntil;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
@@ -88,7 +88,7 @@ class CheckoutConsumerRecoveryTest {
     assertThat(paid).isEmpty();
 
     fixture.databaseUp();
-    waitUntil("every saga is PAID", () -> orders.stream().allMatch(o -> state(o).equals("PAID")), 30_000);
+    Await.until("every saga is PAID", Duration.ofSeconds(30), () -> orders.stream().allMatch(o -> state(o).equals("PAID")));
     for (String order : orders) {
       assertThat(paid.get(order).get()).as("orders told PAID for " + order).isEqualTo(1);
       assertThat(commits.get(reservation(order)).get()).as("stock committed for " + order).isEqualTo(1);
@@ -104,30 +104,30 @@ class CheckoutConsumerRecoveryTest {
   void anEventThatKeepsFailingIsParkedThenAReplayAppliesIt() throws Exception {
     String poison = checkout();
     String healthy = checkout();
-    await(fixture.db().query("CREATE FUNCTION checkout.refuse_result() RETURNS trigger LANGUAGE plpgsql AS "
+    Await.result(fixture.db().query("CREATE FUNCTION checkout.refuse_result() RETURNS trigger LANGUAGE plpgsql AS "
       + "$$ BEGIN RAISE EXCEPTION 'this saga cannot take a result'; END $$").execute());
-    await(fixture.db().query("CREATE TRIGGER refuse_result BEFORE UPDATE ON checkout.sagas FOR EACH ROW WHEN (OLD.id = '" + poison
+    Await.result(fixture.db().query("CREATE TRIGGER refuse_result BEFORE UPDATE ON checkout.sagas FOR EACH ROW WHEN (OLD.id = '" + poison
       + "' AND NEW.payment_result IS DISTINCT FROM OLD.payment_result) EXECUTE FUNCTION checkout.refuse_result()").execute());
     captured(poison);
     captured(healthy);
 
-    waitUntil("the healthy saga is PAID and the poison event parked", () -> state(healthy).equals("PAID") && !fixture.parked().isEmpty(), 30_000);
+    Await.until("the healthy saga is PAID and the poison event parked", Duration.ofSeconds(30), () -> state(healthy).equals("PAID") && !fixture.parked().isEmpty());
     JsonObject letter = fixture.parked().getJsonObject(0);
     assertThat(letter.getString("event_type")).isEqualTo("PaymentCaptured");
     assertThat(letter.getString("last_error")).contains("this saga cannot take a result");
     assertThat(state(poison)).isEqualTo("AWAITING_PAYMENT");
 
-    await(fixture.db().query("DROP TRIGGER refuse_result ON checkout.sagas").execute());
+    Await.result(fixture.db().query("DROP TRIGGER refuse_result ON checkout.sagas").execute());
     JsonObject replayed = fixture.replay(letter.getLong("id"));
     assertThat(replayed.getString("status")).isEqualTo("REPLAYED");
-    waitUntil("the replayed saga is PAID", () -> state(poison).equals("PAID"), 30_000);
+    Await.until("the replayed saga is PAID", Duration.ofSeconds(30), () -> state(poison).equals("PAID"));
     assertThat(paid.get(poison).get()).isEqualTo(1);
   }
 
   // ------------------------------------------------------------- helpers
 
   private String checkout() throws Exception {
-    JsonObject reply = await(Bus.request(fixture.vertx(), CheckoutAddresses.START, new JsonObject().put("cart_id", UUID.randomUUID().toString())
+    JsonObject reply = Await.result(Bus.request(fixture.vertx(), CheckoutAddresses.START, new JsonObject().put("cart_id", UUID.randomUUID().toString())
       .put("payment_method", "card").put("idempotency_key", UUID.randomUUID().toString()),
       Bus.options(10_000).addHeader(BusHeaders.USER_ID, "buyer-1")));
     assertThat(reply.getString("status")).isEqualTo("PENDING_PAYMENT");
@@ -141,7 +141,7 @@ class CheckoutConsumerRecoveryTest {
 
   private String state(String orderId) {
     try {
-      return await(fixture.db().preparedQuery("SELECT state FROM checkout.sagas WHERE id = $1").execute(Tuple.of(UUID.fromString(orderId))))
+      return Await.result(fixture.db().preparedQuery("SELECT state FROM checkout.sagas WHERE id = $1").execute(Tuple.of(UUID.fromString(orderId))))
         .iterator().next().getString(0);
     } catch (Exception e) {
       return "UNKNOWN: " + e;
@@ -149,7 +149,7 @@ class CheckoutConsumerRecoveryTest {
   }
 
   private String reservation(String orderId) throws Exception {
-    return await(fixture.db().preparedQuery("SELECT reservation_id FROM checkout.sagas WHERE id = $1").execute(Tuple.of(UUID.fromString(orderId))))
+    return Await.result(fixture.db().preparedQuery("SELECT reservation_id FROM checkout.sagas WHERE id = $1").execute(Tuple.of(UUID.fromString(orderId))))
       .iterator().next().getUUID(0).toString();
   }
 }

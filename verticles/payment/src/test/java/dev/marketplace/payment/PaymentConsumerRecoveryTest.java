@@ -6,6 +6,7 @@ import dev.marketplace.contracts.bank.BankApi;
 import dev.marketplace.contracts.orders.OrdersAddresses;
 import dev.marketplace.contracts.payment.PaymentAddresses;
 import dev.marketplace.platform.bus.Bus;
+import dev.marketplace.platform.testing.Await;
 import dev.marketplace.platform.testing.ConsumerRecoveryFixture;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -17,6 +18,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -24,8 +26,6 @@ import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 
-import static dev.marketplace.platform.testing.ConsumerRecoveryFixture.await;
-import static dev.marketplace.platform.testing.ConsumerRecoveryFixture.waitUntil;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
@@ -48,7 +48,7 @@ class PaymentConsumerRecoveryTest {
       config.put("bus", new JsonObject().put("timeout_ms", 1000));
     });
     vertx = fixture.vertx();
-    bank = await(ScriptedBank.start(vertx, ScriptedBank.Rules.LENIENT));
+    bank = Await.result(ScriptedBank.start(vertx, ScriptedBank.Rules.LENIENT));
     // the bank's port is known only now: the config is the fixture's, still undeployed
     fixture.config().getJsonObject("payment").put("bank_url", bank.url())
       .put("bank_timeout_ms", 1000).put("poll_interval_ms", 200).put("refund_retry_ms", 300);
@@ -76,7 +76,7 @@ class PaymentConsumerRecoveryTest {
     assertThat(bank.refunds).isEmpty();
 
     fixture.databaseUp();
-    waitUntil("every payment is refunded", () -> orders.stream().allMatch(o -> status(o).equals("REFUNDED")), 30_000);
+    Await.until("every payment is refunded", Duration.ofSeconds(30), () -> orders.stream().allMatch(o -> status(o).equals("REFUNDED")));
     for (String order : orders) {
       String bankId = "bank-" + paymentOf(order);
       assertThat(bank.refunds.get(bankId).get()).as("refunds at the bank for " + order).isEqualTo(1);
@@ -89,8 +89,8 @@ class PaymentConsumerRecoveryTest {
       refundedOrders.computeIfAbsent(msg.body().getString("order_id"), k -> new AtomicInteger()).incrementAndGet();
       return Future.succeededFuture(new JsonObject().put("status", msg.body().getString("to")));
     });
-    await(ordersUp.completion());
-    waitUntil("every refund notice reached orders", () -> orders.stream().noneMatch(this::noticeDue), 30_000);
+    Await.result(ordersUp.completion());
+    Await.until("every refund notice reached orders", Duration.ofSeconds(30), () -> orders.stream().noneMatch(this::noticeDue));
     for (String order : orders) {
       assertThat(refundedOrders.get(order).get()).isEqualTo(1);
     }
@@ -103,20 +103,19 @@ class PaymentConsumerRecoveryTest {
 
   @Test
   void anEventThatKeepsFailingIsParkedThenAReplayAppliesIt() throws Exception {
-    await(Bus.serve(vertx, OrdersAddresses.TRANSITION,
+    Await.result(Bus.serve(vertx, OrdersAddresses.TRANSITION,
       msg -> Future.succeededFuture(new JsonObject().put("status", msg.body().getString("to")))).completion());
     String poison = capturedOrder();
     String healthy = capturedOrder();
     // a bug in this one order's data: every change of its intent is refused by the database
-    await(fixture.db().query("CREATE FUNCTION payment.refuse_change() RETURNS trigger LANGUAGE plpgsql AS "
+    Await.result(fixture.db().query("CREATE FUNCTION payment.refuse_change() RETURNS trigger LANGUAGE plpgsql AS "
       + "$$ BEGIN RAISE EXCEPTION 'this intent cannot change'; END $$").execute());
-    await(fixture.db().query("CREATE TRIGGER refuse_change BEFORE UPDATE ON payment.intents FOR EACH ROW WHEN (OLD.order_id = '"
+    Await.result(fixture.db().query("CREATE TRIGGER refuse_change BEFORE UPDATE ON payment.intents FOR EACH ROW WHEN (OLD.order_id = '"
       + poison + "') EXECUTE FUNCTION payment.refuse_change()").execute());
     cancel(poison);
     cancel(healthy);
 
-    waitUntil("the healthy payment is refunded and the poison event parked",
-      () -> status(healthy).equals("REFUNDED") && !fixture.parked().isEmpty(), 30_000);
+    Await.until("the healthy payment is refunded and the poison event parked", Duration.ofSeconds(30), () -> status(healthy).equals("REFUNDED") && !fixture.parked().isEmpty());
     JsonArray parked = fixture.parked();
     assertThat(parked).hasSize(1);
     JsonObject letter = parked.getJsonObject(0);
@@ -126,7 +125,7 @@ class PaymentConsumerRecoveryTest {
     assertThat(letter.getString("last_error")).contains("this intent cannot change");
     assertThat(status(poison)).isEqualTo("CAPTURED");
 
-    await(fixture.db().query("DROP TRIGGER refuse_change ON payment.intents").execute());
+    Await.result(fixture.db().query("DROP TRIGGER refuse_change ON payment.intents").execute());
     JsonObject replayed = fixture.replay(letter.getLong("id"));
     assertThat(replayed.getString("status")).isEqualTo("REPLAYED");
     assertThat(status(poison)).isEqualTo("REFUNDED");
@@ -142,9 +141,9 @@ class PaymentConsumerRecoveryTest {
     String paymentId = UUID.randomUUID().toString();
     String orderId = UUID.randomUUID().toString();
     payments.put(orderId, paymentId);
-    await(Bus.request(vertx, PaymentAddresses.START, PaymentFixture.startBody(paymentId, orderId), 10_000));
+    Await.result(Bus.request(vertx, PaymentAddresses.START, PaymentFixture.startBody(paymentId, orderId), 10_000));
     JsonObject callback = PaymentFixture.signedCallback(SECRET, "bank-" + paymentId, paymentId, BankApi.CAPTURED, orderId, 2500, "RUB");
-    assertThat(await(Bus.request(vertx, PaymentAddresses.CALLBACK, callback, 10_000)).getString("status")).isEqualTo("CAPTURED");
+    assertThat(Await.result(Bus.request(vertx, PaymentAddresses.CALLBACK, callback, 10_000)).getString("status")).isEqualTo("CAPTURED");
     return orderId;
   }
 
@@ -160,7 +159,7 @@ class PaymentConsumerRecoveryTest {
 
   private String status(String orderId) {
     try {
-      return await(PaymentFixture.status(fixture.db(), orderId));
+      return Await.result(PaymentFixture.status(fixture.db(), orderId));
     } catch (Exception e) {
       return "UNKNOWN: " + e;
     }
@@ -168,7 +167,7 @@ class PaymentConsumerRecoveryTest {
 
   private boolean noticeDue(String orderId) {
     try {
-      return await(fixture.db().preparedQuery("SELECT refund_notice_due FROM payment.intents WHERE order_id = $1").execute(Tuple.of(UUID.fromString(orderId))))
+      return Await.result(fixture.db().preparedQuery("SELECT refund_notice_due FROM payment.intents WHERE order_id = $1").execute(Tuple.of(UUID.fromString(orderId))))
         .iterator().next().getBoolean(0);
     } catch (Exception e) {
       throw new IllegalStateException(e);
@@ -176,6 +175,6 @@ class PaymentConsumerRecoveryTest {
   }
 
   private long events(String orderId, String type) throws Exception {
-    return await(PaymentFixture.events(fixture.db(), orderId, type));
+    return Await.result(PaymentFixture.events(fixture.db(), orderId, type));
   }
 }

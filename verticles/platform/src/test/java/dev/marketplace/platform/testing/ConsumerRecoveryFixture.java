@@ -17,8 +17,6 @@ import io.vertx.kafka.client.producer.KafkaProducer;
 import io.vertx.kafka.client.producer.KafkaProducerRecord;
 import io.vertx.sqlclient.Pool;
 
-import java.util.concurrent.TimeUnit;
-import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 import java.util.function.Function;
 
@@ -35,12 +33,9 @@ import java.util.function.Function;
  * fixture.deploy(new PaymentVerticle());
  * fixture.databaseDown(); fixture.publish(Topics.ORDERS_EVENTS, orderId, event); ... fixture.databaseUp();
  * }</pre>
- * Blocking helpers, for JUnit threads only (never an event loop).
+ * Its methods block (through {@link Await}), for JUnit threads only (never an event loop).
  */
 public final class ConsumerRecoveryFixture implements AutoCloseable {
-  /** How long one {@link #await} waits. */
-  public static final long AWAIT_SECONDS = 30;
-
   private final String component;
   private final Vertx vertx;
   private final JsonObject config;
@@ -85,12 +80,12 @@ public final class ConsumerRecoveryFixture implements AutoCloseable {
 
   /** A fake neighbour: answers requests on {@code address} with {@code answer(body)}; reachable when this returns. */
   public void serve(String address, Function<JsonObject, JsonObject> answer) throws Exception {
-    await(Bus.serve(vertx, address, msg -> Future.succeededFuture(answer.apply(msg.body()))).completion());
+    Await.result(Bus.serve(vertx, address, msg -> Future.succeededFuture(answer.apply(msg.body()))).completion());
   }
 
   /** Deploys the component under test with {@link #config()}. */
   public void deploy(Deployable verticle) throws Exception {
-    await(vertx.deployVerticle(verticle, new DeploymentOptions().setConfig(config)));
+    Await.result(vertx.deployVerticle(verticle, new DeploymentOptions().setConfig(config)));
   }
 
   /** Puts the event on the topic under {@code key}, as the owner's outbox relay would. */
@@ -98,7 +93,7 @@ public final class ConsumerRecoveryFixture implements AutoCloseable {
     if (producer == null) {
       producer = KafkaProducer.create(vertx, KafkaSupport.producerConfig(config));
     }
-    await(producer.send(KafkaProducerRecord.create(topic, key, event.toJson().encode())));
+    Await.result(producer.send(KafkaProducerRecord.create(topic, key, event.toJson().encode())));
   }
 
   /** The component's database stops accepting connections (and drops the open ones). */
@@ -113,7 +108,7 @@ public final class ConsumerRecoveryFixture implements AutoCloseable {
   /** The component's PARKED dead letters, newest first, as {@code <component>.dead_letters.list} answers an admin. */
   public JsonArray parked() {
     try {
-      return await(Bus.request(vertx, DeadLetterAddresses.list(component), new JsonObject().put("status", "PARKED"), admin()))
+      return Await.result(Bus.request(vertx, DeadLetterAddresses.list(component), new JsonObject().put("status", "PARKED"), admin()))
         .getJsonArray("items");
     } catch (Exception e) {
       throw new IllegalStateException("the dead letters of " + component + " could not be listed", e);
@@ -122,7 +117,7 @@ public final class ConsumerRecoveryFixture implements AutoCloseable {
 
   /** Replays the dead letter as an admin; the letter as {@code <component>.dead_letters.replay} answers. */
   public JsonObject replay(long letterId) throws Exception {
-    return await(Bus.request(vertx, DeadLetterAddresses.replay(component), new JsonObject().put("id", letterId), admin()));
+    return Await.result(Bus.request(vertx, DeadLetterAddresses.replay(component), new JsonObject().put("id", letterId), admin()));
   }
 
   /** Delivery options of an admin's request (10 s timeout). */
@@ -130,21 +125,7 @@ public final class ConsumerRecoveryFixture implements AutoCloseable {
     return new DeliveryOptions().setSendTimeout(10_000).addHeader(BusHeaders.USER_ID, "admin-1").addHeader(BusHeaders.ROLES, "admin");
   }
 
-  /** The future's result, waiting at most {@link #AWAIT_SECONDS}. */
-  public static <T> T await(Future<T> future) throws Exception {
-    return future.toCompletionStage().toCompletableFuture().get(AWAIT_SECONDS, TimeUnit.SECONDS);
-  }
 
-  /** Waits (checking every 100 ms) until the condition holds, failing with {@code what} after {@code timeoutMs}. */
-  public static void waitUntil(String what, BooleanSupplier condition, long timeoutMs) throws InterruptedException {
-    long deadline = System.currentTimeMillis() + timeoutMs;
-    while (!condition.getAsBoolean()) {
-      if (System.currentTimeMillis() > deadline) {
-        throw new AssertionError("not within " + timeoutMs + " ms: " + what);
-      }
-      Thread.sleep(100);
-    }
-  }
 
   /** Brings the database back (a failed test may have left it down) and closes everything. */
   @Override
@@ -152,13 +133,13 @@ public final class ConsumerRecoveryFixture implements AutoCloseable {
     databaseUp();
     try {
       if (producer != null) {
-        await(producer.close());
+        Await.result(producer.close());
       }
       if (db != null) {
-        await(db.close());
+        Await.result(db.close());
       }
     } finally {
-      await(vertx.close());
+      Await.result(vertx.close());
     }
   }
 }
