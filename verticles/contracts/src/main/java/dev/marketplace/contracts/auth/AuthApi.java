@@ -17,23 +17,24 @@ import java.util.UUID;
  * The auth component's operations, typed (what each one means: {@link AuthContract}).
  * {@code AuthApi.over(client)} is the client; auth registers its handlers from the same
  * {@link Operation}s. The account operations behind the gateway's {@code /auth} and {@code /me}
- * routes take and answer the HTTP JSON as it is (auth checks a password against its policy, an
- * e-mail against its rules): they travel as documents.
+ * routes take records ({@link AuthRequests}) whose decoding is auth's whole reading of the body
+ * (e-mail rules, password policy); the caller travels as headers. They answer the HTTP JSON the
+ * gateway shows as it is (the tokens, the profile, the JWK set): documents.
  */
 public interface AuthApi extends Invoker {
 
   /** {@code {email, password, name, role?}} → {@code {user_id}}. */
-  Operation<JsonObject, JsonObject> REGISTER = Operation.of(AuthContract.REGISTER, Codec.DOCUMENT, Codec.DOCUMENT);
+  Operation<AuthRequests.Register, JsonObject> REGISTER = Operation.of(AuthContract.REGISTER, AuthRequests.Register.CODEC, Codec.DOCUMENT);
   /** {@code {email, password}} (+ header {@link AuthContract#CLIENT_ADDRESS_HEADER}) → the tokens. */
-  Operation<JsonObject, JsonObject> LOGIN = Operation.of(AuthContract.LOGIN, Codec.DOCUMENT, Codec.DOCUMENT);
+  Operation<AuthRequests.Login, JsonObject> LOGIN = Operation.of(AuthContract.LOGIN, AuthRequests.Login.CODEC, Codec.DOCUMENT);
   /** {@code {refresh_token}} → the tokens. */
-  Operation<JsonObject, JsonObject> REFRESH = Operation.of(AuthContract.REFRESH, Codec.DOCUMENT, Codec.DOCUMENT);
+  Operation<AuthRequests.Refresh, JsonObject> REFRESH = Operation.of(AuthContract.REFRESH, AuthRequests.Refresh.CODEC, Codec.DOCUMENT);
   /** {@code {session_id?, refresh_token?}} (+ caller) → {@code {}}. */
-  Operation<JsonObject, JsonObject> LOGOUT = Operation.of(AuthContract.LOGOUT, Codec.DOCUMENT, Codec.DOCUMENT);
-  /** {@code {}} (+ caller) → the profile. */
-  Operation<JsonObject, JsonObject> ME = Operation.of(AuthContract.ME, Codec.DOCUMENT, Codec.DOCUMENT);
+  Operation<AuthRequests.Logout, JsonObject> LOGOUT = Operation.of(AuthContract.LOGOUT, AuthRequests.Logout.CODEC, Codec.DOCUMENT);
+  /** {@code {}} (strictly: any field is refused) (+ caller) → the profile. */
+  Operation<Void, JsonObject> ME = Operation.of(AuthContract.ME, AuthRequests.NOTHING, Codec.DOCUMENT);
   /** {@code {phone?}} (+ caller) → the profile. */
-  Operation<JsonObject, JsonObject> ME_UPDATE = Operation.of(AuthContract.ME_UPDATE, Codec.DOCUMENT, Codec.DOCUMENT);
+  Operation<AuthRequests.MeUpdate, JsonObject> ME_UPDATE = Operation.of(AuthContract.ME_UPDATE, AuthRequests.MeUpdate.CODEC, Codec.DOCUMENT);
   /** {@code {}} → {@code {keys:[JWK...]}}, the JWK set as {@code /.well-known/jwks.json} serves it. */
   Operation<Void, JsonObject> JWKS = Operation.of(AuthContract.JWKS, Codec.EMPTY, Codec.DOCUMENT);
   Operation<UserRef, Contact> USER_CONTACT = Operation.of(AuthContract.USER_CONTACT, UserRef.CODEC, Contact.CODEC);
@@ -43,27 +44,27 @@ public interface AuthApi extends Invoker {
     return bus::call;
   }
 
-  default Future<JsonObject> register(JsonObject request) {
+  default Future<JsonObject> register(AuthRequests.Register request) {
     return call(REGISTER, request);
   }
 
-  default Future<JsonObject> login(JsonObject request) {
+  default Future<JsonObject> login(AuthRequests.Login request) {
     return call(LOGIN, request);
   }
 
-  default Future<JsonObject> refresh(JsonObject request) {
+  default Future<JsonObject> refresh(AuthRequests.Refresh request) {
     return call(REFRESH, request);
   }
 
-  default Future<JsonObject> logout(JsonObject request) {
+  default Future<JsonObject> logout(AuthRequests.Logout request) {
     return call(LOGOUT, request);
   }
 
   default Future<JsonObject> me() {
-    return call(ME, new JsonObject());
+    return call(ME, null);
   }
 
-  default Future<JsonObject> updateMe(JsonObject request) {
+  default Future<JsonObject> updateMe(AuthRequests.MeUpdate request) {
     return call(ME_UPDATE, request);
   }
 
