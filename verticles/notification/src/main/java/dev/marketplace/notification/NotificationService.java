@@ -79,7 +79,7 @@ final class NotificationService {
   }
 
   Future<JsonObject> replay(NotificationRequests.NotificationRef request) {
-    UUID id = request.notificationId();
+    UUID id = request.id();
     return repository.replay(id).compose(replayed -> {
       if (replayed.isPresent()) {
         JsonObject notification = replayed.get();

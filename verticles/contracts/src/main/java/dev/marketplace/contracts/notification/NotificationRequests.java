@@ -94,14 +94,22 @@ public final class NotificationRequests {
     });
   }
 
-  /** One notification. */
-  public record NotificationRef(UUID notificationId) {
-    public static final Codec<NotificationRef> CODEC = Codec.of(r -> new JsonObject().put("notification_id", r.notificationId().toString()),
+  /**
+   * One notification. The id is the string a caller was given (the gateway passes the path's on);
+   * the receiver's decode admits a UUID only.
+   */
+  public record NotificationRef(String notificationId) {
+    public static final Codec<NotificationRef> CODEC = Codec.of(r -> new JsonObject().put("notification_id", r.notificationId()),
       body -> {
         JsonValidator v = JsonValidator.of(body).allowOnly("notification_id");
         UUID id = v.requiredUuid("notification_id");
         v.throwIfInvalid();
-        return new NotificationRef(id);
+        return new NotificationRef(id.toString());
       });
+
+    /** The id as a UUID (a decoded ref always has one). */
+    public UUID id() {
+      return UUID.fromString(notificationId);
+    }
   }
 }

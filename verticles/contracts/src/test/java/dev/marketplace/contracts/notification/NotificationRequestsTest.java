@@ -78,9 +78,13 @@ class NotificationRequestsTest {
       .isEqualTo(Map.of("limit", "must be between 1 and 200", "cursor", "is not a known field"));
 
     UUID id = UUID.randomUUID();
-    NotificationRequests.NotificationRef ref = new NotificationRequests.NotificationRef(id);
+    NotificationRequests.NotificationRef ref = new NotificationRequests.NotificationRef(id.toString());
     assertThat(NotificationApi.REPLAY.request().encode(ref)).isEqualTo(new JsonObject().put("notification_id", id.toString()));
     assertThat(NotificationApi.REPLAY.request().decode(NotificationApi.REPLAY.request().encode(ref))).isEqualTo(ref);
+    assertThat(ref.id()).isEqualTo(id);
+    // a caller passes on the id it was given; the receiver's decode refuses one that is no UUID
+    JsonObject passedOn = NotificationApi.REPLAY.request().encode(new NotificationRequests.NotificationRef("0a1b"));
+    assertThat(errors(NotificationApi.REPLAY.request(), passedOn)).isEqualTo(Map.of("notification_id", "must be a UUID"));
     assertThat(errors(NotificationApi.REPLAY.request(), new JsonObject().put("notification_id", "x")))
       .isEqualTo(Map.of("notification_id", "must be a UUID"));
     assertThat(errors(NotificationApi.REPLAY.request(), new JsonObject())).isEqualTo(Map.of("notification_id", "is required"));

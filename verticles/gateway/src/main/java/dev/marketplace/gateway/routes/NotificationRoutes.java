@@ -41,9 +41,9 @@ public final class NotificationRoutes implements RouteModule {
       notification(ctx).putPreferences(NotificationRequests.Preferences.CODEC.decode(GatewayContext.jsonBody(ctx))), 200));
     router.get(API + "/admin/notifications/parked").handler(Access.role("admin")).handler(ctx ->
       gateway.relay(ctx, notification(ctx).parked(NotificationRequests.Parked.CODEC.decode(query(ctx))), 200));
-    // the path's id is read as the body's field, so a malformed one is the field error notification gives
-    router.post(API + "/admin/notifications/:id/replay").handler(Access.role("admin")).handler(ctx -> gateway.relay(ctx,
-      notification(ctx).replay(NotificationRequests.NotificationRef.CODEC.decode(new JsonObject().put("notification_id", ctx.pathParam("id")))), 200));
+    // the path's id as given: notification's decode names a malformed one (notification_id must be a UUID)
+    router.post(API + "/admin/notifications/:id/replay").handler(Access.role("admin")).handler(ctx ->
+      gateway.relay(ctx, notification(ctx).replay(new NotificationRequests.NotificationRef(ctx.pathParam("id"))), 200));
   }
 
   private NotificationApi notification(RoutingContext ctx) {
