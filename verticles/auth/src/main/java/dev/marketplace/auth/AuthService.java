@@ -58,7 +58,7 @@ final class AuthService {
       .setAlgorithm(SigningKey.ALGORITHM).setBuffer(key.privateKeyPem()).setId(key.kid())));
   }
 
-  Future<JsonObject> register(AuthRequests.Register request) {
+  Future<AuthApi.Registered> register(AuthRequests.Register request) {
     String email = request.email();
     String password = request.password();
     String name = request.name();
@@ -71,11 +71,11 @@ final class AuthService {
         : hashing.hash(password))
       .compose(hash -> repository.insertUser(id, email, hash, name, chosenRole))
       .compose(inserted -> inserted
-        ? Future.succeededFuture(new JsonObject().put("user_id", id.toString()))
+        ? Future.succeededFuture(new AuthApi.Registered(id))
         : Future.failedFuture(alreadyExists()));
   }
 
-  Future<JsonObject> login(AuthRequests.Login request, Message<JsonObject> msg) {
+  Future<AuthApi.Tokens> login(AuthRequests.Login request, Message<JsonObject> msg) {
     String email = request.email();
     String password = request.password();
     String address = msg.headers().get(AuthContract.CLIENT_ADDRESS_HEADER);
@@ -114,7 +114,7 @@ final class AuthService {
     });
   }
 
-  Future<JsonObject> refresh(AuthRequests.Refresh request) {
+  Future<AuthApi.Tokens> refresh(AuthRequests.Refresh request) {
     String presented = request.refreshToken();
     if (!REFRESH_TOKEN.matcher(presented).matches()) {
       return Future.failedFuture(tokenInvalid());
@@ -145,7 +145,7 @@ final class AuthService {
     });
   }
 
-  Future<JsonObject> logout(AuthRequests.Logout request, Message<JsonObject> msg) {
+  Future<Void> logout(AuthRequests.Logout request, Message<JsonObject> msg) {
     UUID userId = callerId(Caller.of(msg));
     UUID sessionId = request.sessionId();
     String refreshToken = request.refreshToken();
@@ -158,7 +158,7 @@ final class AuthService {
         : repository.pool().withConnection(conn -> repository.revokeFamily(conn, id.get(), userId, "logout"))
           // after the commit: the session's access tokens are refused from now on, on every node
           .onSuccess(x -> announceRevoked(id.get())))
-      .map(x -> new JsonObject());
+      .mapEmpty();
   }
 
   /** How long a revoked session's access tokens must still be refused: their whole lifetime, and a margin. */
@@ -238,14 +238,14 @@ final class AuthService {
       .onFailure(err -> LOG.warn("Could not upgrade the password hash of user {}: {}", user.userId(), err.toString()));
   }
 
-  private Future<JsonObject> startSession(UUID userId, List<String> roles) {
+  private Future<AuthApi.Tokens> startSession(UUID userId, List<String> roles) {
     UUID familyId = UUID.randomUUID();
     String refreshToken = newRefreshToken();
     return repository.startFamily(familyId, userId, sha256(refreshToken), settings.refreshTtlSeconds())
       .map(x -> tokens(userId, roles, familyId, refreshToken));
   }
 
-  private JsonObject tokens(UUID userId, List<String> roles, UUID familyId, String refreshToken) {
+  private AuthApi.Tokens tokens(UUID userId, List<String> roles, UUID familyId, String refreshToken) {
     String access = signer.generateToken(
       new JsonObject().put("sub", userId.toString()).put("roles", new JsonArray(new ArrayList<>(roles))).put("sid", familyId.toString())
         .put("aud", settings.audience()),
@@ -254,11 +254,7 @@ final class AuthService {
         .setIssuer(settings.issuer())
         .setExpiresInSeconds(settings.accessTtlSeconds())
         .setHeader(new JsonObject().put("kid", key.kid())));
-    return new JsonObject()
-      .put("access_token", access)
-      .put("refresh_token", refreshToken)
-      .put("token_type", "Bearer")
-      .put("expires_in", settings.accessTtlSeconds());
+    return new AuthApi.Tokens(access, refreshToken, "Bearer", settings.accessTtlSeconds());
   }
 
   /**

@@ -18,19 +18,20 @@ import java.util.UUID;
  * {@code AuthApi.over(client)} is the client; auth registers its handlers from the same
  * {@link Operation}s. The account operations behind the gateway's {@code /auth} and {@code /me}
  * routes take records ({@link AuthRequests}) whose decoding is auth's whole reading of the body
- * (e-mail rules, password policy); the caller travels as headers. They answer the HTTP JSON the
- * gateway shows as it is (the tokens, the profile, the JWK set): documents.
+ * (e-mail rules, password policy); the caller travels as headers. The small fixed answers are
+ * records too ({@link Registered}, {@link Tokens}), encoded as the HTTP JSON the gateway shows;
+ * the profile ({@code GET /me}) and the JWK set travel as the documents the gateway serves.
  */
 public interface AuthApi extends Invoker {
 
   /** {@code {email, password, name, role?}} → {@code {user_id}}. */
-  Operation<AuthRequests.Register, JsonObject> REGISTER = Operation.of(AuthContract.REGISTER, AuthRequests.Register.CODEC, Codec.DOCUMENT);
+  Operation<AuthRequests.Register, Registered> REGISTER = Operation.of(AuthContract.REGISTER, AuthRequests.Register.CODEC, Registered.CODEC);
   /** {@code {email, password}} (+ header {@link AuthContract#CLIENT_ADDRESS_HEADER}) → the tokens. */
-  Operation<AuthRequests.Login, JsonObject> LOGIN = Operation.of(AuthContract.LOGIN, AuthRequests.Login.CODEC, Codec.DOCUMENT);
+  Operation<AuthRequests.Login, Tokens> LOGIN = Operation.of(AuthContract.LOGIN, AuthRequests.Login.CODEC, Tokens.CODEC);
   /** {@code {refresh_token}} → the tokens. */
-  Operation<AuthRequests.Refresh, JsonObject> REFRESH = Operation.of(AuthContract.REFRESH, AuthRequests.Refresh.CODEC, Codec.DOCUMENT);
+  Operation<AuthRequests.Refresh, Tokens> REFRESH = Operation.of(AuthContract.REFRESH, AuthRequests.Refresh.CODEC, Tokens.CODEC);
   /** {@code {session_id?, refresh_token?}} (+ caller) → {@code {}}. */
-  Operation<AuthRequests.Logout, JsonObject> LOGOUT = Operation.of(AuthContract.LOGOUT, AuthRequests.Logout.CODEC, Codec.DOCUMENT);
+  Operation<AuthRequests.Logout, Void> LOGOUT = Operation.of(AuthContract.LOGOUT, AuthRequests.Logout.CODEC, Codec.EMPTY);
   /** {@code {}} (strictly: any field is refused) (+ caller) → the profile. */
   Operation<Void, JsonObject> ME = Operation.of(AuthContract.ME, AuthRequests.NOTHING, Codec.DOCUMENT);
   /** {@code {phone?}} (+ caller) → the profile. */
@@ -44,19 +45,19 @@ public interface AuthApi extends Invoker {
     return bus::call;
   }
 
-  default Future<JsonObject> register(AuthRequests.Register request) {
+  default Future<Registered> register(AuthRequests.Register request) {
     return call(REGISTER, request);
   }
 
-  default Future<JsonObject> login(AuthRequests.Login request) {
+  default Future<Tokens> login(AuthRequests.Login request) {
     return call(LOGIN, request);
   }
 
-  default Future<JsonObject> refresh(AuthRequests.Refresh request) {
+  default Future<Tokens> refresh(AuthRequests.Refresh request) {
     return call(REFRESH, request);
   }
 
-  default Future<JsonObject> logout(AuthRequests.Logout request) {
+  default Future<Void> logout(AuthRequests.Logout request) {
     return call(LOGOUT, request);
   }
 
@@ -80,6 +81,23 @@ public interface AuthApi extends Invoker {
     return call(REVOKED_SESSIONS, null);
   }
 
+  /** A new account's id. */
+  record Registered(UUID userId) {
+    public static final Codec<Registered> CODEC = Codec.of(
+      r -> Json.putIfPresent(new JsonObject(), "user_id", r.userId() == null ? null : r.userId().toString()),
+      json -> new Registered(Json.uuid(json, "user_id")));
+  }
+
+  /** A session's tokens: a short-lived access token (Bearer, {@code expiresIn} seconds) and its rotating refresh token. */
+  record Tokens(String accessToken, String refreshToken, String tokenType, int expiresIn) {
+    public static final Codec<Tokens> CODEC = Codec.of(r -> new JsonObject().put("access_token", r.accessToken())
+      .put("refresh_token", r.refreshToken()).put("token_type", r.tokenType()).put("expires_in", r.expiresIn()), json -> {
+        Integer expiresIn = Json.intValue(json, "expires_in");
+        return new Tokens(Json.string(json, "access_token"), Json.string(json, "refresh_token"), Json.string(json, "token_type"),
+          expiresIn == null ? 0 : expiresIn);
+      });
+  }
+
   record UserRef(UUID userId) {
     public static final Codec<UserRef> CODEC = Codec.of(r -> new JsonObject().put("user_id", r.userId().toString()), body -> {
       JsonValidator v = JsonValidator.of(body).allowOnly("user_id");
@@ -93,6 +111,18 @@ public interface AuthApi extends Invoker {
   record Contact(UUID userId, String email, String name, String phone, String language) {
     public static final Codec<Contact> CODEC = Codec.of(Contact::toJson, json -> new Contact(Json.uuid(json, "user_id"),
       Json.string(json, "email"), Json.string(json, "name"), Json.string(json, "phone"), Json.string(json, "language")));
+
+    private static List<String> roles(JsonObject json) {
+      List<String> roles = new ArrayList<>();
+      if (json.getValue("roles") instanceof JsonArray array) {
+        array.forEach(role -> {
+          if (role instanceof String name) {
+            roles.add(name);
+          }
+        });
+      }
+      return List.copyOf(roles);
+    }
 
     JsonObject toJson() {
       JsonObject json = new JsonObject().put("user_id", userId.toString()).put("email", email).put("name", name).put("language", language);

@@ -114,4 +114,17 @@ class AuthRequestsTest {
     assertThat(AuthApi.ME.request().decode(new JsonObject())).isNull();
     assertThat(errors(AuthApi.ME.request(), new JsonObject().put("user_id", "x"))).isEqualTo(Map.of("user_id", "is not a known field"));
   }
+
+  @Test
+  void theSmallAnswersTravelAsTheHttpJsonAndComeBackEqual() {
+    UUID user = UUID.randomUUID();
+    AuthApi.Registered registered = new AuthApi.Registered(user);
+    assertThat(AuthApi.REGISTER.reply().encode(registered)).isEqualTo(new JsonObject().put("user_id", user.toString()));
+    assertThat(AuthApi.REGISTER.reply().decode(AuthApi.REGISTER.reply().encode(registered))).isEqualTo(registered);
+
+    AuthApi.Tokens tokens = new AuthApi.Tokens("a.b.c", "r", "Bearer", 900);
+    assertThat(AuthApi.LOGIN.reply().encode(tokens)).isEqualTo(new JsonObject().put("access_token", "a.b.c").put("refresh_token", "r")
+      .put("token_type", "Bearer").put("expires_in", 900));
+    assertThat(AuthApi.REFRESH.reply().decode(AuthApi.LOGIN.reply().encode(tokens))).isEqualTo(tokens);
+  }
 }

@@ -32,7 +32,7 @@ public final class AuthRoutes implements RouteModule {
   @Override
   public void mount(Router router, GatewayContext gateway) {
     router.post(API + "/auth/register").handler(Access.anyone()).handler(ctx ->
-      gateway.relay(ctx, auth(ctx, gateway).register(AuthRequests.Register.CODEC.decode(GatewayContext.jsonBody(ctx))), 201));
+      gateway.relay(ctx, auth(ctx, gateway).register(AuthRequests.Register.CODEC.decode(GatewayContext.jsonBody(ctx))), AuthApi.Registered.CODEC, 201));
     router.post(API + "/auth/login").handler(Access.anyone()).handler(ctx -> login(ctx, gateway));
     router.post(API + "/auth/refresh").handler(Access.anyone()).handler(ctx ->
       tokens(ctx, auth(ctx, gateway).refresh(AuthRequests.Refresh.CODEC.decode(GatewayContext.jsonBody(ctx)))));
@@ -59,11 +59,11 @@ public final class AuthRoutes implements RouteModule {
     tokens(ctx, AuthApi.over(client).login(login));
   }
 
-  private static void tokens(RoutingContext ctx, Future<JsonObject> tokens) {
+  private static void tokens(RoutingContext ctx, Future<AuthApi.Tokens> tokens) {
     tokens.onComplete(ar -> {
       if (ar.succeeded()) {
         ctx.response().putHeader("Cache-Control", "no-store");
-        GatewayContext.sendJson(ctx, 200, ar.result());
+        GatewayContext.sendJson(ctx, 200, AuthApi.Tokens.CODEC.encode(ar.result()));
       } else {
         ProblemResponses.send(ctx, ar.cause());
       }
