@@ -112,18 +112,6 @@ public interface AuthApi extends Invoker {
     public static final Codec<Contact> CODEC = Codec.of(Contact::toJson, json -> new Contact(Json.uuid(json, "user_id"),
       Json.string(json, "email"), Json.string(json, "name"), Json.string(json, "phone"), Json.string(json, "language")));
 
-    private static List<String> roles(JsonObject json) {
-      List<String> roles = new ArrayList<>();
-      if (json.getValue("roles") instanceof JsonArray array) {
-        array.forEach(role -> {
-          if (role instanceof String name) {
-            roles.add(name);
-          }
-        });
-      }
-      return List.copyOf(roles);
-    }
-
     JsonObject toJson() {
       JsonObject json = new JsonObject().put("user_id", userId.toString()).put("email", email).put("name", name).put("language", language);
       return Json.putIfPresent(json, "phone", phone);
