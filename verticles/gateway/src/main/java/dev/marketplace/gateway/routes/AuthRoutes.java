@@ -32,14 +32,14 @@ public final class AuthRoutes implements RouteModule {
   @Override
   public void mount(Router router, GatewayContext gateway) {
     router.post(API + "/auth/register").handler(Access.anyone()).handler(ctx ->
-      gateway.relay(ctx, auth(ctx, gateway).register(AuthRequests.Register.CODEC.decode(GatewayContext.jsonBody(ctx))), AuthApi.Registered.CODEC, 201));
+      gateway.relay(ctx, auth(ctx, gateway).register(AuthApi.REGISTER.decodeRequest(GatewayContext.jsonBody(ctx))), AuthApi.REGISTER.reply(), 201));
     router.post(API + "/auth/login").handler(Access.anyone()).handler(ctx -> login(ctx, gateway));
     router.post(API + "/auth/refresh").handler(Access.anyone()).handler(ctx ->
-      tokens(ctx, auth(ctx, gateway).refresh(AuthRequests.Refresh.CODEC.decode(GatewayContext.jsonBody(ctx)))));
+      tokens(ctx, auth(ctx, gateway).refresh(AuthApi.REFRESH.decodeRequest(GatewayContext.jsonBody(ctx)))));
     router.post(API + "/auth/logout").handler(Access.user()).handler(ctx -> logout(ctx, gateway));
     router.get(API + "/me").handler(Access.user()).handler(ctx -> gateway.relay(ctx, auth(ctx, gateway).me(), 200));
     router.patch(API + "/me").handler(Access.user()).handler(ctx ->
-      gateway.relay(ctx, auth(ctx, gateway).updateMe(AuthRequests.MeUpdate.CODEC.decode(GatewayContext.jsonBody(ctx))), 200));
+      gateway.relay(ctx, auth(ctx, gateway).updateMe(AuthApi.ME_UPDATE.decodeRequest(GatewayContext.jsonBody(ctx))), 200));
     router.get("/.well-known/jwks.json").handler(ctx -> jwks(ctx, gateway));
   }
 
@@ -48,7 +48,7 @@ public final class AuthRoutes implements RouteModule {
   }
 
   private static void login(RoutingContext ctx, GatewayContext gateway) {
-    AuthRequests.Login login = AuthRequests.Login.CODEC.decode(GatewayContext.jsonBody(ctx));
+    AuthRequests.Login login = AuthApi.LOGIN.decodeRequest(GatewayContext.jsonBody(ctx));
     // the throttle counts failures per client address too; the address is ours to say, not the client's.
     // Safe to repeat (a repeat at worst opens a second session): sent again when auth's database is
     // away, when no auth is registered, or when a node left with it in flight. One attempt is the
@@ -77,7 +77,7 @@ public final class AuthRoutes implements RouteModule {
     // the session is the access token's to name, never the body's
     JsonValidator.of(body).allowOnly("refresh_token").throwIfInvalid();
     Optional<String> session = JwtAuthenticator.sessionId(ctx);
-    AuthRequests.Logout logout = AuthRequests.Logout.CODEC.decode(session.map(sid -> body.copy().put("session_id", sid)).orElse(body));
+    AuthRequests.Logout logout = AuthApi.LOGOUT.decodeRequest(session.map(sid -> body.copy().put("session_id", sid)).orElse(body));
     auth(ctx, gateway).logout(logout).onComplete(ar -> {
       if (ar.succeeded()) {
         // this node refuses the session's tokens before it answers; auth's publication tells the others

@@ -1,6 +1,6 @@
 package dev.marketplace.gateway.routes;
 
-import dev.marketplace.contracts.bus.Codec;
+import dev.marketplace.contracts.bus.Operation;
 import dev.marketplace.contracts.cart.CartAddresses;
 import dev.marketplace.contracts.cart.CartApi;
 import dev.marketplace.contracts.cart.CartLimits;
@@ -40,18 +40,18 @@ public final class CartRoutes implements RouteModule {
     // bodies are decoded here with the cart's own codecs and limits (the cart config section), so a
     // malformed one is the 400 the cart would answer, without a trip to it
     CartLimits limits = CartLimits.from(gateway.config().getJsonObject("cart"));
-    Codec<CartRequests.ItemQuantity> addItem = CartApi.addItemWithin(limits).request();
-    Codec<CartRequests.ItemQuantity> updateItem = CartApi.updateItemWithin(limits).request();
-    Codec<CartRequests.AcceptPrices> acceptPrices = CartApi.acceptPricesWithin(limits).request();
+    Operation<CartRequests.ItemQuantity, JsonObject> addItem = CartApi.addItemWithin(limits);
+    Operation<CartRequests.ItemQuantity, JsonObject> updateItem = CartApi.updateItemWithin(limits);
+    Operation<CartRequests.AcceptPrices, JsonObject> acceptPrices = CartApi.acceptPricesWithin(limits);
     router.get(API + "/cart").handler(Access.anyone()).handler(ctx -> answer(ctx, cart(ctx, gateway).get()));
     router.post(API + "/cart/items").handler(Access.anyone()).handler(ctx ->
-      answer(ctx, cart(ctx, gateway).addItem(addItem.decode(GatewayContext.jsonBody(ctx)))));
+      answer(ctx, cart(ctx, gateway).addItem(addItem.decodeRequest(GatewayContext.jsonBody(ctx)))));
     router.patch(API + "/cart/items/:product_id").handler(Access.anyone()).handler(ctx ->
-      answer(ctx, cart(ctx, gateway).updateItem(updateItem.decode(withPathProduct(ctx, GatewayContext.jsonBody(ctx))))));
+      answer(ctx, cart(ctx, gateway).updateItem(updateItem.decodeRequest(withPathProduct(ctx, GatewayContext.jsonBody(ctx))))));
     router.delete(API + "/cart/items/:product_id").handler(Access.anyone()).handler(ctx ->
-      answer(ctx, cart(ctx, gateway).removeItem(CartRequests.ProductRef.CODEC.decode(withPathProduct(ctx, new JsonObject())))));
+      answer(ctx, cart(ctx, gateway).removeItem(CartApi.REMOVE_ITEM.decodeRequest(withPathProduct(ctx, new JsonObject())))));
     router.post(API + "/cart/accept-prices").handler(Access.anyone()).handler(ctx ->
-      answer(ctx, cart(ctx, gateway).acceptPrices(acceptPrices.decode(GatewayContext.jsonBody(ctx)))));
+      answer(ctx, cart(ctx, gateway).acceptPrices(acceptPrices.decodeRequest(GatewayContext.jsonBody(ctx)))));
     router.post(API + "/cart/merge").handler(Access.user()).handler(ctx -> answer(ctx, cart(ctx, gateway).merge(merge(ctx))));
   }
 

@@ -38,9 +38,9 @@ public final class NotificationRoutes implements RouteModule {
     router.get(API + "/me/notification-preferences").handler(Access.user()).handler(ctx ->
       gateway.relay(ctx, notification(ctx).preferences(), 200));
     router.put(API + "/me/notification-preferences").handler(Access.user()).handler(ctx -> gateway.relay(ctx,
-      notification(ctx).putPreferences(NotificationRequests.Preferences.CODEC.decode(GatewayContext.jsonBody(ctx))), 200));
+      notification(ctx).putPreferences(NotificationApi.PREFERENCES_PUT.decodeRequest(GatewayContext.jsonBody(ctx))), 200));
     router.get(API + "/admin/notifications/parked").handler(Access.role("admin")).handler(ctx ->
-      gateway.relay(ctx, notification(ctx).parked(NotificationRequests.Parked.CODEC.decode(query(ctx))), 200));
+      gateway.relay(ctx, notification(ctx).parked(NotificationApi.PARKED_LIST.decodeRequest(query(ctx))), 200));
     // the path's id as given: notification's decode names a malformed one (notification_id must be a UUID)
     router.post(API + "/admin/notifications/:id/replay").handler(Access.role("admin")).handler(ctx ->
       gateway.relay(ctx, notification(ctx).replay(new NotificationRequests.NotificationRef(ctx.pathParam("id"))), 200));
@@ -51,7 +51,7 @@ public final class NotificationRoutes implements RouteModule {
   }
 
   private void list(RoutingContext ctx) {
-    gateway.relay(ctx, notification(ctx).list(NotificationRequests.ListPage.CODEC.decode(query(ctx))), 200);
+    gateway.relay(ctx, notification(ctx).list(NotificationApi.LIST.decodeRequest(query(ctx))), 200);
   }
 
   /**

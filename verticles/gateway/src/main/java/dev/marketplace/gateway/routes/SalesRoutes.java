@@ -29,7 +29,7 @@ public final class SalesRoutes implements RouteModule {
   }
 
   private static void create(RoutingContext ctx, GatewayContext gateway) {
-    SalesRequests.CreateSale sale = SalesRequests.CreateSale.CODEC.decode(GatewayContext.jsonBody(ctx));
+    SalesRequests.CreateSale sale = SalesApi.CREATE.decodeRequest(GatewayContext.jsonBody(ctx));
     gateway.relay(ctx, SalesApi.over(gateway.client(ctx)).create(sale), 201);
   }
 
