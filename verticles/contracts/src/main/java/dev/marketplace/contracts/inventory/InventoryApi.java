@@ -218,6 +218,15 @@ public interface InventoryApi extends Invoker {
         v.throwIfInvalid();
         return new SetStock(productId, warehouse, quantity.intValue());
       });
+
+    /**
+     * {@code PUT /seller/products/{id}/stock}'s body {@code {warehouse, quantity}} for the product
+     * the path names, read by the codec inventory decodes with: a bad field throws the same
+     * VALIDATION_FAILED before the request travels.
+     */
+    public static SetStock of(UUID productId, JsonObject fields) {
+      return CODEC.decode(fields.copy().put("product_id", productId.toString()));
+    }
   }
 
   /** A product's stock after a change; {@code warehouse} and {@code quantity} are the warehouse that was set. */
@@ -252,6 +261,11 @@ public interface InventoryApi extends Invoker {
         v.throwIfInvalid();
         return new PurchaseLimit(productId, perBuyer == null ? null : perBuyer.intValue());
       });
+
+    /** {@code PUT /seller/products/{id}/purchase-limit}'s body {@code {per_buyer}}, read as {@link SetStock#of} reads its. */
+    public static PurchaseLimit of(UUID productId, JsonObject fields) {
+      return CODEC.decode(fields.copy().put("product_id", productId.toString()));
+    }
   }
 
   /** {@code ttlSeconds} null: no cap (the request removes it). */
@@ -268,5 +282,10 @@ public interface InventoryApi extends Invoker {
         v.throwIfInvalid();
         return new ReservationTtl(productId, ttl == null ? null : ttl.intValue());
       });
+
+    /** {@code PUT /seller/products/{id}/reservation-ttl}'s body {@code {ttl_seconds}}, read as {@link SetStock#of} reads its. */
+    public static ReservationTtl of(UUID productId, JsonObject fields) {
+      return CODEC.decode(fields.copy().put("product_id", productId.toString()));
+    }
   }
 }
