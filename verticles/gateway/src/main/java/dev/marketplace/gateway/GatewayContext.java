@@ -27,10 +27,16 @@ import java.util.function.Function;
  * request's correlation id and caller identity, and the JSON in/out conventions.
  *
  * <p>Typical handler: a component's typed client over {@link #client}, its reply shown by the
- * operation's reply codec (or a function to JSON):
+ * operation's reply codec, a function to JSON, or as it came for a document reply:
  * <pre>{@code
- * router.get(GatewayContext.API + "/orders/:id").handler(ctx ->
- *   gateway.relay(ctx, OrdersApi.over(gateway.client(ctx)).view(ref), OrdersApi.VIEW.reply(), 200));
+ * router.post(GatewayContext.API + "/seller/shipments/:id/ship").handler(ctx ->
+ *   gateway.relay(ctx, OrdersApi.over(gateway.client(ctx)).ship(id), 200));
+ * }</pre>
+ * A route that passes on a client's input which the component validates reads it with the
+ * operation's own codec first ({@code Operation.decodeRequest}), so a bad field is the
+ * component's own VALIDATION_FAILED:
+ * <pre>{@code
+ * OrdersApi.Page page = OrdersApi.LIST.decodeRequest(query);
  * }</pre>
  */
 public final class GatewayContext {
