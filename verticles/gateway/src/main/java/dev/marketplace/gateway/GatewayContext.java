@@ -19,7 +19,6 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
 
 import java.util.Set;
-import java.util.TreeSet;
 import java.util.function.Function;
 
 /**
@@ -92,12 +91,7 @@ public final class GatewayContext {
    */
   public DeliveryOptions deliveryOptions(RoutingContext ctx, long timeoutMs) {
     DeliveryOptions options = Bus.options(timeoutMs).addHeader(BusHeaders.CORRELATION_ID, Correlation.id(ctx));
-    Identity.of(ctx).ifPresent(identity -> {
-      options.addHeader(BusHeaders.USER_ID, identity.userId());
-      if (!identity.roles().isEmpty()) {
-        options.addHeader(BusHeaders.ROLES, String.join(",", new TreeSet<>(identity.roles())));
-      }
-    });
+    Identity.of(ctx).ifPresent(identity -> identity.busHeaders().forEach(options::addHeader));
     return options;
   }
 
