@@ -121,8 +121,4 @@ class TwoNodeClusterTest {
       return socket.getLocalPort();
     }
   }
-
-  static <T> T await(Future<T> future) throws Exception {
-    return future.toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
-  }
 }

@@ -257,39 +257,28 @@ class EventBusBridgeTest {
   @Test
   void internalAddressesAreRefusedInBothDirections(VertxTestContext ctx) {
     tcp().compose(tcp -> {
-      Future<Void> chain = Future.succeededFuture();
-      for (String address : List.of(OrdersAddresses.TRANSITION, "payment.refund", "inventory.reserve", AuthContract.JWKS, "bridge.catalog")) {
-        chain = chain.compose(v -> tcp.request(address, new JsonObject().put("order_id", MY_ORDER).put("to", "PAID"), auth(token(ME))))
-          .map(refused -> {
-            ctx.verify(() -> assertFailure(refused, 403, "access_denied"));
-            return null;
-          });
-      }
-      chain = chain.compose(v -> {
-        tcp.write(new JsonObject().put("type", "publish").put("address", "bridge.catalog.search").put("body", new JsonObject()));
-        return tcp.next();
-      }).map(refused -> {
-        ctx.verify(() -> assertFailure(refused, 403, "access_denied"));
-        return null;
-      }).compose(v -> {
-        tcp.write(new JsonObject().put("type", "send").put("address", OrdersAddresses.TRANSITION).put("body", new JsonObject()));
-        return tcp.next();
-      }).map(refused -> {
-        ctx.verify(() -> assertFailure(refused, 403, "access_denied"));
-        return null;
-      });
-      for (String address : List.of(NotificationAddresses.push(ME), "orders.events", "bridge.user." + ME.toUpperCase(), "bridge.user.*")) {
-        chain = chain.compose(v -> {
-          tcp.write(new JsonObject().put("type", "register").put("address", address).put("headers", auth(token(ME))));
+      List<String> internal = List.of(OrdersAddresses.TRANSITION, "payment.refund", "inventory.reserve", AuthContract.JWKS, "bridge.catalog");
+      Future<Void> chain = InOrder.each(internal, address ->
+          tcp.request(address, new JsonObject().put("order_id", MY_ORDER).put("to", "PAID"), auth(token(ME)))
+            .map(refused -> ctx.verify(() -> assertFailure(refused, 403, "access_denied"))))
+        .compose(v -> {
+          tcp.write(new JsonObject().put("type", "publish").put("address", "bridge.catalog.search").put("body", new JsonObject()));
           return tcp.next();
-        }).map(refused -> {
-          ctx.verify(() -> {
-            assertFailure(refused, 403, "access_denied");
-            assertThat(refused.getString("address")).isEqualTo(address);
-          });
-          return null;
-        });
-      }
+        })
+        .map(refused -> ctx.verify(() -> assertFailure(refused, 403, "access_denied")))
+        .compose(v -> {
+          tcp.write(new JsonObject().put("type", "send").put("address", OrdersAddresses.TRANSITION).put("body", new JsonObject()));
+          return tcp.next();
+        })
+        .map(refused -> ctx.verify(() -> assertFailure(refused, 403, "access_denied")))
+        .compose(v -> InOrder.each(List.of(NotificationAddresses.push(ME), "orders.events", "bridge.user." + ME.toUpperCase(), "bridge.user.*"),
+          address -> {
+            tcp.write(new JsonObject().put("type", "register").put("address", address).put("headers", auth(token(ME))));
+            return tcp.next().map(refused -> ctx.verify(() -> {
+              assertFailure(refused, 403, "access_denied");
+              assertThat(refused.getString("address")).isEqualTo(address);
+            }));
+          }));
       // nothing reached the component, and the connection still works
       return chain.compose(v -> {
         ctx.verify(() -> assertThat(internalCalls.get()).isZero());
@@ -463,14 +452,8 @@ class EventBusBridgeTest {
       unknownType.write(new JsonObject().put("type", "subscribe-all").put("address", "#"));
       tooLong.writeRaw(Buffer.buffer().appendInt(64 * 1024 * 1024).appendString("{\"type\":"));
       negative.writeRaw(Buffer.buffer().appendInt(-5));
-      Future<Void> chain = Future.succeededFuture();
-      for (TcpTestClient closed : List.of(badJson, unknownType, tooLong, negative)) {
-        chain = chain.compose(v -> closed.closedWithin(5_000)).map(yes -> {
-          ctx.verify(() -> assertThat(yes).isTrue());
-          return null;
-        });
-      }
-      return chain
+      return InOrder.each(List.of(badJson, unknownType, tooLong, negative),
+          closed -> closed.closedWithin(5_000).map(yes -> ctx.verify(() -> assertThat(yes).isTrue())))
         .compose(v -> healthy.closedWithin(200))
         .map(yes -> ctx.verify(() -> assertThat(yes).isFalse()))
         .compose(v -> healthy.request("bridge.catalog.search", new JsonObject().put("q", "чайник"), null))

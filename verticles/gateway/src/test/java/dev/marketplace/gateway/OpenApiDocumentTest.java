@@ -1,6 +1,7 @@
 package dev.marketplace.gateway;
 
 import dev.marketplace.gateway.docs.ApiDocsRoutes;
+import dev.marketplace.platform.testing.InOrder;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -213,19 +214,11 @@ class OpenApiDocumentTest {
       }))
       .compose(v -> http.get("/docs/init.js").send())
       .map(init -> ctx.verify(() -> assertThat(init.bodyAsString()).contains("\"/openapi.json\"")))
-      .compose(v -> {
-        Future<Void> assets = Future.succeededFuture();
-        for (String asset : List.of("/docs/swagger-ui-bundle.js", "/docs/swagger-ui-standalone-preset.js", "/docs/swagger-ui.css")) {
-          assets = assets.compose(x -> http.get(asset).send()).map(file -> {
-            ctx.verify(() -> {
-              assertThat(file.statusCode()).as(asset).isEqualTo(200);
-              assertThat(file.body().length()).as(asset).isGreaterThan(100_000);
-            });
-            return null;
-          });
-        }
-        return assets;
-      })
+      .compose(v -> InOrder.each(List.of("/docs/swagger-ui-bundle.js", "/docs/swagger-ui-standalone-preset.js", "/docs/swagger-ui.css"),
+        asset -> http.get(asset).send().map(file -> ctx.verify(() -> {
+          assertThat(file.statusCode()).as(asset).isEqualTo(200);
+          assertThat(file.body().length()).as(asset).isGreaterThan(100_000);
+        }))))
       .onComplete(ctx.succeedingThenComplete());
   }
 }
