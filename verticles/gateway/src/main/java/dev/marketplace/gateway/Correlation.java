@@ -10,7 +10,7 @@ import java.util.regex.Pattern;
 /**
  * The correlation id of an HTTP request: the client's {@value #HEADER} when it looks sane, a new
  * UUID otherwise. It is echoed on every response (errors included), travels to components as the
- * {@code x-correlation-id} bus header (see {@link GatewayContext#deliveryOptions}) and sits in the
+ * {@code x-correlation-id} bus header (see {@link GatewayContext#client}) and sits in the
  * SLF4J MDC under {@value #MDC_KEY} while the request's handlers run.
  */
 public final class Correlation {

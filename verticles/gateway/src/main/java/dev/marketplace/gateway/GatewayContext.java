@@ -80,17 +80,13 @@ public final class GatewayContext {
     return busTimeoutMs;
   }
 
-  /** Options for a request to a component on behalf of this HTTP request, with the default timeout. */
-  public DeliveryOptions deliveryOptions(RoutingContext ctx) {
-    return deliveryOptions(ctx, busTimeoutMs);
-  }
-
   /**
-   * Options with the send timeout, the {@code x-correlation-id} header and, for an authenticated
-   * caller ({@link Identity#attach}), the {@code x-user-id} and {@code x-roles} headers.
+   * The headers of a request to a component on behalf of this HTTP request, with the default
+   * timeout: {@code x-correlation-id} and, for an authenticated caller ({@link Identity#attach}),
+   * {@code x-user-id} and {@code x-roles}.
    */
-  public DeliveryOptions deliveryOptions(RoutingContext ctx, long timeoutMs) {
-    DeliveryOptions options = Bus.options(timeoutMs).addHeader(BusHeaders.CORRELATION_ID, Correlation.id(ctx));
+  private DeliveryOptions deliveryOptions(RoutingContext ctx) {
+    DeliveryOptions options = Bus.options(busTimeoutMs).addHeader(BusHeaders.CORRELATION_ID, Correlation.id(ctx));
     Identity.of(ctx).ifPresent(identity -> identity.busHeaders().forEach(options::addHeader));
     return options;
   }
@@ -104,21 +100,9 @@ public final class GatewayContext {
   }
 
   /**
-   * A JSON request to an address that has no typed operation (the routes of tests); fails with the
-   * component's coded {@code ReplyException}. Sent by {@link #client}, so with its headers and
-   * retries: a read (GET, HEAD) or a write known to be idempotent is sent again, to another node,
-   * when an attempt gets no answer within {@link #attemptTimeoutMs()}, and after a pause when the
-   * component's database is away (a transient SERVICE_UNAVAILABLE), all within {@link #busTimeoutMs()}.
-   * A component's route calls its typed client instead.
-   */
-  public Future<JsonObject> request(RoutingContext ctx, String address, JsonObject body) {
-    return client(ctx).call(Operation.of(address, Codec.DOCUMENT, Codec.DOCUMENT), body);
-  }
-
-  /**
    * The typed client of components on behalf of this HTTP request: the headers of
-   * {@link #deliveryOptions(RoutingContext)} (correlation id; user id and roles of an authenticated
-   * caller), the default timeout, and the gateway's retry policy: for a read (GET, HEAD) every
+   * {@code x-correlation-id}, and {@code x-user-id} / {@code x-roles} for an authenticated
+   * caller ({@link Identity#attach}), the default timeout, and the gateway's retry policy: for a read (GET, HEAD) every
    * operation, for a write only the ones known to be idempotent, is sent again in attempts of
    * {@link #attemptTimeoutMs()} within {@link #busTimeoutMs()} (on no answer, a missing handler, or
    * after a pause on a transient SERVICE_UNAVAILABLE: {@code RetryingRequest}). A route adds what it needs
@@ -158,11 +142,12 @@ public final class GatewayContext {
   }
 
   /**
-   * {@link #request} and answers the HTTP request with its reply ({@code successStatus}) or with
-   * the problem its failure maps to.
+   * Relays a JSON request to an address that has no typed operation (the gateway tests' own
+   * routes), sent by {@link #client} with its headers and retries; a component's route calls its
+   * typed client instead.
    */
   public void relay(RoutingContext ctx, String address, JsonObject body, int successStatus) {
-    relay(ctx, request(ctx, address, body), successStatus);
+    relay(ctx, client(ctx).call(Operation.of(address, Codec.DOCUMENT, Codec.DOCUMENT), body), successStatus);
   }
 
   /**

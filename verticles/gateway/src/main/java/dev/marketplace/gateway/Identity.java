@@ -13,7 +13,7 @@ import java.util.TreeSet;
 
 /**
  * Who made an HTTP request, as the gateway's authentication established it. The auth handler
- * (a later issue) calls {@link #attach} after checking the token; {@link GatewayContext#deliveryOptions}
+ * (a later issue) calls {@link #attach} after checking the token; {@link GatewayContext#client}
  * then sends it to components as the {@code x-user-id} / {@code x-roles} bus headers. Nothing a
  * client sends in its own headers ever becomes an identity.
  *
