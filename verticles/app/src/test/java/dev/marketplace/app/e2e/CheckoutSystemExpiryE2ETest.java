@@ -55,9 +55,7 @@ class CheckoutSystemExpiryE2ETest {
 
   @AfterAll
   static void down(VertxTestContext ctx) {
-    (db == null ? Future.<Void>succeededFuture() : db.close())
-      .eventually(() -> MarketplaceHarness.close(market))
-      .onComplete(ctx.succeedingThenComplete());
+    MarketplaceHarness.closeAfter(db == null ? Future.succeededFuture() : db.close(), market).onComplete(ctx.succeedingThenComplete());
   }
 
   @AfterEach

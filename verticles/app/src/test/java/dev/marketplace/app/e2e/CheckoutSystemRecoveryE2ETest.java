@@ -78,9 +78,7 @@ class CheckoutSystemRecoveryE2ETest {
     Future<Void> checked = nodeB == null ? Future.succeededFuture() : closeNodeA()
       .compose(v -> bank(new JsonObject().put("error_rate", 0.0).put("drop_callbacks", false)))
       .compose(v -> ShopClient.auditEventuallyOk(nodeB.vertx, nodeB.config.getJsonObject("pg").getString("url")));
-    checked
-      .eventually(() -> shopDb == null ? Future.succeededFuture() : shopDb.close())
-      .eventually(() -> MarketplaceHarness.close(nodeB))
+    MarketplaceHarness.closeAfter(checked.eventually(() -> shopDb == null ? Future.succeededFuture() : shopDb.close()), nodeB)
       .onComplete(ctx.succeedingThenComplete());
   }
 

@@ -4,6 +4,7 @@ import dev.marketplace.app.Marketplace;
 import dev.marketplace.contracts.Components;
 import dev.marketplace.platform.testing.TestInfra;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.WebClient;
@@ -73,15 +74,39 @@ public final class MarketplaceHarness {
       .recover(err -> vertx.close().transform(closed -> Future.failedFuture(err)));
   }
 
-  /** Undeploys everything and closes the Vert.x. */
+  /**
+   * Undeploys everything and closes the Vert.x. The future belongs to no context of that Vert.x (it is
+   * completed on the thread that closed it): a future of one of its event loops could not run its
+   * callbacks any more once the loop is gone, and the test would wait for ever.
+   */
   public Future<Void> close() {
     http.close();
-    return deployment.undeploy().eventually(vertx::close);
+    Promise<Void> closed = Promise.promise();
+    deployment.undeploy().onComplete(undeployed -> vertx.close().onComplete(vertxClosed ->
+      closed.handle(undeployed.failed() ? undeployed : vertxClosed)));
+    return closed.future();
   }
 
   /** Closes the market if it started (a class whose start failed has nothing to close). */
   public static Future<Void> close(MarketplaceHarness market) {
     return market == null ? Future.succeededFuture() : market.close();
+  }
+
+  /**
+   * Closes the market once {@code before} (the class's last checks, its own pools) has completed, whatever
+   * its outcome, which the future reports first. Chain nothing on the market's futures after its close
+   * (see {@link #close()}): this is the way to close after something.
+   */
+  public static Future<Void> closeAfter(Future<?> before, MarketplaceHarness market) {
+    Promise<Void> done = Promise.promise();
+    before.onComplete(first -> close(market).onComplete(closed -> {
+      if (first.failed()) {
+        done.fail(first.cause());
+      } else {
+        done.handle(closed);
+      }
+    }));
+    return done.future();
   }
 
   static int freePort() {
