@@ -3,67 +3,58 @@ package dev.marketplace.auth;
 import dev.marketplace.contracts.BusHeaders;
 import dev.marketplace.contracts.ServiceFailure;
 import dev.marketplace.contracts.auth.AuthContract;
+import dev.marketplace.platform.bus.Bus;
+import dev.marketplace.platform.testing.Outcomes;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.DeliveryOptions;
-import io.vertx.core.eventbus.Message;
 import io.vertx.core.json.JsonObject;
 
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.fail;
 
-/** Blocking helpers for talking to auth over the bus in tests. */
+/** Talking to auth over the bus in tests: every call a future, a call that must fail its coded failure. */
 final class AuthBus {
+  private static final long TIMEOUT_MS = 20_000;
   private final Vertx vertx;
 
   AuthBus(Vertx vertx) {
     this.vertx = vertx;
   }
 
-  static <T> T await(Future<T> future) throws Exception {
-    return future.toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
-  }
-
-  JsonObject ask(String address, JsonObject body) throws Exception {
+  Future<JsonObject> ask(String address, JsonObject body) {
     return ask(address, body, new DeliveryOptions());
   }
 
-  JsonObject ask(String address, JsonObject body, DeliveryOptions options) throws Exception {
-    options.setSendTimeout(20_000);
-    return await(vertx.eventBus().<JsonObject>request(address, body, options).map(Message::body));
+  Future<JsonObject> ask(String address, JsonObject body, DeliveryOptions options) {
+    return Bus.request(vertx, address, body, options.setSendTimeout(TIMEOUT_MS));
   }
 
-  /** The coded failure of a request that must fail. */
-  ServiceFailure failure(String address, JsonObject body, DeliveryOptions options) throws Exception {
-    options.setSendTimeout(20_000);
-    try {
-      JsonObject reply = await(vertx.eventBus().<JsonObject>request(address, body, options).map(Message::body));
-      return fail("expected a failure, got " + reply);
-    } catch (ExecutionException e) {
-      return ServiceFailure.from(e.getCause());
-    }
+  /** The coded failure of a request that must fail (a success fails the future). */
+  Future<ServiceFailure> failure(String address, JsonObject body, DeliveryOptions options) {
+    return Outcomes.refusal(ask(address, body, options));
   }
 
-  ServiceFailure failure(String address, JsonObject body) throws Exception {
+  Future<ServiceFailure> failure(String address, JsonObject body) {
     return failure(address, body, new DeliveryOptions());
   }
 
-  String register(String email, String password, String role) throws Exception {
+  /** The new user's id; a blank one fails the future with the assertion. */
+  Future<String> register(String email, String password, String role) {
     JsonObject body = new JsonObject().put("email", email).put("password", password).put("name", "Test User");
     if (role != null) {
       body.put("role", role);
     }
-    String id = ask(AuthContract.REGISTER, body).getString("user_id");
-    assertThat(id).isNotBlank();
-    return id;
+    return ask(AuthContract.REGISTER, body).map(reply -> {
+      String id = reply.getString("user_id");
+      assertThat(id).isNotBlank();
+      return id;
+    });
   }
 
-  JsonObject login(String email, String password) throws Exception {
+  Future<JsonObject> login(String email, String password) {
     return ask(AuthContract.LOGIN, new JsonObject().put("email", email).put("password", password));
   }
 

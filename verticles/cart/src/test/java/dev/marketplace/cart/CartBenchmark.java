@@ -3,6 +3,8 @@ package dev.marketplace.cart;
 import dev.marketplace.contracts.cart.CartAddresses;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
+import io.vertx.junit5.Timeout;
+import io.vertx.junit5.VertxTestContext;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 
@@ -10,6 +12,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.UUID;
+import java.util.concurrent.TimeUnit;
 import java.util.function.IntFunction;
 
 /**
@@ -24,7 +27,8 @@ class CartBenchmark extends CartTestBase {
   private static final int REQUESTS = 8_000;
 
   @Test
-  void measureCartOperations() throws Exception {
+  @Timeout(value = 150, timeUnit = TimeUnit.SECONDS)
+  void measureCartOperations(VertxTestContext ctx) {
     List<UUID> products = new ArrayList<>();
     for (int i = 0; i < MAX_LINES; i++) {
       products.add(fakes.product("bench-" + i, 10_000 + i));
@@ -35,22 +39,25 @@ class CartBenchmark extends CartTestBase {
     }
     // warm-up: every user gets a full cart (also JIT and pool warm-up)
     run("warm-up add", USERS * MAX_LINES, CONCURRENCY, i -> request(CartAddresses.ADD_ITEM,
-      item(products.get(i / USERS), 1), users.get(i % USERS), null));
-
-    run("cart.get (3 lines)", REQUESTS, CONCURRENCY, i -> request(CartAddresses.GET, new JsonObject(), users.get(i % USERS), null));
-    run("cart.get (3 lines), sequential", 2_000, 1, i -> request(CartAddresses.GET, new JsonObject(), users.get(i % USERS), null));
-    run("cart.update-item", REQUESTS, CONCURRENCY, i -> request(CartAddresses.UPDATE_ITEM,
-      item(products.get(i % MAX_LINES), 1 + i % MAX_PER_LINE), users.get(i % USERS), null));
-    run("cart.add-item (new guest cart each)", REQUESTS / 2, CONCURRENCY, i -> request(CartAddresses.ADD_ITEM,
-      item(products.get(0), 1), null, null));
-    run("cart.get + cart.checkout-view", REQUESTS, CONCURRENCY, i -> Future.succeededFuture()
-      .compose(x -> request(CartAddresses.GET, new JsonObject(), users.get(i % USERS), null))
-      .compose(cart -> request(CartAddresses.CHECKOUT_VIEW,
-        new JsonObject().put("cart_id", cart.getString("id")).put("user_id", users.get(i % USERS)), null, null)));
+      item(products.get(i / USERS), 1), users.get(i % USERS), null))
+      .compose(v -> run("cart.get (3 lines)", REQUESTS, CONCURRENCY, i -> request(CartAddresses.GET, new JsonObject(), users.get(i % USERS), null)))
+      .compose(v -> run("cart.get (3 lines), sequential", 2_000, 1, i -> request(CartAddresses.GET, new JsonObject(), users.get(i % USERS), null)))
+      .compose(v -> run("cart.update-item", REQUESTS, CONCURRENCY, i -> request(CartAddresses.UPDATE_ITEM,
+        item(products.get(i % MAX_LINES), 1 + i % MAX_PER_LINE), users.get(i % USERS), null)))
+      .compose(v -> run("cart.add-item (new guest cart each)", REQUESTS / 2, CONCURRENCY, i -> request(CartAddresses.ADD_ITEM,
+        item(products.get(0), 1), null, null)))
+      .compose(v -> run("cart.get + cart.checkout-view", REQUESTS, CONCURRENCY, i -> Future.succeededFuture()
+        .compose(x -> request(CartAddresses.GET, new JsonObject(), users.get(i % USERS), null))
+        .compose(cart -> request(CartAddresses.CHECKOUT_VIEW,
+          new JsonObject().put("cart_id", cart.getString("id")).put("user_id", users.get(i % USERS)), null, null))))
+      .onComplete(ctx.succeedingThenComplete());
   }
 
-  /** {@code total} requests, {@code concurrency} in flight; prints throughput and latency percentiles. */
-  private static void run(String name, int total, int concurrency, IntFunction<Future<JsonObject>> call) throws Exception {
+  /**
+   * {@code total} requests, {@code concurrency} in flight; prints throughput and latency percentiles.
+   * A scenario has 20 s, as it had when the test thread waited for it.
+   */
+  private static Future<Void> run(String name, int total, int concurrency, IntFunction<Future<JsonObject>> call) {
     long[] latencies = new long[total];
     int[] next = {0};
     long start = System.nanoTime();
@@ -58,12 +65,14 @@ class CartBenchmark extends CartTestBase {
     for (int w = 0; w < concurrency; w++) {
       workers.add(vertx.<Void>executeBlocking(() -> null).compose(x -> worker(next, total, latencies, call)));
     }
-    await(Future.all(workers));
-    double seconds = (System.nanoTime() - start) / 1e9;
-    long[] sorted = latencies.clone();
-    Arrays.sort(sorted);
-    System.out.printf("BENCH %-40s %6d req, %2d in flight: %7.0f req/s, p50 %6.2f ms, p99 %6.2f ms, max %6.2f ms%n",
-      name, total, concurrency, total / seconds, sorted[total / 2] / 1e6, sorted[(int) (total * 0.99)] / 1e6, sorted[total - 1] / 1e6);
+    return Future.all(workers).timeout(20, TimeUnit.SECONDS).map(all -> {
+      double seconds = (System.nanoTime() - start) / 1e9;
+      long[] sorted = latencies.clone();
+      Arrays.sort(sorted);
+      System.out.printf("BENCH %-40s %6d req, %2d in flight: %7.0f req/s, p50 %6.2f ms, p99 %6.2f ms, max %6.2f ms%n",
+        name, total, concurrency, total / seconds, sorted[total / 2] / 1e6, sorted[(int) (total * 0.99)] / 1e6, sorted[total - 1] / 1e6);
+      return null;
+    });
   }
 
   private static Future<Void> worker(int[] next, int total, long[] latencies, IntFunction<Future<JsonObject>> call) {

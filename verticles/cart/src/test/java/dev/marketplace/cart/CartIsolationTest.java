@@ -1,7 +1,6 @@
 package dev.marketplace.cart;
 
 import dev.marketplace.contracts.ErrorCode;
-import dev.marketplace.contracts.ServiceFailure;
 import dev.marketplace.contracts.cart.CartAddresses;
 import dev.marketplace.platform.testing.InOrder;
 import io.vertx.core.Future;
@@ -19,10 +18,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /** Nobody reaches a cart that is not theirs: not another user, not a guest guessing ids, not a user with a guest id. */
 class CartIsolationTest extends CartTestBase {
-
-  private static Future<ErrorCode> refusalCode(Future<JsonObject> request) {
-    return refusal(request).map(ServiceFailure::code);
-  }
 
   @Test
   void oneUserCanNeitherReadNorChangeAnothersCart(VertxTestContext ctx) {

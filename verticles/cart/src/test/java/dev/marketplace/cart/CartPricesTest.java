@@ -1,10 +1,10 @@
 package dev.marketplace.cart;
 
 import dev.marketplace.contracts.ErrorCode;
-import dev.marketplace.contracts.ServiceFailure;
 import dev.marketplace.contracts.cart.CartAddresses;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import io.vertx.junit5.VertxTestContext;
 import org.junit.jupiter.api.Test;
 
 import java.util.UUID;
@@ -24,121 +24,146 @@ class CartPricesTest extends CartTestBase {
   }
 
   @Test
-  void aChangedPriceStaysFlaggedThroughReadsAndEditsUntilTheBuyerAcceptsIt() throws Exception {
+  void aChangedPriceStaysFlaggedThroughReadsAndEditsUntilTheBuyerAcceptsIt(VertxTestContext ctx) {
     String user = newUser();
     UUID up = fakes.product("up", 10_000);
     UUID down = fakes.product("down", 5_000);
-    asUser(user, CartAddresses.ADD_ITEM, item(up, 2));
-    asUser(user, CartAddresses.ADD_ITEM, item(down, 1));
-    fakes.setPrice(up, 12_000);
-    fakes.setPrice(down, 4_000);
-
-    JsonObject read = asUser(user, CartAddresses.GET, new JsonObject());
-    JsonObject upLine = line(read, up);
-    assertThat(upLine.getJsonObject("price")).isEqualTo(rub(12_000));
-    assertThat(upLine.getJsonObject("seen_price")).isEqualTo(rub(10_000));
-    assertThat(upLine.getBoolean("price_changed")).isTrue();
-    assertThat(line(read, down).getBoolean("price_changed")).isTrue();
-    assertThat(read.getBoolean("price_changed")).isTrue();
-    assertThat(read.getJsonObject("total")).isEqualTo(rub(2 * 12_000 + 4_000));
-
-    assertThat(line(asUser(user, CartAddresses.GET, new JsonObject()), up).getBoolean("price_changed")).isTrue();
-    assertThat(line(asUser(user, CartAddresses.UPDATE_ITEM, item(up, 3)), up).getBoolean("price_changed")).isTrue();
-    assertThat(line(asUser(user, CartAddresses.ADD_ITEM, item(up, 1)), up).getBoolean("price_changed")).isTrue();
-
-    JsonObject accepted = asUser(user, CartAddresses.ACCEPT_PRICES, accept(up, 12_000));
-    assertThat(line(accepted, up).getBoolean("price_changed")).isFalse();
-    assertThat(line(accepted, up).getJsonObject("seen_price")).isEqualTo(rub(12_000));
-    assertThat(line(accepted, down).getBoolean("price_changed")).isTrue();
-    assertThat(asUser(user, CartAddresses.ACCEPT_PRICES, accept(down, 4_000)).getBoolean("price_changed")).isFalse();
+    asUser(user, CartAddresses.ADD_ITEM, item(up, 2))
+      .compose(v -> asUser(user, CartAddresses.ADD_ITEM, item(down, 1)))
+      .compose(v -> {
+        fakes.setPrice(up, 12_000);
+        fakes.setPrice(down, 4_000);
+        return asUser(user, CartAddresses.GET, new JsonObject());
+      })
+      .map(read -> ctx.verify(() -> {
+        JsonObject upLine = line(read, up);
+        assertThat(upLine.getJsonObject("price")).isEqualTo(rub(12_000));
+        assertThat(upLine.getJsonObject("seen_price")).isEqualTo(rub(10_000));
+        assertThat(upLine.getBoolean("price_changed")).isTrue();
+        assertThat(line(read, down).getBoolean("price_changed")).isTrue();
+        assertThat(read.getBoolean("price_changed")).isTrue();
+        assertThat(read.getJsonObject("total")).isEqualTo(rub(2 * 12_000 + 4_000));
+      }))
+      .compose(v -> asUser(user, CartAddresses.GET, new JsonObject()))
+      .map(read -> ctx.verify(() -> assertThat(line(read, up).getBoolean("price_changed")).isTrue()))
+      .compose(v -> asUser(user, CartAddresses.UPDATE_ITEM, item(up, 3)))
+      .map(updated -> ctx.verify(() -> assertThat(line(updated, up).getBoolean("price_changed")).isTrue()))
+      .compose(v -> asUser(user, CartAddresses.ADD_ITEM, item(up, 1)))
+      .map(added -> ctx.verify(() -> assertThat(line(added, up).getBoolean("price_changed")).isTrue()))
+      .compose(v -> asUser(user, CartAddresses.ACCEPT_PRICES, accept(up, 12_000)))
+      .map(accepted -> ctx.verify(() -> {
+        assertThat(line(accepted, up).getBoolean("price_changed")).isFalse();
+        assertThat(line(accepted, up).getJsonObject("seen_price")).isEqualTo(rub(12_000));
+        assertThat(line(accepted, down).getBoolean("price_changed")).isTrue();
+      }))
+      .compose(v -> asUser(user, CartAddresses.ACCEPT_PRICES, accept(down, 4_000)))
+      .map(accepted -> ctx.verify(() -> assertThat(accepted.getBoolean("price_changed")).isFalse()))
+      .onComplete(ctx.succeedingThenComplete());
   }
 
   @Test
-  void acceptingAPriceThatMovedAgainIsRefusedAndChangesNothing() throws Exception {
-    String guest = null;
+  void acceptingAPriceThatMovedAgainIsRefusedAndChangesNothing(VertxTestContext ctx) {
     UUID product = fakes.product("volatile", 10_000);
-    guest = asGuest(guest, CartAddresses.ADD_ITEM, item(product, 1)).getString("id");
-    fakes.setPrice(product, 11_000);
-    fakes.setPrice(product, 11_500);
-
-    ServiceFailure refused = failure(request(CartAddresses.ACCEPT_PRICES, accept(product, 11_000), null, guest));
-
-    assertThat(refused.code()).isEqualTo(ErrorCode.PRICE_CHANGED);
-    assertThat(refused.extra().getJsonArray("product_ids")).containsExactly(product.toString());
-    JsonObject line = line(asGuest(guest, CartAddresses.GET, new JsonObject()), product);
-    assertThat(line.getJsonObject("seen_price")).isEqualTo(rub(10_000));
-    assertThat(line.getBoolean("price_changed")).isTrue();
+    asGuest(null, CartAddresses.ADD_ITEM, item(product, 1)).map(cart -> cart.getString("id"))
+      .compose(guest -> {
+        fakes.setPrice(product, 11_000);
+        fakes.setPrice(product, 11_500);
+        return refusal(request(CartAddresses.ACCEPT_PRICES, accept(product, 11_000), null, guest))
+          .map(refused -> ctx.verify(() -> {
+            assertThat(refused.code()).isEqualTo(ErrorCode.PRICE_CHANGED);
+            assertThat(refused.extra().getJsonArray("product_ids")).containsExactly(product.toString());
+          }))
+          .compose(v -> asGuest(guest, CartAddresses.GET, new JsonObject()));
+      })
+      .map(read -> ctx.verify(() -> {
+        JsonObject line = line(read, product);
+        assertThat(line.getJsonObject("seen_price")).isEqualTo(rub(10_000));
+        assertThat(line.getBoolean("price_changed")).isTrue();
+      }))
+      .onComplete(ctx.succeedingThenComplete());
   }
 
   @Test
-  void checkoutViewRefusesUnseenPriceChangesAndServesTheCartOnceAccepted() throws Exception {
+  void checkoutViewRefusesUnseenPriceChangesAndServesTheCartOnceAccepted(VertxTestContext ctx) {
     String user = newUser();
     UUID product = fakes.product("sofa", 3_000_000);
     UUID other = fakes.product("cushion", 150_000);
-    String cartId = asUser(user, CartAddresses.ADD_ITEM, item(product, 1)).getString("id");
-    asUser(user, CartAddresses.ADD_ITEM, item(other, 2));
-    fakes.setPrice(product, 2_900_000);
-
-    ServiceFailure refused = failure(request(CartAddresses.CHECKOUT_VIEW, checkoutView(cartId, user), null, null));
-    assertThat(refused.code()).isEqualTo(ErrorCode.PRICE_CHANGED);
-    assertThat(refused.extra().getJsonArray("product_ids")).containsExactly(product.toString());
-
-    asUser(user, CartAddresses.ACCEPT_PRICES, accept(product, 2_900_000));
-    JsonObject view = internal(CartAddresses.CHECKOUT_VIEW, checkoutView(cartId, user));
-
-    assertThat(view.getString("cart_id")).isEqualTo(cartId);
-    assertThat(view.getString("currency")).isEqualTo("RUB");
-    assertThat(view.getJsonObject("total")).isEqualTo(rub(2_900_000 + 2 * 150_000));
-    JsonObject sofa = view.getJsonArray("lines").getJsonObject(0);
-    assertThat(sofa.getString("product_id")).isEqualTo(product.toString());
-    assertThat(sofa.getString("seller_id")).isEqualTo("seller-sofa");
-    assertThat(sofa.getString("title")).isEqualTo("sofa");
-    assertThat(sofa.getInteger("quantity")).isEqualTo(1);
-    assertThat(sofa.getJsonObject("unit_price")).isEqualTo(rub(2_900_000));
-    assertThat(sofa.getBoolean("price_changed")).isFalse();
+    asUser(user, CartAddresses.ADD_ITEM, item(product, 1)).map(cart -> cart.getString("id"))
+      .compose(cartId -> asUser(user, CartAddresses.ADD_ITEM, item(other, 2))
+        .compose(v -> {
+          fakes.setPrice(product, 2_900_000);
+          return refusal(request(CartAddresses.CHECKOUT_VIEW, checkoutView(cartId, user), null, null));
+        })
+        .map(refused -> ctx.verify(() -> {
+          assertThat(refused.code()).isEqualTo(ErrorCode.PRICE_CHANGED);
+          assertThat(refused.extra().getJsonArray("product_ids")).containsExactly(product.toString());
+        }))
+        .compose(v -> asUser(user, CartAddresses.ACCEPT_PRICES, accept(product, 2_900_000)))
+        .compose(v -> internal(CartAddresses.CHECKOUT_VIEW, checkoutView(cartId, user)))
+        .map(view -> ctx.verify(() -> {
+          assertThat(view.getString("cart_id")).isEqualTo(cartId);
+          assertThat(view.getString("currency")).isEqualTo("RUB");
+          assertThat(view.getJsonObject("total")).isEqualTo(rub(2_900_000 + 2 * 150_000));
+          JsonObject sofa = view.getJsonArray("lines").getJsonObject(0);
+          assertThat(sofa.getString("product_id")).isEqualTo(product.toString());
+          assertThat(sofa.getString("seller_id")).isEqualTo("seller-sofa");
+          assertThat(sofa.getString("title")).isEqualTo("sofa");
+          assertThat(sofa.getInteger("quantity")).isEqualTo(1);
+          assertThat(sofa.getJsonObject("unit_price")).isEqualTo(rub(2_900_000));
+          assertThat(sofa.getBoolean("price_changed")).isFalse();
+        })))
+      .onComplete(ctx.succeedingThenComplete());
   }
 
   @Test
-  void checkoutViewRefusesEmptyForeignAndDeletedProductCarts() throws Exception {
+  void checkoutViewRefusesEmptyForeignAndDeletedProductCarts(VertxTestContext ctx) {
     String user = newUser();
     UUID product = fakes.product("gone-soon", 1_000);
-    String cartId = asUser(user, CartAddresses.ADD_ITEM, item(product, 1)).getString("id");
-
-    assertThat(failure(request(CartAddresses.CHECKOUT_VIEW, checkoutView(cartId, newUser()), null, null)).code())
-      .isEqualTo(ErrorCode.NOT_FOUND);
-    assertThat(failure(request(CartAddresses.CHECKOUT_VIEW, checkoutView(UUID.randomUUID().toString(), user), null, null)).code())
-      .isEqualTo(ErrorCode.NOT_FOUND);
-
-    fakes.delete(product);
-    ServiceFailure deleted = failure(request(CartAddresses.CHECKOUT_VIEW, checkoutView(cartId, user), null, null));
-    assertThat(deleted.code()).isEqualTo(ErrorCode.OUT_OF_STOCK);
-    assertThat(deleted.extra().getJsonArray("product_ids")).containsExactly(product.toString());
-
-    asUser(user, CartAddresses.REMOVE_ITEM, productId(product));
-    assertThat(failure(request(CartAddresses.CHECKOUT_VIEW, checkoutView(cartId, user), null, null)).code())
-      .isEqualTo(ErrorCode.CART_EMPTY);
+    asUser(user, CartAddresses.ADD_ITEM, item(product, 1)).map(cart -> cart.getString("id"))
+      .compose(cartId -> refusalCode(request(CartAddresses.CHECKOUT_VIEW, checkoutView(cartId, newUser()), null, null))
+        .map(code -> ctx.verify(() -> assertThat(code).isEqualTo(ErrorCode.NOT_FOUND)))
+        .compose(v -> refusalCode(request(CartAddresses.CHECKOUT_VIEW, checkoutView(UUID.randomUUID().toString(), user), null, null)))
+        .map(code -> ctx.verify(() -> assertThat(code).isEqualTo(ErrorCode.NOT_FOUND)))
+        .compose(v -> {
+          fakes.delete(product);
+          return refusal(request(CartAddresses.CHECKOUT_VIEW, checkoutView(cartId, user), null, null));
+        })
+        .map(deleted -> ctx.verify(() -> {
+          assertThat(deleted.code()).isEqualTo(ErrorCode.OUT_OF_STOCK);
+          assertThat(deleted.extra().getJsonArray("product_ids")).containsExactly(product.toString());
+        }))
+        .compose(v -> asUser(user, CartAddresses.REMOVE_ITEM, productId(product)))
+        .compose(v -> refusalCode(request(CartAddresses.CHECKOUT_VIEW, checkoutView(cartId, user), null, null))))
+      .map(code -> ctx.verify(() -> assertThat(code).isEqualTo(ErrorCode.CART_EMPTY)))
+      .onComplete(ctx.succeedingThenComplete());
   }
 
   @Test
-  void clearEmptiesTheCartOncePerOrderAndOnlyForItsOwner() throws Exception {
+  void clearEmptiesTheCartOncePerOrderAndOnlyForItsOwner(VertxTestContext ctx) {
     String user = newUser();
     UUID ordered = fakes.product("ordered", 1_000);
     UUID later = fakes.product("later", 2_000);
-    String cartId = asUser(user, CartAddresses.ADD_ITEM, item(ordered, 2)).getString("id");
     String orderId = UUID.randomUUID().toString();
-    JsonObject clear = new JsonObject().put("cart_id", cartId).put("user_id", user).put("order_id", orderId);
-
-    assertThat(failure(request(CartAddresses.CLEAR, clear.copy().put("user_id", newUser()), null, null)).code())
-      .isEqualTo(ErrorCode.NOT_FOUND);
-    assertThat(asUser(user, CartAddresses.GET, new JsonObject()).getJsonArray("items")).hasSize(1);
-
-    assertThat(internal(CartAddresses.CLEAR, clear)).isEqualTo(new JsonObject());
-    assertThat(asUser(user, CartAddresses.GET, new JsonObject()).getJsonArray("items")).isEmpty();
-
-    asUser(user, CartAddresses.ADD_ITEM, item(later, 1));
-    assertThat(internal(CartAddresses.CLEAR, clear)).isEqualTo(new JsonObject());
-    JsonObject afterRetry = asUser(user, CartAddresses.GET, new JsonObject());
-    assertThat(afterRetry.getString("id")).isEqualTo(cartId);
-    assertThat(line(afterRetry, later).getInteger("quantity")).isEqualTo(1);
+    asUser(user, CartAddresses.ADD_ITEM, item(ordered, 2)).map(cart -> cart.getString("id"))
+      .compose(cartId -> {
+        JsonObject clear = new JsonObject().put("cart_id", cartId).put("user_id", user).put("order_id", orderId);
+        return refusalCode(request(CartAddresses.CLEAR, clear.copy().put("user_id", newUser()), null, null))
+          .map(code -> ctx.verify(() -> assertThat(code).isEqualTo(ErrorCode.NOT_FOUND)))
+          .compose(v -> asUser(user, CartAddresses.GET, new JsonObject()))
+          .map(read -> ctx.verify(() -> assertThat(read.getJsonArray("items")).hasSize(1)))
+          .compose(v -> internal(CartAddresses.CLEAR, clear))
+          .map(cleared -> ctx.verify(() -> assertThat(cleared).isEqualTo(new JsonObject())))
+          .compose(v -> asUser(user, CartAddresses.GET, new JsonObject()))
+          .map(read -> ctx.verify(() -> assertThat(read.getJsonArray("items")).isEmpty()))
+          .compose(v -> asUser(user, CartAddresses.ADD_ITEM, item(later, 1)))
+          .compose(v -> internal(CartAddresses.CLEAR, clear))
+          .map(retried -> ctx.verify(() -> assertThat(retried).isEqualTo(new JsonObject())))
+          .compose(v -> asUser(user, CartAddresses.GET, new JsonObject()))
+          .map(afterRetry -> ctx.verify(() -> {
+            assertThat(afterRetry.getString("id")).isEqualTo(cartId);
+            assertThat(line(afterRetry, later).getInteger("quantity")).isEqualTo(1);
+          }));
+      })
+      .onComplete(ctx.succeedingThenComplete());
   }
 }

@@ -1,6 +1,7 @@
 package dev.marketplace.cart;
 
 import dev.marketplace.contracts.BusHeaders;
+import dev.marketplace.contracts.ErrorCode;
 import dev.marketplace.contracts.ServiceFailure;
 import dev.marketplace.contracts.cart.CartAddresses;
 import dev.marketplace.platform.testing.Outcomes;
@@ -19,7 +20,6 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.util.UUID;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -28,9 +28,9 @@ import static org.assertj.core.api.Assertions.fail;
 /**
  * A cart verticle on a fresh database with fake catalog and inventory, per test class, on the
  * Vert.x that {@link VertxExtension} gives the class (and closes after it). Tests talk to it over
- * the bus as the gateway would (identity and guest id as headers): as one future chain per test
- * ({@link #request}, {@link #refusal}), or awaiting results on the test thread ({@link #asUser},
- * {@link #failure}). Small limits: 10 per line, 3 lines per cart.
+ * the bus as the gateway would (identity and guest id as headers), each test one future chain
+ * ({@link #asUser}, {@link #asGuest}, {@link #internal}, {@link #refusal}). Small limits: 10 per line,
+ * 3 lines per cart.
  */
 @ExtendWith(VertxExtension.class)
 @Timeout(value = 60, timeUnit = TimeUnit.SECONDS)
@@ -64,14 +64,6 @@ abstract class CartTestBase {
     fakes.catalogAnswers = true;
   }
 
-  static <T> T await(Future<T> future) throws Exception {
-    try {
-      return future.toCompletionStage().toCompletableFuture().get(20, TimeUnit.SECONDS);
-    } catch (ExecutionException e) {
-      throw e.getCause() instanceof Exception cause ? cause : e;
-    }
-  }
-
   static String newUser() {
     return "user-" + UUID.randomUUID();
   }
@@ -89,16 +81,17 @@ abstract class CartTestBase {
     return vertx.eventBus().<JsonObject>request(address, body, options).map(m -> m.body());
   }
 
-  static JsonObject asUser(String userId, String address, JsonObject body) throws Exception {
-    return await(request(address, body, userId, null));
+  static Future<JsonObject> asUser(String userId, String address, JsonObject body) {
+    return request(address, body, userId, null);
   }
 
-  static JsonObject asGuest(String guestId, String address, JsonObject body) throws Exception {
-    return await(request(address, body, null, guestId));
+  static Future<JsonObject> asGuest(String guestId, String address, JsonObject body) {
+    return request(address, body, null, guestId);
   }
 
-  static JsonObject internal(String address, JsonObject body) throws Exception {
-    return await(request(address, body, null, null));
+  /** A request as another component makes it: no identity, no guest id. */
+  static Future<JsonObject> internal(String address, JsonObject body) {
+    return request(address, body, null, null);
   }
 
   /** The coded failure of a request that must fail, as a future (a success fails it). */
@@ -106,14 +99,9 @@ abstract class CartTestBase {
     return Outcomes.refusal(request);
   }
 
-  /** The coded failure of a request that must fail. */
-  static ServiceFailure failure(Future<JsonObject> request) throws Exception {
-    try {
-      JsonObject reply = await(request);
-      return fail("Expected a failure but got " + reply.encode());
-    } catch (io.vertx.core.eventbus.ReplyException e) {
-      return ServiceFailure.from(e);
-    }
+  /** Only the code of a request's refusal. */
+  static Future<ErrorCode> refusalCode(Future<JsonObject> request) {
+    return refusal(request).map(ServiceFailure::code);
   }
 
   static JsonObject item(UUID productId, Object quantity) {

@@ -2,9 +2,11 @@ package dev.marketplace.gateway;
 
 import dev.marketplace.contracts.BusHeaders;
 import dev.marketplace.contracts.ErrorCode;
+import dev.marketplace.contracts.bus.Codec;
 import dev.marketplace.contracts.payment.PaymentAddresses;
 import dev.marketplace.gateway.security.ClientAddress;
 import dev.marketplace.platform.bus.Bus;
+import dev.marketplace.platform.bus.BusClient;
 import dev.marketplace.platform.bus.RetryingRequest;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -18,15 +20,23 @@ import io.vertx.ext.web.RoutingContext;
 
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.function.Function;
 
 /**
  * What a {@link RouteModule} needs from the gateway: the config, bus requests that carry the
  * request's correlation id and caller identity, and the JSON in/out conventions.
  *
- * <p>Typical handler:
+ * <p>Typical handler: a component's typed client over {@link #client}, its reply shown by the
+ * operation's reply codec, a function to JSON, or as it came for a document reply:
  * <pre>{@code
- * router.post(GatewayContext.API + "/cart/items").handler(ctx ->
- *   gateway.relay(ctx, "cart.add-item", GatewayContext.jsonBody(ctx), 201));
+ * router.post(GatewayContext.API + "/seller/shipments/:id/ship").handler(ctx ->
+ *   gateway.relay(ctx, OrdersApi.over(gateway.client(ctx)).ship(id), 200));
+ * }</pre>
+ * A route that passes on a client's input which the component validates reads it with the
+ * operation's own codec first ({@code Operation.decodeRequest}), so a bad field is the
+ * component's own VALIDATION_FAILED:
+ * <pre>{@code
+ * OrdersApi.Page page = OrdersApi.LIST.decodeRequest(query);
  * }</pre>
  */
 public final class GatewayContext {
@@ -111,6 +121,47 @@ public final class GatewayContext {
       return RetryingRequest.request(vertx, address, body, deliveryOptions(ctx), attemptTimeoutMs, busTimeoutMs);
     }
     return Bus.request(vertx, address, body, deliveryOptions(ctx));
+  }
+
+  /**
+   * The typed client of components on behalf of this HTTP request: the headers of
+   * {@link #deliveryOptions(RoutingContext)} (correlation id; user id and roles of an authenticated
+   * caller), the default timeout, and the retry policy of {@link #request}: for a read (GET, HEAD)
+   * every operation, for a write only the ones known to be idempotent, is sent again in attempts
+   * of {@link #attemptTimeoutMs()} within {@link #busTimeoutMs()}. A route adds what it needs
+   * ({@code .withHeader(...)}, {@code .timeout(...)}, {@code .retrying(...)}) on the answer.
+   */
+  public BusClient client(RoutingContext ctx) {
+    BusClient client = BusClient.of(vertx, busTimeoutMs).withHeaders(deliveryOptions(ctx));
+    HttpMethod method = ctx.request().method();
+    return method == HttpMethod.GET || method == HttpMethod.HEAD
+      ? client.retrying(attemptTimeoutMs)
+      : client.retrying(attemptTimeoutMs, IDEMPOTENT_WRITES);
+  }
+
+  /**
+   * Answers the HTTP request with a typed call's reply, shown as JSON by {@code view} (an
+   * operation's reply codec: {@code Operation.reply()}), with {@code successStatus}; or with the
+   * problem its failure maps to.
+   */
+  public <Rep> void relay(RoutingContext ctx, Future<Rep> reply, Codec<Rep> view, int successStatus) {
+    relay(ctx, reply, (Function<Rep, JsonObject>) view::encode, successStatus);
+  }
+
+  /** The same with a function from the reply to its JSON. */
+  public <Rep> void relay(RoutingContext ctx, Future<Rep> reply, Function<? super Rep, JsonObject> view, int successStatus) {
+    reply.map(view).onComplete(ar -> {
+      if (ar.succeeded()) {
+        sendJson(ctx, successStatus, ar.result());
+      } else {
+        ProblemResponses.send(ctx, ar.cause());
+      }
+    });
+  }
+
+  /** The same for a reply that is already the HTTP JSON (a {@code Codec.DOCUMENT} reply). */
+  public void relay(RoutingContext ctx, Future<JsonObject> reply, int successStatus) {
+    relay(ctx, reply, Function.identity(), successStatus);
   }
 
   /**

@@ -1,10 +1,10 @@
 package dev.marketplace.gateway;
 
-import dev.marketplace.contracts.Addresses;
+import dev.marketplace.contracts.PingApi;
 import dev.marketplace.contracts.BusHeaders;
 import dev.marketplace.contracts.ErrorCode;
 import dev.marketplace.contracts.ServiceFailure;
-import dev.marketplace.platform.bus.Bus;
+import dev.marketplace.platform.bus.BusClient;
 import dev.marketplace.platform.kafka.KafkaSupport;
 import dev.marketplace.platform.pg.PgSupport;
 import io.vertx.core.Future;
@@ -135,9 +135,9 @@ final class Readiness {
   }
 
   private Future<JsonObject> ping(String component, String correlationId) {
-    Future<JsonObject> reply = Bus.request(vertx, Addresses.ping(component), new JsonObject(),
-        Bus.options(timeoutMs).addHeader(BusHeaders.CORRELATION_ID, correlationId))
-      .map(body -> up().put("node", body.getString("node")));
+    Future<JsonObject> reply = PingApi.over(BusClient.of(vertx, timeoutMs).withHeader(BusHeaders.CORRELATION_ID, correlationId))
+      .ping(component)
+      .map(pong -> up().put("node", pong.node()));
     return observed("component " + component, correlationId, reply);
   }
 

@@ -28,13 +28,15 @@ class GatewayRequestScopeTest {
 
   @BeforeEach
   void deploy(Vertx vertx, VertxTestContext tc) {
+    // on the JUnit thread, not in a callback: the first call starts the shared PostgreSQL and Kafka, which blocks
+    JsonObject config = GatewayFixture.config();
     // a component that answers with the headers it received
     Future<Void> echo = Bus.serve(vertx, ECHO_HEADERS, msg -> Future.succeededFuture(headers(msg.headers())))
       .completion();
     Future<Void> whoami = Bus.serve(vertx, TestRoutes.WHOAMI, msg -> Future.succeededFuture(headers(msg.headers())))
       .completion();
     Future.all(echo, whoami)
-      .compose(v -> GatewayFixture.deploy(vertx, GatewayFixture.config()))
+      .compose(v -> GatewayFixture.deploy(vertx, config))
       .onComplete(tc.succeeding(g -> {
         gateway = g;
         tc.completeNow();

@@ -12,7 +12,9 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.client.HttpRequest;
 import io.vertx.ext.web.client.HttpResponse;
+import io.vertx.junit5.Timeout;
 import io.vertx.junit5.VertxExtension;
+import io.vertx.junit5.VertxTestContext;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
@@ -26,6 +28,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /** Token buckets per client address and per user, 429 with Retry-After, and X-Forwarded-For only from trusted proxies. */
 @ExtendWith(VertxExtension.class)
+@Timeout(value = 30, timeUnit = TimeUnit.SECONDS)
 class RateLimitTest {
   /** A route in the default group that says which client address the gateway saw. */
   private static final RouteModule PING = (Router router, GatewayContext gateway) -> {
@@ -38,10 +41,6 @@ class RateLimitTest {
     return Future.succeededFuture(user == null ? Optional.empty() : Optional.of(new Identity(user, Set.of("buyer"))));
   };
 
-  private static <T> T await(Future<T> future) throws Exception {
-    return future.toCompletionStage().toCompletableFuture().get(20, TimeUnit.SECONDS);
-  }
-
   private static JsonObject limits(JsonObject groups) {
     return new JsonObject().put("enabled", true).put("groups", groups);
   }
@@ -50,13 +49,18 @@ class RateLimitTest {
     return new JsonObject().put("capacity", capacity).put("per_minute", perMinute);
   }
 
-  private GatewayFixture gateway(Vertx vertx, JsonObject rateLimits, JsonArray trustedProxies) throws Exception {
+  /** On the JUnit thread: the first {@link GatewayFixture#config()} starts the shared PostgreSQL and Kafka, which blocks. */
+  private static JsonObject config(JsonObject rateLimits, JsonArray trustedProxies) {
     JsonObject config = GatewayFixture.config();
     GatewayFixture.section(config, "gateway").put("rate_limits", rateLimits).put("trusted_proxies", trustedProxies);
-    return await(GatewayFixture.deploy(vertx, config, List.of(PING), BY_HEADER));
+    return config;
   }
 
-  private static HttpResponse<Buffer> ping(GatewayFixture g, String forwardedFor, String user) throws Exception {
+  private static Future<GatewayFixture> gateway(Vertx vertx, JsonObject config) {
+    return GatewayFixture.deploy(vertx, config, List.of(PING), BY_HEADER);
+  }
+
+  private static Future<HttpResponse<Buffer>> ping(GatewayFixture g, String forwardedFor, String user) {
     HttpRequest<Buffer> request = g.client.get("/api/v1/t/ping");
     if (forwardedFor != null) {
       request.putHeader(ClientAddress.FORWARDED_FOR, forwardedFor);
@@ -64,72 +68,94 @@ class RateLimitTest {
     if (user != null) {
       request.putHeader("X-Test-User", user);
     }
-    return await(request.send());
+    return request.send();
   }
 
-  @Test
-  void aClientOverItsLimitGets429ProblemWithRetryAfterAndOtherGroupsStillAnswer(Vertx vertx) throws Exception {
-    GatewayFixture g = gateway(vertx, limits(new JsonObject().put("default", new JsonObject().put("per_address", limit(3, 1)))), new JsonArray());
-    for (int i = 0; i < 3; i++) {
-      assertThat(ping(g, null, null).statusCode()).isEqualTo(200);
+  /** {@code times} pings one after the other, each answered 200. */
+  private static Future<Void> allPass(VertxTestContext ctx, GatewayFixture g, int times, String user) {
+    Future<Void> chain = Future.succeededFuture();
+    for (int i = 0; i < times; i++) {
+      chain = chain.compose(v -> ping(g, null, user)).map(resp -> {
+        ctx.verify(() -> assertThat(resp.statusCode()).isEqualTo(200));
+        return null;
+      });
     }
-
-    HttpResponse<Buffer> limited = ping(g, null, null);
-
-    JsonObject problem = assertProblem(limited, 429, "RATE_LIMITED");
-    long retryAfter = Long.parseLong(limited.getHeader("Retry-After"));
-    // one token a minute: the next one is up to a minute away
-    assertThat(retryAfter).isBetween(1L, 60L);
-    assertThat(problem.getLong("retry_after_seconds")).isEqualTo(retryAfter);
-    assertThat(problem.getString("limit")).isEqualTo("default");
-    // search has buckets of its own: the request passes the limiter and reaches the catalog route
-    // (503 here: no catalog component runs in this test)
-    assertProblem(await(g.client.get("/api/v1/catalog/products").send()), 503, "SERVICE_UNAVAILABLE");
-    // and the health probe is never limited
-    assertThat(await(g.client.get("/health").send()).statusCode()).isEqualTo(200);
+    return chain;
   }
 
   @Test
-  void eachUserHasABucketOfTheirOwn(Vertx vertx) throws Exception {
-    GatewayFixture g = gateway(vertx, limits(new JsonObject().put("default", new JsonObject()
+  void aClientOverItsLimitGets429ProblemWithRetryAfterAndOtherGroupsStillAnswer(Vertx vertx, VertxTestContext ctx) {
+    JsonObject config = config(limits(new JsonObject().put("default", new JsonObject().put("per_address", limit(3, 1)))), new JsonArray());
+    gateway(vertx, config)
+      .compose(g -> allPass(ctx, g, 3, null)
+        .compose(v -> ping(g, null, null))
+        .map(limited -> ctx.verify(() -> {
+          JsonObject problem = assertProblem(limited, 429, "RATE_LIMITED");
+          long retryAfter = Long.parseLong(limited.getHeader("Retry-After"));
+          // one token a minute: the next one is up to a minute away
+          assertThat(retryAfter).isBetween(1L, 60L);
+          assertThat(problem.getLong("retry_after_seconds")).isEqualTo(retryAfter);
+          assertThat(problem.getString("limit")).isEqualTo("default");
+        }))
+        // search has buckets of its own: the request passes the limiter and reaches the catalog route
+        // (503 here: no catalog component runs in this test)
+        .compose(v -> g.client.get("/api/v1/catalog/products").send())
+        .map(search -> ctx.verify(() -> assertProblem(search, 503, "SERVICE_UNAVAILABLE")))
+        // and the health probe is never limited
+        .compose(v -> g.client.get("/health").send()))
+      .map(health -> ctx.verify(() -> assertThat(health.statusCode()).isEqualTo(200)))
+      .onComplete(ctx.succeedingThenComplete());
+  }
+
+  @Test
+  void eachUserHasABucketOfTheirOwn(Vertx vertx, VertxTestContext ctx) {
+    JsonObject config = config(limits(new JsonObject().put("default", new JsonObject()
       .put("per_address", limit(1000, 1000)).put("per_user", limit(2, 1)))), new JsonArray());
-    assertThat(ping(g, null, "alice").statusCode()).isEqualTo(200);
-    assertThat(ping(g, null, "alice").statusCode()).isEqualTo(200);
-    assertProblem(ping(g, null, "alice"), 429, "RATE_LIMITED");
-
-    assertThat(ping(g, null, "bob").statusCode()).isEqualTo(200);
-    assertThat(ping(g, null, null).statusCode()).isEqualTo(200);
+    gateway(vertx, config)
+      .compose(g -> allPass(ctx, g, 2, "alice")
+        .compose(v -> ping(g, null, "alice"))
+        .map(third -> ctx.verify(() -> assertProblem(third, 429, "RATE_LIMITED")))
+        .compose(v -> allPass(ctx, g, 1, "bob"))
+        .compose(v -> allPass(ctx, g, 1, null)))
+      .onComplete(ctx.succeedingThenComplete());
   }
 
   @Test
-  void forwardedForIsBelievedOnlyFromATrustedProxy(Vertx vertx) throws Exception {
+  void forwardedForIsBelievedOnlyFromATrustedProxy(Vertx vertx, VertxTestContext ctx) {
     JsonObject twoPerAddress = limits(new JsonObject().put("default", new JsonObject().put("per_address", limit(2, 1))));
-    GatewayFixture behindProxy = gateway(vertx, twoPerAddress, new JsonArray().add("127.0.0.0/8"));
-    // the proxy appends the peer it saw; whatever the client wrote to the left is not believed past it
-    assertThat(ping(behindProxy, "198.51.100.1, 203.0.113.1", null).bodyAsJsonObject().getString("client")).isEqualTo("203.0.113.1");
-    assertThat(ping(behindProxy, "203.0.113.1", null).statusCode()).isEqualTo(200);
-    assertProblem(ping(behindProxy, "203.0.113.1", null), 429, "RATE_LIMITED");
-    assertThat(ping(behindProxy, "203.0.113.2", null).statusCode()).isEqualTo(200);
-
+    JsonObject behindProxyConfig = config(twoPerAddress, new JsonArray().add("127.0.0.0/8"));
+    JsonObject directConfig = config(twoPerAddress, new JsonArray().add("10.9.9.9"));
+    // the second gateway runs on a Vert.x of its own, as a separate node would
     Vertx other = Vertx.vertx();
-    try {
-      GatewayFixture direct = gateway(other, twoPerAddress, new JsonArray().add("10.9.9.9"));
+    gateway(vertx, behindProxyConfig)
+      // the proxy appends the peer it saw; whatever the client wrote to the left is not believed past it
+      .compose(behindProxy -> ping(behindProxy, "198.51.100.1, 203.0.113.1", null)
+        .map(resp -> ctx.verify(() -> assertThat(resp.bodyAsJsonObject().getString("client")).isEqualTo("203.0.113.1")))
+        .compose(v -> ping(behindProxy, "203.0.113.1", null))
+        .map(resp -> ctx.verify(() -> assertThat(resp.statusCode()).isEqualTo(200)))
+        .compose(v -> ping(behindProxy, "203.0.113.1", null))
+        .map(resp -> ctx.verify(() -> assertProblem(resp, 429, "RATE_LIMITED")))
+        .compose(v -> ping(behindProxy, "203.0.113.2", null))
+        .map(resp -> ctx.verify(() -> assertThat(resp.statusCode()).isEqualTo(200))))
+      .compose(v -> gateway(other, directConfig))
       // from an untrusted peer the header is ignored: every request counts under 127.0.0.1
-      assertThat(ping(direct, "203.0.113.7", null).bodyAsJsonObject().getString("client")).isEqualTo("127.0.0.1");
-      assertThat(ping(direct, "203.0.113.8", null).statusCode()).isEqualTo(200);
-      assertProblem(ping(direct, "203.0.113.9", null), 429, "RATE_LIMITED");
-    } finally {
-      await(other.close());
-    }
+      .compose(direct -> ping(direct, "203.0.113.7", null)
+        .map(resp -> ctx.verify(() -> assertThat(resp.bodyAsJsonObject().getString("client")).isEqualTo("127.0.0.1")))
+        .compose(v -> ping(direct, "203.0.113.8", null))
+        .map(resp -> ctx.verify(() -> assertThat(resp.statusCode()).isEqualTo(200)))
+        .compose(v -> ping(direct, "203.0.113.9", null))
+        .map(resp -> ctx.verify(() -> assertProblem(resp, 429, "RATE_LIMITED"))))
+      .eventually(other::close)
+      .onComplete(ctx.succeedingThenComplete());
   }
 
   @Test
-  void enabledFalseTurnsEveryLimitOff(Vertx vertx) throws Exception {
+  void enabledFalseTurnsEveryLimitOff(Vertx vertx, VertxTestContext ctx) {
     JsonObject off = limits(new JsonObject().put("default", new JsonObject().put("per_address", limit(1, 1)))).put("enabled", false);
-    GatewayFixture g = gateway(vertx, off, new JsonArray());
-    for (int i = 0; i < 20; i++) {
-      assertThat(ping(g, null, "alice").statusCode()).isEqualTo(200);
-    }
+    JsonObject config = config(off, new JsonArray());
+    gateway(vertx, config)
+      .compose(g -> allPass(ctx, g, 20, "alice"))
+      .onComplete(ctx.succeedingThenComplete());
   }
 
   @Test

@@ -2,18 +2,25 @@ package dev.marketplace.inventory;
 
 import dev.marketplace.contracts.ErrorCode;
 import dev.marketplace.contracts.ServiceFailure;
+import dev.marketplace.platform.pg.PgSupport;
+import dev.marketplace.platform.testing.InOrder;
 import dev.marketplace.platform.testing.LockedTable;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
+import io.vertx.junit5.Timeout;
+import io.vertx.junit5.VertxExtension;
+import io.vertx.junit5.VertxTestContext;
+import io.vertx.sqlclient.Pool;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 
-import static dev.marketplace.inventory.InventoryTestSupport.await;
 import static dev.marketplace.inventory.InventoryTestSupport.reserveBody;
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -22,83 +29,95 @@ import static org.assertj.core.api.Assertions.assertThat;
  * is on its own (stock gone, an unknown product, a repeated id, a released id), and a batch whose
  * transaction dies with its connection (the node dies) leaves no reservation, hold or sale behind.
  */
+@ExtendWith(VertxExtension.class)
+@Timeout(value = 60, timeUnit = TimeUnit.SECONDS)
 class BatchFailureTest {
   private static final String SELLER = UUID.randomUUID().toString();
   @RegisterExtension
   static final InventoryTestSupport inv = new InventoryTestSupport(config -> config.getJsonObject("inventory").put("commit_batch_max", 64));
 
-  private static List<Future<JsonObject>> reserveAll(List<JsonObject> bodies) {
+  /** Sends every reserve at once; the calls, once every one of them ended, failed or not. */
+  private static Future<List<Future<JsonObject>>> reserveAll(List<JsonObject> bodies) {
     List<Future<JsonObject>> calls = new ArrayList<>();
     bodies.forEach(b -> calls.add(inv.request("inventory.reserve", b, null, null)));
-    await(Future.join(calls).transform(ar -> Future.succeededFuture()));
-    return calls;
+    return Future.join(calls).transform(ar -> Future.succeededFuture(calls));
+  }
+
+  private static Future<JsonObject> call(String address, JsonObject body) {
+    return inv.request(address, body, null, null);
   }
 
   @Test
-  void concurrentReservesOfOneProductShareTransactionsAndEachGetsItsOwnAnswer() {
-    UUID product = inv.product(SELLER, 10);
+  void concurrentReservesOfOneProductShareTransactionsAndEachGetsItsOwnAnswer(VertxTestContext ctx) {
     UUID buyer = UUID.randomUUID();
     // one held before (its repeats must answer HELD and hold nothing more), one released before it came
     UUID held = UUID.randomUUID();
-    JsonObject heldBody = reserveBody(held, buyer, product, 2);
-    inv.call("inventory.reserve", heldBody);
     UUID released = UUID.randomUUID();
-    inv.call("inventory.release", new JsonObject().put("reservation_id", released.toString()));
-    List<JsonObject> bodies = new ArrayList<>();
-    for (int i = 0; i < 25; i++) {
-      bodies.add(reserveBody(UUID.randomUUID(), UUID.randomUUID(), product, 1));
-    }
-    for (int i = 0; i < 5; i++) {
-      bodies.add(3 + 4 * i, heldBody);
-    }
-    bodies.add(11, reserveBody(released, buyer, product, 1));
-
-    List<Future<JsonObject>> calls = reserveAll(bodies);
-
-    int granted = 0;
-    int refused = 0;
-    for (int i = 0; i < bodies.size(); i++) {
-      String id = bodies.get(i).getString("reservation_id");
-      Future<JsonObject> call = calls.get(i);
-      if (id.equals(held.toString())) {
-        assertThat(call.result().getString("status")).isEqualTo("HELD");
-      } else if (id.equals(released.toString())) {
-        assertThat(ServiceFailure.from(call.cause()).code()).isEqualTo(ErrorCode.ILLEGAL_STATE);
-      } else if (call.succeeded()) {
-        granted++;
-      } else {
-        assertThat(ServiceFailure.from(call.cause()).code()).isEqualTo(ErrorCode.OUT_OF_STOCK);
-        refused++;
-      }
-    }
-    assertThat(granted).isEqualTo(8);
-    assertThat(refused).isEqualTo(17);
-    assertThat(inv.query("SELECT sum(quantity)::int FROM inventory.reservation_allocation WHERE reservation_id = $1", held)
-      .get(0).getInteger(0)).isEqualTo(2);
-    assertThat(inv.query("SELECT count(*) FROM inventory.reservation_allocation WHERE reservation_id = $1", released)
-      .get(0).getLong(0)).isZero();
-    assertThat(inv.available(product)).isZero();
-    // the grants shared transactions: their reservation rows have fewer writers than rows
-    long writers = inv.query("SELECT count(DISTINCT r.xmin::text) FROM inventory.reservation r "
-      + "JOIN inventory.reservation_line l ON l.reservation_id = r.id WHERE l.product_id = $1 AND r.id <> $2", product, held)
-      .get(0).getLong(0);
-    assertThat(writers).isLessThan(8);
-    inv.assertInvariant();
+    inv.newProduct(SELLER, 10).compose(product -> {
+        JsonObject heldBody = reserveBody(held, buyer, product, 2);
+        List<JsonObject> bodies = new ArrayList<>();
+        for (int i = 0; i < 25; i++) {
+          bodies.add(reserveBody(UUID.randomUUID(), UUID.randomUUID(), product, 1));
+        }
+        for (int i = 0; i < 5; i++) {
+          bodies.add(3 + 4 * i, heldBody);
+        }
+        bodies.add(11, reserveBody(released, buyer, product, 1));
+        return call("inventory.reserve", heldBody)
+          .compose(v -> call("inventory.release", new JsonObject().put("reservation_id", released.toString())))
+          .compose(v -> reserveAll(bodies))
+          .map(calls -> ctx.verify(() -> {
+            int granted = 0;
+            int refused = 0;
+            for (int i = 0; i < bodies.size(); i++) {
+              String id = bodies.get(i).getString("reservation_id");
+              Future<JsonObject> call = calls.get(i);
+              if (id.equals(held.toString())) {
+                assertThat(call.result().getString("status")).isEqualTo("HELD");
+              } else if (id.equals(released.toString())) {
+                assertThat(ServiceFailure.from(call.cause()).code()).isEqualTo(ErrorCode.ILLEGAL_STATE);
+              } else if (call.succeeded()) {
+                granted++;
+              } else {
+                assertThat(ServiceFailure.from(call.cause()).code()).isEqualTo(ErrorCode.OUT_OF_STOCK);
+                refused++;
+              }
+            }
+            assertThat(granted).isEqualTo(8);
+            assertThat(refused).isEqualTo(17);
+          }))
+          .compose(v -> InOrder.run(
+            () -> inv.rows("SELECT sum(quantity)::int FROM inventory.reservation_allocation WHERE reservation_id = $1", held),
+            () -> inv.rows("SELECT count(*) FROM inventory.reservation_allocation WHERE reservation_id = $1", released),
+            // the grants shared transactions: their reservation rows have fewer writers than rows
+            () -> inv.rows("SELECT count(DISTINCT r.xmin::text) FROM inventory.reservation r "
+              + "JOIN inventory.reservation_line l ON l.reservation_id = r.id WHERE l.product_id = $1 AND r.id <> $2", product, held)))
+          .compose(counts -> inv.availableOf(product).map(available -> ctx.verify(() -> {
+            assertThat(counts.get(0).get(0).getInteger(0)).isEqualTo(2);
+            assertThat(counts.get(1).get(0).getLong(0)).isZero();
+            assertThat(available).isZero();
+            assertThat(counts.get(2).get(0).getLong(0)).as("writers of the granted reservations").isLessThan(8);
+          })));
+      })
+      .compose(v -> inv.invariant())
+      .onComplete(ctx.succeedingThenComplete());
   }
 
   @Test
-  void concurrentReservesOfAnUnknownProductAreOutOfStockAndWriteNothing() {
+  void concurrentReservesOfAnUnknownProductAreOutOfStockAndWriteNothing(VertxTestContext ctx) {
     UUID unknown = UUID.randomUUID();
     List<JsonObject> bodies = new ArrayList<>();
     for (int i = 0; i < 12; i++) {
       bodies.add(reserveBody(UUID.randomUUID(), UUID.randomUUID(), unknown, 1));
     }
-
-    List<Future<JsonObject>> calls = reserveAll(bodies);
-
-    assertThat(calls).allSatisfy(c -> assertThat(ServiceFailure.from(c.cause()).code()).isEqualTo(ErrorCode.OUT_OF_STOCK));
     UUID[] ids = bodies.stream().map(b -> UUID.fromString(b.getString("reservation_id"))).toArray(UUID[]::new);
-    assertThat(inv.query("SELECT count(*) FROM inventory.reservation WHERE id = ANY($1)", (Object) ids).get(0).getLong(0)).isZero();
+
+    reserveAll(bodies)
+      .map(calls -> ctx.verify(() ->
+        assertThat(calls).allSatisfy(c -> assertThat(ServiceFailure.from(c.cause()).code()).isEqualTo(ErrorCode.OUT_OF_STOCK))))
+      .compose(v -> inv.rows("SELECT count(*) FROM inventory.reservation WHERE id = ANY($1)", (Object) ids))
+      .map(written -> ctx.verify(() -> assertThat(written.get(0).getLong(0)).isZero()))
+      .onComplete(ctx.succeedingThenComplete());
   }
 
   /**
@@ -114,62 +133,74 @@ class BatchFailureTest {
   }
 
   @Test
-  void aReserveBatchThatDiesLeavesNoReservationOrHoldBehind() {
-    UUID product = inv.product(SELLER, 20);
+  void aReserveBatchThatDiesLeavesNoReservationOrHoldBehind(VertxTestContext ctx) {
     // the batch runs on a pool of its own (the node that dies); the test's pool watches and kills
-    io.vertx.sqlclient.Pool node = dev.marketplace.platform.pg.PgSupport.pool(inv.vertx, inv.config, 2);
+    Pool node = PgSupport.pool(inv.vertx, inv.config, 2);
     Reservations reservations = new Reservations(node, 8, 1, () -> { });
     List<Reservations.ReserveRequest> batch = new ArrayList<>();
-    for (int i = 0; i < 6; i++) {
-      batch.add(new Reservations.ReserveRequest(UUID.randomUUID(), UUID.randomUUID(), UUID.randomUUID(),
-        List.of(new Reservations.Line(product, 2)), 900));
-    }
-    boolean failed = await(dyingBatch(() -> reservations.reserveBatch(product, batch)));
-
-    assertThat(failed).as("the batch failed").isTrue();
-    UUID[] ids = batch.stream().map(Reservations.ReserveRequest::reservationId).toArray(UUID[]::new);
-    assertThat(inv.query("SELECT count(*) FROM inventory.reservation WHERE id = ANY($1)", (Object) ids).get(0).getLong(0)).isZero();
-    assertThat(inv.query("SELECT sum(held)::int FROM inventory.stock_bucket WHERE product_id = $1", product).get(0).getInteger(0)).isZero();
-    assertThat(inv.available(product)).isEqualTo(20);
-    inv.assertInvariant();
-
-    // the callers retry: each holds its units once
-    List<Object> retried = await(reservations.reserveBatch(product, batch));
-    assertThat(retried).allSatisfy(r -> assertThat(((JsonObject) r).getString("status")).isEqualTo("HELD"));
-    assertThat(inv.available(product)).isEqualTo(8);
-    inv.assertInvariant();
-    await(node.close());
+    UUID[] ids = new UUID[6];
+    inv.newProduct(SELLER, 20).compose(product -> {
+        for (int i = 0; i < 6; i++) {
+          batch.add(new Reservations.ReserveRequest(UUID.randomUUID(), UUID.randomUUID(), UUID.randomUUID(),
+            List.of(new Reservations.Line(product, 2)), 900));
+          ids[i] = batch.get(i).reservationId();
+        }
+        return dyingBatch(() -> reservations.reserveBatch(product, batch))
+          .map(failed -> ctx.verify(() -> assertThat(failed).as("the batch failed").isTrue()))
+          .compose(v -> InOrder.run(
+            () -> inv.rows("SELECT count(*) FROM inventory.reservation WHERE id = ANY($1)", (Object) ids),
+            () -> inv.rows("SELECT sum(held)::int FROM inventory.stock_bucket WHERE product_id = $1", product)))
+          .compose(left -> inv.availableOf(product).map(available -> ctx.verify(() -> {
+            assertThat(left.get(0).get(0).getLong(0)).isZero();
+            assertThat(left.get(1).get(0).getInteger(0)).isZero();
+            assertThat(available).isEqualTo(20);
+          })))
+          .compose(v -> inv.invariant())
+          // the callers retry: each holds its units once
+          .compose(v -> reservations.reserveBatch(product, batch))
+          .compose(retried -> inv.availableOf(product).map(available -> ctx.verify(() -> {
+            assertThat(retried).allSatisfy(r -> assertThat(((JsonObject) r).getString("status")).isEqualTo("HELD"));
+            assertThat(available).isEqualTo(8);
+          })));
+      })
+      .compose(v -> inv.invariant())
+      .eventually(node::close)
+      .onComplete(ctx.succeedingThenComplete());
   }
 
   @Test
-  void aCommitBatchThatDiesSellsNothingAndARetrySellsEachOnce() {
-    UUID product = inv.product(SELLER, 20);
+  void aCommitBatchThatDiesSellsNothingAndARetrySellsEachOnce(VertxTestContext ctx) {
     List<UUID> ids = new ArrayList<>();
     for (int i = 0; i < 6; i++) {
-      UUID id = UUID.randomUUID();
-      inv.call("inventory.reserve", reserveBody(id, UUID.randomUUID(), product, 3));
-      ids.add(id);
+      ids.add(UUID.randomUUID());
     }
     // the batch runs on a pool of its own (the node that dies); the test's pool watches and kills
-    io.vertx.sqlclient.Pool node = dev.marketplace.platform.pg.PgSupport.pool(inv.vertx, inv.config, 2);
+    Pool node = PgSupport.pool(inv.vertx, inv.config, 2);
     Reservations reservations = new Reservations(node, 8, 1, () -> { });
-    boolean failed = await(dyingBatch(() -> reservations.commitBatch(ids)));
-
-    assertThat(failed).as("the batch failed").isTrue();
-    assertThat(inv.query("SELECT count(*) FROM inventory.reservation WHERE id = ANY($1) AND status = 'HELD'", (Object) ids.toArray(UUID[]::new))
-      .get(0).getLong(0)).isEqualTo(6);
-    assertThat(inv.query("SELECT sum(sold)::int, sum(held)::int FROM inventory.stock_bucket WHERE product_id = $1", product).get(0).getInteger(0))
-      .isZero();
-    inv.assertInvariant();
-
-    List<Object> retried = await(reservations.commitBatch(ids));
-    assertThat(retried).allSatisfy(r -> assertThat(((JsonObject) r).getString("status")).isEqualTo("COMMITTED"));
-    // once more (a caller that timed out): nothing sold twice
-    await(reservations.commitBatch(ids));
-    var totals = inv.query("SELECT sum(sold)::int, sum(held)::int FROM inventory.stock_bucket WHERE product_id = $1", product).get(0);
-    assertThat(totals.getInteger(0)).isEqualTo(18);
-    assertThat(totals.getInteger(1)).isZero();
-    inv.assertInvariant();
-    await(node.close());
+    inv.newProduct(SELLER, 20).compose(product -> InOrder.run(ids.stream()
+          .<Supplier<Future<JsonObject>>>map(id -> () -> call("inventory.reserve", reserveBody(id, UUID.randomUUID(), product, 3))).toList())
+        .compose(held -> dyingBatch(() -> reservations.commitBatch(ids)))
+        .map(failed -> ctx.verify(() -> assertThat(failed).as("the batch failed").isTrue()))
+        .compose(v -> InOrder.run(
+          () -> inv.rows("SELECT count(*) FROM inventory.reservation WHERE id = ANY($1) AND status = 'HELD'", (Object) ids.toArray(UUID[]::new)),
+          () -> inv.rows("SELECT sum(sold)::int, sum(held)::int FROM inventory.stock_bucket WHERE product_id = $1", product)))
+        .map(left -> ctx.verify(() -> {
+          assertThat(left.get(0).get(0).getLong(0)).isEqualTo(6);
+          assertThat(left.get(1).get(0).getInteger(0)).isZero();
+        }))
+        .compose(v -> inv.invariant())
+        .compose(v -> reservations.commitBatch(ids))
+        .map(retried -> ctx.verify(() ->
+          assertThat(retried).allSatisfy(r -> assertThat(((JsonObject) r).getString("status")).isEqualTo("COMMITTED"))))
+        // once more (a caller that timed out): nothing sold twice
+        .compose(v -> reservations.commitBatch(ids))
+        .compose(again -> inv.rows("SELECT sum(sold)::int, sum(held)::int FROM inventory.stock_bucket WHERE product_id = $1", product))
+        .map(totals -> ctx.verify(() -> {
+          assertThat(totals.get(0).getInteger(0)).isEqualTo(18);
+          assertThat(totals.get(0).getInteger(1)).isZero();
+        })))
+      .compose(v -> inv.invariant())
+      .eventually(node::close)
+      .onComplete(ctx.succeedingThenComplete());
   }
 }

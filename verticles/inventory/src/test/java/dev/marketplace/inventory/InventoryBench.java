@@ -3,9 +3,9 @@ package dev.marketplace.inventory;
 import dev.marketplace.contracts.ServiceFailure;
 import dev.marketplace.platform.bus.Bus;
 import dev.marketplace.platform.pg.PgSupport;
+import dev.marketplace.platform.testing.Await;
 import dev.marketplace.platform.testing.TestInfra;
 import io.vertx.core.DeploymentOptions;
-import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
@@ -17,6 +17,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.UUID;
@@ -38,6 +39,9 @@ import java.util.regex.Pattern;
 public final class InventoryBench {
   private static final int SKUS = 10_000;
 
+  /** A set-up step or a query of the run: the 120 s the bench always allowed them. */
+  private static final Duration STEP = Duration.ofSeconds(120);
+
   private InventoryBench() {
   }
 
@@ -46,7 +50,8 @@ public final class InventoryBench {
     try {
       bench();
       status = 0;
-    } catch (Exception e) {
+    } catch (Exception | AssertionError e) {
+      // printed here: System.exit below would swallow it (an AssertionError is Await running out of time)
       e.printStackTrace();
     } finally {
       // the broker's and Vert.x's threads would keep the JVM alive
@@ -68,7 +73,7 @@ public final class InventoryBench {
     config.getJsonObject("inventory").put("buckets", buckets).put("reserve_batch_max", batch);
     Vertx vertx = Vertx.vertx();
     try {
-      await(vertx.deployVerticle(new InventoryVerticle(), new DeploymentOptions().setConfig(config)));
+      Await.result(vertx.deployVerticle(new InventoryVerticle(), new DeploymentOptions().setConfig(config)), STEP);
       Pool sql = PgSupport.pool(vertx, config, 2);
       UUID hot = UUID.randomUUID();
       stock(sql, new UUID[] {hot}, buckets, 100_000_000);
@@ -84,13 +89,13 @@ public final class InventoryBench {
       run(vertx, "warm-up (hot SKU)", 3, concurrency, () -> hot);
       run(vertx, "one hot SKU", seconds, concurrency, () -> hot);
       run(vertx, SKUS + " distinct SKUs", seconds, concurrency, () -> many[ThreadLocalRandom.current().nextInt(SKUS)]);
-      long held = await(sql.query("SELECT coalesce(sum(held), 0) FROM inventory.stock_bucket").execute()).iterator().next().getLong(0);
-      long lines = await(sql.query("SELECT coalesce(sum(quantity), 0) FROM inventory.reservation_allocation").execute()).iterator().next().getLong(0);
-      long oversold = await(sql.query("SELECT count(*) FROM inventory.stock_bucket WHERE held + sold > on_hand").execute()).iterator().next().getLong(0);
+      long held = Await.result(sql.query("SELECT coalesce(sum(held), 0) FROM inventory.stock_bucket").execute(), STEP).iterator().next().getLong(0);
+      long lines = Await.result(sql.query("SELECT coalesce(sum(quantity), 0) FROM inventory.reservation_allocation").execute(), STEP).iterator().next().getLong(0);
+      long oversold = Await.result(sql.query("SELECT count(*) FROM inventory.stock_bucket WHERE held + sold > on_hand").execute(), STEP).iterator().next().getLong(0);
       System.out.printf("invariant: held units %d = allocated units %d, buckets oversold: %d%n", held, lines, oversold);
-      await(sql.close());
+      Await.result(sql.close(), STEP);
     } finally {
-      await(vertx.close());
+      Await.result(vertx.close(), STEP);
     }
     if (!pgbench.isEmpty() && Files.isExecutable(Path.of(pgbench))) {
       pgbench(pgbench, infra, seconds, poolSize);
@@ -101,9 +106,9 @@ public final class InventoryBench {
   }
 
   private static void stock(Pool sql, UUID[] products, int buckets, int perBucket) {
-    await(sql.preparedQuery("INSERT INTO inventory.stock_bucket (product_id, bucket, on_hand) "
+    Await.result(sql.preparedQuery("INSERT INTO inventory.stock_bucket (product_id, bucket, on_hand) "
         + "SELECT p, b, $3 FROM unnest($1::uuid[]) AS p, generate_series(0, $2 - 1) AS b")
-      .execute(Tuple.of(products, buckets, perBucket)));
+      .execute(Tuple.of(products, buckets, perBucket)), STEP);
   }
 
   private interface Sku {
@@ -123,7 +128,7 @@ public final class InventoryBench {
         loop(vertx, sku, end, granted, refused, running, done);
       }
     });
-    await(done.future());
+    Await.result(done.future(), Duration.ofSeconds(seconds).plus(STEP));
     double elapsed = (System.nanoTime() - start) / 1e9;
     System.out.printf("%-24s %8.0f reservations/s (%d granted in %.1f s, refused: %s)%n",
       label, granted.get() / elapsed, granted.get(), elapsed, refused);
@@ -183,13 +188,5 @@ public final class InventoryBench {
       throw new IllegalStateException(String.join(" ", builder.command()) + " failed: " + out);
     }
     return out;
-  }
-
-  private static <T> T await(Future<T> future) {
-    try {
-      return future.toCompletionStage().toCompletableFuture().get(120, TimeUnit.SECONDS);
-    } catch (Exception e) {
-      throw new IllegalStateException(e);
-    }
   }
 }

@@ -25,14 +25,15 @@ class InventoryRetentionTest {
   private InventoryTestSupport inv;
 
   @BeforeEach
-  void up() {
-    inv = InventoryTestSupport.started(config -> config.put("retention",
+  void up(VertxTestContext ctx) {
+    inv = new InventoryTestSupport(config -> config.put("retention",
       new JsonObject().put("consumed_events", "PT1H").put("tombstones", "PT1H").put("interval_ms", 200)));
+    inv.start().onComplete(ctx.succeedingThenComplete());
   }
 
   @AfterEach
-  void down() {
-    inv.close();
+  void down(VertxTestContext ctx) {
+    inv.stop().onComplete(ctx.succeedingThenComplete());
   }
 
   @Test

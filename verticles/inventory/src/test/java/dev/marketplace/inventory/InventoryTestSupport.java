@@ -1,12 +1,13 @@
 package dev.marketplace.inventory;
 
 import dev.marketplace.contracts.BusHeaders;
-import dev.marketplace.contracts.ServiceFailure;
 import dev.marketplace.platform.bus.Bus;
 import dev.marketplace.platform.pg.PgSupport;
+import dev.marketplace.platform.testing.Await;
 import dev.marketplace.platform.testing.TestInfra;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.json.JsonArray;
@@ -22,19 +23,20 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.fail;
 
 /**
- * Inventory on a fresh database, a fake catalog answering {@code catalog.products.snapshot}, and helpers.
- * One per test class as a JUnit extension, started before the class's first test and closed after its last:
+ * Inventory on a fresh database, a fake catalog answering {@code catalog.products.snapshot}, and helpers
+ * that return futures, for tests written as one chain ending in {@code ctx.succeedingThenComplete()}.
+ * One per test class as a JUnit extension, started before the class's first test and closed after its last
+ * (those two callbacks block through {@link Await}: JUnit offers them no test context):
  * <pre>{@code @RegisterExtension static final InventoryTestSupport inv = new InventoryTestSupport(config -> { });}</pre>
- * or one per test with {@link #started}.
+ * or one per test: {@code inv = new InventoryTestSupport(tweak); inv.start().onComplete(ctx.succeedingThenComplete());}
+ * in {@code @BeforeEach}, and {@link #stop} in {@code @AfterEach}.
  */
-final class InventoryTestSupport implements AutoCloseable, BeforeAllCallback, AfterAllCallback {
+final class InventoryTestSupport implements BeforeAllCallback, AfterAllCallback {
   private final Consumer<JsonObject> tweak;
   Vertx vertx;
   JsonObject config;
@@ -47,48 +49,55 @@ final class InventoryTestSupport implements AutoCloseable, BeforeAllCallback, Af
     this.tweak = tweak;
   }
 
-  /** Inventory deployed with the defaults changed by {@code tweak}. */
-  static InventoryTestSupport started(Consumer<JsonObject> tweak) {
-    InventoryTestSupport support = new InventoryTestSupport(tweak);
-    support.start();
-    return support;
-  }
-
-  void start() {
+  /**
+   * Deploys inventory on a Vert.x of its own; completes once it is deployed. Call it from a JUnit thread:
+   * taking a fresh database blocks for a moment.
+   */
+  Future<Void> start() {
     vertx = Vertx.vertx();
     config = TestInfra.shared().config();
     config.getJsonObject("inventory").put("buckets", 8).put("expiry_interval_ms", 200);
     tweak.accept(config);
-    vertx.eventBus().<JsonObject>consumer(InventoryVerticle.CATALOG_PRODUCTS_SNAPSHOT, msg -> {
-      JsonArray products = new JsonArray();
-      for (Object id : msg.body().getJsonArray("product_ids")) {
-        String seller = catalog.get((String) id);
-        if (seller != null) {
-          products.add(new JsonObject().put("id", id).put("title", "t").put("seller_id", seller).put("deleted", false));
+    return vertx.eventBus().<JsonObject>consumer(InventoryVerticle.CATALOG_PRODUCTS_SNAPSHOT, msg -> {
+        JsonArray products = new JsonArray();
+        for (Object id : msg.body().getJsonArray("product_ids")) {
+          String seller = catalog.get((String) id);
+          if (seller != null) {
+            products.add(new JsonObject().put("id", id).put("title", "t").put("seller_id", seller).put("deleted", false));
+          }
         }
-      }
-      msg.reply(new JsonObject().put("products", products));
-    });
-    await(vertx.deployVerticle(new InventoryVerticle(), new DeploymentOptions().setConfig(config)));
-    sql = PgSupport.pool(vertx, config, 2);
+        msg.reply(new JsonObject().put("products", products));
+      }).completion()
+      .compose(v -> vertx.deployVerticle(new InventoryVerticle(), new DeploymentOptions().setConfig(config)))
+      .map(id -> {
+        sql = PgSupport.pool(vertx, config, 2);
+        return null;
+      });
+  }
+
+  /**
+   * Closes the pool and the Vert.x (the Vert.x also when closing the pool failed). The future belongs
+   * to no context of that Vert.x: a chain of its own would never go on once its event loops stopped,
+   * so call this outside such a chain (from the JUnit thread, or in an {@code onComplete}).
+   */
+  Future<Void> stop() {
+    if (vertx == null) {
+      return Future.succeededFuture();
+    }
+    Promise<Void> stopped = Promise.promise();
+    Future<Void> pool = sql == null ? Future.succeededFuture() : sql.close();
+    pool.onComplete(closedPool -> vertx.close().onComplete(closedVertx -> stopped.handle(closedPool.failed() ? closedPool : closedVertx)));
+    return stopped.future();
   }
 
   @Override
   public void beforeAll(ExtensionContext context) {
-    start();
+    Await.result(start());
   }
 
   @Override
   public void afterAll(ExtensionContext context) {
-    close();
-  }
-
-  static <T> T await(Future<T> future) {
-    try {
-      return future.toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
-    } catch (Exception e) {
-      throw new AssertionError(e);
-    }
+    Await.result(stop());
   }
 
   Future<JsonObject> request(String address, JsonObject body, String userId, String roles) {
@@ -99,33 +108,12 @@ final class InventoryTestSupport implements AutoCloseable, BeforeAllCallback, Af
     return Bus.request(vertx, address, body, options);
   }
 
-  JsonObject call(String address, JsonObject body) {
-    return await(request(address, body, null, null));
-  }
-
-  JsonObject callAs(String userId, String roles, String address, JsonObject body) {
-    return await(request(address, body, userId, roles));
-  }
-
-  /** The failure of a call that must fail. */
-  ServiceFailure failure(Future<JsonObject> call) {
-    try {
-      call.toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
-    } catch (java.util.concurrent.ExecutionException e) {
-      return ServiceFailure.from(e.getCause());
-    } catch (Exception e) {
-      throw new AssertionError(e);
-    }
-    return fail("expected a failure");
-  }
-
   /** A product of {@code seller} with {@code quantity} units on hand in warehouse "main". */
-  UUID product(String seller, int quantity) {
+  Future<UUID> newProduct(String seller, int quantity) {
     UUID id = UUID.randomUUID();
     catalog.put(id.toString(), seller);
-    callAs(seller, "seller", "inventory.stock.set",
-      new JsonObject().put("product_id", id.toString()).put("warehouse", "main").put("quantity", quantity));
-    return id;
+    return request("inventory.stock.set", new JsonObject().put("product_id", id.toString()).put("warehouse", "main").put("quantity", quantity),
+      seller, "seller").map(id);
   }
 
   static JsonObject reserveBody(UUID reservationId, UUID buyerId, Object... productAndQuantity) {
@@ -137,47 +125,22 @@ final class InventoryTestSupport implements AutoCloseable, BeforeAllCallback, Af
       .put("buyer_id", buyerId.toString()).put("lines", lines);
   }
 
-  int available(UUID productId) {
-    JsonObject reply = call("inventory.availability", new JsonObject().put("product_ids", new JsonArray().add(productId.toString())));
-    return reply.getJsonArray("items").getJsonObject(0).getInteger("available");
-  }
-
-  List<Row> query(String statement, Object... args) {
-    return await(sql.preparedQuery(statement).execute(args.length == 0 ? Tuple.tuple() : Tuple.wrap(args)))
-      .stream().toList();
-  }
-
-  /**
-   * The never-oversell invariant, checked in SQL: per bucket held + sold <= on_hand (and so per
-   * product), and per product the held and sold units equal the allocations of HELD and COMMITTED
-   * reservations.
-   */
-  void assertInvariant() {
-    await(invariant());
-  }
-
-  // ---- the same, as futures, for tests written as one chain (VertxTestContext)
-
-  /** {@link #product}: a product of {@code seller} with {@code quantity} units in warehouse "main". */
-  Future<UUID> newProduct(String seller, int quantity) {
-    UUID id = UUID.randomUUID();
-    catalog.put(id.toString(), seller);
-    return request("inventory.stock.set", new JsonObject().put("product_id", id.toString()).put("warehouse", "main").put("quantity", quantity),
-      seller, "seller").map(id);
-  }
-
-  /** {@link #available}: the product's available units. */
+  /** The product's available units. */
   Future<Integer> availableOf(UUID productId) {
     return request("inventory.availability", new JsonObject().put("product_ids", new JsonArray().add(productId.toString())), null, null)
       .map(reply -> reply.getJsonArray("items").getJsonObject(0).getInteger("available"));
   }
 
-  /** {@link #query}. */
+  /** The rows of a statement on inventory's database. */
   Future<List<Row>> rows(String statement, Object... args) {
     return sql.preparedQuery(statement).execute(args.length == 0 ? Tuple.tuple() : Tuple.wrap(args)).map(rows -> rows.stream().toList());
   }
 
-  /** {@link #assertInvariant}: the future fails with the assertion when the invariant does not hold. */
+  /**
+   * The never-oversell invariant, checked in SQL: per bucket held + sold <= on_hand (and so per
+   * product), and per product the held and sold units equal the allocations of HELD and COMMITTED
+   * reservations. The future fails with the assertion when it does not hold.
+   */
   Future<Void> invariant() {
     return rows("SELECT 1 FROM inventory.stock_bucket WHERE held + sold > on_hand OR held < 0 OR sold < 0")
       .compose(overdrawn -> rows(
@@ -191,17 +154,5 @@ final class InventoryTestSupport implements AutoCloseable, BeforeAllCallback, Af
           assertThat(mismatches).as("products whose held or sold units differ from their reservations").isEmpty();
           return null;
         }));
-  }
-
-  @Override
-  public void close() {
-    if (vertx == null) {
-      return;
-    }
-    try {
-      await(sql.close());
-    } finally {
-      await(vertx.close());
-    }
   }
 }

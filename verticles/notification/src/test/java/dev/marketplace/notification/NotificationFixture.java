@@ -6,8 +6,10 @@ import dev.marketplace.contracts.BusHeaders;
 import dev.marketplace.contracts.ErrorCode;
 import dev.marketplace.contracts.EventEnvelope;
 import dev.marketplace.contracts.Topics;
+import dev.marketplace.contracts.notification.NotificationAddresses;
 import dev.marketplace.platform.bus.Bus;
 import dev.marketplace.platform.kafka.KafkaSupport;
+import dev.marketplace.platform.testing.Eventually;
 import dev.marketplace.platform.testing.TestInfra;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
@@ -18,31 +20,33 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.kafka.admin.KafkaAdminClient;
 import io.vertx.kafka.admin.NewTopic;
+import io.vertx.kafka.client.producer.KafkaProducer;
+import io.vertx.kafka.client.producer.KafkaProducerRecord;
 import jakarta.mail.internet.MimeMessage;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerRecord;
 
 import java.io.IOException;
 import java.net.ServerSocket;
-import java.time.Duration;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
 
 /**
  * One notification component on its own topics, consumer group and fresh database; a stand-in for
- * auth's {@code auth.user.contact}; a plain Kafka producer publishing events as the orders and
- * payment components would; helpers for SMTP (GreenMail) and bus calls. Close it after the test.
+ * auth's {@code auth.user.contact}; a Kafka producer publishing events as the orders and payment
+ * components would; helpers for SMTP (GreenMail) and bus calls, all as futures. Built on the test's
+ * thread (the fresh database and the producer are made there, never on an event loop), then
+ * {@link #start()}, and {@link #close()} at the end of the chain.
  */
-final class NotificationFixture implements AutoCloseable {
-  static final Duration WAIT = Duration.ofSeconds(20);
+final class NotificationFixture {
+  /** How long an eventual state of the pipeline may take to show. */
+  static final long WAIT_MS = 20_000;
 
-  final Vertx vertx = Vertx.vertx();
+  final Vertx vertx;
   final JsonObject config;
   final String ordersTopic = "t-orders-" + UUID.randomUUID();
   final String paymentsTopic = "t-payments-" + UUID.randomUUID();
@@ -52,11 +56,11 @@ final class NotificationFixture implements AutoCloseable {
   final AtomicBoolean authDown = new AtomicBoolean();
   private final KafkaProducer<String, String> producer;
   private String deploymentId;
-  private GreenMail smtp;
+  private volatile GreenMail smtp;
 
-  NotificationFixture(JsonObject notificationSection) {
-    TestInfra infra = TestInfra.shared();
-    config = infra.config();
+  NotificationFixture(Vertx vertx, JsonObject notificationSection) {
+    this.vertx = vertx;
+    config = TestInfra.shared().config();
     JsonObject section = new JsonObject()
       .put("topics", new JsonArray().add(ordersTopic).add(paymentsTopic))
       .put("consumer_group", "t-notification-" + UUID.randomUUID())
@@ -65,10 +69,11 @@ final class NotificationFixture implements AutoCloseable {
       .put("retry", new JsonObject().put("max_attempts", 20).put("base_delay_ms", 100).put("max_delay_ms", 400));
     config.put("notification", section.mergeIn(notificationSection, true));
     config.getJsonObject("bus").put("timeout_ms", 1000);
-    createTopics();
-    Properties props = new Properties();
-    props.putAll(KafkaSupport.producerConfig(config));
-    producer = new KafkaProducer<>(props);
+    producer = KafkaProducer.create(vertx, KafkaSupport.producerConfig(config));
+  }
+
+  /** The topics exist and the auth stand-in is reachable. */
+  Future<NotificationFixture> start() {
     MessageConsumer<JsonObject> auth = vertx.eventBus().consumer(InboxProcessor.USER_CONTACT, msg -> {
       if (authDown.get()) {
         msg.fail(ErrorCode.SERVICE_UNAVAILABLE.code(), "{\"detail\":\"auth is down\"}");
@@ -81,26 +86,23 @@ final class NotificationFixture implements AutoCloseable {
         msg.reply(contact);
       }
     });
-    await(auth.completion());
-  }
-
-  private void createTopics() {
     KafkaAdminClient admin = KafkaAdminClient.create(vertx, KafkaSupport.adminConfig(config));
-    try {
-      await(admin.createTopics(List.of(new NewTopic(ordersTopic, 3, (short) 1), new NewTopic(paymentsTopic, 3, (short) 1))));
-    } finally {
-      await(admin.close());
-    }
+    return admin.createTopics(List.of(new NewTopic(ordersTopic, 3, (short) 1), new NewTopic(paymentsTopic, 3, (short) 1)))
+      .eventually(admin::close)
+      .compose(v -> auth.completion())
+      .map(this);
   }
 
-  NotificationFixture deploy() {
-    deploymentId = await(vertx.deployVerticle(new NotificationVerticle(), new DeploymentOptions().setConfig(config)));
-    return this;
+  Future<Void> deploy() {
+    return vertx.deployVerticle(new NotificationVerticle(), new DeploymentOptions().setConfig(config))
+      .map(id -> {
+        deploymentId = id;
+        return null;
+      });
   }
 
-  void undeploy() {
-    await(vertx.undeploy(deploymentId));
-    deploymentId = null;
+  Future<Void> undeploy() {
+    return vertx.undeploy(deploymentId).onSuccess(v -> deploymentId = null);
   }
 
   /** A user auth knows, with a unique email address. */
@@ -134,41 +136,35 @@ final class NotificationFixture implements AutoCloseable {
     return EventEnvelope.create(type, orderId, data);
   }
 
-  /** Publishes to this fixture's stand-in for {@code topic} (orders.events or payments.events). */
-  void publish(String topic, EventEnvelope event) {
-    String actual = Topics.ORDERS_EVENTS.equals(topic) ? ordersTopic : paymentsTopic;
-    try {
-      producer.send(new ProducerRecord<>(actual, event.aggregateId(), event.toJson().encode())).get(10, TimeUnit.SECONDS);
-    } catch (Exception e) {
-      throw new IllegalStateException("publishing failed", e);
-    }
+  /** Publishes to this fixture's stand-in for {@code topic} (orders.events or payments.events), acknowledged by the broker. */
+  Future<Void> publish(String topic, EventEnvelope event) {
+    return publishRaw(topic, event.aggregateId(), event.toJson().encode());
   }
 
   /** Publishes any text, as a broken producer might. */
-  void publishRaw(String topic, String key, String value) {
+  Future<Void> publishRaw(String topic, String key, String value) {
     String actual = Topics.ORDERS_EVENTS.equals(topic) ? ordersTopic : paymentsTopic;
-    try {
-      producer.send(new ProducerRecord<>(actual, key, value)).get(10, TimeUnit.SECONDS);
-    } catch (Exception e) {
-      throw new IllegalStateException("publishing failed", e);
-    }
+    return producer.send(KafkaProducerRecord.create(actual, key, value)).mapEmpty();
   }
 
   /** Publishes without waiting for the broker's acknowledgement; {@link #flush()} waits for all. */
   void publishAsync(String topic, EventEnvelope event) {
     String actual = Topics.ORDERS_EVENTS.equals(topic) ? ordersTopic : paymentsTopic;
-    producer.send(new ProducerRecord<>(actual, event.aggregateId(), event.toJson().encode()));
+    producer.write(KafkaProducerRecord.create(actual, event.aggregateId(), event.toJson().encode()));
   }
 
-  void flush() {
-    producer.flush();
+  Future<Void> flush() {
+    return producer.flush();
   }
 
-  /** A GreenMail SMTP server on {@code port} (0: any free port), started now. */
-  GreenMail startSmtp(int port) {
-    smtp = new GreenMail(new ServerSetup(port == 0 ? freePort() : port, "127.0.0.1", ServerSetup.PROTOCOL_SMTP));
-    smtp.start();
-    return smtp;
+  /** A GreenMail SMTP server on {@code port} (0: any free port), started off the event loop (its start waits for the socket). */
+  Future<GreenMail> startSmtp(int port) {
+    return vertx.executeBlocking(() -> {
+      GreenMail server = new GreenMail(new ServerSetup(port == 0 ? freePort() : port, "127.0.0.1", ServerSetup.PROTOCOL_SMTP));
+      server.start();
+      smtp = server;
+      return server;
+    });
   }
 
   static JsonObject smtpConfig(int port) {
@@ -185,14 +181,15 @@ final class NotificationFixture implements AutoCloseable {
   }
 
   long emailsTo(String address) {
-    if (smtp == null) {
+    GreenMail server = smtp;
+    if (server == null) {
       return 0;
     }
-    return java.util.Arrays.stream(smtp.getReceivedMessages()).filter(m -> recipient(m).equals(address)).count();
+    return Arrays.stream(server.getReceivedMessages()).filter(m -> recipient(m).equals(address)).count();
   }
 
   List<MimeMessage> messagesTo(String address) {
-    return java.util.Arrays.stream(smtp.getReceivedMessages()).filter(m -> recipient(m).equals(address)).toList();
+    return Arrays.stream(smtp.getReceivedMessages()).filter(m -> recipient(m).equals(address)).toList();
   }
 
   private static String recipient(MimeMessage message) {
@@ -215,55 +212,55 @@ final class NotificationFixture implements AutoCloseable {
     return Bus.request(vertx, address, body, options);
   }
 
-  JsonArray history(String userId) {
-    return await(ask(dev.marketplace.contracts.notification.NotificationAddresses.LIST, new JsonObject(), userId, "buyer")).getJsonArray("items");
+  /** The user's notifications as {@code notification.list} answers the user. */
+  Future<JsonArray> history(String userId) {
+    return ask(NotificationAddresses.LIST, new JsonObject(), userId, "buyer").map(reply -> reply.getJsonArray("items"));
   }
 
-  List<JsonObject> history(String userId, String channel) {
-    return history(userId).stream().map(JsonObject.class::cast).filter(n -> channel.equals(n.getString("channel"))).toList();
-  }
-
-  static <T> T await(Future<T> future) {
-    try {
-      return future.toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
-    } catch (java.util.concurrent.ExecutionException e) {
-      throw e.getCause() instanceof RuntimeException re ? re : new IllegalStateException(e.getCause());
-    } catch (Exception e) {
-      throw new IllegalStateException(e);
-    }
+  Future<List<JsonObject>> history(String userId, String channel) {
+    return history(userId).map(items -> items.stream().map(JsonObject.class::cast)
+      .filter(n -> channel.equals(n.getString("channel"))).toList());
   }
 
   /** Waits for an eventual state (the pipeline is asynchronous); fails with {@code what} if it never comes. */
-  static void waitUntil(String what, BooleanSupplier condition) {
-    long deadline = System.nanoTime() + WAIT.toNanos();
-    while (!condition.getAsBoolean()) {
-      if (System.nanoTime() > deadline) {
-        throw new AssertionError("Timed out waiting until " + what);
-      }
-      try {
-        Thread.sleep(50);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new AssertionError("interrupted", e);
-      }
-    }
+  Future<Void> until(String what, Supplier<Future<Boolean>> condition) {
+    return Eventually.until(vertx, what, WAIT_MS, condition);
+  }
+
+  Future<Void> untilTrue(String what, BooleanSupplier condition) {
+    return Eventually.untilTrue(vertx, what, WAIT_MS, condition);
   }
 
   /** Lets the pipeline run a few more passes, to show that nothing more happens. */
-  static void settle() {
-    try {
-      Thread.sleep(800);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
+  Future<Void> settle() {
+    return vertx.timer(800).mapEmpty();
   }
 
-  @Override
-  public void close() {
-    producer.close(Duration.ofSeconds(2));
-    if (smtp != null) {
-      smtp.stop();
-    }
-    await(vertx.close());
+  /** The component's database refuses connections and drops the open ones (the admin SQL runs off the event loop). */
+  Future<Void> databaseDown() {
+    String pgUrl = config.getJsonObject("pg").getString("url");
+    return vertx.executeBlocking(() -> {
+      TestInfra.shared().unreachable(pgUrl);
+      return null;
+    });
+  }
+
+  Future<Void> databaseUp() {
+    String pgUrl = config.getJsonObject("pg").getString("url");
+    return vertx.executeBlocking(() -> {
+      TestInfra.shared().reachable(pgUrl);
+      return null;
+    });
+  }
+
+  /** Closes the producer and stops SMTP; the Vert.x instance is the test's and closes with it. */
+  Future<Void> close() {
+    return producer.close().eventually(() -> vertx.executeBlocking(() -> {
+      GreenMail server = smtp;
+      if (server != null) {
+        server.stop();
+      }
+      return null;
+    }));
   }
 }

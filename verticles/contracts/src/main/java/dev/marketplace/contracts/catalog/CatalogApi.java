@@ -19,7 +19,9 @@ import java.util.UUID;
  * {@code CatalogApi.over(client)} is the client; catalog registers its handlers from the same
  * {@link Operation}s. Search and suggest take the HTTP query as it came (parameters as strings,
  * read by catalog's query parser), and a listing to create or update is checked by catalog
- * against its categories: those requests travel as the documents they are. {@link CatalogAddresses#CARD}
+ * against its categories, in one VALIDATION_FAILED with the envelope around it (the id the path
+ * named, {@code product} itself): those requests travel as the documents they are, and
+ * {@link #createListing}/{@link #updateListing} give them their one shape. {@link CatalogAddresses#CARD}
  * answers JSON bytes with an ETag header, not a JSON object: it is not one of these operations.
  */
 public interface CatalogApi extends Invoker {
@@ -61,12 +63,17 @@ public interface CatalogApi extends Invoker {
     return call(GET, new ProductRef(id));
   }
 
-  default Future<JsonObject> create(JsonObject request) {
-    return call(CREATE, request);
+  /** Lists a product: {@code listing} as the seller wrote it, {@code {title, description?, brand, category_id, price, attributes?}}. */
+  default Future<JsonObject> createListing(JsonObject listing) {
+    return call(CREATE, new JsonObject().put("product", listing));
   }
 
-  default Future<JsonObject> update(JsonObject request) {
-    return call(UPDATE, request);
+  /**
+   * Replaces the listing of the product {@code id}: the id as the caller was given it (a path
+   * segment), checked by catalog together with the listing.
+   */
+  default Future<JsonObject> updateListing(String id, JsonObject listing) {
+    return call(UPDATE, new JsonObject().put("id", id).put("product", listing));
   }
 
   default Future<Deleted> delete(UUID id) {
@@ -88,6 +95,14 @@ public interface CatalogApi extends Invoker {
       v.throwIfInvalid();
       return new ProductRef(id);
     });
+
+    /**
+     * A product id as a client wrote it (a path segment, a bridge frame), read as catalog reads it:
+     * anything but a UUID throws catalog's own VALIDATION_FAILED on {@code id}.
+     */
+    public static ProductRef of(String id) {
+      return CODEC.decode(new JsonObject().put("id", id));
+    }
   }
 
   record Deleted(UUID id, boolean deleted) {

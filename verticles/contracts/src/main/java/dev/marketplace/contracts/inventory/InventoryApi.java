@@ -3,6 +3,7 @@ package dev.marketplace.contracts.inventory;
 import dev.marketplace.contracts.bus.Codec;
 import dev.marketplace.contracts.bus.Invoker;
 import dev.marketplace.contracts.bus.Operation;
+import dev.marketplace.contracts.bus.SettingCodecs;
 import dev.marketplace.contracts.json.Json;
 import dev.marketplace.contracts.json.JsonValidator;
 import io.vertx.core.Future;
@@ -218,6 +219,15 @@ public interface InventoryApi extends Invoker {
         v.throwIfInvalid();
         return new SetStock(productId, warehouse, quantity.intValue());
       });
+
+    /**
+     * {@code PUT /seller/products/{id}/stock}'s body {@code {warehouse, quantity}} for the product
+     * the path names, read by the codec inventory decodes with: a bad field throws the same
+     * VALIDATION_FAILED before the request travels.
+     */
+    public static SetStock of(UUID productId, JsonObject fields) {
+      return CODEC.decode(fields.copy().put("product_id", productId.toString()));
+    }
   }
 
   /** A product's stock after a change; {@code warehouse} and {@code quantity} are the warehouse that was set. */
@@ -240,33 +250,23 @@ public interface InventoryApi extends Invoker {
 
   /** {@code perBuyer} null: no limit (the request removes it). */
   record PurchaseLimit(UUID productId, Integer perBuyer) {
-    public static final Codec<PurchaseLimit> CODEC = Codec.of(
-      r -> new JsonObject().put("product_id", r.productId().toString()).put("per_buyer", r.perBuyer()),
-      body -> {
-        JsonValidator v = JsonValidator.of(body).allowOnly("product_id", "per_buyer");
-        UUID productId = v.requiredUuid("product_id");
-        if (!body.containsKey("per_buyer")) {
-          v.error("per_buyer", "is required (null removes the limit)");
-        }
-        Long perBuyer = v.optionalLong("per_buyer", 1, 1_000_000);
-        v.throwIfInvalid();
-        return new PurchaseLimit(productId, perBuyer == null ? null : perBuyer.intValue());
-      });
+    public static final Codec<PurchaseLimit> CODEC = SettingCodecs.nullableBounded("product_id", "per_buyer", 1, 1_000_000,
+      "the limit", PurchaseLimit::new, PurchaseLimit::productId, PurchaseLimit::perBuyer);
+
+    /** {@code PUT /seller/products/{id}/purchase-limit}'s body {@code {per_buyer}}, read as {@link SetStock#of} reads its. */
+    public static PurchaseLimit of(UUID productId, JsonObject fields) {
+      return CODEC.decode(fields.copy().put("product_id", productId.toString()));
+    }
   }
 
   /** {@code ttlSeconds} null: no cap (the request removes it). */
   record ReservationTtl(UUID productId, Integer ttlSeconds) {
-    public static final Codec<ReservationTtl> CODEC = Codec.of(
-      r -> new JsonObject().put("product_id", r.productId().toString()).put("ttl_seconds", r.ttlSeconds()),
-      body -> {
-        JsonValidator v = JsonValidator.of(body).allowOnly("product_id", "ttl_seconds");
-        UUID productId = v.requiredUuid("product_id");
-        if (!body.containsKey("ttl_seconds")) {
-          v.error("ttl_seconds", "is required (null removes the cap)");
-        }
-        Long ttl = v.optionalLong("ttl_seconds", 60, 86_400);
-        v.throwIfInvalid();
-        return new ReservationTtl(productId, ttl == null ? null : ttl.intValue());
-      });
+    public static final Codec<ReservationTtl> CODEC = SettingCodecs.nullableBounded("product_id", "ttl_seconds", 60, 86_400,
+      "the cap", ReservationTtl::new, ReservationTtl::productId, ReservationTtl::ttlSeconds);
+
+    /** {@code PUT /seller/products/{id}/reservation-ttl}'s body {@code {ttl_seconds}}, read as {@link SetStock#of} reads its. */
+    public static ReservationTtl of(UUID productId, JsonObject fields) {
+      return CODEC.decode(fields.copy().put("product_id", productId.toString()));
+    }
   }
 }

@@ -3,17 +3,15 @@ package dev.marketplace.gateway.bridge;
 import dev.marketplace.contracts.BusHeaders;
 import dev.marketplace.contracts.ErrorCode;
 import dev.marketplace.contracts.ServiceFailure;
-import dev.marketplace.contracts.catalog.CatalogAddresses;
-import dev.marketplace.contracts.orders.OrdersAddresses;
+import dev.marketplace.contracts.catalog.CatalogApi;
+import dev.marketplace.contracts.orders.OrdersApi;
 import dev.marketplace.gateway.Authenticator;
 import dev.marketplace.gateway.Identity;
 import dev.marketplace.gateway.security.RateLimiter;
-import dev.marketplace.platform.bus.Bus;
-import dev.marketplace.platform.bus.RetryingRequest;
+import dev.marketplace.platform.bus.BusClient;
 import dev.marketplace.contracts.json.JsonValidator;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
-import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 
@@ -87,7 +85,7 @@ final class BridgeApi {
         query.put(name, queryText(name, value));
       }
     }
-    return request(CatalogAddresses.SEARCH, query, caller);
+    return CatalogApi.over(client(caller)).search(query);
   }
 
   private static String queryText(String name, Object value) {
@@ -102,7 +100,8 @@ final class BridgeApi {
     if (!(in.getValue("id") instanceof String id)) {
       throw ServiceFailure.invalidField("id", "is required (a product id)");
     }
-    return request(CatalogAddresses.GET, new JsonObject().put("id", id), caller);
+    // an id that is no UUID is catalog's own VALIDATION_FAILED, as catalog would answer it
+    return CatalogApi.over(client(caller)).get(CatalogApi.ProductRef.of(id).id());
   }
 
   private Future<JsonObject> ordersList(JsonObject in, Optional<Identity> caller) {
@@ -114,7 +113,8 @@ final class BridgeApi {
     if (in.containsKey("cursor")) {
       page.put("cursor", in.getValue("cursor"));
     }
-    return request(OrdersAddresses.LIST, page, caller);
+    // read as orders reads it: a bad limit or cursor is orders' own VALIDATION_FAILED
+    return OrdersApi.over(client(caller)).list(OrdersApi.LIST.decodeRequest(page));
   }
 
   /** As {@code GET /orders/{id}}: an id that is no UUID names no order (404). */
@@ -124,7 +124,7 @@ final class BridgeApi {
     if (id == null) {
       return Future.failedFuture(ErrorCode.NOT_FOUND.failure("No such resource."));
     }
-    return request(OrdersAddresses.VIEW, new JsonObject().put("order_id", id.toString()), caller);
+    return OrdersApi.over(client(caller)).view(id).map(OrdersApi.Order::json);
   }
 
   private Future<JsonObject> anyone(String address, String authorization, java.util.function.Function<Optional<Identity>, Future<JsonObject>> then) {
@@ -148,14 +148,17 @@ final class BridgeApi {
     return Future.succeededFuture(caller);
   }
 
-  private Future<JsonObject> request(String address, JsonObject body, Optional<Identity> caller) {
-    DeliveryOptions options = Bus.options(timeoutMs).addHeader(BusHeaders.CORRELATION_ID, UUID.randomUUID().toString());
-    caller.ifPresent(identity -> {
-      options.addHeader(BusHeaders.USER_ID, identity.userId());
+  /** The typed client for one frame: a new correlation id, the caller's identity, retried as reads are. */
+  private BusClient client(Optional<Identity> caller) {
+    BusClient client = BusClient.of(vertx, timeoutMs).retrying(attemptTimeoutMs)
+      .withHeader(BusHeaders.CORRELATION_ID, UUID.randomUUID().toString());
+    if (caller.isPresent()) {
+      Identity identity = caller.get();
+      client = client.withHeader(BusHeaders.USER_ID, identity.userId());
       if (!identity.roles().isEmpty()) {
-        options.addHeader(BusHeaders.ROLES, String.join(",", new TreeSet<>(identity.roles())));
+        client = client.withHeader(BusHeaders.ROLES, String.join(",", new TreeSet<>(identity.roles())));
       }
-    });
-    return RetryingRequest.request(vertx, address, body, options, attemptTimeoutMs, timeoutMs);
+    }
+    return client;
   }
 }

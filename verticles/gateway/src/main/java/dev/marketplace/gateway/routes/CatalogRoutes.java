@@ -1,6 +1,7 @@
 package dev.marketplace.gateway.routes;
 
 import dev.marketplace.contracts.catalog.CatalogAddresses;
+import dev.marketplace.contracts.catalog.CatalogApi;
 import dev.marketplace.gateway.Access;
 import dev.marketplace.gateway.GatewayContext;
 import dev.marketplace.gateway.ProblemResponses;
@@ -16,6 +17,7 @@ import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 
 import java.util.List;
+import java.util.UUID;
 
 import static dev.marketplace.gateway.GatewayContext.API;
 
@@ -41,15 +43,19 @@ public final class CatalogRoutes implements RouteModule {
   private static void categories(RoutingContext ctx, GatewayContext gateway) {
     // the tree changes only with a deployment: let browsers and proxies keep it a while
     ctx.response().putHeader("Cache-Control", "public, max-age=300");
-    gateway.relay(ctx, CatalogAddresses.CATEGORIES, new JsonObject(), 200);
+    gateway.relay(ctx, catalog(ctx, gateway).categories(), 200);
   }
 
   private static void search(RoutingContext ctx, GatewayContext gateway) {
-    gateway.relay(ctx, CatalogAddresses.SEARCH, queryParams(ctx), 200);
+    gateway.relay(ctx, catalog(ctx, gateway).search(queryParams(ctx)), 200);
   }
 
   private static void suggest(RoutingContext ctx, GatewayContext gateway) {
-    gateway.relay(ctx, CatalogAddresses.SUGGEST, queryParams(ctx), 200);
+    gateway.relay(ctx, catalog(ctx, gateway).suggest(queryParams(ctx)), 200);
+  }
+
+  private static CatalogApi catalog(RoutingContext ctx, GatewayContext gateway) {
+    return CatalogApi.over(gateway.client(ctx));
   }
 
   /** Query parameters go to the catalog as they came; a repeated one as a list (refused there). */
@@ -66,7 +72,9 @@ public final class CatalogRoutes implements RouteModule {
   /**
    * A product card: the catalog's JSON bytes as they are, with a strong ETag; a request whose
    * {@code If-None-Match} names it gets 304 without a body. Caches may keep a card but must ask
-   * again each time ({@code no-cache}): stock on a card is at most a second old.
+   * again each time ({@code no-cache}): stock on a card is at most a second old. The card is no
+   * typed operation (its reply is bytes with a header, see {@link CatalogApi}): it is asked with
+   * the request's options and the id as the path gave it, which catalog checks.
    */
   private static void product(RoutingContext ctx, GatewayContext gateway) {
     JsonObject body = new JsonObject().put("id", ctx.pathParam("id"));
@@ -106,7 +114,7 @@ public final class CatalogRoutes implements RouteModule {
 
   private static void create(RoutingContext ctx, GatewayContext gateway) {
     JsonObject listing = GatewayContext.jsonBody(ctx);
-    gateway.request(ctx, CatalogAddresses.CREATE, new JsonObject().put("product", listing)).onComplete(ar -> {
+    catalog(ctx, gateway).createListing(listing).onComplete(ar -> {
       if (ar.failed()) {
         ProblemResponses.send(ctx, ar.cause());
         return;
@@ -118,11 +126,13 @@ public final class CatalogRoutes implements RouteModule {
 
   private static void update(RoutingContext ctx, GatewayContext gateway) {
     JsonObject listing = GatewayContext.jsonBody(ctx);
-    gateway.relay(ctx, CatalogAddresses.UPDATE, new JsonObject().put("id", ctx.pathParam("id")).put("product", listing), 200);
+    gateway.relay(ctx, catalog(ctx, gateway).updateListing(ctx.pathParam("id"), listing), 200);
   }
 
   private static void delete(RoutingContext ctx, GatewayContext gateway) {
-    gateway.request(ctx, CatalogAddresses.DELETE, new JsonObject().put("id", ctx.pathParam("id"))).onComplete(ar -> {
+    // an id that is no UUID is catalog's own VALIDATION_FAILED, as catalog would answer it
+    UUID id = CatalogApi.ProductRef.of(ctx.pathParam("id")).id();
+    catalog(ctx, gateway).delete(id).onComplete(ar -> {
       if (ar.failed()) {
         ProblemResponses.send(ctx, ar.cause());
       } else {

@@ -1,12 +1,11 @@
 package dev.marketplace.gateway.routes;
 
 import dev.marketplace.contracts.ServiceFailure;
-import dev.marketplace.contracts.checkout.CheckoutAddresses;
+import dev.marketplace.contracts.checkout.CheckoutApi;
 import dev.marketplace.gateway.Access;
 import dev.marketplace.gateway.GatewayContext;
 import dev.marketplace.gateway.ProblemResponses;
 import dev.marketplace.gateway.RouteModule;
-import dev.marketplace.platform.bus.RetryingRequest;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
@@ -52,7 +51,9 @@ public final class CheckoutRoutes implements RouteModule {
     if (ticket != null && !ticket.isBlank() && !request.containsKey("queue_ticket")) {
       request.put("queue_ticket", ticket.strip());
     }
-    RetryingRequest.request(gateway.vertx(), CheckoutAddresses.START, request, gateway.deliveryOptions(ctx, timeoutMs), attemptMs, timeoutMs)
+    // read as checkout reads it: a bad cart_id or payment_method is checkout's own VALIDATION_FAILED
+    CheckoutApi.StartCheckout start = CheckoutApi.START.decodeRequest(request);
+    CheckoutApi.over(gateway.client(ctx).timeout(timeoutMs).retrying(attemptMs)).start(start)
       .onComplete(ar -> {
         if (ar.succeeded() && "QUEUED".equals(ar.result().getString("status"))) {
           // a big sale's waiting room: nothing was ordered; come back with the ticket

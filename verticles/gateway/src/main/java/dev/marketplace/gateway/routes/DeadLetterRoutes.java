@@ -1,6 +1,7 @@
 package dev.marketplace.gateway.routes;
 
 import dev.marketplace.contracts.DeadLetterAddresses;
+import dev.marketplace.contracts.DeadLetterApi;
 import dev.marketplace.contracts.ErrorCode;
 import dev.marketplace.contracts.ServiceFailure;
 import dev.marketplace.gateway.Access;
@@ -21,7 +22,9 @@ import static dev.marketplace.gateway.GatewayContext.API;
 
 /**
  * The admin's view of Kafka records the consumers parked (each component's {@code dead_letters})
- * and their replay, relayed to the component that parked them ({@link DeadLetterAddresses}).
+ * and their replay, relayed to the component that parked them ({@link DeadLetterApi}). The list's
+ * query goes on as the admin wrote it (a {@code limit} of digits as a number), for each
+ * component's consumer loop to check.
  * <ul>
  *   <li>{@code GET /admin/dead-letters?component=&status=PARKED|REPLAYED&limit=}: one component's
  *   letters, or without {@code component} every consumer's, newest first, with the components that
@@ -58,13 +61,14 @@ public final class DeadLetterRoutes implements RouteModule {
           .add(new JsonObject().put("field", "component").put("message", "must be one of " + String.join(", ", DeadLetterAddresses.COMPONENTS))))));
         return;
       }
-      gateway.relay(ctx, DeadLetterAddresses.list(component), body, 200);
+      gateway.relay(ctx, DeadLetterApi.over(gateway.client(ctx)).list(component, body), 200);
       return;
     }
     List<String> components = DeadLetterAddresses.COMPONENTS;
+    DeadLetterApi deadLetters = DeadLetterApi.over(gateway.client(ctx));
     List<Future<JsonObject>> answers = new ArrayList<>();
     for (String c : components) {
-      answers.add(gateway.request(ctx, DeadLetterAddresses.list(c), body));
+      answers.add(deadLetters.list(c, body));
     }
     Future.join(answers).onComplete(x -> {
       List<JsonObject> items = new ArrayList<>();
@@ -100,6 +104,6 @@ public final class DeadLetterRoutes implements RouteModule {
       ProblemResponses.send(ctx, ErrorCode.NOT_FOUND, "No such resource.");
       return;
     }
-    gateway.relay(ctx, DeadLetterAddresses.replay(component), new JsonObject().put("id", Long.parseLong(id)), 200);
+    gateway.relay(ctx, DeadLetterApi.over(gateway.client(ctx)).replay(component, Long.parseLong(id)), 200);
   }
 }

@@ -1,7 +1,7 @@
 package dev.marketplace.gateway.routes;
 
 import dev.marketplace.contracts.ErrorCode;
-import dev.marketplace.contracts.inventory.InventoryAddresses;
+import dev.marketplace.contracts.inventory.InventoryApi;
 import dev.marketplace.gateway.Access;
 import dev.marketplace.gateway.GatewayContext;
 import dev.marketplace.gateway.ProblemResponses;
@@ -33,7 +33,8 @@ public final class InventoryRoutes implements RouteModule {
     }
     JsonObject body = GatewayContext.jsonBody(ctx);
     JsonValidator.of(body).allowOnly("warehouse", "quantity").throwIfInvalid();
-    gateway.relay(ctx, InventoryAddresses.SET_STOCK, body.copy().put("product_id", productId.toString()), 200);
+    InventoryApi.SetStock request = InventoryApi.SetStock.of(productId, body);
+    gateway.relay(ctx, inventory(ctx, gateway).call(InventoryApi.SET_STOCK.documentReply(), request), 200);
   }
 
   /** {@code {per_buyer}} (an integer, or null to remove the limit) → 200 {@code {product_id, per_buyer}}. */
@@ -44,7 +45,8 @@ public final class InventoryRoutes implements RouteModule {
     }
     JsonObject body = GatewayContext.jsonBody(ctx);
     JsonValidator.of(body).allowOnly("per_buyer").throwIfInvalid();
-    gateway.relay(ctx, InventoryAddresses.SET_PURCHASE_LIMIT, body.copy().put("product_id", productId.toString()), 200);
+    InventoryApi.PurchaseLimit request = InventoryApi.PurchaseLimit.of(productId, body);
+    gateway.relay(ctx, inventory(ctx, gateway).call(InventoryApi.SET_PURCHASE_LIMIT.documentReply(), request), 200);
   }
 
   /** {@code {ttl_seconds}} (60..86400, or null to remove the cap) → 200 {@code {product_id, ttl_seconds}}. */
@@ -55,7 +57,16 @@ public final class InventoryRoutes implements RouteModule {
     }
     JsonObject body = GatewayContext.jsonBody(ctx);
     JsonValidator.of(body).allowOnly("ttl_seconds").throwIfInvalid();
-    gateway.relay(ctx, InventoryAddresses.SET_RESERVATION_TTL, body.copy().put("product_id", productId.toString()), 200);
+    InventoryApi.ReservationTtl request = InventoryApi.ReservationTtl.of(productId, body);
+    gateway.relay(ctx, inventory(ctx, gateway).call(InventoryApi.SET_RESERVATION_TTL.documentReply(), request), 200);
+  }
+
+  /**
+   * Inventory for this request. Replies are shown as inventory wrote them ({@code documentReply}):
+   * they are the public views, and a field inventory adds reaches clients as it is.
+   */
+  private static InventoryApi inventory(RoutingContext ctx, GatewayContext gateway) {
+    return InventoryApi.over(gateway.client(ctx));
   }
 
   /** The {@code :id} path parameter as a UUID; anything else names no product (404, already sent). */

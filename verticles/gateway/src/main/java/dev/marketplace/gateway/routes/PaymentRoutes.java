@@ -1,12 +1,11 @@
 package dev.marketplace.gateway.routes;
 
 import dev.marketplace.contracts.bank.BankApi;
-import dev.marketplace.contracts.payment.PaymentAddresses;
+import dev.marketplace.contracts.payment.PaymentApi;
 import dev.marketplace.gateway.Access;
 import dev.marketplace.gateway.GatewayContext;
 import dev.marketplace.gateway.RouteModule;
 import io.vertx.core.buffer.Buffer;
-import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 
@@ -28,9 +27,9 @@ public final class PaymentRoutes implements RouteModule {
 
   private static void callback(RoutingContext ctx, GatewayContext gateway) {
     Buffer raw = ctx.body().buffer();
-    JsonObject request = new JsonObject()
-      .put("body", raw == null ? "" : raw.toString(StandardCharsets.UTF_8))
-      .put("signature", ctx.request().getHeader(BankApi.SIGNATURE_HEADER));
-    gateway.relay(ctx, PaymentAddresses.CALLBACK, request, 200);
+    PaymentApi.BankCallback callback = new PaymentApi.BankCallback(raw == null ? "" : raw.toString(StandardCharsets.UTF_8),
+      ctx.request().getHeader(BankApi.SIGNATURE_HEADER));
+    // a replay is harmless by design: the gateway's client sends it again when an attempt gets no answer
+    gateway.relay(ctx, PaymentApi.over(gateway.client(ctx)).callback(callback), PaymentApi.CallbackOutcome.CODEC, 200);
   }
 }

@@ -11,6 +11,7 @@ import io.vertx.core.json.JsonObject;
 
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * The one client of every component contract over the event bus: it encodes an {@link Operation}'s
@@ -28,18 +29,22 @@ public final class BusClient implements Invoker {
   private final long timeoutMs;
   /** Per-attempt timeout of a repeated request ({@link RetryingRequest}); 0: one attempt of {@link #timeoutMs}. */
   private final long attemptTimeoutMs;
+  /** The addresses whose requests are repeated when {@link #attemptTimeoutMs} is set; null: every address. */
+  private final Set<String> retriedAddresses;
   private final Map<String, String> headers;
 
-  private BusClient(Vertx vertx, long timeoutMs, long attemptTimeoutMs, Map<String, String> headers) {
+  private BusClient(Vertx vertx, long timeoutMs, long attemptTimeoutMs, Set<String> retriedAddresses,
+                    Map<String, String> headers) {
     this.vertx = vertx;
     this.timeoutMs = timeoutMs;
     this.attemptTimeoutMs = attemptTimeoutMs;
+    this.retriedAddresses = retriedAddresses;
     this.headers = headers;
   }
 
   /** One attempt per request, failing after {@code timeoutMs}. */
   public static BusClient of(Vertx vertx, long timeoutMs) {
-    return new BusClient(vertx, timeoutMs, 0, Map.of());
+    return new BusClient(vertx, timeoutMs, 0, null, Map.of());
   }
 
   /**
@@ -48,11 +53,19 @@ public final class BusClient implements Invoker {
    * writes idempotent by a key in their body (see {@link RetryingRequest}).
    */
   public BusClient retrying(long attemptTimeoutMs) {
-    return new BusClient(vertx, timeoutMs, attemptTimeoutMs, headers);
+    return new BusClient(vertx, timeoutMs, attemptTimeoutMs, null, headers);
+  }
+
+  /**
+   * The same, but only for the operations at {@code addresses} (the writes a caller knows to be
+   * idempotent); a request to any other address gets one attempt of the whole timeout.
+   */
+  public BusClient retrying(long attemptTimeoutMs, Set<String> addresses) {
+    return new BusClient(vertx, timeoutMs, attemptTimeoutMs, Set.copyOf(addresses), headers);
   }
 
   public BusClient timeout(long timeoutMs) {
-    return new BusClient(vertx, timeoutMs, attemptTimeoutMs, headers);
+    return new BusClient(vertx, timeoutMs, attemptTimeoutMs, retriedAddresses, headers);
   }
 
   public BusClient withHeader(String name, String value) {
@@ -61,7 +74,18 @@ public final class BusClient implements Invoker {
     }
     Map<String, String> more = new LinkedHashMap<>(headers);
     more.put(name, value);
-    return new BusClient(vertx, timeoutMs, attemptTimeoutMs, Map.copyOf(more));
+    return new BusClient(vertx, timeoutMs, attemptTimeoutMs, retriedAddresses, Map.copyOf(more));
+  }
+
+  /** With every header of {@code options} (the gateway's per-request headers: correlation id, caller). */
+  public BusClient withHeaders(DeliveryOptions options) {
+    BusClient client = this;
+    if (options.getHeaders() != null) {
+      for (Map.Entry<String, String> header : options.getHeaders()) {
+        client = client.withHeader(header.getKey(), header.getValue());
+      }
+    }
+    return client;
   }
 
   /** On behalf of the user (a component acting for a buyer, a job acting for a seller). */
@@ -88,7 +112,8 @@ public final class BusClient implements Invoker {
     }
     DeliveryOptions options = Bus.options(timeoutMs);
     headers.forEach(options::addHeader);
-    Future<JsonObject> reply = attemptTimeoutMs > 0
+    boolean repeated = attemptTimeoutMs > 0 && (retriedAddresses == null || retriedAddresses.contains(operation.address()));
+    Future<JsonObject> reply = repeated
       ? RetryingRequest.request(vertx, operation.address(), body, options, attemptTimeoutMs, timeoutMs)
       : Bus.request(vertx, operation.address(), body, options);
     return reply.map(json -> operation.reply().decode(json));

@@ -3,7 +3,9 @@ package dev.marketplace.platform.testing;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 
+import java.util.List;
 import java.util.function.BooleanSupplier;
+import java.util.function.Function;
 import java.util.function.Supplier;
 
 /**
@@ -26,6 +28,15 @@ public final class Eventually {
   /** Until the in-memory condition holds. */
   public static Future<Void> untilTrue(Vertx vertx, String what, long timeoutMs, BooleanSupplier condition) {
     return until(vertx, what, timeoutMs, () -> Future.succeededFuture(condition.getAsBoolean()));
+  }
+
+  /**
+   * A condition over several items (every order is PAID, say), asked of all of them at once: true
+   * when it holds for each; a failed answer fails it (which {@link #until} counts as not yet).
+   */
+  public static <T> Future<Boolean> forAll(List<T> items, Function<T, Future<Boolean>> condition) {
+    List<Future<Boolean>> answers = items.stream().map(condition).toList();
+    return Future.all(answers).map(all -> answers.stream().allMatch(Future::result));
   }
 
   private static Future<Void> check(Vertx vertx, String what, long timeoutMs, long deadline, Supplier<Future<Boolean>> condition) {

@@ -4,6 +4,7 @@ import io.vertx.core.Future;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Function;
 import java.util.function.Supplier;
 
 /** Steps that must run one after the other (each starts when the one before succeeded), as a test writes them down. */
@@ -27,5 +28,14 @@ public final class InOrder {
       });
     }
     return chain.map(v -> results);
+  }
+
+  /** The step for each item, one after the other (each starts when the one before succeeded); the first failure. */
+  public static <T> Future<Void> each(List<T> items, Function<T, Future<?>> step) {
+    Future<Void> chain = Future.succeededFuture();
+    for (T item : items) {
+      chain = chain.compose(v -> step.apply(item).mapEmpty());
+    }
+    return chain;
   }
 }
