@@ -13,11 +13,15 @@ import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import io.vertx.junit5.Timeout;
+import io.vertx.junit5.VertxExtension;
+import io.vertx.junit5.VertxTestContext;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Tuple;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -27,7 +31,6 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 
-import static dev.marketplace.app.TwoNodeClusterTest.await;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
@@ -37,6 +40,8 @@ import static org.assertj.core.api.Assertions.assertThat;
  * shipped lease ({@code checkout.lease_ms}), takes the saga over and finishes it, and the buyer's
  * repeated request gets the answer within a few seconds of B's death.
  */
+@ExtendWith(VertxExtension.class)
+@Timeout(value = 120, timeUnit = TimeUnit.SECONDS)
 class SagaTakeoverClusterTest {
   private Vertx nodeA;
   private Vertx nodeB;
@@ -47,29 +52,43 @@ class SagaTakeoverClusterTest {
   private final Promise<Void> firstReserveReached = Promise.promise();
 
   @BeforeEach
-  void formCluster() throws Exception {
+  void formCluster(VertxTestContext ctx) {
     String clusterName = "takeover-" + UUID.randomUUID();
     List<String> members = List.of("127.0.0.1:5701-5720");
     List<Vertx> nodes = new ArrayList<>();
+    // one node after the other, as before: each joins the members already there
+    Future<Void> joined = Future.succeededFuture();
     for (int i = 0; i < 3; i++) {
-      nodes.add(await(ClusterSupport.clusteredVertx(new VertxOptions(),
-        ClusterSupport.hazelcastConfig("127.0.0.1", 0, members, clusterName), "127.0.0.1")));
+      joined = joined.compose(v -> ClusterSupport.clusteredVertx(new VertxOptions(),
+        ClusterSupport.hazelcastConfig("127.0.0.1", 0, members, clusterName), "127.0.0.1")).map(node -> {
+          nodes.add(node);
+          return null;
+        });
     }
-    nodeA = nodes.get(0);
-    nodeB = nodes.get(1);
-    nodeC = nodes.get(2);
-    config = TestInfra.shared().config();
-    await(PgSupport.migrate(nodeA, config, "checkout"));
-    db = PgSupport.pool(nodeA, config, 2);
-    registerNeighboursOnA();
+    joined.compose(v -> {
+        nodeA = nodes.get(0);
+        nodeB = nodes.get(1);
+        nodeC = nodes.get(2);
+        config = TestInfra.shared().config();
+        return PgSupport.migrate(nodeA, config, "checkout");
+      })
+      .compose(v -> {
+        db = PgSupport.pool(nodeA, config, 2);
+        return registerNeighboursOnA();
+      })
+      .onComplete(ctx.succeedingThenComplete());
   }
 
   @AfterEach
-  void leaveCluster() throws Exception {
-    await(Future.join(nodeA.close(), nodeB == null ? Future.succeededFuture() : nodeB.close(), nodeC.close()));
+  void leaveCluster(VertxTestContext ctx) {
+    Future.join(close(nodeA), close(nodeB), close(nodeC)).onComplete(ctx.succeedingThenComplete());
   }
 
-  private void registerNeighboursOnA() throws Exception {
+  private static Future<Void> close(Vertx node) {
+    return node == null ? Future.succeededFuture() : node.close();
+  }
+
+  private Future<Void> registerNeighboursOnA() {
     JsonObject line = new JsonObject().put("product_id", UUID.randomUUID().toString()).put("seller_id", "s1").put("title", "Thing")
       .put("quantity", 1).put("unit_price", new JsonObject().put("amount", 700).put("currency", "RUB")).put("price_changed", false);
     Map<String, Function<JsonObject, Future<JsonObject>>> answers = Map.of(
@@ -89,34 +108,45 @@ class SagaTakeoverClusterTest {
       PaymentAddresses.VOID, body -> Future.succeededFuture(new JsonObject().put("status", "VOIDED")));
     List<Future<Void>> registered = new ArrayList<>();
     answers.forEach((address, answer) -> registered.add(Bus.serve(nodeA, address, msg -> answer.apply(msg.body())).completion()));
-    await(Future.all(registered));
+    return Future.all(registered).mapEmpty();
   }
 
   @Test
-  void aSagaWhoseNodeDiesMidStepIsFinishedByAnotherNodeAndTheBuyersRetryIsAnsweredWithinSeconds() throws Exception {
-    await(Marketplace.deploy(nodeB, config, "checkout"));
+  void aSagaWhoseNodeDiesMidStepIsFinishedByAnotherNodeAndTheBuyersRetryIsAnsweredWithinSeconds(VertxTestContext ctx) {
     String buyer = "buyer-" + UUID.randomUUID();
     JsonObject request = new JsonObject().put("cart_id", UUID.randomUUID().toString()).put("payment_method", "card")
       .put("idempotency_key", UUID.randomUUID().toString());
-    // as the gateway sends it: attempts of checkout.request_attempt_timeout_ms within the request's budget
-    Future<JsonObject> answer = RetryingRequest.request(nodeA, CheckoutAddresses.START, request,
-      Bus.options(30_000).addHeader(BusHeaders.USER_ID, buyer), 4_000, 30_000);
-
-    firstReserveReached.future().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
-    await(Marketplace.deploy(nodeC, config, "checkout"));
-    await(nodeB.close()); // B goes with the saga in hand: its lease is no longer renewed
-    nodeB = null;
-    long died = System.nanoTime();
-
-    JsonObject reply = answer.toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
-    long answeredMs = (System.nanoTime() - died) / 1_000_000;
-
-    assertThat(reply.getString("status")).isEqualTo("PENDING_PAYMENT");
-    assertThat(answeredMs).as("answered %d ms after the driving node died", answeredMs).isLessThan(9_000);
-    UUID sagaId = UUID.fromString(reply.getString("order_id"));
-    assertThat(reserveCalls.get(sagaId.toString())).isEqualTo(2);
-    var drivers = await(db.preparedQuery("SELECT count(DISTINCT node) FROM checkout.saga_log WHERE saga_id = $1 AND node IS NOT NULL")
-      .execute(Tuple.of(sagaId)));
-    assertThat(drivers.iterator().next().getLong(0)).as("B began the log, C finished it").isEqualTo(2L);
+    long[] died = new long[1];
+    Marketplace.deploy(nodeB, config, "checkout")
+      .compose(checkoutOnB -> {
+        // as the gateway sends it: attempts of checkout.request_attempt_timeout_ms within the request's budget
+        Future<JsonObject> answer = RetryingRequest.request(nodeA, CheckoutAddresses.START, request,
+          Bus.options(30_000).addHeader(BusHeaders.USER_ID, buyer), 4_000, 30_000);
+        return firstReserveReached.future().timeout(30, TimeUnit.SECONDS)
+          .compose(reached -> Marketplace.deploy(nodeC, config, "checkout"))
+          .compose(checkoutOnC -> {
+            Vertx driving = nodeB;
+            nodeB = null;
+            return driving.close(); // B goes with the saga in hand: its lease is no longer renewed
+          })
+          .compose(closed -> {
+            died[0] = System.nanoTime();
+            return answer.timeout(30, TimeUnit.SECONDS);
+          });
+      })
+      .compose(reply -> {
+        long answeredMs = (System.nanoTime() - died[0]) / 1_000_000;
+        UUID sagaId = UUID.fromString(reply.getString("order_id"));
+        ctx.verify(() -> {
+          assertThat(reply.getString("status")).isEqualTo("PENDING_PAYMENT");
+          assertThat(answeredMs).as("answered %d ms after the driving node died", answeredMs).isLessThan(9_000);
+          assertThat(reserveCalls.get(sagaId.toString())).isEqualTo(2);
+        });
+        return db.preparedQuery("SELECT count(DISTINCT node) FROM checkout.saga_log WHERE saga_id = $1 AND node IS NOT NULL")
+          .execute(Tuple.of(sagaId));
+      })
+      .map(drivers -> ctx.verify(() ->
+        assertThat(drivers.iterator().next().getLong(0)).as("B began the log, C finished it").isEqualTo(2L)))
+      .onComplete(ctx.succeedingThenComplete());
   }
 }

@@ -1,12 +1,14 @@
 package dev.marketplace.app;
 
+import dev.marketplace.platform.testing.Eventually;
 import dev.marketplace.platform.testing.TestInfra;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
+import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import io.vertx.core.Promise;
+import io.vertx.ext.web.client.HttpResponse;
 import io.vertx.ext.web.client.WebClient;
 import io.vertx.junit5.Timeout;
 import io.vertx.junit5.VertxExtension;
@@ -20,6 +22,7 @@ import java.net.ServerSocket;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -80,7 +83,7 @@ class TwoNodeClusterTest {
           });
           return catalogOnB.undeploy();
         }))
-      .compose(undeployed -> readyStatus(503, System.currentTimeMillis() + 5_000))
+      .compose(undeployed -> readyStatus(503, 5_000))
       .onComplete(ctx.succeeding(body -> ctx.verify(() -> {
         assertThat(body.getJsonObject("checks").getJsonObject("components").getJsonObject("catalog").getString("status")).isEqualTo("DOWN");
         ctx.completeNow();
@@ -91,38 +94,32 @@ class TwoNodeClusterTest {
   void readyTurnsUnavailableWhenTheOtherNodeDies(VertxTestContext ctx) {
     Marketplace.deploy(nodeB, config, "catalog")
       .compose(catalog -> Marketplace.deploy(nodeA, config, "gateway"))
-      .compose(gateway -> readyStatus(200, System.currentTimeMillis() + 5_000))
+      .compose(gateway -> readyStatus(200, 5_000))
       .compose(up -> {
         Vertx dying = nodeB;
         nodeB = null;
         return dying.close();
       })
-      .compose(closed -> readyStatus(503, System.currentTimeMillis() + 10_000))
+      .compose(closed -> readyStatus(503, 10_000))
       .onComplete(ctx.succeedingThenComplete());
   }
 
-  /** Asks node A's {@code /ready} every 200 ms until it answers {@code status}; fails once {@code deadline} has passed. */
-  private Future<JsonObject> readyStatus(int status, long deadline) {
-    return client.get(httpPort, "127.0.0.1", "/ready").send().compose(response -> {
-      if (response.statusCode() == status) {
-        return Future.succeededFuture(response.bodyAsJsonObject());
-      }
-      if (System.currentTimeMillis() > deadline) {
-        return Future.failedFuture(new AssertionError("/ready did not answer " + status + " in time; last: " + response.bodyAsString()));
-      }
-      Promise<JsonObject> next = Promise.promise();
-      nodeA.setTimer(200, id -> readyStatus(status, deadline).onComplete(next));
-      return next.future();
-    });
+  /** Node A's {@code /ready} body once it answers {@code status}, asked until {@code timeoutMs} have passed. */
+  private Future<JsonObject> readyStatus(int status, long timeoutMs) {
+    AtomicReference<HttpResponse<Buffer>> last = new AtomicReference<>();
+    return Eventually.until(nodeA, "/ready answers " + status, timeoutMs, () -> client.get(httpPort, "127.0.0.1", "/ready").send()
+        .map(response -> {
+          last.set(response);
+          return response.statusCode() == status;
+        }))
+      // the last answer says why it is not ready yet
+      .transform(ar -> ar.succeeded() ? Future.succeededFuture(last.get().bodyAsJsonObject())
+        : Future.failedFuture(new AssertionError(ar.cause().getMessage() + "; last: " + (last.get() == null ? "none" : last.get().bodyAsString()))));
   }
 
   static int freePort() throws Exception {
     try (ServerSocket socket = new ServerSocket(0)) {
       return socket.getLocalPort();
     }
-  }
-
-  static <T> T await(Future<T> future) throws Exception {
-    return future.toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
   }
 }

@@ -29,7 +29,7 @@ import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
-import java.util.function.IntFunction;
+import java.util.function.Function;
 import java.util.function.Supplier;
 import java.util.stream.IntStream;
 
@@ -60,10 +60,8 @@ class AuthVerticleTest {
   }
 
   /** {@code times} steps one after the other, step {@code i} starting once step {@code i - 1} succeeded. */
-  private static Future<Void> inTurn(int times, IntFunction<Future<?>> step) {
-    List<Supplier<Future<Object>>> steps = IntStream.range(0, times)
-      .<Supplier<Future<Object>>>mapToObj(i -> () -> step.apply(i).map(r -> (Object) r)).toList();
-    return InOrder.run(steps).mapEmpty();
+  private static Future<Void> inTurn(int times, Function<Integer, Future<?>> step) {
+    return InOrder.each(IntStream.range(0, times).boxed().toList(), step);
   }
 
   /**

@@ -51,7 +51,7 @@ class SearchRelevanceTest {
 
   @AfterAll
   void tearDown(VertxTestContext ctx) {
-    catalog.closeSql().onComplete(ctx.succeedingThenComplete());
+    catalog.close().onComplete(ctx.succeedingThenComplete());
   }
 
   private Supplier<Future<String>> add(String seller, String key, String title, String description, String brand, int category) {

@@ -40,16 +40,20 @@ class StockEventsConsumerTest {
     this.vertx = vertx;
     CatalogFixture.deploy(vertx, config -> config.getJsonObject("catalog")
         .put("consume_stock", true).put("consumer_group", "catalog-test-" + UUID.randomUUID()))
-      .onComplete(ctx.succeeding(deployed -> {
+      .compose(deployed -> {
         catalog = deployed;
-        producer = KafkaProducer.create(vertx, KafkaSupport.producerConfig(catalog.config));
+        // a Kafka client's construction blocks: not on the event loop
+        return vertx.executeBlocking(() -> KafkaProducer.<String, String>create(vertx, KafkaSupport.producerConfig(catalog.config)));
+      })
+      .onComplete(ctx.succeeding(created -> {
+        producer = created;
         ctx.completeNow();
       }));
   }
 
   @AfterAll
   void tearDown(VertxTestContext ctx) {
-    producer.close().compose(v -> catalog.closeSql()).onComplete(ctx.succeedingThenComplete());
+    producer.close().compose(v -> catalog.close()).onComplete(ctx.succeedingThenComplete());
   }
 
   private EventEnvelope stockChanged(String productId, int available, Instant at) {

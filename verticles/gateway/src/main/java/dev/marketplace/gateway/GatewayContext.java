@@ -3,11 +3,11 @@ package dev.marketplace.gateway;
 import dev.marketplace.contracts.BusHeaders;
 import dev.marketplace.contracts.ErrorCode;
 import dev.marketplace.contracts.bus.Codec;
+import dev.marketplace.contracts.bus.Operation;
 import dev.marketplace.contracts.payment.PaymentAddresses;
 import dev.marketplace.gateway.security.ClientAddress;
 import dev.marketplace.platform.bus.Bus;
 import dev.marketplace.platform.bus.BusClient;
-import dev.marketplace.platform.bus.RetryingRequest;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -19,7 +19,6 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
 
 import java.util.Set;
-import java.util.TreeSet;
 import java.util.function.Function;
 
 /**
@@ -92,12 +91,7 @@ public final class GatewayContext {
    */
   public DeliveryOptions deliveryOptions(RoutingContext ctx, long timeoutMs) {
     DeliveryOptions options = Bus.options(timeoutMs).addHeader(BusHeaders.CORRELATION_ID, Correlation.id(ctx));
-    Identity.of(ctx).ifPresent(identity -> {
-      options.addHeader(BusHeaders.USER_ID, identity.userId());
-      if (!identity.roles().isEmpty()) {
-        options.addHeader(BusHeaders.ROLES, String.join(",", new TreeSet<>(identity.roles())));
-      }
-    });
+    Identity.of(ctx).ifPresent(identity -> identity.busHeaders().forEach(options::addHeader));
     return options;
   }
 
@@ -110,25 +104,24 @@ public final class GatewayContext {
   }
 
   /**
-   * A JSON request to a component; fails with the component's coded {@code ReplyException}. A read
-   * (GET, HEAD) or a write known to be idempotent is sent again, to another node, when an attempt
-   * gets no answer within {@link #attemptTimeoutMs()}, and after a pause when the component's
-   * database is away (a transient SERVICE_UNAVAILABLE), all within {@link #busTimeoutMs()}.
+   * A JSON request to an address that has no typed operation (the routes of tests); fails with the
+   * component's coded {@code ReplyException}. Sent by {@link #client}, so with its headers and
+   * retries: a read (GET, HEAD) or a write known to be idempotent is sent again, to another node,
+   * when an attempt gets no answer within {@link #attemptTimeoutMs()}, and after a pause when the
+   * component's database is away (a transient SERVICE_UNAVAILABLE), all within {@link #busTimeoutMs()}.
+   * A component's route calls its typed client instead.
    */
   public Future<JsonObject> request(RoutingContext ctx, String address, JsonObject body) {
-    HttpMethod method = ctx.request().method();
-    if (method == HttpMethod.GET || method == HttpMethod.HEAD || IDEMPOTENT_WRITES.contains(address)) {
-      return RetryingRequest.request(vertx, address, body, deliveryOptions(ctx), attemptTimeoutMs, busTimeoutMs);
-    }
-    return Bus.request(vertx, address, body, deliveryOptions(ctx));
+    return client(ctx).call(Operation.of(address, Codec.DOCUMENT, Codec.DOCUMENT), body);
   }
 
   /**
    * The typed client of components on behalf of this HTTP request: the headers of
    * {@link #deliveryOptions(RoutingContext)} (correlation id; user id and roles of an authenticated
-   * caller), the default timeout, and the retry policy of {@link #request}: for a read (GET, HEAD)
-   * every operation, for a write only the ones known to be idempotent, is sent again in attempts
-   * of {@link #attemptTimeoutMs()} within {@link #busTimeoutMs()}. A route adds what it needs
+   * caller), the default timeout, and the gateway's retry policy: for a read (GET, HEAD) every
+   * operation, for a write only the ones known to be idempotent, is sent again in attempts of
+   * {@link #attemptTimeoutMs()} within {@link #busTimeoutMs()} (on no answer, a missing handler, or
+   * after a pause on a transient SERVICE_UNAVAILABLE: {@code RetryingRequest}). A route adds what it needs
    * ({@code .withHeader(...)}, {@code .timeout(...)}, {@code .retrying(...)}) on the answer.
    */
   public BusClient client(RoutingContext ctx) {
@@ -165,17 +158,11 @@ public final class GatewayContext {
   }
 
   /**
-   * Asks a component and answers the HTTP request with its reply ({@code successStatus}) or
-   * with the problem its failure maps to.
+   * {@link #request} and answers the HTTP request with its reply ({@code successStatus}) or with
+   * the problem its failure maps to.
    */
   public void relay(RoutingContext ctx, String address, JsonObject body, int successStatus) {
-    request(ctx, address, body).onComplete(ar -> {
-      if (ar.succeeded()) {
-        sendJson(ctx, successStatus, ar.result());
-      } else {
-        ProblemResponses.send(ctx, ar.cause());
-      }
-    });
+    relay(ctx, request(ctx, address, body), successStatus);
   }
 
   /**

@@ -2,9 +2,14 @@ package dev.marketplace.gateway;
 
 import io.vertx.ext.web.RoutingContext;
 
+import dev.marketplace.contracts.BusHeaders;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
+import java.util.TreeSet;
 
 /**
  * Who made an HTTP request, as the gateway's authentication established it. The auth handler
@@ -25,6 +30,19 @@ public record Identity(String userId, Set<String> roles) {
 
   public static void attach(RoutingContext ctx, Identity identity) {
     ctx.put(CTX_KEY, Objects.requireNonNull(identity, "identity"));
+  }
+
+  /**
+   * The bus headers that carry this identity to a component: {@code x-user-id}, and {@code x-roles}
+   * (sorted, comma-separated) when it has roles. The HTTP routes and the event bus bridges send the same.
+   */
+  public Map<String, String> busHeaders() {
+    Map<String, String> headers = new LinkedHashMap<>();
+    headers.put(BusHeaders.USER_ID, userId);
+    if (!roles.isEmpty()) {
+      headers.put(BusHeaders.ROLES, String.join(",", new TreeSet<>(roles)));
+    }
+    return headers;
   }
 
   /** The caller's identity, empty for anonymous requests. */

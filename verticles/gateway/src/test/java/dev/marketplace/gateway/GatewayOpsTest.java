@@ -18,7 +18,6 @@ import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.io.IOException;
 import java.net.ServerSocket;
-import java.util.concurrent.TimeUnit;
 
 import static dev.marketplace.gateway.GatewayFixture.section;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -26,14 +25,16 @@ import static org.assertj.core.api.Assertions.assertThat;
 /** {@code /health}, {@code /ready} and {@code /metrics} on real PostgreSQL and Kafka. */
 @ExtendWith(VertxExtension.class)
 class GatewayOpsTest {
-  /** A Vert.x of the test's own, built the way the app builds it; closed from the test thread. */
+  /** A Vert.x of the test's own, built the way the app builds it; closed after the test. */
   private Vertx metered;
 
   @AfterEach
-  void closeMetered() throws Exception {
-    if (metered != null) {
-      metered.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+  void closeMetered(VertxTestContext ctx) {
+    if (metered == null) {
+      ctx.completeNow();
+      return;
     }
+    metered.close().onComplete(ctx.succeedingThenComplete());
   }
 
   @Test

@@ -2,6 +2,7 @@ package dev.marketplace.gateway;
 
 import dev.marketplace.contracts.auth.AuthContract;
 import dev.marketplace.gateway.security.JwtAuthenticator;
+import dev.marketplace.platform.testing.InOrder;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -76,14 +77,7 @@ class JwtAuthenticatorTest {
 
   /** Each token in turn, one request after the other, is answered 401 TOKEN_INVALID. */
   private static Future<Void> allRefused(VertxTestContext ctx, GatewayFixture g, List<String> tokens) {
-    Future<Void> chain = Future.succeededFuture();
-    for (String token : tokens) {
-      chain = chain.compose(v -> me(g, token)).map(resp -> {
-        ctx.verify(() -> assertProblem(resp, 401, "TOKEN_INVALID"));
-        return null;
-      });
-    }
-    return chain;
+    return InOrder.each(tokens, token -> me(g, token).map(resp -> ctx.verify(() -> assertProblem(resp, 401, "TOKEN_INVALID"))));
   }
 
   @Test

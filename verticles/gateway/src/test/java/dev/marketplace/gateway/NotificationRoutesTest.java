@@ -1,8 +1,9 @@
 package dev.marketplace.gateway;
 
-import dev.marketplace.platform.testing.OnEventLoop;
 import dev.marketplace.contracts.BusHeaders;
 import dev.marketplace.contracts.notification.NotificationAddresses;
+import dev.marketplace.platform.testing.Eventually;
+import dev.marketplace.platform.testing.OnEventLoop;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.MessageConsumer;
@@ -13,124 +14,147 @@ import io.vertx.core.http.HttpClientResponse;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.RequestOptions;
 import io.vertx.core.json.JsonObject;
-import io.vertx.ext.web.client.HttpResponse;
+import io.vertx.junit5.Timeout;
+import io.vertx.junit5.VertxExtension;
+import io.vertx.junit5.VertxTestContext;
 import io.vertx.ext.web.client.WebClient;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
-import java.util.function.BooleanSupplier;
 
 import static dev.marketplace.gateway.ProblemAssert.assertProblem;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** The notification routes: relays with the caller's identity, role checks, and the per-user SSE stream. */
+@ExtendWith(VertxExtension.class)
+@Timeout(value = 30, timeUnit = TimeUnit.SECONDS)
 class NotificationRoutesTest {
 
   /** Test-only credentials: "Bearer <user>:<role>,<role>". */
   private static final Authenticator FAKE_TOKENS = FakeTokens.AUTHENTICATOR;
+  /** How long a subscription, a push or an unsubscription may take to show. */
+  private static final long WAIT_MS = 10_000;
 
   private Vertx vertx;
   private GatewayFixture gateway;
   private HttpClient http;
 
   @BeforeEach
-  void deploy() {
-    vertx = Vertx.vertx();
+  void deploy(Vertx vertx, VertxTestContext ctx) {
+    this.vertx = vertx;
     // stand-ins for the notification component: echo who asked and with what
+    List<Future<Void>> registered = new ArrayList<>();
     for (String address : List.of(NotificationAddresses.LIST, NotificationAddresses.PREFERENCES_GET, NotificationAddresses.PREFERENCES_PUT,
       NotificationAddresses.PARKED_LIST, NotificationAddresses.REPLAY)) {
       MessageConsumer<JsonObject> consumer = vertx.eventBus().consumer(address, msg -> msg.reply(new JsonObject()
         .put("address", address).put("user", msg.headers().get(BusHeaders.USER_ID)).put("body", msg.body())));
-      await(consumer.completion());
+      registered.add(consumer.completion());
     }
+    // on the JUnit thread: the first call starts the shared PostgreSQL and Kafka, which blocks
     JsonObject config = GatewayFixture.config();
     config.getJsonObject("gateway").put("sse_heartbeat_ms", 60_000);
-    gateway = await(GatewayFixture.deploy(vertx, config, List.of(), FAKE_TOKENS));
-    http = vertx.createHttpClient();
-  }
-
-  @AfterEach
-  void close() {
-    await(vertx.close());
-  }
-
-  @Test
-  void eachStreamReceivesOnlyItsOwnUsersPushes() {
-    SseClient alice = openStream("alice:buyer");
-    SseClient bob = openStream("bob:buyer");
-    waitUntil("both streams are subscribed", () -> alice.connected() && bob.connected());
-
-    vertx.eventBus().publish(NotificationAddresses.push("alice"), new JsonObject().put("id", "n1").put("subject", "for alice"));
-    vertx.eventBus().publish(NotificationAddresses.push("bob"), new JsonObject().put("id", "n2").put("subject", "for bob"));
-    vertx.eventBus().publish(NotificationAddresses.push("alice"), new JsonObject().put("id", "n3").put("subject", "for alice"));
-    waitUntil("alice has her two", () -> alice.events().size() == 2);
-    waitUntil("bob has his one", () -> bob.events().size() == 1);
-
-    assertThat(alice.events()).extracting(e -> e.getString("id")).containsExactly("n1", "n3");
-    assertThat(bob.events()).extracting(e -> e.getString("id")).containsExactly("n2");
-    assertThat(alice.response.getHeader("Content-Type")).startsWith("text/event-stream");
-    assertThat(alice.raw.toString()).contains("event: notification\n").contains("id: n1\n");
+    Future.all(registered)
+      .compose(all -> GatewayFixture.deploy(vertx, config, List.of(), FAKE_TOKENS))
+      .onComplete(ctx.succeeding(deployed -> {
+        gateway = deployed;
+        http = vertx.createHttpClient();
+        ctx.completeNow();
+      }));
   }
 
   @Test
-  void closingTheStreamEndsItsSubscription() {
-    SseClient alice = openStream("alice:buyer");
-    waitUntil("the stream is subscribed", alice::connected);
-    alice.response.request().connection().close();
-    waitUntil("nobody listens for alice any more", () -> {
-      Throwable failure = await(vertx.eventBus().request(NotificationAddresses.push("alice"), new JsonObject(),
-        new io.vertx.core.eventbus.DeliveryOptions().setSendTimeout(200)).<Throwable>map(m -> null).otherwise(err -> err));
-      return failure instanceof ReplyException re && re.failureType() == ReplyFailure.NO_HANDLERS;
-    });
+  void eachStreamReceivesOnlyItsOwnUsersPushes(VertxTestContext ctx) {
+    openStream("alice:buyer").compose(alice -> openStream("bob:buyer").compose(bob ->
+      Eventually.untilTrue(vertx, "both streams are subscribed", WAIT_MS, () -> alice.connected() && bob.connected())
+        .compose(v -> {
+          vertx.eventBus().publish(NotificationAddresses.push("alice"), new JsonObject().put("id", "n1").put("subject", "for alice"));
+          vertx.eventBus().publish(NotificationAddresses.push("bob"), new JsonObject().put("id", "n2").put("subject", "for bob"));
+          vertx.eventBus().publish(NotificationAddresses.push("alice"), new JsonObject().put("id", "n3").put("subject", "for alice"));
+          return Eventually.untilTrue(vertx, "alice has her two", WAIT_MS, () -> alice.events().size() == 2);
+        })
+        .compose(v -> Eventually.untilTrue(vertx, "bob has his one", WAIT_MS, () -> bob.events().size() == 1))
+        .map(v -> ctx.verify(() -> {
+          assertThat(alice.events()).extracting(e -> e.getString("id")).containsExactly("n1", "n3");
+          assertThat(bob.events()).extracting(e -> e.getString("id")).containsExactly("n2");
+          assertThat(alice.response.getHeader("Content-Type")).startsWith("text/event-stream");
+          assertThat(alice.raw.toString()).contains("event: notification\n").contains("id: n1\n");
+        }))))
+      .onComplete(ctx.succeedingThenComplete());
   }
 
   @Test
-  void anonymousCallersGetNoStreamAndNoHistory() {
+  void closingTheStreamEndsItsSubscription(VertxTestContext ctx) {
+    openStream("alice:buyer")
+      .compose(alice -> Eventually.untilTrue(vertx, "the stream is subscribed", WAIT_MS, alice::connected)
+        .compose(v -> alice.response.request().connection().close()))
+      .compose(v -> Eventually.until(vertx, "nobody listens for alice any more", WAIT_MS, () ->
+        vertx.eventBus().request(NotificationAddresses.push("alice"), new JsonObject(),
+            new io.vertx.core.eventbus.DeliveryOptions().setSendTimeout(200))
+          .transform(ar -> Future.succeededFuture(ar.failed()
+            && ar.cause() instanceof ReplyException re && re.failureType() == ReplyFailure.NO_HANDLERS))))
+      .onComplete(ctx.succeedingThenComplete());
+  }
+
+  @Test
+  void anonymousCallersGetNoStreamAndNoHistory(VertxTestContext ctx) {
     WebClient client = gateway.client;
-    assertProblem(await(client.get("/api/v1/notifications/stream").send()), 401, "UNAUTHORIZED");
-    assertProblem(await(client.get("/api/v1/notifications").send()), 401, "UNAUTHORIZED");
-    assertProblem(await(client.get("/api/v1/me/notification-preferences").send()), 401, "UNAUTHORIZED");
+    client.get("/api/v1/notifications/stream").send()
+      .map(resp -> ctx.verify(() -> assertProblem(resp, 401, "UNAUTHORIZED")))
+      .compose(v -> client.get("/api/v1/notifications").send())
+      .map(resp -> ctx.verify(() -> assertProblem(resp, 401, "UNAUTHORIZED")))
+      .compose(v -> client.get("/api/v1/me/notification-preferences").send())
+      .map(resp -> ctx.verify(() -> assertProblem(resp, 401, "UNAUTHORIZED")))
+      .onComplete(ctx.succeedingThenComplete());
   }
 
   @Test
-  void historyAndPreferencesAreAskedForTheCallerWithTheQueryAsBody() {
+  void historyAndPreferencesAreAskedForTheCallerWithTheQueryAsBody(VertxTestContext ctx) {
     WebClient client = gateway.client;
-    HttpResponse<?> list = await(client.get("/api/v1/notifications?limit=5&channel=email&cursor=12")
-      .putHeader("Authorization", "Bearer alice:buyer").send());
-    assertThat(list.statusCode()).isEqualTo(200);
-    JsonObject echoed = list.bodyAsJsonObject();
-    assertThat(echoed.getString("user")).isEqualTo("alice");
-    assertThat(echoed.getJsonObject("body")).isEqualTo(new JsonObject().put("limit", 5).put("channel", "email").put("cursor", "12"));
-
     JsonObject preferences = new JsonObject().put("language", "en")
       .put("channels", new JsonObject().put("email", true).put("sms", false).put("push", true));
-    HttpResponse<?> put = await(client.put("/api/v1/me/notification-preferences")
-      .putHeader("Authorization", "Bearer alice:buyer").sendJsonObject(preferences));
-    assertThat(put.statusCode()).isEqualTo(200);
-    assertThat(put.bodyAsJsonObject().getString("address")).isEqualTo(NotificationAddresses.PREFERENCES_PUT);
-    assertThat(put.bodyAsJsonObject().getJsonObject("body")).isEqualTo(preferences);
-
-    HttpResponse<?> get = await(client.get("/api/v1/me/notification-preferences").putHeader("Authorization", "Bearer alice:buyer").send());
-    assertThat(get.bodyAsJsonObject().getString("address")).isEqualTo(NotificationAddresses.PREFERENCES_GET);
+    client.get("/api/v1/notifications?limit=5&channel=email&cursor=12")
+      .putHeader("Authorization", "Bearer alice:buyer").send()
+      .map(list -> ctx.verify(() -> {
+        assertThat(list.statusCode()).isEqualTo(200);
+        JsonObject echoed = list.bodyAsJsonObject();
+        assertThat(echoed.getString("user")).isEqualTo("alice");
+        assertThat(echoed.getJsonObject("body")).isEqualTo(new JsonObject().put("limit", 5).put("channel", "email").put("cursor", "12"));
+      }))
+      .compose(v -> client.put("/api/v1/me/notification-preferences")
+        .putHeader("Authorization", "Bearer alice:buyer").sendJsonObject(preferences))
+      .map(put -> ctx.verify(() -> {
+        assertThat(put.statusCode()).isEqualTo(200);
+        assertThat(put.bodyAsJsonObject().getString("address")).isEqualTo(NotificationAddresses.PREFERENCES_PUT);
+        assertThat(put.bodyAsJsonObject().getJsonObject("body")).isEqualTo(preferences);
+      }))
+      .compose(v -> client.get("/api/v1/me/notification-preferences").putHeader("Authorization", "Bearer alice:buyer").send())
+      .map(get -> ctx.verify(() -> assertThat(get.bodyAsJsonObject().getString("address")).isEqualTo(NotificationAddresses.PREFERENCES_GET)))
+      .onComplete(ctx.succeedingThenComplete());
   }
 
   @Test
-  void parkedNotificationsAndReplayAreForAdminsOnly() {
+  void parkedNotificationsAndReplayAreForAdminsOnly(VertxTestContext ctx) {
     WebClient client = gateway.client;
-    assertProblem(await(client.get("/api/v1/admin/notifications/parked").putHeader("Authorization", "Bearer alice:buyer").send()), 403, "FORBIDDEN");
-    assertProblem(await(client.post("/api/v1/admin/notifications/abc/replay").putHeader("Authorization", "Bearer alice:buyer").send()), 403, "FORBIDDEN");
-
-    HttpResponse<?> parked = await(client.get("/api/v1/admin/notifications/parked?limit=10").putHeader("Authorization", "Bearer root:admin").send());
-    assertThat(parked.statusCode()).isEqualTo(200);
-    assertThat(parked.bodyAsJsonObject().getJsonObject("body")).isEqualTo(new JsonObject().put("limit", 10));
-    HttpResponse<?> replay = await(client.post("/api/v1/admin/notifications/0a1b/replay").putHeader("Authorization", "Bearer root:admin").send());
-    assertThat(replay.statusCode()).isEqualTo(200);
-    assertThat(replay.bodyAsJsonObject().getJsonObject("body")).isEqualTo(new JsonObject().put("notification_id", "0a1b"));
+    client.get("/api/v1/admin/notifications/parked").putHeader("Authorization", "Bearer alice:buyer").send()
+      .map(resp -> ctx.verify(() -> assertProblem(resp, 403, "FORBIDDEN")))
+      .compose(v -> client.post("/api/v1/admin/notifications/abc/replay").putHeader("Authorization", "Bearer alice:buyer").send())
+      .map(resp -> ctx.verify(() -> assertProblem(resp, 403, "FORBIDDEN")))
+      .compose(v -> client.get("/api/v1/admin/notifications/parked?limit=10").putHeader("Authorization", "Bearer root:admin").send())
+      .map(parked -> ctx.verify(() -> {
+        assertThat(parked.statusCode()).isEqualTo(200);
+        assertThat(parked.bodyAsJsonObject().getJsonObject("body")).isEqualTo(new JsonObject().put("limit", 10));
+      }))
+      .compose(v -> client.post("/api/v1/admin/notifications/0a1b/replay").putHeader("Authorization", "Bearer root:admin").send())
+      .map(replay -> ctx.verify(() -> {
+        assertThat(replay.statusCode()).isEqualTo(200);
+        assertThat(replay.bodyAsJsonObject().getJsonObject("body")).isEqualTo(new JsonObject().put("notification_id", "0a1b"));
+      }))
+      .onComplete(ctx.succeedingThenComplete());
   }
 
   /** A minimal Server-Sent Events reader. */
@@ -156,40 +180,20 @@ class NotificationRoutesTest {
     }
   }
 
-  private SseClient openStream(String token) {
+  /** The stream, once its response is 200. */
+  private Future<SseClient> openStream(String token) {
     SseClient client = new SseClient();
     RequestOptions options = new RequestOptions().setMethod(HttpMethod.GET).setHost("127.0.0.1")
       .setPort(gateway.verticle.actualPort()).setURI("/api/v1/notifications/stream")
       .putHeader("Authorization", "Bearer " + token).putHeader("Accept", "text/event-stream");
     // built on an event loop, so the handler is attached before the first chunk can arrive (see OnEventLoop)
-    client.response = await(OnEventLoop.run(vertx, () -> http.request(options).compose(request -> request.send()).map(response -> {
+    return OnEventLoop.run(vertx, () -> http.request(options).compose(request -> request.send()).map(response -> {
       response.handler(buffer -> client.raw.append(buffer.toString()));
       return response;
-    })));
-    assertThat(client.response.statusCode()).isEqualTo(200);
-    return client;
-  }
-
-  private static <T> T await(Future<T> future) {
-    try {
-      return future.toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
-    } catch (Exception e) {
-      throw new IllegalStateException(e);
-    }
-  }
-
-  private static void waitUntil(String what, BooleanSupplier condition) {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-    while (!condition.getAsBoolean()) {
-      if (System.nanoTime() > deadline) {
-        throw new AssertionError("Timed out waiting until " + what);
-      }
-      try {
-        Thread.sleep(20);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new AssertionError(e);
-      }
-    }
+    })).map(response -> {
+      client.response = response;
+      assertThat(client.response.statusCode()).isEqualTo(200);
+      return client;
+    });
   }
 }

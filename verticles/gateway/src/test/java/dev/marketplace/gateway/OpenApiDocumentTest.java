@@ -1,23 +1,25 @@
 package dev.marketplace.gateway;
 
 import dev.marketplace.gateway.docs.ApiDocsRoutes;
+import dev.marketplace.platform.testing.InOrder;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
-import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Route;
-import io.vertx.ext.web.client.HttpResponse;
 import io.vertx.ext.web.client.WebClient;
 import io.vertx.ext.web.client.WebClientOptions;
 import io.vertx.core.json.JsonArray;
 import io.vertx.json.schema.OutputUnit;
 import io.vertx.json.schema.SchemaRepository;
 import io.vertx.openapi.contract.OpenAPIVersion;
-import org.junit.jupiter.api.AfterEach;
+import io.vertx.junit5.Timeout;
+import io.vertx.junit5.VertxExtension;
+import io.vertx.junit5.VertxTestContext;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -40,6 +42,8 @@ import static org.assertj.core.api.Assertions.assertThat;
  * router serves (route for route, both ways) and every route {@code docs/ARCHITECTURE.md} names;
  * served at {@code /openapi.json}, with Swagger UI from the webjar at {@code /docs}.
  */
+@ExtendWith(VertxExtension.class)
+@Timeout(value = 30, timeUnit = TimeUnit.SECONDS)
 class OpenApiDocumentTest {
   /** Served, but not part of the JSON API: the storefront page, Swagger UI, the SockJS bridge. */
   private static final Set<String> NOT_API = Set.of("GET /", "GET /docs", "GET /docs/init.js");
@@ -50,20 +54,16 @@ class OpenApiDocumentTest {
   private WebClient http;
 
   @BeforeEach
-  void up() throws Exception {
-    vertx = Vertx.vertx();
+  void up(Vertx vertx, VertxTestContext ctx) {
+    this.vertx = vertx;
     gateway = new GatewayVerticle();
-    await(vertx.deployVerticle(gateway, new DeploymentOptions().setConfig(GatewayFixture.config())));
-    http = WebClient.create(vertx, new WebClientOptions().setDefaultHost("127.0.0.1").setDefaultPort(gateway.actualPort()));
-  }
-
-  @AfterEach
-  void down() throws Exception {
-    await(vertx.close());
-  }
-
-  private static <T> T await(Future<T> future) throws Exception {
-    return future.toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+    // on the JUnit thread: the first call starts the shared PostgreSQL and Kafka, which blocks
+    JsonObject config = GatewayFixture.config();
+    vertx.deployVerticle(gateway, new DeploymentOptions().setConfig(config))
+      .onComplete(ctx.succeeding(id -> {
+        http = WebClient.create(vertx, new WebClientOptions().setDefaultHost("127.0.0.1").setDefaultPort(gateway.actualPort()));
+        ctx.completeNow();
+      }));
   }
 
   static JsonObject document() throws Exception {
@@ -90,64 +90,72 @@ class OpenApiDocumentTest {
   }
 
   /** The document against the OpenAPI 3.1 schema (vertx-openapi's copy of the specification's schemas). */
-  private OutputUnit validate(JsonObject document) throws Exception {
-    SchemaRepository repository = await(OpenAPIVersion.V3_1.getRepository(vertx, "app:///"));
-    return await(OpenAPIVersion.V3_1.validateContract(vertx, repository, document));
+  private Future<OutputUnit> validate(JsonObject document) {
+    return OpenAPIVersion.V3_1.getRepository(vertx, "app:///")
+      .compose(repository -> OpenAPIVersion.V3_1.validateContract(vertx, repository, document));
   }
 
   @Test
-  void theDocumentIsAValidOpenApi31Document() throws Exception {
+  void theDocumentIsAValidOpenApi31Document(VertxTestContext ctx) throws Exception {
     JsonObject document = document();
-    assertThat(document.getString("openapi")).isEqualTo("3.1.0");
-    OutputUnit result = validate(document);
-    assertThat(result.getValid()).as(String.valueOf(result.getErrors())).isTrue();
-    // every $ref points at something
-    SchemaRepository repository = await(OpenAPIVersion.V3_1.getRepository(vertx, "app:///"));
-    assertThat(await(OpenAPIVersion.V3_1.resolve(vertx, repository, document.copy())).getJsonObject("paths")).isNotNull();
-    Set<String> operationIds = new TreeSet<>();
-    JsonObject paths = document.getJsonObject("paths");
-    for (String path : paths.fieldNames()) {
-      for (String method : paths.getJsonObject(path).fieldNames()) {
-        assertThat(METHODS).as(path + " holds operations only").contains(method);
-        JsonObject operation = paths.getJsonObject(path).getJsonObject(method);
-        String name = method.toUpperCase() + " " + path;
-        assertThat(operationIds.add(operation.getString("operationId"))).as(name + " has an operationId of its own").isTrue();
-        JsonObject responses = operation.getJsonObject("responses");
-        assertThat(responses.fieldNames()).as(name + " documents its success").containsAnyOf("200", "201", "204");
-        JsonArray security = operation.getJsonArray("security", new JsonArray());
-        boolean tokenOnly = !security.isEmpty() && security.stream().allMatch(r -> ((JsonObject) r).containsKey("bearerAuth"));
-        if (tokenOnly) {
-          // a route that needs a token says what a missing or bad one gets
-          assertThat(responses.fieldNames()).as(name + " documents 401").contains("401");
-        }
-      }
-    }
-    // a document that breaks the specification is refused, so the check above can fail
+    // a document that breaks the specification is refused, so the check below can fail
     JsonObject broken = document();
     broken.getJsonObject("paths").getJsonObject("/health").getJsonObject("get").put("responses", "none");
-    assertThat(validate(broken).getValid()).as("an operation whose responses are a string").isFalse();
+    ctx.verify(() -> assertThat(document.getString("openapi")).isEqualTo("3.1.0"));
+    validate(document)
+      .map(result -> ctx.verify(() -> assertThat(result.getValid()).as(String.valueOf(result.getErrors())).isTrue()))
+      // every $ref points at something
+      .compose(v -> OpenAPIVersion.V3_1.getRepository(vertx, "app:///"))
+      .compose(repository -> OpenAPIVersion.V3_1.resolve(vertx, repository, document.copy()))
+      .map(resolved -> ctx.verify(() -> {
+        assertThat(resolved.getJsonObject("paths")).isNotNull();
+        Set<String> operationIds = new TreeSet<>();
+        JsonObject paths = document.getJsonObject("paths");
+        for (String path : paths.fieldNames()) {
+          for (String method : paths.getJsonObject(path).fieldNames()) {
+            assertThat(METHODS).as(path + " holds operations only").contains(method);
+            JsonObject operation = paths.getJsonObject(path).getJsonObject(method);
+            String name = method.toUpperCase() + " " + path;
+            assertThat(operationIds.add(operation.getString("operationId"))).as(name + " has an operationId of its own").isTrue();
+            JsonObject responses = operation.getJsonObject("responses");
+            assertThat(responses.fieldNames()).as(name + " documents its success").containsAnyOf("200", "201", "204");
+            JsonArray security = operation.getJsonArray("security", new JsonArray());
+            boolean tokenOnly = !security.isEmpty() && security.stream().allMatch(r -> ((JsonObject) r).containsKey("bearerAuth"));
+            if (tokenOnly) {
+              // a route that needs a token says what a missing or bad one gets
+              assertThat(responses.fieldNames()).as(name + " documents 401").contains("401");
+            }
+          }
+        }
+      }))
+      .compose(v -> validate(broken))
+      .map(result -> ctx.verify(() -> assertThat(result.getValid()).as("an operation whose responses are a string").isFalse()))
+      .onComplete(ctx.succeedingThenComplete());
   }
 
   @Test
-  void theRouterAndTheDocumentAgreeRouteForRoute() throws Exception {
-    Set<String> routed = new TreeSet<>();
-    for (Route route : gateway.router().getRoutes()) {
-      String path = route.getPath();
-      // cross-cutting handlers (no path or no method) and prefix routes ("/docs/*" reads "/docs/"):
-      // the SockJS bridge, static files of the storefront and of Swagger UI
-      if (path == null || route.methods() == null || route.methods().isEmpty() || (path.endsWith("/") && !path.equals("/"))) {
-        continue;
-      }
-      for (HttpMethod method : route.methods()) {
-        String operation = method.name() + " " + path.replaceAll(":([A-Za-z_]+)", "{$1}");
-        if (!NOT_API.contains(operation)) {
-          routed.add(operation);
+  void theRouterAndTheDocumentAgreeRouteForRoute(VertxTestContext ctx) {
+    ctx.verify(() -> {
+      Set<String> routed = new TreeSet<>();
+      for (Route route : gateway.router().getRoutes()) {
+        String path = route.getPath();
+        // cross-cutting handlers (no path or no method) and prefix routes ("/docs/*" reads "/docs/"):
+        // the SockJS bridge, static files of the storefront and of Swagger UI
+        if (path == null || route.methods() == null || route.methods().isEmpty() || (path.endsWith("/") && !path.equals("/"))) {
+          continue;
+        }
+        for (HttpMethod method : route.methods()) {
+          String operation = method.name() + " " + path.replaceAll(":([A-Za-z_]+)", "{$1}");
+          if (!NOT_API.contains(operation)) {
+            routed.add(operation);
+          }
         }
       }
-    }
-    Set<String> documented = documented(document());
-    assertThat(routed).as("routes of the gateway missing from openapi.json (add them there)").isSubsetOf(documented);
-    assertThat(documented).as("operations of openapi.json that no route serves").isSubsetOf(routed);
+      Set<String> documented = documented(document());
+      assertThat(routed).as("routes of the gateway missing from openapi.json (add them there)").isSubsetOf(documented);
+      assertThat(documented).as("operations of openapi.json that no route serves").isSubsetOf(routed);
+    });
+    ctx.completeNow();
   }
 
   @Test
@@ -186,23 +194,31 @@ class OpenApiDocumentTest {
   }
 
   @Test
-  void theDocumentIsServedAndSwaggerUiComesFromTheWebjar() throws Exception {
-    HttpResponse<Buffer> served = await(http.get("/openapi.json").send());
-    assertThat(served.statusCode()).isEqualTo(200);
-    assertThat(served.getHeader("Content-Type")).startsWith("application/json");
-    assertThat(served.bodyAsJsonObject()).isEqualTo(document());
-    HttpResponse<Buffer> redirect = await(http.get("/docs").followRedirects(false).send());
-    assertThat(redirect.statusCode()).isEqualTo(302);
-    assertThat(redirect.getHeader("Location")).isEqualTo("/docs/");
-    HttpResponse<Buffer> page = await(http.get("/docs/").send());
-    assertThat(page.statusCode()).isEqualTo(200);
-    assertThat(page.bodyAsString()).contains("swagger-ui-bundle.js").doesNotContain("http://", "https://");
-    HttpResponse<Buffer> init = await(http.get("/docs/init.js").send());
-    assertThat(init.bodyAsString()).contains("\"/openapi.json\"");
-    for (String asset : List.of("/docs/swagger-ui-bundle.js", "/docs/swagger-ui-standalone-preset.js", "/docs/swagger-ui.css")) {
-      HttpResponse<Buffer> file = await(http.get(asset).send());
-      assertThat(file.statusCode()).as(asset).isEqualTo(200);
-      assertThat(file.body().length()).as(asset).isGreaterThan(100_000);
-    }
+  void theDocumentIsServedAndSwaggerUiComesFromTheWebjar(VertxTestContext ctx) throws Exception {
+    JsonObject document = document();
+    http.get("/openapi.json").send()
+      .map(served -> ctx.verify(() -> {
+        assertThat(served.statusCode()).isEqualTo(200);
+        assertThat(served.getHeader("Content-Type")).startsWith("application/json");
+        assertThat(served.bodyAsJsonObject()).isEqualTo(document);
+      }))
+      .compose(v -> http.get("/docs").followRedirects(false).send())
+      .map(redirect -> ctx.verify(() -> {
+        assertThat(redirect.statusCode()).isEqualTo(302);
+        assertThat(redirect.getHeader("Location")).isEqualTo("/docs/");
+      }))
+      .compose(v -> http.get("/docs/").send())
+      .map(page -> ctx.verify(() -> {
+        assertThat(page.statusCode()).isEqualTo(200);
+        assertThat(page.bodyAsString()).contains("swagger-ui-bundle.js").doesNotContain("http://", "https://");
+      }))
+      .compose(v -> http.get("/docs/init.js").send())
+      .map(init -> ctx.verify(() -> assertThat(init.bodyAsString()).contains("\"/openapi.json\"")))
+      .compose(v -> InOrder.each(List.of("/docs/swagger-ui-bundle.js", "/docs/swagger-ui-standalone-preset.js", "/docs/swagger-ui.css"),
+        asset -> http.get(asset).send().map(file -> ctx.verify(() -> {
+          assertThat(file.statusCode()).as(asset).isEqualTo(200);
+          assertThat(file.body().length()).as(asset).isGreaterThan(100_000);
+        }))))
+      .onComplete(ctx.succeedingThenComplete());
   }
 }

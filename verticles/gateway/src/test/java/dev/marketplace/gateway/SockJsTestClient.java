@@ -1,32 +1,43 @@
 package dev.marketplace.gateway;
 
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.WebSocket;
 import java.util.UUID;
-import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 
-/** A blocking test client of the SockJS bridge over SockJS's raw WebSocket transport: one JSON frame per text message. */
+/**
+ * A test client of the SockJS bridge over SockJS's raw WebSocket transport (the JDK's WebSocket
+ * client, not Vert.x's): one JSON frame per text message. Its answers are futures, for a test's chain.
+ */
 final class SockJsTestClient implements AutoCloseable {
-  final BlockingQueue<JsonObject> frames = new LinkedBlockingQueue<>();
-  final CompletableFuture<Void> closed = new CompletableFuture<>();
-  private final WebSocket socket;
+  final Frames frames;
+  private final CompletableFuture<Void> closed = new CompletableFuture<>();
+  private final Vertx vertx;
+  private WebSocket socket;
 
-  SockJsTestClient(int httpPort) throws Exception {
+  private SockJsTestClient(Vertx vertx) {
+    this.vertx = vertx;
+    this.frames = new Frames(vertx);
+  }
+
+  /** Connected; the listener is in place before the handshake, so no frame is lost. */
+  static Future<SockJsTestClient> connect(Vertx vertx, int httpPort) {
+    SockJsTestClient client = new SockJsTestClient(vertx);
     StringBuilder partial = new StringBuilder();
-    socket = HttpClient.newHttpClient().newWebSocketBuilder()
+    CompletableFuture<WebSocket> open = HttpClient.newHttpClient().newWebSocketBuilder()
       .buildAsync(URI.create("ws://127.0.0.1:" + httpPort + "/eventbus/websocket"), new WebSocket.Listener() {
         @Override
         public CompletionStage<?> onText(WebSocket ws, CharSequence data, boolean last) {
           partial.append(data);
           if (last) {
-            frames.add(new JsonObject(partial.toString()));
+            client.frames.add(new JsonObject(partial.toString()));
             partial.setLength(0);
           }
           ws.request(1);
@@ -35,44 +46,42 @@ final class SockJsTestClient implements AutoCloseable {
 
         @Override
         public CompletionStage<?> onClose(WebSocket ws, int status, String reason) {
-          closed.complete(null);
+          client.closed.complete(null);
           return null;
         }
 
         @Override
         public void onError(WebSocket ws, Throwable error) {
-          closed.complete(null);
+          client.closed.complete(null);
         }
-      }).get(10, TimeUnit.SECONDS);
+      });
+    return Future.fromCompletionStage(open, vertx.getOrCreateContext()).timeout(10, TimeUnit.SECONDS).map(socket -> {
+      client.socket = socket;
+      return client;
+    });
   }
 
-  void send(String text) throws Exception {
-    socket.sendText(text, true).get(10, TimeUnit.SECONDS);
+  Future<Void> send(String text) {
+    return Future.fromCompletionStage(socket.sendText(text, true), vertx.getOrCreateContext()).timeout(10, TimeUnit.SECONDS).mapEmpty();
   }
 
-  JsonObject request(String address, JsonObject body, JsonObject headers) throws Exception {
+  /** Sends with a fresh reply address; the frame answering it (within {@link Frames#WAIT_MS}). */
+  Future<JsonObject> request(String address, JsonObject body, JsonObject headers) {
     String replyAddress = UUID.randomUUID().toString();
     JsonObject frame = new JsonObject().put("type", "send").put("address", address).put("replyAddress", replyAddress).put("body", body);
     if (headers != null) {
       frame.put("headers", headers);
     }
-    send(frame.encode());
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-    while (System.nanoTime() < deadline) {
-      JsonObject f = frames.poll(100, TimeUnit.MILLISECONDS);
-      if (f != null && replyAddress.equals(f.getString("address"))) {
-        return f;
-      }
-    }
-    throw new AssertionError("no reply within 10 s");
+    return send(frame.encode()).compose(v -> frames.first(f -> replyAddress.equals(f.getString("address")), "reply to " + address));
   }
 
-  JsonObject next() throws Exception {
-    JsonObject frame = frames.poll(10, TimeUnit.SECONDS);
-    if (frame == null) {
-      throw new AssertionError("no frame within 10 s");
-    }
-    return frame;
+  Future<JsonObject> next() {
+    return frames.next();
+  }
+
+  /** Completes once the server closed the socket; fails when it did not within {@code ms}. */
+  Future<Void> closed(long ms) {
+    return Future.fromCompletionStage(closed, vertx.getOrCreateContext()).timeout(ms, TimeUnit.MILLISECONDS);
   }
 
   @Override

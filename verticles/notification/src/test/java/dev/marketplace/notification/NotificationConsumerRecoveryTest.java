@@ -4,6 +4,7 @@ import dev.marketplace.contracts.DeadLetterAddresses;
 import dev.marketplace.contracts.EventEnvelope;
 import dev.marketplace.contracts.Topics;
 import dev.marketplace.platform.pg.PgSupport;
+import dev.marketplace.platform.testing.InOrder;
 import dev.marketplace.platform.testing.Outcomes;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -48,13 +49,11 @@ class NotificationConsumerRecoveryTest {
     }
     f.start()
       .compose(v -> f.deploy())
-      .compose(v -> {
-        Future<Void> down = f.databaseDown();
-        for (String order : orders) {
-          down = down.compose(x -> f.publish(Topics.ORDERS_EVENTS, f.orderEvent("OrderPaid", order, buyer, null)));
-        }
-        return down.compose(x -> f.settle()).compose(x -> f.settle()).eventually(f::databaseUp);
-      })
+      .compose(v -> f.databaseDown()
+        .compose(x -> InOrder.each(orders, order -> f.publish(Topics.ORDERS_EVENTS, f.orderEvent("OrderPaid", order, buyer, null))))
+        .compose(x -> f.settle())
+        .compose(x -> f.settle())
+        .eventually(f::databaseUp))
       .compose(v -> f.until("a push per paid order", () -> f.history(buyer, "push").map(pushes -> pushes.size() == 4)))
       // the same events again change nothing
       .compose(v -> f.publish(Topics.ORDERS_EVENTS, f.orderEvent("OrderPaid", orders.get(0), buyer, null)))

@@ -17,8 +17,8 @@ import io.vertx.core.json.JsonObject;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
-import java.util.TreeSet;
 import java.util.UUID;
 
 /**
@@ -152,12 +152,8 @@ final class BridgeApi {
   private BusClient client(Optional<Identity> caller) {
     BusClient client = BusClient.of(vertx, timeoutMs).retrying(attemptTimeoutMs)
       .withHeader(BusHeaders.CORRELATION_ID, UUID.randomUUID().toString());
-    if (caller.isPresent()) {
-      Identity identity = caller.get();
-      client = client.withHeader(BusHeaders.USER_ID, identity.userId());
-      if (!identity.roles().isEmpty()) {
-        client = client.withHeader(BusHeaders.ROLES, String.join(",", new TreeSet<>(identity.roles())));
-      }
+    for (Map.Entry<String, String> header : caller.map(Identity::busHeaders).orElse(Map.of()).entrySet()) {
+      client = client.withHeader(header.getKey(), header.getValue());
     }
     return client;
   }

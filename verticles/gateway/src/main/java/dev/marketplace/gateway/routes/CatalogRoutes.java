@@ -6,7 +6,6 @@ import dev.marketplace.gateway.Access;
 import dev.marketplace.gateway.GatewayContext;
 import dev.marketplace.gateway.ProblemResponses;
 import dev.marketplace.gateway.RouteModule;
-import dev.marketplace.platform.bus.RetryingRequest;
 import io.vertx.core.MultiMap;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpHeaders;
@@ -73,28 +72,27 @@ public final class CatalogRoutes implements RouteModule {
    * A product card: the catalog's JSON bytes as they are, with a strong ETag; a request whose
    * {@code If-None-Match} names it gets 304 without a body. Caches may keep a card but must ask
    * again each time ({@code no-cache}): stock on a card is at most a second old. The card is no
-   * typed operation (its reply is bytes with a header, see {@link CatalogApi}): it is asked with
-   * the request's options and the id as the path gave it, which catalog checks.
+   * typed operation (its reply is bytes with a header, see {@link CatalogApi}): the request's
+   * client asks for the whole reply message, with the id as the path gave it, which catalog checks.
    */
   private static void product(RoutingContext ctx, GatewayContext gateway) {
     JsonObject body = new JsonObject().put("id", ctx.pathParam("id"));
     // a read: sent again to another node when an attempt gets no answer, or later when the catalog's database is away
-    RetryingRequest.<Buffer>message(gateway.vertx(), CatalogAddresses.CARD, body, gateway.deliveryOptions(ctx),
-      gateway.attemptTimeoutMs(), gateway.busTimeoutMs()).onComplete(ar -> {
-        if (ar.failed()) {
-          ProblemResponses.send(ctx, ar.cause());
-          return;
-        }
-        String etag = ar.result().headers().get(CatalogAddresses.ETAG_HEADER);
-        HttpServerResponse response = ctx.response()
-          .putHeader(HttpHeaders.CACHE_CONTROL, "public, no-cache")
-          .putHeader(HttpHeaders.ETAG, etag);
-        if (matches(ctx.request().getHeader(HttpHeaders.IF_NONE_MATCH), etag)) {
-          response.setStatusCode(304).end();
-          return;
-        }
-        response.setStatusCode(200).putHeader(HttpHeaders.CONTENT_TYPE, GatewayContext.JSON).end(ar.result().body());
-      });
+    gateway.client(ctx).<Buffer>message(CatalogAddresses.CARD, body).onComplete(ar -> {
+      if (ar.failed()) {
+        ProblemResponses.send(ctx, ar.cause());
+        return;
+      }
+      String etag = ar.result().headers().get(CatalogAddresses.ETAG_HEADER);
+      HttpServerResponse response = ctx.response()
+        .putHeader(HttpHeaders.CACHE_CONTROL, "public, no-cache")
+        .putHeader(HttpHeaders.ETAG, etag);
+      if (matches(ctx.request().getHeader(HttpHeaders.IF_NONE_MATCH), etag)) {
+        response.setStatusCode(304).end();
+        return;
+      }
+      response.setStatusCode(200).putHeader(HttpHeaders.CONTENT_TYPE, GatewayContext.JSON).end(ar.result().body());
+    });
   }
 
   /** RFC 9110 If-None-Match: {@code *} or a list of entity tags, compared weakly. */

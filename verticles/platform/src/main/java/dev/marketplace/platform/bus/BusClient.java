@@ -110,12 +110,20 @@ public final class BusClient implements Invoker {
     } catch (RuntimeException e) {
       return Future.failedFuture(e);
     }
+    return this.<JsonObject>message(operation.address(), body).map(reply -> operation.reply().decode(reply.body()));
+  }
+
+  /**
+   * A request with this client's timeout, headers and retries whose reply is no JSON object, so no
+   * {@link Operation}: the whole reply message, headers included (catalog's product card is JSON
+   * bytes with an ETag header).
+   */
+  public <T> Future<Message<T>> message(String address, JsonObject body) {
     DeliveryOptions options = Bus.options(timeoutMs);
     headers.forEach(options::addHeader);
-    boolean repeated = attemptTimeoutMs > 0 && (retriedAddresses == null || retriedAddresses.contains(operation.address()));
-    Future<JsonObject> reply = repeated
-      ? RetryingRequest.request(vertx, operation.address(), body, options, attemptTimeoutMs, timeoutMs)
-      : Bus.request(vertx, operation.address(), body, options);
-    return reply.map(json -> operation.reply().decode(json));
+    boolean repeated = attemptTimeoutMs > 0 && (retriedAddresses == null || retriedAddresses.contains(address));
+    return repeated
+      ? RetryingRequest.message(vertx, address, body, options, attemptTimeoutMs, timeoutMs)
+      : vertx.eventBus().request(address, body, options);
   }
 }

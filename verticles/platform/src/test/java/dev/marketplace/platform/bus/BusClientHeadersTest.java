@@ -4,6 +4,7 @@ import dev.marketplace.contracts.BusHeaders;
 import dev.marketplace.contracts.bus.Codec;
 import dev.marketplace.contracts.bus.Operation;
 import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.eventbus.ReplyException;
@@ -72,6 +73,22 @@ class BusClientHeadersTest {
           assertThat(headers.getString(BusHeaders.CORRELATION_ID)).isEqualTo("cid-2");
           ctx.completeNow();
         })));
+      })));
+  }
+
+  @Test
+  void aMessageRequestGetsTheWholeReplyWithItsHeadersAndIsRetriedAsTheClientSays(Vertx vertx, VertxTestContext ctx) {
+    // a reply that is no JSON object: bytes with a header, from a handler that registers after the first attempt
+    vertx.setTimer(300, t -> vertx.eventBus().<JsonObject>consumer("test.headers.card", msg -> msg.reply(
+      Buffer.buffer("{\"id\":\"" + msg.body().getString("id") + "\"}"),
+      new DeliveryOptions().addHeader("etag", "\"v1\"").addHeader("asked-by", String.valueOf(msg.headers().get(BusHeaders.USER_ID))))));
+    BusClient.of(vertx, 3_000).retrying(500).withHeader(BusHeaders.USER_ID, "u-3")
+      .<Buffer>message("test.headers.card", new JsonObject().put("id", "p-1"))
+      .onComplete(ctx.succeeding(reply -> ctx.verify(() -> {
+        assertThat(reply.body().toString()).isEqualTo("{\"id\":\"p-1\"}");
+        assertThat(reply.headers().get("etag")).isEqualTo("\"v1\"");
+        assertThat(reply.headers().get("asked-by")).isEqualTo("u-3");
+        ctx.completeNow();
       })));
   }
 }
