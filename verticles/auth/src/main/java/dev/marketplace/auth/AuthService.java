@@ -4,6 +4,7 @@ import dev.marketplace.contracts.auth.AuthApi;
 
 import dev.marketplace.contracts.ErrorCode;
 import dev.marketplace.contracts.auth.AuthContract;
+import dev.marketplace.contracts.auth.AuthRequests;
 import dev.marketplace.platform.bus.Caller;
 import dev.marketplace.contracts.json.JsonValidator;
 import io.vertx.core.Future;
@@ -26,20 +27,15 @@ import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
-import java.util.Locale;
 import java.util.Optional;
-import java.util.Set;
 import java.util.UUID;
 import java.util.regex.Pattern;
 
 /** The auth operations of {@link AuthContract}, one method each. */
 final class AuthService {
   private static final Logger LOG = LoggerFactory.getLogger(AuthService.class);
-  private static final Pattern EMAIL = Pattern.compile("[^@\\s]{1,64}@[^@\\s]+\\.[^@\\s.]+");
   private static final Pattern REFRESH_TOKEN = Pattern.compile("[A-Za-z0-9_-]{43}");
   private static final String INVALID_CREDENTIALS = "The email or password is wrong.";
-  private static final int MAX_EMAIL = 254;
-  private static final int MAX_NAME = 100;
   private static final Base64.Encoder B64URL = Base64.getUrlEncoder().withoutPadding();
 
   private final AuthRepository repository;
@@ -62,24 +58,11 @@ final class AuthService {
       .setAlgorithm(SigningKey.ALGORITHM).setBuffer(key.privateKeyPem()).setId(key.kid())));
   }
 
-  Future<JsonObject> register(Message<JsonObject> msg) {
-    JsonObject body = msg.body();
-    JsonValidator v = JsonValidator.of(body).allowOnly("email", "password", "name", "role");
-    String email = email(v, body);
-    String password = rawString(v, body, "password", 1024);
-    String name = v.requiredString("name", 1, MAX_NAME);
-    if (name != null && name.codePoints().anyMatch(Character::isISOControl)) {
-      v.error("name", "must not contain control characters");
-    }
-    String role = v.optionalEnum("role", Set.of(AuthContract.BUYER, AuthContract.SELLER));
-    if (password != null) {
-      String broken = PasswordPolicy.check(password, email);
-      if (broken != null) {
-        v.error("password", broken);
-      }
-    }
-    v.throwIfInvalid();
-    String chosenRole = role == null ? AuthContract.BUYER : role;
+  Future<AuthApi.Registered> register(AuthRequests.Register request) {
+    String email = request.email();
+    String password = request.password();
+    String name = request.name();
+    String chosenRole = request.role() == null ? AuthContract.BUYER : request.role();
     UUID id = UUID.randomUUID();
     // a taken email is answered before spending a hash on it (the 409 tells as much anyway)
     return repository.credentials(email)
@@ -88,16 +71,13 @@ final class AuthService {
         : hashing.hash(password))
       .compose(hash -> repository.insertUser(id, email, hash, name, chosenRole))
       .compose(inserted -> inserted
-        ? Future.succeededFuture(new JsonObject().put("user_id", id.toString()))
+        ? Future.succeededFuture(new AuthApi.Registered(id))
         : Future.failedFuture(alreadyExists()));
   }
 
-  Future<JsonObject> login(Message<JsonObject> msg) {
-    JsonObject body = msg.body();
-    JsonValidator v = JsonValidator.of(body).allowOnly("email", "password");
-    String email = email(v, body);
-    String password = rawString(v, body, "password", PasswordPolicy.MAX_LENGTH * 4);
-    v.throwIfInvalid();
+  Future<AuthApi.Tokens> login(AuthRequests.Login request, Message<JsonObject> msg) {
+    String email = request.email();
+    String password = request.password();
     String address = msg.headers().get(AuthContract.CLIENT_ADDRESS_HEADER);
     boolean knownAddress = address != null && !address.isBlank();
     // failures lock the (account, address) pair, never the account as such: a stranger guessing
@@ -134,11 +114,8 @@ final class AuthService {
     });
   }
 
-  Future<JsonObject> refresh(Message<JsonObject> msg) {
-    JsonObject body = msg.body();
-    JsonValidator v = JsonValidator.of(body).allowOnly("refresh_token");
-    String presented = rawString(v, body, "refresh_token", 256);
-    v.throwIfInvalid();
+  Future<AuthApi.Tokens> refresh(AuthRequests.Refresh request) {
+    String presented = request.refreshToken();
     if (!REFRESH_TOKEN.matcher(presented).matches()) {
       return Future.failedFuture(tokenInvalid());
     }
@@ -168,16 +145,10 @@ final class AuthService {
     });
   }
 
-  Future<JsonObject> logout(Message<JsonObject> msg) {
-    UUID userId = callerId(msg);
-    JsonObject body = msg.body();
-    JsonValidator v = JsonValidator.of(body).allowOnly("session_id", "refresh_token");
-    UUID sessionId = v.optionalUuid("session_id");
-    String refreshToken = v.optionalString("refresh_token", 1, 256);
-    if (sessionId == null && refreshToken == null && v.valid()) {
-      v.error("refresh_token", "is required when the access token names no session");
-    }
-    v.throwIfInvalid();
+  Future<Void> logout(AuthRequests.Logout request, Message<JsonObject> msg) {
+    UUID userId = callerId(Caller.of(msg));
+    UUID sessionId = request.sessionId();
+    String refreshToken = request.refreshToken();
     Future<Optional<UUID>> family = refreshToken != null
       ? REFRESH_TOKEN.matcher(refreshToken).matches() ? repository.familyOfToken(sha256(refreshToken)) : Future.succeededFuture(Optional.empty())
       : Future.succeededFuture(Optional.of(sessionId));
@@ -187,7 +158,7 @@ final class AuthService {
         : repository.pool().withConnection(conn -> repository.revokeFamily(conn, id.get(), userId, "logout"))
           // after the commit: the session's access tokens are refused from now on, on every node
           .onSuccess(x -> announceRevoked(id.get())))
-      .map(x -> new JsonObject());
+      .mapEmpty();
   }
 
   /** How long a revoked session's access tokens must still be refused: their whole lifetime, and a margin. */
@@ -213,38 +184,17 @@ final class AuthService {
   }
 
   Future<JsonObject> me(Message<JsonObject> msg) {
-    UUID userId = callerId(msg);
-    JsonValidator.of(msg.body()).allowOnly().throwIfInvalid();
-    return profile(userId);
+    return profile(callerId(Caller.of(msg)));
   }
 
   /** {@code PATCH /me}: the fields given change (only {@code phone} so far), then the profile as {@link #me} shows it. */
-  Future<JsonObject> updateMe(Message<JsonObject> msg) {
-    UUID userId = callerId(msg);
-    JsonObject body = msg.body();
-    JsonValidator v = JsonValidator.of(body).allowOnly("phone");
-    if (!body.containsKey("phone")) {
-      v.throwIfInvalid();
+  Future<JsonObject> updateMe(AuthRequests.MeUpdate request, Message<JsonObject> msg) {
+    UUID userId = callerId(Caller.of(msg));
+    if (!request.phoneGiven()) {
       return profile(userId);
     }
-    String phone = null;
-    Object given = body.getValue("phone");
-    if (given != null) {
-      phone = given instanceof String s ? normalisedPhone(s) : null;
-      if (phone == null) {
-        v.error("phone", "must be an international number in E.164 form, e.g. +79123456789 (or null to remove it)");
-      }
-    }
-    v.throwIfInvalid();
-    return repository.setPhone(userId, phone).compose(found -> found ? profile(userId) : Future.<JsonObject>failedFuture(Caller.notFound()));
-  }
-
-  private static final Pattern E164 = Pattern.compile("\\+[1-9][0-9]{7,14}");
-
-  /** The number in E.164 with the usual separators removed, or null when it is not one. */
-  static String normalisedPhone(String phone) {
-    String compact = phone.strip().replaceAll("[\\s().-]", "");
-    return E164.matcher(compact).matches() ? compact : null;
+    return repository.setPhone(userId, request.phone())
+      .compose(found -> found ? profile(userId) : Future.<JsonObject>failedFuture(Caller.notFound()));
   }
 
   private Future<JsonObject> profile(UUID userId) {
@@ -288,14 +238,14 @@ final class AuthService {
       .onFailure(err -> LOG.warn("Could not upgrade the password hash of user {}: {}", user.userId(), err.toString()));
   }
 
-  private Future<JsonObject> startSession(UUID userId, List<String> roles) {
+  private Future<AuthApi.Tokens> startSession(UUID userId, List<String> roles) {
     UUID familyId = UUID.randomUUID();
     String refreshToken = newRefreshToken();
     return repository.startFamily(familyId, userId, sha256(refreshToken), settings.refreshTtlSeconds())
       .map(x -> tokens(userId, roles, familyId, refreshToken));
   }
 
-  private JsonObject tokens(UUID userId, List<String> roles, UUID familyId, String refreshToken) {
+  private AuthApi.Tokens tokens(UUID userId, List<String> roles, UUID familyId, String refreshToken) {
     String access = signer.generateToken(
       new JsonObject().put("sub", userId.toString()).put("roles", new JsonArray(new ArrayList<>(roles))).put("sid", familyId.toString())
         .put("aud", settings.audience()),
@@ -304,35 +254,15 @@ final class AuthService {
         .setIssuer(settings.issuer())
         .setExpiresInSeconds(settings.accessTtlSeconds())
         .setHeader(new JsonObject().put("kid", key.kid())));
-    return new JsonObject()
-      .put("access_token", access)
-      .put("refresh_token", refreshToken)
-      .put("token_type", "Bearer")
-      .put("expires_in", settings.accessTtlSeconds());
+    return new AuthApi.Tokens(access, refreshToken, "Bearer", settings.accessTtlSeconds());
   }
 
-  /** The normalised (trimmed, lower-case) email, or null with a field error. */
-  private static String email(JsonValidator v, JsonObject body) {
-    String raw = v.requiredString("email", 1, MAX_EMAIL);
-    if (raw == null) {
-      return null;
-    }
-    String email = raw.toLowerCase(Locale.ROOT);
-    if (!EMAIL.matcher(email).matches()) {
-      v.error("email", "must be an email address such as name@example.com");
-      return null;
-    }
-    return email;
-  }
-
-  /** A string taken exactly as sent (passwords and tokens are not trimmed), or null with a field error. */
-  private static String rawString(JsonValidator v, JsonObject body, String field, int maxLength) {
-    String checked = v.requiredString(field, 1, maxLength);
-    return checked == null ? null : body.getString(field);
-  }
-
-  private static UUID callerId(Message<JsonObject> msg) {
-    String id = Caller.of(msg).requireUser();
+  /**
+   * The signed-in caller's id: UNAUTHORIZED without one, NOT_FOUND for an id that is no UUID
+   * (no account has it). Checked before a body is read ({@code AuthVerticle}'s access rule).
+   */
+  static UUID callerId(Caller caller) {
+    String id = caller.requireUser();
     UUID parsed = JsonValidator.parseUuid(id);
     if (parsed == null) {
       throw Caller.notFound();

@@ -4,6 +4,7 @@ import dev.marketplace.contracts.Components;
 import dev.marketplace.contracts.auth.AuthApi;
 import dev.marketplace.contracts.auth.AuthContract;
 import dev.marketplace.platform.ComponentVerticle;
+import dev.marketplace.platform.bus.Access;
 import io.vertx.core.Future;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -42,13 +43,14 @@ public class AuthVerticle extends ComponentVerticle {
       .map(keys -> {
         SigningKey key = keys.resultAt(0);
         AuthService service = new AuthService(vertx, repository, hashing, key, settings, keys.resultAt(1));
-        // the account operations read the HTTP JSON themselves (password policy, e-mail rules)
-        serve(AuthApi.REGISTER, (body, msg) -> service.register(msg));
-        serve(AuthApi.LOGIN, (body, msg) -> service.login(msg));
-        serve(AuthApi.REFRESH, (body, msg) -> service.refresh(msg));
-        serve(AuthApi.LOGOUT, (body, msg) -> service.logout(msg));
-        serve(AuthApi.ME, (body, msg) -> service.me(msg));
-        serve(AuthApi.ME_UPDATE, (body, msg) -> service.updateMe(msg));
+        // the caller's own operations check the caller before the body is read
+        Access signedIn = AuthService::callerId;
+        serve(AuthApi.REGISTER, (request, msg) -> service.register(request));
+        serve(AuthApi.LOGIN, service::login);
+        serve(AuthApi.REFRESH, (request, msg) -> service.refresh(request));
+        serve(AuthApi.LOGOUT, signedIn, service::logout);
+        serve(AuthApi.ME, signedIn, (none, msg) -> service.me(msg));
+        serve(AuthApi.ME_UPDATE, signedIn, service::updateMe);
         serve(AuthApi.JWKS, (none, msg) -> service.jwks());
         serve(AuthApi.USER_CONTACT, (request, msg) -> service.userContact(request.userId()));
         serve(AuthApi.REVOKED_SESSIONS, (none, msg) -> service.revokedSessions());

@@ -5,6 +5,7 @@ import dev.marketplace.contracts.cart.CartApi;
 import dev.marketplace.contracts.ErrorCode;
 import dev.marketplace.contracts.Money;
 import dev.marketplace.contracts.cart.CartAddresses;
+import dev.marketplace.contracts.cart.CartRequests;
 import dev.marketplace.platform.bus.Caller;
 import dev.marketplace.platform.bus.RequestIds;
 import dev.marketplace.platform.stock.SoldOutView;
@@ -16,7 +17,6 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.SqlClient;
 
-import java.math.BigInteger;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -81,7 +81,6 @@ final class CartService {
   // ---- cart.get
 
   Future<JsonObject> get(Message<JsonObject> msg) {
-    JsonValidator.of(msg.body()).allowOnly().throwIfInvalid();
     Owner owner = Owner.of(msg);
     if (owner.isUser()) {
       return CartRepository.userCart(pool, owner.userId()).compose(found -> found
@@ -101,11 +100,9 @@ final class CartService {
 
   // ---- cart.add-item
 
-  Future<JsonObject> addItem(Message<JsonObject> msg) {
-    JsonValidator v = JsonValidator.of(msg.body()).allowOnly("product_id", "quantity");
-    UUID productId = v.requiredUuid("product_id");
-    Long quantity = quantity(v, msg.body());
-    v.throwIfInvalid();
+  Future<JsonObject> addItem(CartRequests.ItemQuantity request, Message<JsonObject> msg) {
+    UUID productId = request.productId();
+    int quantity = request.quantity();
     Owner owner = Owner.of(msg);
     if (!owner.isUser() && owner.guestId() != null && !GuestCartIds.wellFormed(owner.guestId())) {
       return Future.failedFuture(noSuchCart());
@@ -130,7 +127,7 @@ final class CartService {
       }
       return pool.withTransaction(tx -> lockForWrite(tx, owner, true)
         .compose(cart -> once(tx, owner, cart, () -> CartRepository.lines(tx, cart.id())
-          .compose(lines -> addToLines(tx, cart.id(), lines, product, quantity.intValue()))
+          .compose(lines -> addToLines(tx, cart.id(), lines, product, quantity))
           .compose(x -> CartRepository.touch(tx, cart.id())))));
     }).compose(cart -> view(msg, cart.id(), cart.publicId(), owner.kind())
       .map(view -> cart.created() ? view.put("created", true) : view));
@@ -156,48 +153,23 @@ final class CartService {
 
   // ---- cart.update-item, cart.remove-item
 
-  Future<JsonObject> updateItem(Message<JsonObject> msg) {
-    JsonValidator v = JsonValidator.of(msg.body()).allowOnly("product_id", "quantity");
-    UUID productId = v.requiredUuid("product_id");
-    Long quantity = quantity(v, msg.body());
-    v.throwIfInvalid();
-    return write(msg, (tx, cart) -> CartRepository.setQuantity(tx, cart.id(), productId, quantity.intValue())
+  Future<JsonObject> updateItem(CartRequests.ItemQuantity request, Message<JsonObject> msg) {
+    UUID productId = request.productId();
+    return write(msg, (tx, cart) -> CartRepository.setQuantity(tx, cart.id(), productId, request.quantity())
       .compose(rows -> rows == 1 ? Future.succeededFuture() : Future.failedFuture(notInCart(productId))));
   }
 
-  Future<JsonObject> removeItem(Message<JsonObject> msg) {
-    JsonValidator v = JsonValidator.of(msg.body()).allowOnly("product_id");
-    UUID productId = v.requiredUuid("product_id");
-    v.throwIfInvalid();
+  Future<JsonObject> removeItem(CartRequests.ProductRef request, Message<JsonObject> msg) {
+    UUID productId = request.productId();
     return write(msg, (tx, cart) -> CartRepository.deleteLine(tx, cart.id(), productId)
       .compose(rows -> rows == 1 ? Future.succeededFuture() : Future.failedFuture(notInCart(productId))));
   }
 
   // ---- cart.accept-prices
 
-  Future<JsonObject> acceptPrices(Message<JsonObject> msg) {
-    JsonValidator v = JsonValidator.of(msg.body()).allowOnly("items");
+  Future<JsonObject> acceptPrices(CartRequests.AcceptPrices request, Message<JsonObject> msg) {
     Map<UUID, Money> accepted = new LinkedHashMap<>();
-    Object items = msg.body().getValue("items");
-    if (!(items instanceof JsonArray array) || array.isEmpty() || array.size() > settings.maxLines()) {
-      v.error("items", "must be a list of 1 to " + settings.maxLines() + " {product_id, price} objects");
-    } else {
-      for (int i = 0; i < array.size(); i++) {
-        String field = "items[" + i + "]";
-        if (!(array.getValue(i) instanceof JsonObject item)) {
-          v.error(field, "must be an object");
-          continue;
-        }
-        JsonValidator iv = JsonValidator.of(item).allowOnly("product_id", "price");
-        UUID productId = iv.requiredUuid("product_id");
-        JsonObject price = iv.requiredMoney("price", Long.MAX_VALUE);
-        iv.errors().forEach(e -> v.error(field + "." + e.getString("field"), e.getString("message")));
-        if (productId != null && price != null && accepted.put(productId, Money.fromJson(price)) != null) {
-          v.error(field + ".product_id", "is listed twice");
-        }
-      }
-    }
-    v.throwIfInvalid();
+    request.items().forEach(item -> accepted.put(item.productId(), item.price()));
     return neighbours.products(msg, accepted.keySet()).compose(products -> {
       List<String> moved = new ArrayList<>();
       for (Map.Entry<UUID, Money> entry : accepted.entrySet()) {
@@ -231,11 +203,9 @@ final class CartService {
 
   // ---- cart.merge
 
-  Future<JsonObject> merge(Message<JsonObject> msg) {
+  Future<JsonObject> merge(CartRequests.Merge request, Message<JsonObject> msg) {
     String userId = Caller.of(msg).requireUser();
-    JsonValidator v = JsonValidator.of(msg.body()).allowOnly("guest_cart_id");
-    String guestId = v.requiredString("guest_cart_id", 1, 128);
-    v.throwIfInvalid();
+    String guestId = request.guestCartId();
     if (!GuestCartIds.wellFormed(guestId)) {
       return Future.failedFuture(noSuchCart());
     }
@@ -420,15 +390,6 @@ final class CartService {
       return Future.all(products, availability).map(x ->
         CartView.render(publicId, kind, settings.currency(), lines, products.result(), availability.result()));
     });
-  }
-
-  /** A quantity: an integer 1..limit. A number too big for a long is out of range, not "not an integer". */
-  private Long quantity(JsonValidator v, JsonObject body) {
-    if (body.getValue("quantity") instanceof BigInteger) {
-      v.error("quantity", "must be between 1 and " + settings.maxQuantityPerLine());
-      return null;
-    }
-    return v.requiredLong("quantity", 1, settings.maxQuantityPerLine());
   }
 
   private static <T> Future<Void> sequence(List<T> items, Function<T, Future<Void>> step) {

@@ -1,5 +1,6 @@
 package dev.marketplace.cart;
 
+import dev.marketplace.contracts.cart.CartLimits;
 import dev.marketplace.contracts.catalog.CatalogAddresses;
 import io.vertx.core.json.JsonObject;
 
@@ -29,10 +30,16 @@ record CartSettings(int maxQuantityPerLine, int maxLines, String currency, doubl
     }
   }
 
+  /** The limits a request is decoded with (the same the gateway reads). */
+  CartLimits limits() {
+    return new CartLimits(maxQuantityPerLine, maxLines);
+  }
+
   static CartSettings from(JsonObject section) {
+    CartLimits limits = CartLimits.from(section);
     return new CartSettings(
-      section.getInteger("max_quantity_per_line", 99),
-      section.getInteger("max_lines", 100),
+      limits.maxQuantityPerLine(),
+      limits.maxLines(),
       section.getString("currency", "RUB"),
       section.getDouble("guest_ttl_hours", 720.0),
       section.getLong("expiry_interval_ms", 600_000L),

@@ -4,6 +4,7 @@ import dev.marketplace.contracts.Components;
 import dev.marketplace.contracts.cart.CartAddresses;
 import dev.marketplace.contracts.cart.CartApi;
 import dev.marketplace.platform.ComponentVerticle;
+import dev.marketplace.platform.bus.Access;
 import dev.marketplace.platform.stock.SoldOutView;
 import io.vertx.core.Future;
 
@@ -32,13 +33,14 @@ public class CartVerticle extends ComponentVerticle {
     Neighbours neighbours = new Neighbours(vertx, busTimeoutMs(), settings.availabilityTimeoutMs());
     soldOut = new SoldOutView(section().getLong("sold_out_stale_ms", 3000L));
     CartService service = new CartService(pool, neighbours, settings, soldOut);
-    // the buyer's operations read the HTTP JSON with the caller, guest cart and request id of the message
-    serve(CartApi.GET, (body, msg) -> service.get(msg));
-    serve(CartApi.ADD_ITEM, (body, msg) -> service.addItem(msg));
-    serve(CartApi.UPDATE_ITEM, (body, msg) -> service.updateItem(msg));
-    serve(CartApi.REMOVE_ITEM, (body, msg) -> service.removeItem(msg));
-    serve(CartApi.ACCEPT_PRICES, (body, msg) -> service.acceptPrices(msg));
-    serve(CartApi.MERGE, (body, msg) -> service.merge(msg));
+    // requests decoded within this cart's limits; the caller, guest cart and request id are the message's headers
+    serve(CartApi.GET, (none, msg) -> service.get(msg));
+    serve(CartApi.addItemWithin(settings.limits()), service::addItem);
+    serve(CartApi.updateItemWithin(settings.limits()), service::updateItem);
+    serve(CartApi.REMOVE_ITEM, service::removeItem);
+    serve(CartApi.acceptPricesWithin(settings.limits()), service::acceptPrices);
+    // a user only, checked before the body is read
+    serve(CartApi.MERGE, Access.USER, service::merge);
     serve(CartApi.CHECKOUT_VIEW, service::checkoutView);
     serve(CartApi.CLEAR, (request, msg) -> service.clear(request));
     expiryJob = new GuestCartExpiryJob(vertx, pool, settings);

@@ -5,6 +5,7 @@ import dev.marketplace.contracts.Topics;
 import dev.marketplace.contracts.notification.NotificationAddresses;
 import dev.marketplace.contracts.notification.NotificationApi;
 import dev.marketplace.platform.ComponentVerticle;
+import dev.marketplace.platform.bus.Access;
 import dev.marketplace.platform.jobs.RetentionJob;
 import dev.marketplace.platform.kafka.ConsumeLoop;
 import io.vertx.core.Future;
@@ -74,12 +75,12 @@ public class NotificationVerticle extends ComponentVerticle {
       () -> deliveryJobs.values().forEach(DeliveryJob::kick));
 
     NotificationService service = new NotificationService(vertx, repository, busTimeoutMs(), this::kick);
-    // the gateway's routes' JSON, read by the service (the caller checked first)
-    serve(NotificationApi.LIST, (body, msg) -> service.list(msg));
-    serve(NotificationApi.PREFERENCES_GET, (body, msg) -> service.getPreferences(msg));
-    serve(NotificationApi.PREFERENCES_PUT, (body, msg) -> service.putPreferences(msg));
-    serve(NotificationApi.PARKED_LIST, (body, msg) -> service.listParked(msg));
-    serve(NotificationApi.REPLAY, (body, msg) -> service.replay(msg));
+    // the caller is checked before the body is read
+    serve(NotificationApi.LIST, Access.USER, service::list);
+    serve(NotificationApi.PREFERENCES_GET, Access.USER, (none, msg) -> service.getPreferences(msg));
+    serve(NotificationApi.PREFERENCES_PUT, Access.USER, service::putPreferences);
+    serve(NotificationApi.PARKED_LIST, Access.role("admin"), (request, msg) -> service.listParked(request));
+    serve(NotificationApi.REPLAY, Access.role("admin"), (request, msg) -> service.replay(request));
 
     EventIntake intake = new EventIntake(repository);
     return startSmsStub(section.getJsonObject("sms_gateway_stub"))

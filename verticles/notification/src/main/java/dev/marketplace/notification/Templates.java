@@ -1,5 +1,7 @@
 package dev.marketplace.notification;
 
+import dev.marketplace.contracts.notification.NotificationRequests;
+
 import io.vertx.core.json.JsonObject;
 
 import java.util.Locale;
@@ -18,7 +20,7 @@ final class Templates {
   static final String REFUNDED = "order_refunded";
   static final String SHIPPED = "order_shipped";
 
-  static final Set<String> LANGUAGES = Set.of("ru", "en");
+  static final Set<String> LANGUAGES = NotificationRequests.LANGUAGES;
 
   /** Which events notify, and with what. Other event types are not the buyer's business. */
   private static final Map<String, String> BY_EVENT_TYPE = Map.of(

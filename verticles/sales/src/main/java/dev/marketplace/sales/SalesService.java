@@ -5,6 +5,7 @@ import dev.marketplace.contracts.catalog.CatalogApi;
 import dev.marketplace.contracts.inventory.InventoryApi;
 import dev.marketplace.contracts.sales.SalesApi;
 import dev.marketplace.contracts.sales.SalesAddresses;
+import dev.marketplace.contracts.sales.SalesRequests;
 import dev.marketplace.platform.bus.BusClient;
 import dev.marketplace.platform.bus.Caller;
 import dev.marketplace.platform.stock.SoldOutView;
@@ -20,11 +21,9 @@ import org.slf4j.LoggerFactory;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
-import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -39,7 +38,6 @@ import java.util.UUID;
  */
 final class SalesService {
   private static final Logger LOG = LoggerFactory.getLogger(SalesService.class);
-  private static final int MAX_PRODUCTS = 50;
   /** Never sooner: a queued buyer asks at most five times a second (the gateway limits attempts per buyer too). */
   private static final long MIN_RETRY_MS = 200;
 
@@ -122,22 +120,12 @@ final class SalesService {
 
   // ---- sales.create
 
-  Future<JsonObject> create(Message<JsonObject> msg) {
+  Future<JsonObject> create(SalesRequests.CreateSale request, Message<JsonObject> msg) {
     Caller caller = Caller.of(msg);
-    caller.requireRole("admin");
-    JsonObject body = msg.body();
-    JsonValidator v = JsonValidator.of(body).allowOnly("product_ids", "starts_at", "ends_at", "admit_per_second");
-    List<UUID> products = productIds(body, v);
-    Instant now = Instant.now();
-    OffsetDateTime startsAt = instant(body, "starts_at", true, v);
-    OffsetDateTime endsAt = instant(body, "ends_at", false, v);
-    Long rate = v.requiredLong("admit_per_second", 1, 100_000);
-    if (endsAt != null && !endsAt.toInstant().isAfter(now)) {
-      v.error("ends_at", "must be in the future");
-    } else if (endsAt != null && startsAt != null && !endsAt.isAfter(startsAt)) {
-      v.error("ends_at", "must be after starts_at");
-    }
-    v.throwIfInvalid();
+    List<UUID> products = request.productIds();
+    OffsetDateTime startsAt = request.startsAt().atOffset(ZoneOffset.UTC);
+    OffsetDateTime endsAt = request.endsAt() == null ? null : request.endsAt().atOffset(ZoneOffset.UTC);
+    int rate = request.admitPerSecond();
     return CatalogApi.over(BusClient.of(vertx, busTimeoutMs).propagating(msg)).snapshot(products).compose(snapshot -> {
       Set<String> onSale = new HashSet<>();
       for (CatalogApi.Snapshot.Product product : snapshot.products()) {
@@ -158,7 +146,7 @@ final class SalesService {
           return Future.failedFuture(ErrorCode.CONFLICT.failure("A product is already on another sale at that time.",
             new JsonObject().put("sale_id", clash.get().toString())));
         }
-        return store.create(UUID.randomUUID(), ids, startsAt, endsAt, rate.intValue(), caller.userId());
+        return store.create(UUID.randomUUID(), ids, startsAt, endsAt, rate, caller.userId());
       });
     }).compose(sale -> tick().map(x -> {
       broadcast();
@@ -167,54 +155,10 @@ final class SalesService {
     }));
   }
 
-  private static List<UUID> productIds(JsonObject body, JsonValidator v) {
-    Object value = body.getValue("product_ids");
-    List<UUID> ids = new ArrayList<>();
-    if (!(value instanceof JsonArray array) || array.isEmpty() || array.size() > MAX_PRODUCTS) {
-      v.error("product_ids", "must be an array of 1 to " + MAX_PRODUCTS + " product ids");
-      return ids;
-    }
-    Set<UUID> seen = new LinkedHashSet<>();
-    for (int i = 0; i < array.size(); i++) {
-      UUID id = JsonValidator.parseUuid(array.getValue(i));
-      if (id == null) {
-        v.error("product_ids[" + i + "]", "must be a UUID");
-      } else if (!seen.add(id)) {
-        v.error("product_ids[" + i + "]", "appears twice");
-      } else {
-        ids.add(id);
-      }
-    }
-    return ids;
-  }
-
-  private static OffsetDateTime instant(JsonObject body, String field, boolean required, JsonValidator v) {
-    Object value = body.getValue(field);
-    if (value == null) {
-      if (required) {
-        v.error(field, "is required (an ISO-8601 instant)");
-      }
-      return null;
-    }
-    if (!(value instanceof String text)) {
-      v.error(field, "must be an ISO-8601 instant");
-      return null;
-    }
-    try {
-      return OffsetDateTime.parse(text).withOffsetSameInstant(ZoneOffset.UTC);
-    } catch (DateTimeParseException e) {
-      v.error(field, "must be an ISO-8601 instant such as 2026-12-01T10:00:00Z");
-      return null;
-    }
-  }
-
   // ---- sales.get
 
-  Future<JsonObject> get(Message<JsonObject> msg) {
-    Caller.of(msg).requireRole("admin");
-    JsonValidator v = JsonValidator.of(msg.body()).allowOnly("sale_id");
-    UUID id = v.requiredUuid("sale_id");
-    v.throwIfInvalid();
+  Future<JsonObject> get(SalesRequests.SaleRef request) {
+    UUID id = request.saleId();
     return store.byId(id).compose(found -> {
       Sale sale = found.orElseThrow(Caller::notFound);
       return store.stats(id).compose(stats -> availability(sale).map(stock -> {

@@ -4,6 +4,7 @@ import dev.marketplace.contracts.Components;
 import dev.marketplace.contracts.sales.SalesAddresses;
 import dev.marketplace.contracts.sales.SalesApi;
 import dev.marketplace.platform.ComponentVerticle;
+import dev.marketplace.platform.bus.Access;
 import dev.marketplace.platform.stock.SoldOutView;
 import io.vertx.core.Future;
 import io.vertx.core.eventbus.MessageConsumer;
@@ -47,8 +48,9 @@ public class SalesVerticle extends ComponentVerticle {
     return store.ticketKey().compose(key -> {
       service = new SalesService(vertx, store, new Tickets(key), soldOut, settings, busTimeoutMs());
       // the operator's operations read the HTTP JSON themselves (the caller first)
-      serve(SalesApi.CREATE, (body, msg) -> service.create(msg));
-      serve(SalesApi.GET, (body, msg) -> service.get(msg));
+      // the operator's operations: an admin, checked before the body is read
+      serve(SalesApi.CREATE, Access.role("admin"), service::create);
+      serve(SalesApi.GET, Access.role("admin"), (request, msg) -> service.get(request));
       serve(SalesApi.ADMIT, (request, msg) -> service.admit(request).map(SalesApi.Admission::fromJson));
       reports = vertx.eventBus().consumer(SalesAddresses.REPORT, msg -> service.report(msg.body()));
       running = true;

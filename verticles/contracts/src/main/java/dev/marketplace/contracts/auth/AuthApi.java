@@ -17,23 +17,25 @@ import java.util.UUID;
  * The auth component's operations, typed (what each one means: {@link AuthContract}).
  * {@code AuthApi.over(client)} is the client; auth registers its handlers from the same
  * {@link Operation}s. The account operations behind the gateway's {@code /auth} and {@code /me}
- * routes take and answer the HTTP JSON as it is (auth checks a password against its policy, an
- * e-mail against its rules): they travel as documents.
+ * routes take records ({@link AuthRequests}) whose decoding is auth's whole reading of the body
+ * (e-mail rules, password policy); the caller travels as headers. The small fixed answers are
+ * records too ({@link Registered}, {@link Tokens}), encoded as the HTTP JSON the gateway shows;
+ * the profile ({@code GET /me}) and the JWK set travel as the documents the gateway serves.
  */
 public interface AuthApi extends Invoker {
 
   /** {@code {email, password, name, role?}} → {@code {user_id}}. */
-  Operation<JsonObject, JsonObject> REGISTER = Operation.of(AuthContract.REGISTER, Codec.DOCUMENT, Codec.DOCUMENT);
+  Operation<AuthRequests.Register, Registered> REGISTER = Operation.of(AuthContract.REGISTER, AuthRequests.Register.CODEC, Registered.CODEC);
   /** {@code {email, password}} (+ header {@link AuthContract#CLIENT_ADDRESS_HEADER}) → the tokens. */
-  Operation<JsonObject, JsonObject> LOGIN = Operation.of(AuthContract.LOGIN, Codec.DOCUMENT, Codec.DOCUMENT);
+  Operation<AuthRequests.Login, Tokens> LOGIN = Operation.of(AuthContract.LOGIN, AuthRequests.Login.CODEC, Tokens.CODEC);
   /** {@code {refresh_token}} → the tokens. */
-  Operation<JsonObject, JsonObject> REFRESH = Operation.of(AuthContract.REFRESH, Codec.DOCUMENT, Codec.DOCUMENT);
+  Operation<AuthRequests.Refresh, Tokens> REFRESH = Operation.of(AuthContract.REFRESH, AuthRequests.Refresh.CODEC, Tokens.CODEC);
   /** {@code {session_id?, refresh_token?}} (+ caller) → {@code {}}. */
-  Operation<JsonObject, JsonObject> LOGOUT = Operation.of(AuthContract.LOGOUT, Codec.DOCUMENT, Codec.DOCUMENT);
-  /** {@code {}} (+ caller) → the profile. */
-  Operation<JsonObject, JsonObject> ME = Operation.of(AuthContract.ME, Codec.DOCUMENT, Codec.DOCUMENT);
+  Operation<AuthRequests.Logout, Void> LOGOUT = Operation.of(AuthContract.LOGOUT, AuthRequests.Logout.CODEC, Codec.EMPTY);
+  /** {@code {}} (strictly: any field is refused) (+ caller) → the profile. */
+  Operation<Void, JsonObject> ME = Operation.of(AuthContract.ME, AuthRequests.NOTHING, Codec.DOCUMENT);
   /** {@code {phone?}} (+ caller) → the profile. */
-  Operation<JsonObject, JsonObject> ME_UPDATE = Operation.of(AuthContract.ME_UPDATE, Codec.DOCUMENT, Codec.DOCUMENT);
+  Operation<AuthRequests.MeUpdate, JsonObject> ME_UPDATE = Operation.of(AuthContract.ME_UPDATE, AuthRequests.MeUpdate.CODEC, Codec.DOCUMENT);
   /** {@code {}} → {@code {keys:[JWK...]}}, the JWK set as {@code /.well-known/jwks.json} serves it. */
   Operation<Void, JsonObject> JWKS = Operation.of(AuthContract.JWKS, Codec.EMPTY, Codec.DOCUMENT);
   Operation<UserRef, Contact> USER_CONTACT = Operation.of(AuthContract.USER_CONTACT, UserRef.CODEC, Contact.CODEC);
@@ -43,27 +45,27 @@ public interface AuthApi extends Invoker {
     return bus::call;
   }
 
-  default Future<JsonObject> register(JsonObject request) {
+  default Future<Registered> register(AuthRequests.Register request) {
     return call(REGISTER, request);
   }
 
-  default Future<JsonObject> login(JsonObject request) {
+  default Future<Tokens> login(AuthRequests.Login request) {
     return call(LOGIN, request);
   }
 
-  default Future<JsonObject> refresh(JsonObject request) {
+  default Future<Tokens> refresh(AuthRequests.Refresh request) {
     return call(REFRESH, request);
   }
 
-  default Future<JsonObject> logout(JsonObject request) {
+  default Future<Void> logout(AuthRequests.Logout request) {
     return call(LOGOUT, request);
   }
 
   default Future<JsonObject> me() {
-    return call(ME, new JsonObject());
+    return call(ME, null);
   }
 
-  default Future<JsonObject> updateMe(JsonObject request) {
+  default Future<JsonObject> updateMe(AuthRequests.MeUpdate request) {
     return call(ME_UPDATE, request);
   }
 
@@ -77,6 +79,23 @@ public interface AuthApi extends Invoker {
 
   default Future<RevokedSessions> revokedSessions() {
     return call(REVOKED_SESSIONS, null);
+  }
+
+  /** A new account's id. */
+  record Registered(UUID userId) {
+    public static final Codec<Registered> CODEC = Codec.of(
+      r -> Json.putIfPresent(new JsonObject(), "user_id", r.userId() == null ? null : r.userId().toString()),
+      json -> new Registered(Json.uuid(json, "user_id")));
+  }
+
+  /** A session's tokens: a short-lived access token (Bearer, {@code expiresIn} seconds) and its rotating refresh token. */
+  record Tokens(String accessToken, String refreshToken, String tokenType, int expiresIn) {
+    public static final Codec<Tokens> CODEC = Codec.of(r -> new JsonObject().put("access_token", r.accessToken())
+      .put("refresh_token", r.refreshToken()).put("token_type", r.tokenType()).put("expires_in", r.expiresIn()), json -> {
+        Integer expiresIn = Json.intValue(json, "expires_in");
+        return new Tokens(Json.string(json, "access_token"), Json.string(json, "refresh_token"), Json.string(json, "token_type"),
+          expiresIn == null ? 0 : expiresIn);
+      });
   }
 
   record UserRef(UUID userId) {

@@ -16,53 +16,75 @@ import java.util.UUID;
 /**
  * The cart component's operations, typed (what each one means: {@link CartAddresses}).
  * {@code CartApi.over(client)} is the client; cart registers its handlers from the same
- * {@link Operation}s. The buyer's operations behind the gateway's {@code /cart} routes take the
- * HTTP JSON and answer the cart view the gateway shows (the caller, a guest's
- * {@link CartAddresses#GUEST_CART_HEADER} and the request id travel as headers): documents.
+ * {@link Operation}s. The caller, a guest's {@link CartAddresses#GUEST_CART_HEADER} and the
+ * request id travel as headers, not in the records.
+ *
+ * <p>The buyer's operations behind the gateway's {@code /cart} routes take records whose decoding
+ * is the cart's whole reading of the body; the quantity and list limits are the cart's config
+ * ({@link CartLimits}), so the cart serves them with the codecs of {@link #addItemWithin(CartLimits)} etc.
+ * (the constants carry the default limits) and the gateway decodes an HTTP body with the same
+ * ones. They answer the cart view the gateway shows as it is ({@code created} and {@code merge}
+ * added where the addresses say so): a document, not a record.
  */
 public interface CartApi extends Invoker {
 
-  /** {@code {}} → the cart view. */
-  Operation<JsonObject, JsonObject> GET = Operation.of(CartAddresses.GET, Codec.DOCUMENT, Codec.DOCUMENT);
+  /** {@code {}} (strictly: any field is refused) → the cart view. */
+  Operation<Void, JsonObject> GET = Operation.of(CartAddresses.GET, CartRequests.NOTHING, Codec.DOCUMENT);
   /** {@code {product_id, quantity}} → the cart view (+ {@code created}). */
-  Operation<JsonObject, JsonObject> ADD_ITEM = Operation.of(CartAddresses.ADD_ITEM, Codec.DOCUMENT, Codec.DOCUMENT);
+  Operation<CartRequests.ItemQuantity, JsonObject> ADD_ITEM = addItemWithin(CartLimits.DEFAULT);
   /** {@code {product_id, quantity}} → the cart view. */
-  Operation<JsonObject, JsonObject> UPDATE_ITEM = Operation.of(CartAddresses.UPDATE_ITEM, Codec.DOCUMENT, Codec.DOCUMENT);
+  Operation<CartRequests.ItemQuantity, JsonObject> UPDATE_ITEM = updateItemWithin(CartLimits.DEFAULT);
   /** {@code {product_id}} → the cart view. */
-  Operation<JsonObject, JsonObject> REMOVE_ITEM = Operation.of(CartAddresses.REMOVE_ITEM, Codec.DOCUMENT, Codec.DOCUMENT);
+  Operation<CartRequests.ProductRef, JsonObject> REMOVE_ITEM =
+    Operation.of(CartAddresses.REMOVE_ITEM, CartRequests.ProductRef.CODEC, Codec.DOCUMENT);
   /** {@code {items:[{product_id, price}]}} → the cart view. */
-  Operation<JsonObject, JsonObject> ACCEPT_PRICES = Operation.of(CartAddresses.ACCEPT_PRICES, Codec.DOCUMENT, Codec.DOCUMENT);
+  Operation<CartRequests.AcceptPrices, JsonObject> ACCEPT_PRICES = acceptPricesWithin(CartLimits.DEFAULT);
   /** {@code {guest_cart_id}} → the user's cart view + {@code merge}. */
-  Operation<JsonObject, JsonObject> MERGE = Operation.of(CartAddresses.MERGE, Codec.DOCUMENT, Codec.DOCUMENT);
+  Operation<CartRequests.Merge, JsonObject> MERGE = Operation.of(CartAddresses.MERGE, CartRequests.Merge.CODEC, Codec.DOCUMENT);
 
   Operation<CartOfUser, CheckoutView> CHECKOUT_VIEW = Operation.of(CartAddresses.CHECKOUT_VIEW, CartOfUser.CODEC, CheckoutView.CODEC);
   Operation<Clear, Void> CLEAR = Operation.of(CartAddresses.CLEAR, Clear.CODEC, Codec.EMPTY);
+
+  /** {@link #ADD_ITEM} with the quantity limit of a cart configured with {@code limits}. */
+  static Operation<CartRequests.ItemQuantity, JsonObject> addItemWithin(CartLimits limits) {
+    return Operation.of(CartAddresses.ADD_ITEM, CartRequests.ItemQuantity.codec(limits), Codec.DOCUMENT);
+  }
+
+  /** {@link #UPDATE_ITEM} with the quantity limit of a cart configured with {@code limits}. */
+  static Operation<CartRequests.ItemQuantity, JsonObject> updateItemWithin(CartLimits limits) {
+    return Operation.of(CartAddresses.UPDATE_ITEM, CartRequests.ItemQuantity.codec(limits), Codec.DOCUMENT);
+  }
+
+  /** {@link #ACCEPT_PRICES} with the list limit of a cart configured with {@code limits}. */
+  static Operation<CartRequests.AcceptPrices, JsonObject> acceptPricesWithin(CartLimits limits) {
+    return Operation.of(CartAddresses.ACCEPT_PRICES, CartRequests.AcceptPrices.codec(limits), Codec.DOCUMENT);
+  }
 
   static CartApi over(Invoker bus) {
     return bus::call;
   }
 
   default Future<JsonObject> get() {
-    return call(GET, new JsonObject());
+    return call(GET, null);
   }
 
-  default Future<JsonObject> addItem(JsonObject item) {
+  default Future<JsonObject> addItem(CartRequests.ItemQuantity item) {
     return call(ADD_ITEM, item);
   }
 
-  default Future<JsonObject> updateItem(JsonObject item) {
+  default Future<JsonObject> updateItem(CartRequests.ItemQuantity item) {
     return call(UPDATE_ITEM, item);
   }
 
-  default Future<JsonObject> removeItem(JsonObject item) {
+  default Future<JsonObject> removeItem(CartRequests.ProductRef item) {
     return call(REMOVE_ITEM, item);
   }
 
-  default Future<JsonObject> acceptPrices(JsonObject prices) {
+  default Future<JsonObject> acceptPrices(CartRequests.AcceptPrices prices) {
     return call(ACCEPT_PRICES, prices);
   }
 
-  default Future<JsonObject> merge(JsonObject request) {
+  default Future<JsonObject> merge(CartRequests.Merge request) {
     return call(MERGE, request);
   }
 

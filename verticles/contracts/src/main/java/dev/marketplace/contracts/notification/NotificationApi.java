@@ -9,44 +9,50 @@ import io.vertx.core.json.JsonObject;
 /**
  * The notification component's operations (what each one means: {@link NotificationAddresses}).
  * {@code NotificationApi.over(client)} is the client; notification registers its handlers from the
- * same {@link Operation}s. Only the gateway calls them, with the HTTP JSON of the routes
- * {@code /notifications}, {@code /me/notification-preferences} and {@code /admin/notifications}:
- * requests and replies travel as those documents, checked by notification (caller first).
+ * same {@link Operation}s. Only the gateway calls them, for the routes {@code /notifications},
+ * {@code /me/notification-preferences} and {@code /admin/notifications}: the requests are records
+ * ({@link NotificationRequests}) whose decoding is notification's whole reading of the body; the
+ * caller travels as headers and is checked first. The replies are the HTTP JSON the gateway shows
+ * as it is (a page of notifications, the preferences, a notification): documents.
  */
 public interface NotificationApi extends Invoker {
 
   /** {@code {limit?, cursor?, channel?}} (+ caller) → {@code {items:[notification], next_cursor}}. */
-  Operation<JsonObject, JsonObject> LIST = Operation.of(NotificationAddresses.LIST, Codec.DOCUMENT, Codec.DOCUMENT);
-  /** {@code {}} (+ caller) → {@code {language, channels:{email, sms, push}}}. */
-  Operation<JsonObject, JsonObject> PREFERENCES_GET = Operation.of(NotificationAddresses.PREFERENCES_GET, Codec.DOCUMENT, Codec.DOCUMENT);
+  Operation<NotificationRequests.ListPage, JsonObject> LIST =
+    Operation.of(NotificationAddresses.LIST, NotificationRequests.ListPage.CODEC, Codec.DOCUMENT);
+  /** {@code {}} (strictly: any field is refused) (+ caller) → {@code {language, channels:{email, sms, push}}}. */
+  Operation<Void, JsonObject> PREFERENCES_GET = Operation.of(NotificationAddresses.PREFERENCES_GET, NotificationRequests.NOTHING, Codec.DOCUMENT);
   /** {@code {language, channels:{email, sms, push}}} (+ caller) → the preferences. */
-  Operation<JsonObject, JsonObject> PREFERENCES_PUT = Operation.of(NotificationAddresses.PREFERENCES_PUT, Codec.DOCUMENT, Codec.DOCUMENT);
+  Operation<NotificationRequests.Preferences, JsonObject> PREFERENCES_PUT =
+    Operation.of(NotificationAddresses.PREFERENCES_PUT, NotificationRequests.Preferences.CODEC, Codec.DOCUMENT);
   /** {@code {limit?}} (admin) → {@code {items}}. */
-  Operation<JsonObject, JsonObject> PARKED_LIST = Operation.of(NotificationAddresses.PARKED_LIST, Codec.DOCUMENT, Codec.DOCUMENT);
+  Operation<NotificationRequests.Parked, JsonObject> PARKED_LIST =
+    Operation.of(NotificationAddresses.PARKED_LIST, NotificationRequests.Parked.CODEC, Codec.DOCUMENT);
   /** {@code {notification_id}} (admin) → the notification. */
-  Operation<JsonObject, JsonObject> REPLAY = Operation.of(NotificationAddresses.REPLAY, Codec.DOCUMENT, Codec.DOCUMENT);
+  Operation<NotificationRequests.NotificationRef, JsonObject> REPLAY =
+    Operation.of(NotificationAddresses.REPLAY, NotificationRequests.NotificationRef.CODEC, Codec.DOCUMENT);
 
   static NotificationApi over(Invoker bus) {
     return bus::call;
   }
 
-  default Future<JsonObject> list(JsonObject request) {
+  default Future<JsonObject> list(NotificationRequests.ListPage request) {
     return call(LIST, request);
   }
 
   default Future<JsonObject> preferences() {
-    return call(PREFERENCES_GET, new JsonObject());
+    return call(PREFERENCES_GET, null);
   }
 
-  default Future<JsonObject> putPreferences(JsonObject preferences) {
+  default Future<JsonObject> putPreferences(NotificationRequests.Preferences preferences) {
     return call(PREFERENCES_PUT, preferences);
   }
 
-  default Future<JsonObject> parked(JsonObject request) {
+  default Future<JsonObject> parked(NotificationRequests.Parked request) {
     return call(PARKED_LIST, request);
   }
 
-  default Future<JsonObject> replay(JsonObject request) {
+  default Future<JsonObject> replay(NotificationRequests.NotificationRef request) {
     return call(REPLAY, request);
   }
 }

@@ -15,27 +15,29 @@ import java.util.List;
 /**
  * The sales component's request/reply operations (what each one means: {@link SalesAddresses}).
  * {@code SalesApi.over(client)} is the client; sales registers its handlers from the same
- * {@link Operation}s. The operator's {@code sales.create} and {@code sales.get} take and answer the
- * HTTP JSON of {@code /admin/sales} (checked by sales, the caller first): documents.
+ * {@link Operation}s. The operator's {@code sales.create} and {@code sales.get} take records
+ * ({@link SalesRequests}) whose decoding is sales' whole reading of the body (the caller, an admin,
+ * checked first) and answer the sale as the HTTP JSON of {@code /admin/sales} shows it: a document
+ * (the operator's view holds counts that grow with the sale's reports).
  * {@link SalesAddresses#ACTIVE} and {@link SalesAddresses#REPORT} are one-way messages, no operations.
  */
 public interface SalesApi extends Invoker {
 
   /** {@code {product_ids, starts_at, ends_at?, admit_per_second}} (admin) → the sale. */
-  Operation<JsonObject, JsonObject> CREATE = Operation.of(SalesAddresses.CREATE, Codec.DOCUMENT, Codec.DOCUMENT);
+  Operation<SalesRequests.CreateSale, JsonObject> CREATE = Operation.of(SalesAddresses.CREATE, SalesRequests.CreateSale.CODEC, Codec.DOCUMENT);
   /** {@code {sale_id}} (admin) → the sale with its counts. */
-  Operation<JsonObject, JsonObject> GET = Operation.of(SalesAddresses.GET, Codec.DOCUMENT, Codec.DOCUMENT);
+  Operation<SalesRequests.SaleRef, JsonObject> GET = Operation.of(SalesAddresses.GET, SalesRequests.SaleRef.CODEC, Codec.DOCUMENT);
   Operation<Admit, Admission> ADMIT = Operation.of(SalesAddresses.ADMIT, Admit.CODEC, Admission.CODEC);
 
   static SalesApi over(Invoker bus) {
     return bus::call;
   }
 
-  default Future<JsonObject> create(JsonObject sale) {
+  default Future<JsonObject> create(SalesRequests.CreateSale sale) {
     return call(CREATE, sale);
   }
 
-  default Future<JsonObject> get(JsonObject request) {
+  default Future<JsonObject> get(SalesRequests.SaleRef request) {
     return call(GET, request);
   }
 

@@ -1,15 +1,19 @@
 package dev.marketplace.gateway.routes;
 
+import dev.marketplace.contracts.bus.Operation;
 import dev.marketplace.contracts.cart.CartAddresses;
+import dev.marketplace.contracts.cart.CartApi;
+import dev.marketplace.contracts.cart.CartLimits;
+import dev.marketplace.contracts.cart.CartRequests;
 import dev.marketplace.gateway.Access;
 import dev.marketplace.gateway.GatewayContext;
 import dev.marketplace.gateway.ProblemResponses;
 import dev.marketplace.gateway.RouteModule;
 import dev.marketplace.contracts.BusHeaders;
 import dev.marketplace.platform.bus.RequestIds;
-import dev.marketplace.platform.bus.RetryingRequest;
+import dev.marketplace.platform.bus.BusClient;
 import dev.marketplace.contracts.json.JsonValidator;
-import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.Future;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
@@ -33,15 +37,25 @@ public final class CartRoutes implements RouteModule {
 
   @Override
   public void mount(Router router, GatewayContext gateway) {
-    router.get(API + "/cart").handler(Access.anyone()).handler(ctx -> relay(ctx, gateway, CartAddresses.GET, new JsonObject()));
-    router.post(API + "/cart/items").handler(Access.anyone()).handler(ctx -> relay(ctx, gateway, CartAddresses.ADD_ITEM, GatewayContext.jsonBody(ctx)));
-    router.patch(API + "/cart/items/:product_id").handler(Access.anyone()).handler(ctx -> relay(ctx, gateway, CartAddresses.UPDATE_ITEM, withPathProduct(ctx, GatewayContext.jsonBody(ctx))));
-    router.delete(API + "/cart/items/:product_id").handler(Access.anyone()).handler(ctx -> relay(ctx, gateway, CartAddresses.REMOVE_ITEM, withPathProduct(ctx, new JsonObject())));
-    router.post(API + "/cart/accept-prices").handler(Access.anyone()).handler(ctx -> relay(ctx, gateway, CartAddresses.ACCEPT_PRICES, GatewayContext.jsonBody(ctx)));
-    router.post(API + "/cart/merge").handler(Access.user()).handler(ctx -> relay(ctx, gateway, CartAddresses.MERGE, mergeBody(ctx)));
+    // bodies are decoded here with the cart's own codecs and limits (the cart config section), so a
+    // malformed one is the 400 the cart would answer, without a trip to it
+    CartLimits limits = CartLimits.from(gateway.config().getJsonObject("cart"));
+    Operation<CartRequests.ItemQuantity, JsonObject> addItem = CartApi.addItemWithin(limits);
+    Operation<CartRequests.ItemQuantity, JsonObject> updateItem = CartApi.updateItemWithin(limits);
+    Operation<CartRequests.AcceptPrices, JsonObject> acceptPrices = CartApi.acceptPricesWithin(limits);
+    router.get(API + "/cart").handler(Access.anyone()).handler(ctx -> answer(ctx, cart(ctx, gateway).get()));
+    router.post(API + "/cart/items").handler(Access.anyone()).handler(ctx ->
+      answer(ctx, cart(ctx, gateway).addItem(addItem.decodeRequest(GatewayContext.jsonBody(ctx)))));
+    router.patch(API + "/cart/items/:product_id").handler(Access.anyone()).handler(ctx ->
+      answer(ctx, cart(ctx, gateway).updateItem(updateItem.decodeRequest(withPathProduct(ctx, GatewayContext.jsonBody(ctx))))));
+    router.delete(API + "/cart/items/:product_id").handler(Access.anyone()).handler(ctx ->
+      answer(ctx, cart(ctx, gateway).removeItem(CartApi.REMOVE_ITEM.decodeRequest(withPathProduct(ctx, new JsonObject())))));
+    router.post(API + "/cart/accept-prices").handler(Access.anyone()).handler(ctx ->
+      answer(ctx, cart(ctx, gateway).acceptPrices(acceptPrices.decodeRequest(GatewayContext.jsonBody(ctx)))));
+    router.post(API + "/cart/merge").handler(Access.user()).handler(ctx -> answer(ctx, cart(ctx, gateway).merge(merge(ctx))));
   }
 
-  /** The product named by the path; the same field in the body would be ambiguous, so it is refused. */
+  /** The body with the product named by the path; the same field in the body would be ambiguous, so it is refused. */
   private static JsonObject withPathProduct(RoutingContext ctx, JsonObject body) {
     if (body.containsKey("product_id")) {
       throw JsonValidator.of(body).error("product_id", "is taken from the path, not the body").failure();
@@ -49,8 +63,8 @@ public final class CartRoutes implements RouteModule {
     return body.put("product_id", ctx.pathParam("product_id"));
   }
 
-  /** Merge takes the guest's id from its header; a body, if any, must be an empty object. */
-  private static JsonObject mergeBody(RoutingContext ctx) {
+  /** Merge takes the guest's id from its header (the cart checks it); a body, if any, must be an empty object. */
+  private static CartRequests.Merge merge(RoutingContext ctx) {
     if (ctx.body().length() > 0) {
       JsonValidator.of(GatewayContext.jsonBody(ctx)).allowOnly().throwIfInvalid();
     }
@@ -58,19 +72,25 @@ public final class CartRoutes implements RouteModule {
     if (guestId == null || guestId.isBlank()) {
       throw JsonValidator.of(new JsonObject()).error(CART_ID_HEADER, "is required: the guest cart to merge").failure();
     }
-    return new JsonObject().put("guest_cart_id", guestId);
+    return new CartRequests.Merge(guestId);
   }
 
-  private static void relay(RoutingContext ctx, GatewayContext gateway, String address, JsonObject body) {
-    DeliveryOptions options = gateway.deliveryOptions(ctx);
-    String guestId = ctx.request().getHeader(CART_ID_HEADER);
-    if (guestId != null) {
-      options.addHeader(CartAddresses.GUEST_CART_HEADER, guestId);
-    }
+  /**
+   * The cart's client for this request: the guest's id as a bus header, every request repeated to
+   * another node when an attempt is lost (a write with a request id of its own, the same on every
+   * attempt).
+   */
+  private static CartApi cart(RoutingContext ctx, GatewayContext gateway) {
+    BusClient client = gateway.client(ctx).retrying(gateway.attemptTimeoutMs())
+      .withHeader(CartAddresses.GUEST_CART_HEADER, ctx.request().getHeader(CART_ID_HEADER));
     if (ctx.request().method() != HttpMethod.GET) {
-      options.addHeader(BusHeaders.REQUEST_ID, RequestIds.newId());
+      client = client.withHeader(BusHeaders.REQUEST_ID, RequestIds.newId());
     }
-    RetryingRequest.request(gateway.vertx(), address, body, options, gateway.attemptTimeoutMs(), gateway.busTimeoutMs()).onComplete(ar -> {
+    return CartApi.over(client);
+  }
+
+  private static void answer(RoutingContext ctx, Future<JsonObject> reply) {
+    reply.onComplete(ar -> {
       if (ar.failed()) {
         ProblemResponses.send(ctx, ar.cause());
         return;

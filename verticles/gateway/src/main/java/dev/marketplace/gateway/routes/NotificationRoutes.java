@@ -1,6 +1,8 @@
 package dev.marketplace.gateway.routes;
 
 import dev.marketplace.contracts.notification.NotificationAddresses;
+import dev.marketplace.contracts.notification.NotificationApi;
+import dev.marketplace.contracts.notification.NotificationRequests;
 import dev.marketplace.gateway.Access;
 import dev.marketplace.gateway.GatewayContext;
 import dev.marketplace.gateway.Identity;
@@ -34,22 +36,27 @@ public final class NotificationRoutes implements RouteModule {
     router.get(API + "/notifications").handler(Access.user()).handler(this::list);
     router.get(API + "/notifications/stream").handler(Access.user()).handler(this::stream);
     router.get(API + "/me/notification-preferences").handler(Access.user()).handler(ctx ->
-      gateway.relay(ctx, NotificationAddresses.PREFERENCES_GET, new JsonObject(), 200));
-    router.put(API + "/me/notification-preferences").handler(Access.user()).handler(ctx ->
-      gateway.relay(ctx, NotificationAddresses.PREFERENCES_PUT, GatewayContext.jsonBody(ctx), 200));
+      gateway.relay(ctx, notification(ctx).preferences(), 200));
+    router.put(API + "/me/notification-preferences").handler(Access.user()).handler(ctx -> gateway.relay(ctx,
+      notification(ctx).putPreferences(NotificationApi.PREFERENCES_PUT.decodeRequest(GatewayContext.jsonBody(ctx))), 200));
     router.get(API + "/admin/notifications/parked").handler(Access.role("admin")).handler(ctx ->
-      gateway.relay(ctx, NotificationAddresses.PARKED_LIST, query(ctx), 200));
+      gateway.relay(ctx, notification(ctx).parked(NotificationApi.PARKED_LIST.decodeRequest(query(ctx))), 200));
+    // the path's id as given: notification's decode names a malformed one (notification_id must be a UUID)
     router.post(API + "/admin/notifications/:id/replay").handler(Access.role("admin")).handler(ctx ->
-      gateway.relay(ctx, NotificationAddresses.REPLAY, new JsonObject().put("notification_id", ctx.pathParam("id")), 200));
+      gateway.relay(ctx, notification(ctx).replay(new NotificationRequests.NotificationRef(ctx.pathParam("id"))), 200));
+  }
+
+  private NotificationApi notification(RoutingContext ctx) {
+    return NotificationApi.over(gateway.client(ctx));
   }
 
   private void list(RoutingContext ctx) {
-    gateway.relay(ctx, NotificationAddresses.LIST, query(ctx), 200);
+    gateway.relay(ctx, notification(ctx).list(NotificationApi.LIST.decodeRequest(query(ctx))), 200);
   }
 
   /**
    * Query parameters as a request body: integers where they look like one, text otherwise (the
-   * component's validation then names the bad field). Unknown parameters are refused there too.
+   * request's codec then names the bad field). Unknown parameters are refused there too.
    */
   private static JsonObject query(RoutingContext ctx) {
     JsonObject body = new JsonObject();

@@ -1,10 +1,11 @@
 package dev.marketplace.gateway.routes;
 
 import dev.marketplace.contracts.sales.SalesAddresses;
+import dev.marketplace.contracts.sales.SalesApi;
+import dev.marketplace.contracts.sales.SalesRequests;
 import dev.marketplace.gateway.Access;
 import dev.marketplace.gateway.GatewayContext;
 import dev.marketplace.gateway.RouteModule;
-import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 
@@ -15,8 +16,9 @@ import static dev.marketplace.gateway.GatewayContext.API;
 /**
  * Big sales (admin): {@code POST /admin/sales {product_ids, starts_at, ends_at?, admit_per_second}}
  * → 201 the sale; {@code GET /admin/sales/{id}} → the sale with the operator's view (admitted,
- * queued, expired, sold, available, refused by reason). Validation is the sales component's
- * ({@link SalesAddresses#CREATE}): 400 problem+json with {@code errors}.
+ * queued, expired, sold, available, refused by reason). A body is decoded here with the sales
+ * component's own codec ({@link SalesRequests.CreateSale}, see {@link SalesAddresses#CREATE}): 400
+ * problem+json with {@code errors}, as sales would answer.
  */
 public final class SalesRoutes implements RouteModule {
 
@@ -27,7 +29,8 @@ public final class SalesRoutes implements RouteModule {
   }
 
   private static void create(RoutingContext ctx, GatewayContext gateway) {
-    gateway.relay(ctx, SalesAddresses.CREATE, GatewayContext.jsonBody(ctx), 201);
+    SalesRequests.CreateSale sale = SalesApi.CREATE.decodeRequest(GatewayContext.jsonBody(ctx));
+    gateway.relay(ctx, SalesApi.over(gateway.client(ctx)).create(sale), 201);
   }
 
   private static void get(RoutingContext ctx, GatewayContext gateway) {
@@ -35,6 +38,6 @@ public final class SalesRoutes implements RouteModule {
     if (id == null) {
       return;
     }
-    gateway.relay(ctx, SalesAddresses.GET, new JsonObject().put("sale_id", id.toString()), 200);
+    gateway.relay(ctx, SalesApi.over(gateway.client(ctx)).get(new SalesRequests.SaleRef(id)), 200);
   }
 }

@@ -1,4 +1,4 @@
-package dev.marketplace.auth;
+package dev.marketplace.contracts.auth;
 
 import java.util.Locale;
 import java.util.Set;
@@ -6,11 +6,12 @@ import java.util.Set;
 /**
  * What a password must be: 8 to 128 characters, characters of at least two kinds (lower case,
  * upper case, digits, other), not the email or its local part, not one of the most common
- * passwords. Returns the first rule broken as a message for the {@code password} field.
+ * passwords. Returns the first rule broken as a message for the {@code password} field. In
+ * contracts because it is part of reading a registration ({@link AuthRequests.Register}).
  */
-final class PasswordPolicy {
-  static final int MIN_LENGTH = 8;
-  static final int MAX_LENGTH = 128;
+public final class PasswordPolicy {
+  public static final int MIN_LENGTH = 8;
+  public static final int MAX_LENGTH = 128;
   // the top of every leaked-password list that passes the other rules
   private static final Set<String> COMMON = Set.of(
     "password1", "password123", "passw0rd", "qwerty123", "qwerty12", "1q2w3e4r", "1qaz2wsx", "abc12345",
@@ -21,7 +22,7 @@ final class PasswordPolicy {
   }
 
   /** @return why the password is refused, or {@code null} when it is acceptable */
-  static String check(String password, String normalisedEmail) {
+  public static String check(String password, String normalisedEmail) {
     int length = password.codePointCount(0, password.length());
     if (length < MIN_LENGTH) {
       return "must be at least " + MIN_LENGTH + " characters";
