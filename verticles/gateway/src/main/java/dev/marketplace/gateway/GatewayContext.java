@@ -141,14 +141,6 @@ public final class GatewayContext {
     relay(ctx, reply, Function.identity(), successStatus);
   }
 
-  /**
-   * Relays a JSON request to an address that has no typed operation (the gateway tests' own
-   * routes), sent by {@link #client} with its headers and retries; a component's route calls its
-   * typed client instead.
-   */
-  public void relay(RoutingContext ctx, String address, JsonObject body, int successStatus) {
-    relay(ctx, client(ctx).call(Operation.of(address, Codec.DOCUMENT, Codec.DOCUMENT), body), successStatus);
-  }
 
   /**
    * The request body as a JSON object. Throws a MALFORMED_REQUEST failure (400) when it is

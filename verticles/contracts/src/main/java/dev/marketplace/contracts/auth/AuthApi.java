@@ -33,7 +33,7 @@ public interface AuthApi extends Invoker {
   /** {@code {session_id?, refresh_token?}} (+ caller) → {@code {}}. */
   Operation<AuthRequests.Logout, Void> LOGOUT = Operation.of(AuthContract.LOGOUT, AuthRequests.Logout.CODEC, Codec.EMPTY);
   /** {@code {}} (strictly: any field is refused) (+ caller) → the profile. */
-  Operation<Void, JsonObject> ME = Operation.of(AuthContract.ME, AuthRequests.NOTHING, Codec.DOCUMENT);
+  Operation<Void, JsonObject> ME = Operation.of(AuthContract.ME, Codec.NO_FIELDS, Codec.DOCUMENT);
   /** {@code {phone?}} (+ caller) → the profile. */
   Operation<AuthRequests.MeUpdate, JsonObject> ME_UPDATE = Operation.of(AuthContract.ME_UPDATE, AuthRequests.MeUpdate.CODEC, Codec.DOCUMENT);
   /** {@code {}} → {@code {keys:[JWK...]}}, the JWK set as {@code /.well-known/jwks.json} serves it. */

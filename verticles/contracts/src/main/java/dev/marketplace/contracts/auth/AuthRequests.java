@@ -25,11 +25,6 @@ public final class AuthRequests {
   private AuthRequests() {
   }
 
-  /** No fields: {@code {}} on the wire; any field sent is refused as unknown. */
-  public static final Codec<Void> NOTHING = Codec.of(v -> new JsonObject(), body -> {
-    JsonValidator.of(body).allowOnly().throwIfInvalid();
-    return null;
-  });
 
   /** A new account; {@code role} null: {@link AuthContract#BUYER}. */
   public record Register(String email, String password, String name, String role) {

@@ -1,5 +1,6 @@
 package dev.marketplace.contracts.bus;
 
+import dev.marketplace.contracts.json.JsonValidator;
 import io.vertx.core.json.JsonObject;
 
 import java.util.function.Function;
@@ -33,6 +34,12 @@ public interface Codec<T> {
 
   /** No body: {@code {}} on the wire, whatever came is ignored (as the receivers always did), {@code null} in Java. */
   Codec<Void> EMPTY = of(v -> new JsonObject(), json -> null);
+
+  /** No fields: {@code {}} on the wire; any field sent is refused as unknown (VALIDATION_FAILED). */
+  Codec<Void> NO_FIELDS = of(v -> new JsonObject(), json -> {
+    JsonValidator.of(json).allowOnly().throwIfInvalid();
+    return null;
+  });
 
   /**
    * A JSON document passed on as it is: the HTTP JSON of a public route (a search page, an order

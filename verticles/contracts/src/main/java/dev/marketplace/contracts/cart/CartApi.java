@@ -29,7 +29,7 @@ import java.util.UUID;
 public interface CartApi extends Invoker {
 
   /** {@code {}} (strictly: any field is refused) → the cart view. */
-  Operation<Void, JsonObject> GET = Operation.of(CartAddresses.GET, CartRequests.NOTHING, Codec.DOCUMENT);
+  Operation<Void, JsonObject> GET = Operation.of(CartAddresses.GET, Codec.NO_FIELDS, Codec.DOCUMENT);
   /** {@code {product_id, quantity}} → the cart view (+ {@code created}). */
   Operation<CartRequests.ItemQuantity, JsonObject> ADD_ITEM = addItemWithin(CartLimits.DEFAULT);
   /** {@code {product_id, quantity}} → the cart view. */

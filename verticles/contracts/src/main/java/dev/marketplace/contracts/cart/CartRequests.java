@@ -22,11 +22,6 @@ public final class CartRequests {
   private CartRequests() {
   }
 
-  /** No fields: {@code {}} on the wire; any field sent is refused as unknown. */
-  public static final Codec<Void> NOTHING = Codec.of(v -> new JsonObject(), body -> {
-    JsonValidator.of(body).allowOnly().throwIfInvalid();
-    return null;
-  });
 
   /** A product and a quantity of it (add to the line, or set the line to it). */
   public record ItemQuantity(UUID productId, int quantity) {

@@ -21,7 +21,7 @@ public interface NotificationApi extends Invoker {
   Operation<NotificationRequests.ListPage, JsonObject> LIST =
     Operation.of(NotificationAddresses.LIST, NotificationRequests.ListPage.CODEC, Codec.DOCUMENT);
   /** {@code {}} (strictly: any field is refused) (+ caller) → {@code {language, channels:{email, sms, push}}}. */
-  Operation<Void, JsonObject> PREFERENCES_GET = Operation.of(NotificationAddresses.PREFERENCES_GET, NotificationRequests.NOTHING, Codec.DOCUMENT);
+  Operation<Void, JsonObject> PREFERENCES_GET = Operation.of(NotificationAddresses.PREFERENCES_GET, Codec.NO_FIELDS, Codec.DOCUMENT);
   /** {@code {language, channels:{email, sms, push}}} (+ caller) → the preferences. */
   Operation<NotificationRequests.Preferences, JsonObject> PREFERENCES_PUT =
     Operation.of(NotificationAddresses.PREFERENCES_PUT, NotificationRequests.Preferences.CODEC, Codec.DOCUMENT);

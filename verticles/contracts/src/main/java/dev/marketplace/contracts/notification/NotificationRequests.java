@@ -24,11 +24,6 @@ public final class NotificationRequests {
   private NotificationRequests() {
   }
 
-  /** No fields: {@code {}} on the wire; any field sent is refused as unknown. */
-  public static final Codec<Void> NOTHING = Codec.of(v -> new JsonObject(), body -> {
-    JsonValidator.of(body).allowOnly().throwIfInvalid();
-    return null;
-  });
 
   /**
    * One page of the caller's notifications, newest first: {@code limit} (1..200, null: the
