@@ -44,9 +44,7 @@ class TwoNodeClusterTest {
   void formCluster(VertxTestContext ctx) throws Exception {
     String clusterName = "test-" + UUID.randomUUID();
     List<String> members = List.of("127.0.0.1:5701-5720");
-    httpPort = freePort();
     config = TestInfra.shared().config();
-    config.getJsonObject("http").put("port", httpPort).put("host", "127.0.0.1");
     config.getJsonObject("gateway").put("required_components", new JsonArray().add("catalog")).put("ready_timeout_ms", 1000);
     ClusterSupport.clusteredVertx(new VertxOptions(), ClusterSupport.hazelcastConfig("127.0.0.1", 0, members, clusterName), "127.0.0.1")
       .compose(a -> {
@@ -72,7 +70,7 @@ class TwoNodeClusterTest {
   @Test
   void gatewayOnNodeAReachesComponentOnlyOnNodeBAndReportsWhenItLeaves(VertxTestContext ctx) {
     Marketplace.deploy(nodeB, config, "catalog")
-      .compose(catalogOnB -> Marketplace.deploy(nodeA, config, "gateway")
+      .compose(catalogOnB -> deployGateway()
         .compose(gateway -> client.get(httpPort, "127.0.0.1", "/ready").send())
         .compose(ready -> {
           ctx.verify(() -> {
@@ -93,7 +91,7 @@ class TwoNodeClusterTest {
   @Test
   void readyTurnsUnavailableWhenTheOtherNodeDies(VertxTestContext ctx) {
     Marketplace.deploy(nodeB, config, "catalog")
-      .compose(catalog -> Marketplace.deploy(nodeA, config, "gateway"))
+      .compose(catalog -> deployGateway())
       .compose(gateway -> readyStatus(200, 5_000))
       .compose(up -> {
         Vertx dying = nodeB;
@@ -102,6 +100,21 @@ class TwoNodeClusterTest {
       })
       .compose(closed -> readyStatus(503, 10_000))
       .onComplete(ctx.succeedingThenComplete());
+  }
+
+  /**
+   * The gateway on node A, on a port picked just before it binds: picked before the two nodes
+   * formed their cluster, the port could be taken meanwhile by one of Hazelcast's many outgoing
+   * join connections, and the bind failed with "Address already in use" (a clean-clone CI run).
+   */
+  private Future<Marketplace.Deployment> deployGateway() {
+    try {
+      httpPort = freePort();
+    } catch (Exception e) {
+      return Future.failedFuture(e);
+    }
+    config.getJsonObject("http").put("port", httpPort).put("host", "127.0.0.1");
+    return Marketplace.deploy(nodeA, config, "gateway");
   }
 
   /** Node A's {@code /ready} body once it answers {@code status}, asked until {@code timeoutMs} have passed. */
