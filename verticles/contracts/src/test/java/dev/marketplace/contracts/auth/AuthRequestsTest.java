@@ -1,31 +1,19 @@
 package dev.marketplace.contracts.auth;
 
-import dev.marketplace.contracts.ErrorCode;
-import dev.marketplace.contracts.ServiceFailure;
-import dev.marketplace.contracts.bus.Codec;
-import io.vertx.core.eventbus.ReplyException;
+
+
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.Test;
 
 import java.util.Map;
 import java.util.UUID;
-import java.util.stream.Collectors;
 
+import static dev.marketplace.contracts.bus.Refusals.errors;
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 /** Auth's request codecs: the documented JSON both ways, e-mail rules and password policy, every malformed body refused field by field. */
 class AuthRequestsTest {
   private static final String PASSWORD = "correct Horse 9";
-
-  private static Map<String, String> errors(Codec<?> codec, JsonObject body) {
-    ReplyException e = catchThrowableOfType(ReplyException.class, () -> codec.decode(body));
-    assertThat(e).as("refused: " + body).isNotNull();
-    ServiceFailure failure = ServiceFailure.from(e);
-    assertThat(failure.code()).isEqualTo(ErrorCode.VALIDATION_FAILED);
-    return failure.extra().getJsonArray("errors").stream().map(JsonObject.class::cast)
-      .collect(Collectors.toMap(x -> x.getString("field"), x -> x.getString("message")));
-  }
 
   @Test
   void aRegistrationRoundTripsWithItsEmailNormalisedAndItsPasswordAsSent() {

@@ -1,9 +1,7 @@
 package dev.marketplace.contracts.sales;
 
-import dev.marketplace.contracts.ErrorCode;
-import dev.marketplace.contracts.ServiceFailure;
-import dev.marketplace.contracts.bus.Codec;
-import io.vertx.core.eventbus.ReplyException;
+
+
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.Test;
@@ -13,24 +11,14 @@ import java.time.temporal.ChronoUnit;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
-import java.util.stream.Collectors;
 
+import static dev.marketplace.contracts.bus.Refusals.errors;
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 /** The operator's sale requests: the documented JSON both ways, every malformed body refused field by field. */
 class SalesRequestsTest {
   private static final UUID P1 = UUID.fromString("7f1f8a2e-1c7b-4d7e-9a55-0d6f1c2b3a4d");
   private static final UUID P2 = UUID.fromString("0b8a4c4e-3a0f-4a55-8d6e-2b7c0d9f1e2a");
-
-  private static Map<String, String> errors(Codec<?> codec, JsonObject body) {
-    ReplyException e = catchThrowableOfType(ReplyException.class, () -> codec.decode(body));
-    assertThat(e).as("refused: " + body).isNotNull();
-    ServiceFailure failure = ServiceFailure.from(e);
-    assertThat(failure.code()).isEqualTo(ErrorCode.VALIDATION_FAILED);
-    return failure.extra().getJsonArray("errors").stream().map(JsonObject.class::cast)
-      .collect(Collectors.toMap(x -> x.getString("field"), x -> x.getString("message")));
-  }
 
   @Test
   void aSaleRoundTripsWithItsInstantsInUtc() {
